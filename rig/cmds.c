@@ -1,0 +1,19 @@
+/* cmds: helpers shared by the subcommand files. */
+#include "cmds.h"
+#include "error.h"
+
+#include <stdio.h>
+
+void cmds_usage(const char *name, const char *text)
+{
+	printf("usage: gvab %s %s", name, text);
+}
+
+int cmds_fail(int code, const char *context)
+{
+	if (context)
+		fprintf(stderr, "gvab: %s: %s\n", context, error_last());
+	else
+		fprintf(stderr, "gvab: %s\n", error_last());
+	return error_exit_code(code);
+}

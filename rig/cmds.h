@@ -1,0 +1,21 @@
+/* cmds: every gvab subcommand, one file each (cmd_NAME.c). Each parses its
+ * own options, calls the modules and prints; it returns a process exit code.
+ * `gvab help CMD` prints the same text as `gvab CMD --help`. */
+#ifndef GVAB_CMDS_H
+#define GVAB_CMDS_H
+
+int cmd_source(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
+
+/* Prints the usage text of a command (used by help and --help). */
+void cmds_usage(const char *name, const char *text);
+/* Reports the recorded error as "gvab: <context>: <error>" and maps the
+ * code to an exit code. */
+int cmds_fail(int code, const char *context);
+
+#endif

@@ -1,0 +1,85 @@
+/* schedule: see schedule.h. */
+#include "schedule.h"
+#include "error.h"
+#include "util.h"
+
+#include <string.h>
+
+int schedule_parse_order(const char *s, enum schedule_order *out)
+{
+	if (strcmp(s, "alternate") == 0)
+		*out = ORDER_ALTERNATE;
+	else if (strcmp(s, "abba") == 0)
+		*out = ORDER_ABBA;
+	else if (strcmp(s, "random") == 0)
+		*out = ORDER_RANDOM;
+	else
+		return error_setc(GVAB_EUSAGE, "order '%s': expected alternate, abba or random", s);
+	return 0;
+}
+
+const char *schedule_order_name(enum schedule_order o)
+{
+	switch (o) {
+	case ORDER_ALTERNATE: return "alternate";
+	case ORDER_ABBA: return "abba";
+	default: return "random";
+	}
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): small, fast, well distributed. */
+uint64_t schedule_rng_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void fill_round(struct schedule_slot *s, int narms, int round, int warmup, int seq,
+                       enum schedule_order order, uint64_t *rng)
+{
+	int perm[64];
+	for (int i = 0; i < narms; i++)
+		perm[i] = i;
+	if (order == ORDER_ABBA && (seq & 1)) {
+		for (int i = 0; i < narms / 2; i++) {
+			int t = perm[i];
+			perm[i] = perm[narms - 1 - i];
+			perm[narms - 1 - i] = t;
+		}
+	} else if (order == ORDER_RANDOM) {
+		for (int i = narms - 1; i > 0; i--) {
+			int j = (int)(schedule_rng_next(rng) % (uint64_t)(i + 1));
+			int t = perm[i];
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+	}
+	for (int i = 0; i < narms; i++) {
+		s[i].arm = perm[i];
+		s[i].round = round;
+		s[i].warmup = warmup;
+	}
+}
+
+int schedule_build(int narms, int warmups, int iterations, enum schedule_order order,
+                   uint64_t seed, struct schedule_slot **out, size_t *n)
+{
+	if (narms < 1 || narms > 64)
+		return error_setc(GVAB_EUSAGE, "%d arms: expected 1 to 64", narms);
+	if (warmups < 0 || iterations < 1)
+		return error_setc(GVAB_EUSAGE, "need iterations >= 1 and warm-ups >= 0");
+	size_t total = (size_t)narms * (size_t)(warmups + iterations);
+	struct schedule_slot *s = util_xcalloc(total, sizeof *s);
+	uint64_t rng = seed;
+	int seq = 0;
+	size_t k = 0;
+	for (int r = 0; r < warmups; r++, seq++, k += (size_t)narms)
+		fill_round(s + k, narms, r, 1, seq, order, &rng);
+	for (int r = 0; r < iterations; r++, seq++, k += (size_t)narms)
+		fill_round(s + k, narms, r, 0, seq, order, &rng);
+	*out = s;
+	*n = total;
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* schedule: the order in which arms boot.
+ *
+ * Rounds: round r boots every arm once. Warm-up rounds come first and are
+ * flagged; measured rounds are numbered from 0 and the boots of one round
+ * are adjacent in time, which is what the paired analysis pairs on.
+ * Orders: "alternate" (A B A B ...), "abba" (A B, B A, A B, ...: each arm
+ * leads every other round, cancelling first-in-round effects and linear
+ * drift), "random" (each round a random permutation from a seeded PRNG;
+ * the seed is recorded so the order can be regenerated).
+ */
+#ifndef GVAB_SCHEDULE_H
+#define GVAB_SCHEDULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum schedule_order { ORDER_ALTERNATE, ORDER_ABBA, ORDER_RANDOM };
+
+struct schedule_slot {
+	int arm;      /* index into the run's arms */
+	int round;    /* warm-up rounds: 0..warmups-1; measured: 0..iterations-1 */
+	int warmup;   /* 1 for a discarded warm-up boot */
+};
+
+/* Parses "alternate" / "abba" / "random"; 0 or GVAB_EUSAGE. */
+int schedule_parse_order(const char *s, enum schedule_order *out);
+const char *schedule_order_name(enum schedule_order o);
+
+/* Builds (narms * (warmups + iterations)) slots; caller frees *out. */
+int schedule_build(int narms, int warmups, int iterations, enum schedule_order order,
+                   uint64_t seed, struct schedule_slot **out, size_t *n);
+
+/* splitmix64: the seeded generator used for random orders (and exported so
+ * the analysis's resampling uses the same, documented generator). */
+uint64_t schedule_rng_next(uint64_t *state);
+
+#endif

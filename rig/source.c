@@ -1,0 +1,370 @@
+/* source: see source.h.
+ *
+ * Invariants: the cache repository is bare and only ever gains objects and
+ * refs; checkouts are separate repositories, so a patch applied to one arm can
+ * never leak into another arm or into the cache.
+ */
+#define _GNU_SOURCE
+#include "source.h"
+#include "error.h"
+#include "util.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void lib_shutdown(void)
+{
+	git_libgit2_shutdown();
+}
+
+void source_lib_init(void)
+{
+	static int done;
+	if (!done) {
+		git_libgit2_init();
+		atexit(lib_shutdown);
+		done = 1;
+	}
+}
+
+int source_git_error(const char *what)
+{
+	const git_error *e = git_error_last();
+	return error_set("%s: %s", what, (e && e->message) ? e->message : "libgit2 error");
+}
+
+int source_open_cache(const char *path, git_repository **out)
+{
+	source_lib_init();
+	if (git_repository_open_bare(out, path) == 0)
+		return 0;
+	if (util_mkdir_p(path, 0755) < 0)
+		return GVAB_EFAIL;
+	if (git_repository_init(out, path, 1) < 0)
+		return source_git_error(path);
+	return 0;
+}
+
+int source_fetch(git_repository *repo, const char *url, unsigned *received_objects)
+{
+	git_remote *remote = NULL;
+	int rc = GVAB_EFAIL;
+	char *specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
+	git_strarray refspecs = {specs, 2};
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+
+	if (git_remote_create_anonymous(&remote, repo, url) < 0) {
+		source_git_error(url);
+		goto out;
+	}
+	if (git_remote_fetch(remote, &refspecs, &fo, "gvab fetch") < 0) {
+		source_git_error(url);
+		rc = GVAB_EPRECOND;
+		goto out;
+	}
+	if (received_objects)
+		*received_objects = git_remote_stats(remote)->received_objects;
+	rc = 0;
+out:
+	git_remote_free(remote);
+	return rc;
+}
+
+/* nftw offers no payload pointer; the import is single-threaded, so the walk
+ * state lives here for the duration of one source_import_tree call. */
+static struct {
+	git_repository *repo;
+	git_index *index;
+	size_t root_len;
+	int failed;
+} imp;
+
+static int import_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	const char *rel = path + imp.root_len;
+	while (*rel == '/')
+		rel++;
+	if (flag == FTW_D && strcmp(path + ftw->base, ".git") == 0)
+		return FTW_SKIP_SUBTREE;
+	if (flag != FTW_F && flag != FTW_SL)
+		return flag == FTW_DNR || flag == FTW_NS ? (imp.failed = error_set("%s: unreadable", path), FTW_STOP) : FTW_CONTINUE;
+
+	git_index_entry e;
+	memset(&e, 0, sizeof e);
+	e.path = rel;
+	if (flag == FTW_SL) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(path, target, sizeof target);
+		if (n < 0) {
+			imp.failed = error_set("readlink %s: %s", path, strerror(errno));
+			return FTW_STOP;
+		}
+		if (git_blob_create_from_buffer(&e.id, imp.repo, target, (size_t)n) < 0)
+			goto gitfail;
+		e.mode = GIT_FILEMODE_LINK;
+	} else {
+		if (git_blob_create_from_disk(&e.id, imp.repo, path) < 0)
+			goto gitfail;
+		e.mode = (st->st_mode & 0111) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+	}
+	if (git_index_add(imp.index, &e) < 0)
+		goto gitfail;
+	return FTW_CONTINUE;
+gitfail:
+	imp.failed = source_git_error(path);
+	return FTW_STOP;
+}
+
+int source_import_tree(git_repository *repo, const char *dir, const char *branch,
+                       const char *tag, git_oid *out)
+{
+	int rc = GVAB_EFAIL;
+	git_index *index = NULL;
+	git_tree *tree = NULL;
+	git_signature *sig = NULL;
+	git_reference *ref = NULL;
+	git_oid tree_id;
+	char *refname = NULL, *msg = NULL;
+
+	if (!util_is_dir(dir))
+		return error_setc(GVAB_EPRECOND, "%s: no such source directory", dir);
+	if (git_index_new(&index) < 0) {
+		source_git_error("index");
+		goto out;
+	}
+	imp.repo = repo;
+	imp.index = index;
+	imp.root_len = strlen(dir);
+	imp.failed = 0;
+	if (nftw(dir, import_one, 64, FTW_PHYS | FTW_ACTIONRETVAL) != 0 || imp.failed) {
+		if (!imp.failed)
+			error_set("walking %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (git_index_write_tree_to(&tree_id, index, repo) < 0 ||
+	    git_tree_lookup(&tree, repo, &tree_id) < 0) {
+		source_git_error("writing tree");
+		goto out;
+	}
+	/* Fixed identity and time: the same tree always yields the same commit,
+	 * which is what makes rebuilding an unchanged arm a no-op. */
+	if (git_signature_new(&sig, "gvab import", "gvab@localhost", 0, 0) < 0) {
+		source_git_error("signature");
+		goto out;
+	}
+	msg = util_fmt("Import %s as %s\n", dir, tag);
+	if (git_commit_create(out, repo, NULL, sig, sig, NULL, msg, tree, 0, NULL) < 0) {
+		source_git_error("commit");
+		goto out;
+	}
+	refname = util_fmt("refs/heads/%s", branch);
+	if (git_reference_create(&ref, repo, refname, out, 1, "gvab import") < 0) {
+		source_git_error(refname);
+		goto out;
+	}
+	git_reference_free(ref);
+	ref = NULL;
+	free(refname);
+	refname = util_fmt("refs/tags/%s", tag);
+	if (git_reference_create(&ref, repo, refname, out, 1, "gvab import") < 0) {
+		source_git_error(refname);
+		goto out;
+	}
+	rc = 0;
+out:
+	git_reference_free(ref);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_index_free(index);
+	free(refname);
+	free(msg);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Records "unknown ref X; nearest release tags: a, b, c" (lexical
+ * neighbours, which for release-YYYYMMDD.N names are the nearest dates). */
+static int unknown_ref_error(git_repository *repo, const char *ref)
+{
+	git_strarray tags = {0};
+	char list[1024] = "";
+	if (git_tag_list_match(&tags, "release-*", repo) == 0 && tags.count > 0) {
+		qsort(tags.strings, tags.count, sizeof(char *), cmp_str);
+		size_t pos = 0;
+		while (pos < tags.count && strcmp(tags.strings[pos], ref) < 0)
+			pos++;
+		size_t lo = pos >= 3 ? pos - 3 : 0;
+		size_t hi = pos + 3 < tags.count ? pos + 3 : tags.count;
+		for (size_t i = lo; i < hi; i++) {
+			size_t used = strlen(list);
+			snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
+			         tags.strings[i]);
+		}
+	}
+	git_strarray_dispose(&tags);
+	if (list[0])
+		return error_setc(GVAB_EUSAGE, "unknown ref '%s'; nearest release tags: %s", ref, list);
+	return error_setc(GVAB_EUSAGE, "unknown ref '%s'; the source has no release-* tags", ref);
+}
+
+static int lookup_go_branch(git_repository *repo, git_oid *out)
+{
+	static const char *names[] = {"refs/heads/go", "refs/remotes/origin/go"};
+	for (size_t i = 0; i < 2; i++) {
+		if (git_reference_name_to_id(out, repo, names[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int source_resolve_ref(git_repository *repo, const char *ref, struct source_resolution *out)
+{
+	int rc = GVAB_EFAIL;
+	git_object *obj = NULL;
+	git_commit *commit = NULL;
+	git_revwalk *walk = NULL;
+	git_oid go_head, fallback, fallback_p2, oid;
+	int have_fallback = 0, is_tag = 0;
+	char hex[GIT_OID_HEXSZ + 1], hex2[GIT_OID_HEXSZ + 1];
+	char *tagref = NULL;
+
+	memset(out, 0, sizeof *out);
+	out->master_between = -1;
+	if (git_revparse_single(&obj, repo, ref) < 0 ||
+	    git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		rc = unknown_ref_error(repo, ref);
+		goto out;
+	}
+	git_oid_cpy(&out->asked, git_commit_id(commit));
+	git_oid_tostr(hex, sizeof hex, &out->asked);
+
+	tagref = util_fmt("refs/tags/%s", ref);
+	is_tag = git_reference_name_to_id(&oid, repo, tagref) == 0;
+	if (!is_tag || !lookup_go_branch(repo, &go_head)) {
+		git_oid_cpy(&out->commit, &out->asked);
+		snprintf(out->how, sizeof out->how, "%s is commit %.12s, used as is", ref, hex);
+		rc = 0;
+		goto out;
+	}
+
+	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &go_head) < 0 ||
+	    git_revwalk_simplify_first_parent(walk) < 0) {
+		source_git_error("walking the go branch");
+		goto out;
+	}
+	while (git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		if (git_oid_equal(&oid, &out->asked)) {
+			git_oid_cpy(&out->commit, &out->asked);
+			snprintf(out->how, sizeof out->how,
+			         "%s is go-branch commit %.12s, used as is", ref, hex);
+			rc = 0;
+			goto out;
+		}
+		if (git_commit_lookup(&c, repo, &oid) < 0) {
+			source_git_error("reading go branch");
+			goto out;
+		}
+		if (git_commit_parentcount(c) == 2) {
+			const git_oid *p2 = git_commit_parent_id(c, 1);
+			if (git_oid_equal(p2, &out->asked)) {
+				git_oid_cpy(&out->commit, &oid);
+				out->master_between = 0;
+				git_oid_tostr(hex2, sizeof hex2, &oid);
+				snprintf(out->how, sizeof out->how,
+				         "%s (%.12s) resolves to go-branch merge %.12s, whose second parent is exactly the tag's commit",
+				         ref, hex, hex2);
+				git_commit_free(c);
+				rc = 0;
+				goto out;
+			}
+			if (!have_fallback && git_graph_descendant_of(repo, &out->asked, p2) == 1) {
+				git_oid_cpy(&fallback, &oid);
+				git_oid_cpy(&fallback_p2, p2);
+				have_fallback = 1;
+			}
+		}
+		git_commit_free(c);
+	}
+	if (!have_fallback) {
+		rc = error_setc(GVAB_EUSAGE,
+		                "ref '%s' (%.12s): no go-branch merge contains it or any ancestor of it",
+		                ref, hex);
+		goto out;
+	}
+	size_t ahead = 0, behind = 0;
+	if (git_graph_ahead_behind(&ahead, &behind, repo, &out->asked, &fallback_p2) < 0) {
+		source_git_error("counting master commits");
+		goto out;
+	}
+	git_oid_cpy(&out->commit, &fallback);
+	out->master_between = (int)ahead;
+	git_oid_tostr(hex2, sizeof hex2, &fallback);
+	snprintf(out->how, sizeof out->how,
+	         "%s (%.12s) has no exact go-branch merge; using the newest merge %.12s whose second parent is %zu master commit%s before the tag",
+	         ref, hex, hex2, ahead, ahead == 1 ? "" : "s");
+	rc = 0;
+out:
+	free(tagref);
+	git_revwalk_free(walk);
+	git_commit_free(commit);
+	git_object_free(obj);
+	return rc;
+}
+
+int source_checkout(git_repository *cache, const git_oid *commit, const char *dir)
+{
+	int rc = GVAB_EFAIL;
+	git_repository *r = NULL;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	char *alt = NULL, *objs = NULL, *info = NULL;
+	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+
+	if (git_repository_init(&r, dir, 0) < 0) {
+		source_git_error(dir);
+		goto out;
+	}
+	git_repository_free(r);
+	r = NULL;
+	/* Borrow the cache's objects instead of copying a 20+ MB tree per arm. */
+	alt = util_fmt("%s/.git/objects/info/alternates", dir);
+	objs = util_fmt("%sobjects\n", git_repository_path(cache));
+	info = util_fmt("%s/.git/objects/info", dir);
+	if (util_mkdir_p(info, 0755) < 0)
+		goto out;
+	if (util_write_file_atomic(alt, objs, strlen(objs)) < 0)
+		goto out;
+	if (git_repository_open(&r, dir) < 0 || git_commit_lookup(&c, r, commit) < 0 ||
+	    git_commit_tree(&tree, c) < 0) {
+		source_git_error(dir);
+		goto out;
+	}
+	co.checkout_strategy = GIT_CHECKOUT_FORCE;
+	if (git_checkout_tree(r, (git_object *)tree, &co) < 0 ||
+	    git_repository_set_head_detached(r, commit) < 0) {
+		source_git_error(dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	git_tree_free(tree);
+	git_commit_free(c);
+	git_repository_free(r);
+	free(alt);
+	free(objs);
+	free(info);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/* util: small file-system, hashing, time and JSON-file helpers shared by
+ * every stage.
+ *
+ * Ownership: functions returning char* or cJSON* hand the caller a heap
+ * object to free (free() / cJSON_Delete()). Errors are recorded with
+ * error_set() and reported as negative codes (see error.h).
+ */
+#ifndef GVAB_UTIL_H
+#define GVAB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t util_now_ns(void);
+/* CLOCK_REALTIME as an RFC 3339 UTC string into buf. */
+void util_utc_now(char *buf, size_t len);
+
+/* mkdir -p; 0 or negative. */
+int util_mkdir_p(const char *path, unsigned mode);
+/* rm -rf without a shell; does not cross mount points and does not follow
+ * symlinks. Missing path is success. */
+int util_rm_rf(const char *path);
+int util_path_exists(const char *path);
+int util_is_dir(const char *path);
+
+/* Reads a whole file; NUL-terminated; *len_out (may be NULL) excludes the
+ * NUL. Returns NULL and records an error on failure. */
+char *util_read_file(const char *path, size_t *len_out);
+/* Writes via a temporary file and rename(2). */
+int util_write_file_atomic(const char *path, const char *data, size_t len);
+/* First line of a small file (a sysfs knob, say), trailing newline removed. */
+int util_read_line(const char *path, char *buf, size_t len);
+
+/* sha256 of a file / buffer as 64 lowercase hex chars + NUL into hex[65]. */
+int util_sha256_file(const char *path, char hex[65]);
+void util_sha256_buf(const void *data, size_t len, char hex[65]);
+
+/* asprintf that aborts on out-of-memory (gvab cannot continue without
+ * memory; every caller would do the same). */
+char *util_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *util_xmalloc(size_t n);
+void *util_xcalloc(size_t n, size_t size);
+void *util_xrealloc(void *p, size_t n);
+char *util_xstrdup(const char *s);
+
+/* Loads / saves JSON documents; save is atomic and pretty-printed. */
+cJSON *util_json_load(const char *path);
+int util_json_save(const char *path, const cJSON *doc);
+
+/* Directory for cached data: $GVAB_CACHE_DIR, else $XDG_CACHE_HOME/gvab,
+ * else $HOME/.cache/gvab. Caller frees. */
+char *util_cache_dir(void);
+
+/* Directory the running gvab executable lives in (from /proc/self/exe). */
+char *util_self_dir(void);
+
+/* True when stderr is a terminal and CI is not set: progress lines update
+ * in place only then. */
+int util_interactive(void);
+
+/* Parses a decimal integer in [min,max]; 0 or GVAB_EUSAGE naming `what`. */
+int util_parse_long(const char *s, long min, long max, const char *what, long *out);
+
+#endif
