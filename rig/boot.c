@@ -1,0 +1,431 @@
+/* boot: see boot.h.
+ *
+ * Timing: t0 is read immediately before posix_spawn and t1 immediately
+ * after waitpid returns the child, so a phase includes the spawn (as any
+ * caller of runsc pays it) and nothing of gvab's own bookkeeping. SIGCHLD
+ * is blocked and waited for with sigtimedwait, so a phase ends within
+ * microseconds of the child's exit without polling.
+ */
+#define _GNU_SOURCE
+#include "boot.h"
+#include "error.h"
+#include "proc.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int boot_setup(void)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return error_set("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
+		return error_set("sigprocmask: %s", strerror(errno));
+	return 0;
+}
+
+/* Waits until child `want` exits. Returns 0 with *status and *t_end set,
+ * GVAB_EFAIL on timeout, GVAB_EINTR if *stop was set. */
+static int wait_child(pid_t want, int64_t deadline_ns, volatile sig_atomic_t *stop, int *status,
+                      int64_t *t_end)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGCHLD);
+	for (;;) {
+		int st;
+		pid_t r = waitpid(want, &st, WNOHANG);
+		if (r == want) {
+			*t_end = util_now_ns();
+			*status = st;
+			return 0;
+		}
+		if (r < 0 && errno == ECHILD)
+			return error_set("process %d is not a child of gvab", (int)want);
+		/* Only `want` is waited for here: a waitpid(-1) could reap it and
+		 * lose its status. Orphans are collected after the phase. */
+		if (stop && *stop)
+			return GVAB_EINTR;
+		int64_t left = deadline_ns - util_now_ns();
+		if (left <= 0)
+			return error_set("timed out");
+		struct timespec ts = {left / 1000000000, left % 1000000000};
+		if (sigtimedwait(&s, NULL, &ts) < 0 && errno != EAGAIN && errno != EINTR)
+			return error_set("sigtimedwait: %s", strerror(errno));
+	}
+}
+
+/* Waits for an adopted process `want` (the sandbox, then the gofer),
+ * collecting the other orphans of runsc that exit meanwhile; if `note` is
+ * among them, *note_reaped is set. A `want` that is no longer a child
+ * (ECHILD) was already reaped and counts as done with *status 0. */
+static int wait_adopted(pid_t want, pid_t note, int *note_reaped, int64_t deadline_ns,
+                        volatile sig_atomic_t *stop, int *status, int64_t *t_end)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGCHLD);
+	for (;;) {
+		int st;
+		pid_t r;
+		while ((r = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (r == note && note_reaped)
+				*note_reaped = 1;
+			if (r == want) {
+				*t_end = util_now_ns();
+				*status = st;
+				return 0;
+			}
+		}
+		if (r < 0 && errno == ECHILD) {
+			*t_end = util_now_ns();
+			*status = 0;
+			return 1;
+		}
+		if (kill(want, 0) < 0 && errno == ESRCH) {
+			/* Not ours and gone: nothing to wait for. */
+			*t_end = util_now_ns();
+			*status = 0;
+			return 1;
+		}
+		if (stop && *stop)
+			return GVAB_EINTR;
+		int64_t left = deadline_ns - util_now_ns();
+		if (left <= 0)
+			return error_set("timed out");
+		struct timespec ts = {left / 1000000000, left % 1000000000};
+		if (sigtimedwait(&s, NULL, &ts) < 0 && errno != EAGAIN && errno != EINTR)
+			return error_set("sigtimedwait: %s", strerror(errno));
+	}
+}
+
+int boot_read_sandbox_pid(const char *root_dir, const char *id, pid_t *pid)
+{
+	pid_t gofer;
+	return boot_read_pids(root_dir, id, pid, &gofer);
+}
+
+int boot_read_pids(const char *root_dir, const char *id, pid_t *pid, pid_t *gofer)
+{
+	char *p = util_fmt("%s/%s_sandbox:%s.state", root_dir, id, id);
+	cJSON *doc = util_json_load(p);
+	int rc = GVAB_EFAIL;
+	if (!doc) {
+		error_wrap(GVAB_EFAIL, "runsc state file");
+		goto out;
+	}
+	const cJSON *sb = cJSON_GetObjectItemCaseSensitive(doc, "sandbox");
+	const cJSON *pj = sb ? cJSON_GetObjectItemCaseSensitive(sb, "pid") : NULL;
+	if (!cJSON_IsNumber(pj) || pj->valuedouble <= 0) {
+		error_set("%s: no sandbox.pid", p);
+		goto out;
+	}
+	*pid = (pid_t)pj->valuedouble;
+	const cJSON *gj = cJSON_GetObjectItemCaseSensitive(doc, "goferPid");
+	*gofer = cJSON_IsNumber(gj) ? (pid_t)gj->valuedouble : 0;
+	rc = 0;
+out:
+	cJSON_Delete(doc);
+	free(p);
+	return rc;
+}
+
+/* argv: runsc --root=R [flags] [debug flags] <tail...> */
+static char **make_argv(const struct boot_cfg *c, const char *root_flag, const char *debug_flag,
+                        char *const *tail)
+{
+	size_t nt = 0;
+	while (tail[nt])
+		nt++;
+	char **a = util_xcalloc(c->nflags + nt + 6, sizeof *a);
+	size_t k = 0;
+	a[k++] = (char *)c->runsc;
+	a[k++] = (char *)root_flag;
+	for (size_t i = 0; i < c->nflags; i++)
+		a[k++] = c->flags[i];
+	if (debug_flag) {
+		a[k++] = "--debug";
+		a[k++] = (char *)debug_flag;
+	}
+	for (size_t i = 0; i < nt; i++)
+		a[k++] = tail[i];
+	a[k] = NULL;
+	return a;
+}
+
+/* Runs one phase: spawn, wait (with timeout), time it. Returns 0 if it ran
+ * and exited 0; otherwise records the failure in r. */
+static int run_phase(const struct boot_cfg *c, const char *phase, char **argv, const char *errlog,
+                     int64_t *ns, struct boot_result *r)
+{
+	struct proc_opts po = {.argv = argv, .envp = c->envp, .stdout_path = errlog,
+	                       .stderr_path = errlog, .stdin_null = 1, .own_pgroup = 1};
+	pid_t pid;
+	int st;
+	int64_t t1;
+	int64_t t0 = util_now_ns();
+	int rc = proc_spawn(&po, &pid);
+	if (rc < 0) {
+		snprintf(r->failed_phase, sizeof r->failed_phase, "%s", phase);
+		snprintf(r->error, sizeof r->error, "%s: %s", phase, error_last());
+		return rc;
+	}
+	rc = wait_child(pid, t0 + (int64_t)c->timeout_ms * 1000000, c->stop, &st, &t1);
+	if (rc < 0) {
+		/* Timed out or interrupted: kill the phase's process group. */
+		kill(-pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		snprintf(r->failed_phase, sizeof r->failed_phase, "%s", phase);
+		snprintf(r->error, sizeof r->error, "%s: %s", phase,
+		         rc == GVAB_EINTR ? "interrupted" : "timed out");
+		return rc == GVAB_EINTR ? GVAB_EINTR : GVAB_EFAIL;
+	}
+	*ns = t1 - t0;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		char *log = util_read_file(errlog, NULL);
+		const char *msg = log ? log : "";
+		/* Keep the last line of runsc's stderr: it states the reason. */
+		size_t n = strlen(msg);
+		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+			n--;
+		size_t b = n;
+		while (b && msg[b - 1] != '\n')
+			b--;
+		snprintf(r->failed_phase, sizeof r->failed_phase, "%s", phase);
+		snprintf(r->error, sizeof r->error, "%s: runsc %s: %.*s", phase, proc_status_str(st),
+		         (int)(n - b > 600 ? 600 : n - b), msg + b);
+		free(log);
+		return GVAB_EFAIL;
+	}
+	return 0;
+}
+
+/* Reaps every remaining child for up to grace_ms, then kills the rest. */
+static int reap_all(int grace_ms)
+{
+	int64_t deadline = util_now_ns() + (int64_t)grace_ms * 1000000;
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGCHLD);
+	for (;;) {
+		proc_reap_nohang();
+		pid_t kids[64];
+		size_t n = proc_list_children(kids, 64);
+		if (n == 0)
+			return 0;
+		int64_t left = deadline - util_now_ns();
+		if (left <= 0) {
+			for (size_t i = 0; i < n; i++)
+				kill(kids[i], SIGKILL);
+			int64_t d2 = util_now_ns() + 2000000000LL;
+			while (proc_list_children(kids, 64) > 0 && util_now_ns() < d2) {
+				proc_reap_nohang();
+				struct timespec ts = {0, 5000000};
+				sigtimedwait(&s, NULL, &ts);
+			}
+			proc_reap_nohang();
+			return (int)n;
+		}
+		struct timespec ts = {left / 1000000000, left % 1000000000};
+		if (ts.tv_sec > 0 || ts.tv_nsec > 50000000) {
+			ts.tv_sec = 0;
+			ts.tv_nsec = 50000000;
+		}
+		sigtimedwait(&s, NULL, &ts);
+	}
+}
+
+/* runsc creates cgroups named after the container; delete removes them,
+ * but a failed or forced delete can leave empty ones behind. Removes any
+ * /sys/fs/cgroup/<controller>/<id> and /sys/fs/cgroup/<id>; returns how
+ * many could not be removed. */
+static int remove_cgroups(const char *id)
+{
+	int left = 0;
+	DIR *d = opendir("/sys/fs/cgroup");
+	if (!d)
+		return 0;
+	struct dirent *de;
+	char *top = util_fmt("/sys/fs/cgroup/%s", id);
+	if (util_is_dir(top) && rmdir(top) < 0)
+		left++;
+	free(top);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *p = util_fmt("/sys/fs/cgroup/%s/%s", de->d_name, id);
+		if (util_is_dir(p) && rmdir(p) < 0)
+			left++;
+		free(p);
+	}
+	closedir(d);
+	return left;
+}
+
+int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->exit_status = -1;
+	char *root = util_fmt("%s/%s", c->state_dir, id);
+	char *root_flag = util_fmt("--root=%s", root);
+	char *errlog = util_fmt("%s/%s.stderr", c->log_dir, id);
+	char *dbg_dir = c->debug_log_dir ? util_fmt("%s/%s/", c->debug_log_dir, id) : NULL;
+	char *dbg_flag = dbg_dir ? util_fmt("--debug-log=%s", dbg_dir) : NULL;
+	char **argv = NULL;
+	int created = 0, sandbox_reaped = 0, gofer_reaped = 0, rc = 0;
+	pid_t sandbox = 0, gofer = 0;
+	int64_t t_start_end = 0, t_reaped = 0;
+
+	if (util_mkdir_p(root, 0700) < 0 || util_mkdir_p(c->log_dir, 0755) < 0 ||
+	    (dbg_dir && util_mkdir_p(dbg_dir, 0755) < 0)) {
+		snprintf(r->failed_phase, sizeof r->failed_phase, "setup");
+		snprintf(r->error, sizeof r->error, "setup: %s", error_last());
+		goto cleanup;
+	}
+	if (dbg_dir)
+		snprintf(r->debug_log, sizeof r->debug_log, "%s", dbg_dir);
+
+	{
+		char *tail[] = {"create", "--bundle", (char *)c->bundle, (char *)id, NULL};
+		argv = make_argv(c, root_flag, dbg_flag, tail);
+		rc = run_phase(c, "create", argv, errlog, &r->create_ns, r);
+		free(argv);
+		argv = NULL;
+		/* Even a failed create may have left a sandbox: clean up as created. */
+		created = 1;
+		if (rc < 0)
+			goto cleanup;
+	}
+	if (boot_read_pids(root, id, &sandbox, &gofer) < 0) {
+		snprintf(r->failed_phase, sizeof r->failed_phase, "create");
+		snprintf(r->error, sizeof r->error, "create: %s", error_last());
+		goto cleanup;
+	}
+	{
+		char *tail[] = {"start", (char *)id, NULL};
+		argv = make_argv(c, root_flag, dbg_flag, tail);
+		rc = run_phase(c, "start", argv, errlog, &r->start_ns, r);
+		free(argv);
+		argv = NULL;
+		t_start_end = util_now_ns();
+		if (rc < 0)
+			goto cleanup;
+	}
+	{
+		int st = 0;
+		rc = wait_adopted(sandbox, gofer, &gofer_reaped,
+		                  t_start_end + (int64_t)c->timeout_ms * 1000000, c->stop, &st, &t_reaped);
+		if (rc == 1) {
+			/* The sandbox was never adopted: gvab cannot see its exit. */
+			snprintf(r->failed_phase, sizeof r->failed_phase, "wait");
+			snprintf(r->error, sizeof r->error,
+			         "wait: sandbox process %d was not gvab's child (subreaper not set?)",
+			         (int)sandbox);
+			rc = GVAB_EFAIL;
+			goto cleanup;
+		}
+		if (rc < 0) {
+			snprintf(r->failed_phase, sizeof r->failed_phase, "wait");
+			snprintf(r->error, sizeof r->error, "wait: %s",
+			         rc == GVAB_EINTR ? "interrupted" : error_last());
+			goto cleanup;
+		}
+		sandbox_reaped = 1;
+		r->wait_ns = t_reaped - t_start_end;
+		r->exit_status = proc_status_code(st);
+		if (r->exit_status != c->expect_exit) {
+			snprintf(r->failed_phase, sizeof r->failed_phase, "wait");
+			snprintf(r->error, sizeof r->error, "wait: container %s, expected exit %d",
+			         proc_status_str(st), c->expect_exit);
+			rc = GVAB_EFAIL;
+			goto cleanup;
+		}
+	}
+	/* The gofer exits with the sandbox but is our (adopted) child too:
+	 * until it is reaped, runsc delete sees a zombie gofer as alive and
+	 * fails with "stopping container: context deadline exceeded". Reaping
+	 * it is gvab's job, so it is untimed, between wait and delete. */
+	if (gofer > 0 && !gofer_reaped) {
+		int st;
+		int64_t t;
+		if (wait_adopted(gofer, 0, NULL, util_now_ns() + (int64_t)c->timeout_ms * 1000000, c->stop,
+		                 &st, &t) == GVAB_EINTR) {
+			snprintf(r->failed_phase, sizeof r->failed_phase, "delete");
+			snprintf(r->error, sizeof r->error, "delete: interrupted");
+			goto cleanup;
+		}
+	}
+	{
+		char *tail[] = {"delete", (char *)id, NULL};
+		argv = make_argv(c, root_flag, dbg_flag, tail);
+		rc = run_phase(c, "delete", argv, errlog, &r->delete_ns, r);
+		free(argv);
+		argv = NULL;
+		if (rc < 0)
+			goto cleanup;
+		created = 0;
+	}
+	r->ok = 1;
+
+cleanup:
+	if (created) {
+		/* Something failed after create: force the sandbox away, untimed,
+		 * ignoring a stop request (this is the cleanup a stop asks for). */
+		char *tail[] = {"delete", "--force", (char *)id, NULL};
+		char **a = make_argv(c, root_flag, NULL, tail);
+		struct proc_opts po = {.argv = a, .envp = c->envp, .stdout_path = errlog,
+		                       .stderr_path = errlog, .stdin_null = 1, .own_pgroup = 1};
+		pid_t pid;
+		int st;
+		int64_t t;
+		if (proc_spawn(&po, &pid) == 0 &&
+		    wait_child(pid, util_now_ns() + 10000000000LL, NULL, &st, &t) < 0) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &st, 0);
+		}
+		free(a);
+		if (sandbox > 0 && !sandbox_reaped)
+			kill(sandbox, SIGKILL);
+	}
+	/* Gofer and systrap stubs exit with the sandbox; give them a moment. */
+	int killed = reap_all(r->ok ? 2000 : 500);
+	if (killed > 0 && r->ok) {
+		r->ok = 0;
+		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
+		snprintf(r->error, sizeof r->error,
+		         "cleanup: %d process(es) still running after delete were killed", killed);
+	}
+	if (remove_cgroups(id) > 0 && r->ok) {
+		r->ok = 0;
+		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
+		snprintf(r->error, sizeof r->error, "cleanup: cgroup %s could not be removed", id);
+	}
+	if (util_rm_rf(root) < 0 && r->ok) {
+		r->ok = 0;
+		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
+		snprintf(r->error, sizeof r->error, "cleanup: %s", error_last());
+	}
+	if (r->ok) {
+		unlink(errlog);
+	} else {
+		snprintf(r->stderr_path, sizeof r->stderr_path, "%s", errlog);
+	}
+	free(root);
+	free(root_flag);
+	free(errlog);
+	free(dbg_dir);
+	free(dbg_flag);
+	if (c->stop && *c->stop)
+		return error_setc(GVAB_EINTR, "interrupted");
+	return 0;
+}

@@ -1,0 +1,69 @@
+/* boot: one timed cold boot of the bundle under one runsc.
+ *
+ * Phases, each a child spawned without a shell and timed with
+ * CLOCK_MONOTONIC from just before posix_spawn to the moment waitpid
+ * returns it:
+ *   create  `runsc create --bundle B ID`
+ *   start   `runsc start ID`
+ *   wait    from start's return to the reaping of the sandbox process.
+ *           `runsc wait` cannot report the exit status of a root container
+ *           on this host kind (it prints "sandbox no longer running and its
+ *           exit status is unavailable" after ~1.5 s), so gvab makes itself a
+ *           child subreaper (PR_SET_CHILD_SUBREAPER): the sandbox process,
+ *           orphaned by `runsc create`, becomes gvab's child, and its wait
+ *           status is the container's exit status.
+ *   delete  `runsc delete ID`
+ * CORE = create + start; OVERALL = CORE + wait + delete.
+ *
+ * Invariants: every boot has a fresh container id and its own --root
+ * directory; when boot_run_once returns, success or not, no process it
+ * started is left (orphans are reaped, stragglers killed), and its --root
+ * directory is gone. A failed phase is reported, never timed as a sample.
+ */
+#ifndef GVAB_BOOT_H
+#define GVAB_BOOT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct boot_cfg {
+	const char *runsc;
+	char *const *flags;        /* runsc global flags, e.g. --platform=systrap */
+	size_t nflags;
+	const char *bundle;        /* bundle directory */
+	const char *state_dir;     /* per-boot --root directories go under it */
+	const char *log_dir;       /* per-boot stderr logs (kept only on failure) */
+	const char *debug_log_dir; /* non-NULL: --debug --debug-log=<dir>/<id>/ */
+	char *const *envp;         /* environment for runsc (NULL: inherit) */
+	int timeout_ms;            /* per phase */
+	int expect_exit;           /* container exit status that counts as success */
+	volatile sig_atomic_t *stop; /* set by a signal handler: abandon and clean up */
+};
+
+struct boot_result {
+	int ok;
+	int64_t create_ns, start_ns, wait_ns, delete_ns;
+	int exit_status;           /* container's, -1 if unknown */
+	char failed_phase[16];     /* "", "create", "start", "wait", "delete", "cleanup" */
+	char error[1024];
+	char stderr_path[512];     /* "" unless kept */
+	char debug_log[512];       /* debug-log directory if any */
+};
+
+/* Makes this process a child subreaper and blocks SIGCHLD (the boot loop
+ * waits with sigtimedwait). Call once before the first boot. */
+int boot_setup(void);
+
+/* Runs one boot. Returns 0 when it ran to a verdict (ok or a recorded
+ * failure, see r->ok), negative only when gvab itself cannot go on
+ * (GVAB_EINTR after a stop request, once everything is cleaned up). */
+int boot_run_once(const struct boot_cfg *cfg, const char *id, struct boot_result *r);
+
+/* Reads the sandbox pid from runsc's state file in root_dir; 0 or error. */
+int boot_read_sandbox_pid(const char *root_dir, const char *id, pid_t *pid);
+/* Same, plus the gofer pid (0 if the state has none). */
+int boot_read_pids(const char *root_dir, const char *id, pid_t *pid, pid_t *gofer);
+
+#endif

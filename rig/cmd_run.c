@@ -1,0 +1,579 @@
+/* cmd_run: `gvab run`, the measuring instrument: interleaved cold boots of
+ * one bundle under two or more runsc arms, written to a run directory
+ * (run.json + samples.jsonl, see samples.h and README "Run directory").
+ *
+ * Invariants: every host knob changed is journaled first and put back on
+ * every exit path (success, error, SIGINT/SIGTERM/SIGHUP); each attempt is
+ * on disk before the next boot starts; a failed attempt is recorded and
+ * never counted.
+ */
+#define _GNU_SOURCE
+#include "boot.h"
+#include "bundle.h"
+#include "cmds.h"
+#include "error.h"
+#include "hostfacts.h"
+#include "knobs.h"
+#include "proc.h"
+#include "samples.h"
+#include "schedule.h"
+#include "util.h"
+#include "version.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"--arm NAME=RUNSC[,ITEM...] --arm NAME=RUNSC[,ITEM...] [options]\n"
+	"\n"
+	"Interleaves cold boots (create, start, wait, delete) of one bundle under two or\n"
+	"more runsc binaries and writes run.json + samples.jsonl into the run directory.\n"
+	"An ITEM is a runsc flag (e.g. --platform=systrap) or a host knob for that arm's\n"
+	"boots, knob:NAME=VALUE (knobs: rcu_expedited, thp_enabled, thp_defrag,\n"
+	"thp_shmem_enabled). Without --platform/--network items an arm gets\n"
+	"--platform=systrap and --network=none.\n"
+	"\n"
+	"  --out DIR            run directory (default: results/run-<time>)\n"
+	"  --bundle DIR         OCI bundle from gvab bundle (default: build/bundle)\n"
+	"  --iterations N       measured boots per arm (default 50)\n"
+	"  --warmups N          discarded warm-up boots per arm (default 5)\n"
+	"  --order ORDER        alternate | abba | random (default abba)\n"
+	"  --seed N             seed for --order random (default: from the clock; recorded)\n"
+	"  --set NAME=VALUE     set a host knob for the whole run (put back afterwards)\n"
+	"  --drop-caches        drop the page cache before every measured boot\n"
+	"  --timeout-ms N       per-phase timeout (default 30000)\n"
+	"  --max-failures N     stop after N consecutive failed boots (default 3)\n"
+	"  --expect-exit N      container exit status that counts as success (default 0)\n"
+	"  --phases             also pass --debug --debug-log (a separate, instrumented run)\n"
+	"  --append             add to an existing run directory's samples\n"
+	"  -q, --quiet          no progress line\n"
+	"\n"
+	"Exit: 0 complete, 1 stopped by failures, 64 usage, 65 invalid input,\n"
+	"69 precondition (runsc or bundle missing, another run owns the knobs),\n"
+	"130 interrupted (samples kept, knobs restored).\n";
+
+#define MAX_ARMS 16
+#define MAX_ITEMS 32
+
+struct arm {
+	char *name;
+	char *runsc;
+	char *flags[MAX_ITEMS];
+	size_t nflags;
+	char knob_name[4][32];
+	char knob_value[4][64];
+	size_t nknobs;
+};
+
+static volatile sig_atomic_t stop_requested;
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int parse_arm(const char *spec, struct arm *a)
+{
+	memset(a, 0, sizeof *a);
+	const char *eq = strchr(spec, '=');
+	if (!eq || eq == spec || !eq[1])
+		return error_setc(GVAB_EUSAGE, "--arm '%s': expected NAME=RUNSC[,ITEM...]", spec);
+	a->name = util_fmt("%.*s", (int)(eq - spec), spec);
+	for (const char *p = a->name; *p; p++)
+		if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			return error_setc(GVAB_EUSAGE, "--arm '%s': name may hold only letters, digits, "
+			                               "'-', '_' and '.'", spec);
+	char *rest = util_xstrdup(eq + 1), *save = NULL;
+	int have_platform = 0, have_network = 0, rc = 0;
+	char *tok = strtok_r(rest, ",", &save);
+	a->runsc = util_xstrdup(tok);
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (strncmp(tok, "knob:", 5) == 0) {
+			if (a->nknobs == 4) {
+				rc = error_setc(GVAB_EUSAGE, "--arm %s: at most 4 knobs", a->name);
+				break;
+			}
+			if ((rc = knobs_parse_setting(tok + 5, a->knob_name[a->nknobs], 32,
+			                              a->knob_value[a->nknobs], 64)) < 0)
+				break;
+			a->nknobs++;
+			continue;
+		}
+		if (tok[0] != '-') {
+			rc = error_setc(GVAB_EUSAGE, "--arm %s: item '%s' is neither a --flag nor knob:N=V",
+			                a->name, tok);
+			break;
+		}
+		if (a->nflags + 2 >= MAX_ITEMS) {
+			rc = error_setc(GVAB_EUSAGE, "--arm %s: too many flags", a->name);
+			break;
+		}
+		have_platform |= strncmp(tok, "--platform", 10) == 0;
+		have_network |= strncmp(tok, "--network", 9) == 0;
+		a->flags[a->nflags++] = util_xstrdup(tok);
+	}
+	free(rest);
+	if (rc == 0 && !have_platform)
+		a->flags[a->nflags++] = util_xstrdup("--platform=systrap");
+	if (rc == 0 && !have_network)
+		a->flags[a->nflags++] = util_xstrdup("--network=none");
+	return rc;
+}
+
+static void free_arm(struct arm *a)
+{
+	free(a->name);
+	free(a->runsc);
+	for (size_t i = 0; i < a->nflags; i++)
+		free(a->flags[i]);
+}
+
+static cJSON *arm_json(const struct arm *a)
+{
+	cJSON *o = cJSON_CreateObject();
+	char real[PATH_MAX], hex[65];
+	cJSON_AddStringToObject(o, "name", a->name);
+	cJSON_AddStringToObject(o, "runsc", realpath(a->runsc, real) ? real : a->runsc);
+	if (util_sha256_file(a->runsc, hex) == 0)
+		cJSON_AddStringToObject(o, "sha256", hex);
+	char *out = NULL;
+	int st;
+	char *argv[] = {a->runsc, "--version", NULL};
+	if (proc_run_capture(argv, NULL, NULL, &out, &st) == 0 && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0) {
+		out[strcspn(out, "\n")] = '\0';
+		cJSON_AddStringToObject(o, "version", out);
+	}
+	free(out);
+	cJSON *fl = cJSON_AddArrayToObject(o, "flags");
+	for (size_t i = 0; i < a->nflags; i++)
+		cJSON_AddItemToArray(fl, cJSON_CreateString(a->flags[i]));
+	cJSON *kn = cJSON_AddObjectToObject(o, "knobs");
+	for (size_t i = 0; i < a->nknobs; i++)
+		cJSON_AddStringToObject(kn, a->knob_name[i], a->knob_value[i]);
+	/* Provenance written by gvab build, when the binary came from it. */
+	char *dir = util_xstrdup(real);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		char *pp = util_fmt("%s/provenance.json", dir);
+		if (util_path_exists(pp)) {
+			cJSON *prov = util_json_load(pp);
+			if (prov)
+				cJSON_AddItemToObject(o, "provenance", prov);
+		}
+		free(pp);
+	}
+	free(dir);
+	return o;
+}
+
+static int drop_caches(void)
+{
+	sync();
+	int rc = util_write_file_atomic("/proc/sys/vm/drop_caches", "3", 1);
+	/* util_write_file_atomic renames; /proc needs a plain write. */
+	if (rc < 0) {
+		FILE *f = fopen("/proc/sys/vm/drop_caches", "we");
+		if (!f)
+			return error_set("/proc/sys/vm/drop_caches: %s", strerror(errno));
+		fputs("3", f);
+		if (fclose(f) != 0)
+			return error_set("/proc/sys/vm/drop_caches: %s", strerror(errno));
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"arm", required_argument, 0, 'a'},        {"out", required_argument, 0, 'o'},
+		{"bundle", required_argument, 0, 'b'},     {"iterations", required_argument, 0, 'n'},
+		{"warmups", required_argument, 0, 'w'},    {"order", required_argument, 0, 'O'},
+		{"seed", required_argument, 0, 'S'},       {"set", required_argument, 0, 's'},
+		{"drop-caches", no_argument, 0, 'D'},      {"timeout-ms", required_argument, 0, 't'},
+		{"max-failures", required_argument, 0, 'F'}, {"expect-exit", required_argument, 0, 'e'},
+		{"phases", no_argument, 0, 'P'},           {"append", no_argument, 0, 'A'},
+		{"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	struct arm arms[MAX_ARMS];
+	size_t narms = 0;
+	char set_name[8][32], set_value[8][64];
+	size_t nset = 0;
+	const char *out_dir = NULL, *bundle = "build/bundle";
+	long iterations = 50, warmups = 5, timeout_ms = 30000, max_fail = 3, expect_exit = 0;
+	uint64_t seed = 0;
+	int have_seed = 0, drop = 0, phases = 0, append = 0, quiet = 0, c, rc = 0;
+	enum schedule_order order = ORDER_ABBA;
+	char *gen_out = NULL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		long v;
+		switch (c) {
+		case 'a':
+			if (narms == MAX_ARMS) {
+				rc = error_setc(GVAB_EUSAGE, "at most %d arms", MAX_ARMS);
+				goto usage_fail;
+			}
+			if ((rc = parse_arm(optarg, &arms[narms])) < 0) {
+				narms++;
+				goto usage_fail;
+			}
+			narms++;
+			break;
+		case 'o': out_dir = optarg; break;
+		case 'b': bundle = optarg; break;
+		case 'n':
+			if ((rc = util_parse_long(optarg, 1, 1000000, "--iterations", &iterations)) < 0)
+				goto usage_fail;
+			break;
+		case 'w':
+			if ((rc = util_parse_long(optarg, 0, 100000, "--warmups", &warmups)) < 0)
+				goto usage_fail;
+			break;
+		case 'O':
+			if ((rc = schedule_parse_order(optarg, &order)) < 0)
+				goto usage_fail;
+			break;
+		case 'S': {
+			char *end;
+			errno = 0;
+			seed = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg) {
+				rc = error_setc(GVAB_EUSAGE, "--seed: '%s' is not a whole number", optarg);
+				goto usage_fail;
+			}
+			have_seed = 1;
+			break;
+		}
+		case 's':
+			if (nset == 8) {
+				rc = error_setc(GVAB_EUSAGE, "at most 8 --set");
+				goto usage_fail;
+			}
+			if ((rc = knobs_parse_setting(optarg, set_name[nset], 32, set_value[nset], 64)) < 0)
+				goto usage_fail;
+			nset++;
+			break;
+		case 'D': drop = 1; break;
+		case 't':
+			if ((rc = util_parse_long(optarg, 100, 3600000, "--timeout-ms", &timeout_ms)) < 0)
+				goto usage_fail;
+			break;
+		case 'F':
+			if ((rc = util_parse_long(optarg, 1, 1000000, "--max-failures", &max_fail)) < 0)
+				goto usage_fail;
+			break;
+		case 'e':
+			if ((rc = util_parse_long(optarg, 0, 255, "--expect-exit", &v)) < 0)
+				goto usage_fail;
+			expect_exit = v;
+			break;
+		case 'P': phases = 1; break;
+		case 'A': append = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': cmds_usage("run", usage_text); return 0;
+		default: rc = GVAB_EUSAGE; goto done;
+		}
+	}
+	if (optind < argc) {
+		rc = error_setc(GVAB_EUSAGE, "unexpected argument '%s'", argv[optind]);
+		goto usage_fail;
+	}
+	if (narms < 2) {
+		rc = error_setc(GVAB_EUSAGE, "need at least two --arm (A/B; for A/A give the same "
+		                             "runsc twice under two names)");
+		goto usage_fail;
+	}
+	for (size_t i = 0; i < narms; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(arms[i].name, arms[j].name) == 0) {
+				rc = error_setc(GVAB_EUSAGE, "arm name '%s' given twice", arms[i].name);
+				goto usage_fail;
+			}
+
+	/* Preconditions: a killed run's knobs first, then inputs. */
+	{
+		int restored = knobs_recover_stale();
+		if (restored < 0) {
+			rc = restored;
+			goto fail;
+		}
+		if (restored > 0)
+			fprintf(stderr, "gvab: restored %d host knob(s) left changed by a killed run\n",
+			        restored);
+	}
+	for (size_t i = 0; i < narms; i++)
+		if (access(arms[i].runsc, X_OK) != 0) {
+			rc = error_setc(GVAB_EPRECOND, "arm %s: runsc '%s' is not an executable file",
+			                arms[i].name, arms[i].runsc);
+			goto fail;
+		}
+	cJSON *bmeta = bundle_load_meta(bundle);
+	if (!bmeta) {
+		rc = GVAB_EPRECOND;
+		goto fail;
+	}
+	char bundle_real[PATH_MAX];
+	if (!realpath(bundle, bundle_real)) {
+		cJSON_Delete(bmeta);
+		rc = error_setc(GVAB_EPRECOND, "bundle %s: %s", bundle, strerror(errno));
+		goto fail;
+	}
+	if (!have_seed) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec;
+	}
+	if (!out_dir) {
+		char when[32];
+		util_utc_now(when, sizeof when);
+		for (char *p = when; *p; p++)
+			if (*p == ':')
+				*p = '-';
+		out_dir = gen_out = util_fmt("results/run-%s", when);
+	}
+
+	char *samples_path = util_fmt("%s/samples.jsonl", out_dir);
+	char *run_path = util_fmt("%s/run.json", out_dir);
+	char *state_dir = util_fmt("/run/gvab/state-%ld", (long)getpid());
+	char *log_dir = util_fmt("%s/logs", out_dir);
+	char *dbg_dir = phases ? util_fmt("%s/debug-logs", out_dir) : NULL;
+	cJSON *run = NULL, *before = NULL;
+	struct schedule_slot *slots = NULL;
+	size_t nslots = 0;
+	struct knobs knobs;
+	struct samples_writer sw = {.fd = -1};
+	int seq0 = 0, attempts = 0, ok_count = 0, failures = 0, consecutive = 0;
+	int stopped_by_failures = 0;
+	knobs_init(&knobs);
+
+	if ((rc = util_mkdir_p(out_dir, 0755)) < 0)
+		goto run_out;
+	{
+		struct stat st;
+		if (stat(samples_path, &st) == 0 && st.st_size > 0) {
+			if (!append) {
+				rc = error_setc(GVAB_EUSAGE, "%s already has samples (use --append to add to it, "
+				                             "or another --out)", out_dir);
+				goto run_out;
+			}
+			struct samples_file old;
+			if ((rc = samples_load(samples_path, NULL, 0, &old)) < 0)
+				goto run_out;
+			for (size_t i = 0; i < old.n; i++)
+				if (old.s[i].seq >= seq0)
+					seq0 = old.s[i].seq + 1;
+			samples_free(&old);
+		}
+	}
+	if ((rc = samples_open(&sw, samples_path)) < 0)
+		goto run_out;
+	if ((rc = schedule_build((int)narms, (int)warmups, (int)iterations, order, seed, &slots,
+	                         &nslots)) < 0)
+		goto run_out;
+	if ((rc = boot_setup()) < 0)
+		goto run_out;
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	for (size_t i = 0; i < nset && rc == 0; i++)
+		rc = knobs_set(&knobs, set_name[i], set_value[i]);
+	if (rc < 0)
+		goto run_out;
+
+	before = hostfacts_collect();
+	run = cJSON_CreateObject();
+	{
+		char when[32];
+		util_utc_now(when, sizeof when);
+		cJSON_AddStringToObject(run, "format", "gvab-run/1");
+		cJSON *g = cJSON_AddObjectToObject(run, "gvab");
+		cJSON_AddStringToObject(g, "version", GVAB_VERSION);
+		cJSON_AddStringToObject(g, "commit", GVAB_COMMIT);
+		cJSON *cmd = cJSON_AddArrayToObject(run, "command");
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("gvab"));
+		for (int i = 0; i < argc; i++)
+			cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+		cJSON_AddStringToObject(run, "status", "running");
+		cJSON_AddStringToObject(run, "started_at", when);
+		cJSON_AddStringToObject(run, "bundle_path", bundle_real);
+		cJSON_AddItemToObject(run, "bundle", bmeta);
+		bmeta = NULL;
+		cJSON_AddStringToObject(run, "order", schedule_order_name(order));
+		char seedbuf[32];
+		snprintf(seedbuf, sizeof seedbuf, "%llu", (unsigned long long)seed);
+		cJSON_AddStringToObject(run, "seed", seedbuf);
+		cJSON_AddNumberToObject(run, "warmups", (double)warmups);
+		cJSON_AddNumberToObject(run, "iterations", (double)iterations);
+		cJSON_AddBoolToObject(run, "drop_caches", drop);
+		cJSON_AddBoolToObject(run, "phases", phases);
+		cJSON_AddNumberToObject(run, "expect_exit", (double)expect_exit);
+		cJSON *settings = cJSON_AddObjectToObject(run, "settings");
+		for (size_t i = 0; i < nset; i++)
+			cJSON_AddStringToObject(settings, set_name[i], set_value[i]);
+		cJSON *ja = cJSON_AddArrayToObject(run, "arms");
+		for (size_t i = 0; i < narms; i++)
+			cJSON_AddItemToArray(ja, arm_json(&arms[i]));
+		cJSON_AddItemToObject(run, "host", cJSON_Duplicate(before, 1));
+		if ((rc = util_json_save(run_path, run)) < 0)
+			goto run_out;
+	}
+
+	{
+		char *envp_dummy = NULL;
+		(void)envp_dummy;
+		int tty = util_interactive() && !quiet;
+		int64_t t_run0 = util_now_ns();
+		double core_last = 0;
+		for (size_t k = 0; k < nslots; k++) {
+			if (stop_requested)
+				break;
+			const struct schedule_slot *sl = &slots[k];
+			struct arm *a = &arms[sl->arm];
+			for (size_t i = 0; i < a->nknobs && rc == 0; i++)
+				rc = knobs_set(&knobs, a->knob_name[i], a->knob_value[i]);
+			if (rc < 0)
+				goto run_out;
+			if (drop && !sl->warmup && (rc = drop_caches()) < 0)
+				goto run_out;
+			char id[64];
+			int seq = seq0 + (int)k;
+			snprintf(id, sizeof id, "gvab-%ld-%d", (long)getpid(), seq);
+			struct boot_cfg bc = {.runsc = a->runsc, .flags = a->flags, .nflags = a->nflags,
+			                      .bundle = bundle_real, .state_dir = state_dir,
+			                      .log_dir = log_dir, .debug_log_dir = dbg_dir,
+			                      .timeout_ms = (int)timeout_ms, .expect_exit = (int)expect_exit,
+			                      .stop = &stop_requested};
+			struct boot_result br;
+			int64_t t_rel = util_now_ns() - t_run0;
+			int brc = boot_run_once(&bc, id, &br);
+			if (brc < 0 && brc != GVAB_EINTR) {
+				rc = brc;
+				goto run_out;
+			}
+			if (brc == GVAB_EINTR && !br.ok)
+				break; /* interrupted mid-boot: cleaned up, not an attempt worth keeping */
+			if ((rc = samples_append(&sw, seq, a->name, sl->round, sl->warmup, id, t_rel, &br)) < 0)
+				goto run_out;
+			attempts++;
+			if (br.ok) {
+				consecutive = 0;
+				if (!sl->warmup)
+					ok_count++;
+				core_last = (double)(br.create_ns + br.start_ns) / 1e6;
+			} else {
+				failures++;
+				consecutive++;
+				fprintf(stderr, "%sgvab: boot %s (%s) failed: %s%s%s\n", tty ? "\r\033[K" : "",
+				        id, a->name, br.error, br.stderr_path[0] ? "; log " : "",
+				        br.stderr_path);
+				if (consecutive >= max_fail) {
+					stopped_by_failures = 1;
+					rc = error_set("%d consecutive boots failed; last: %s", consecutive, br.error);
+					break;
+				}
+			}
+			if (!quiet) {
+				double el = (double)(util_now_ns() - t_run0) / 1e9;
+				double eta = el / (double)(k + 1) * (double)(nslots - k - 1);
+				if (tty)
+					fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %d  CORE %.1f ms  ETA %.0f s", k + 1,
+					        nslots, a->name, sl->warmup ? "warm-up" : "iter", sl->round,
+					        core_last, eta);
+				else if ((k + 1) % 20 == 0 || k + 1 == nslots)
+					fprintf(stderr, "gvab run: %zu/%zu boots, %d failed, ETA %.0f s\n", k + 1,
+					        nslots, failures, eta);
+			}
+			if (brc == GVAB_EINTR)
+				break;
+		}
+		if (tty)
+			fprintf(stderr, "\n");
+	}
+
+run_out:
+	{
+		int restore_rc = knobs_restore(&knobs);
+		if (run) {
+			char when[32];
+			util_utc_now(when, sizeof when);
+			cJSON *after = hostfacts_collect();
+			cJSON *drift = hostfacts_drift(before, after);
+			const char *status = stop_requested ? "interrupted"
+			                     : stopped_by_failures ? "failed"
+			                     : rc < 0 ? "error" : "complete";
+			cJSON_ReplaceItemInObject(run, "status", cJSON_CreateString(status));
+			cJSON_AddStringToObject(run, "ended_at", when);
+			cJSON_AddNumberToObject(run, "attempts", attempts);
+			cJSON_AddNumberToObject(run, "measured_ok", ok_count);
+			cJSON_AddNumberToObject(run, "failures", failures);
+			if (rc < 0)
+				cJSON_AddStringToObject(run, "error", error_last());
+			cJSON_AddItemToObject(run, "host_after", after);
+			int nd = cJSON_GetArraySize(drift);
+			for (int i = 0; i < nd; i++) {
+				const cJSON *d = cJSON_GetArrayItem(drift, i);
+				char *b = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(d, "before"));
+				char *af = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(d, "after"));
+				fprintf(stderr, "gvab: drift: %s changed during the run: %s -> %s\n",
+				        cJSON_GetObjectItemCaseSensitive(d, "fact")->valuestring, b, af);
+				free(b);
+				free(af);
+			}
+			cJSON_AddItemToObject(run, "drift", drift);
+			int save_rc = util_json_save(run_path, run);
+			if (rc == 0 && save_rc < 0)
+				rc = save_rc;
+			if (!quiet)
+				fprintf(stderr, "gvab run: %s: %d attempts, %d measured samples, %d failed -> %s\n",
+				        status, attempts, ok_count, failures, out_dir);
+		}
+		if (restore_rc < 0 && rc == 0)
+			rc = restore_rc;
+		else if (restore_rc < 0)
+			fprintf(stderr, "gvab: %s\n", error_last());
+	}
+	samples_close(&sw);
+	rmdir(state_dir);
+	cJSON_Delete(run);
+	cJSON_Delete(before);
+	cJSON_Delete(bmeta);
+	free(slots);
+	free(samples_path);
+	free(run_path);
+	free(state_dir);
+	free(log_dir);
+	free(dbg_dir);
+	if (stop_requested && rc >= 0) {
+		error_setc(GVAB_EINTR, "interrupted; samples so far are kept, host knobs restored");
+		rc = GVAB_EINTR;
+	}
+	goto done;
+
+usage_fail:
+fail:
+	;
+done:
+	for (size_t i = 0; i < narms; i++)
+		free_arm(&arms[i]);
+	free(gen_out);
+	if (rc < 0)
+		return cmds_fail(rc, "run");
+	return 0;
+}
