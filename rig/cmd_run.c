@@ -509,6 +509,9 @@ int cmd_run(int argc, char **argv)
 
 run_out:
 	{
+		/* Collecting facts below may record errors of its own; keep ours. */
+		char saved_err[1024];
+		snprintf(saved_err, sizeof saved_err, "%s", error_last());
 		int restore_rc = knobs_restore(&knobs);
 		if (run) {
 			char when[32];
@@ -524,7 +527,7 @@ run_out:
 			cJSON_AddNumberToObject(run, "measured_ok", ok_count);
 			cJSON_AddNumberToObject(run, "failures", failures);
 			if (rc < 0)
-				cJSON_AddStringToObject(run, "error", error_last());
+				cJSON_AddStringToObject(run, "error", saved_err);
 			cJSON_AddItemToObject(run, "host_after", after);
 			int nd = cJSON_GetArraySize(drift);
 			for (int i = 0; i < nd; i++) {
@@ -548,6 +551,8 @@ run_out:
 			rc = restore_rc;
 		else if (restore_rc < 0)
 			fprintf(stderr, "gvab: %s\n", error_last());
+		else if (rc < 0)
+			error_setc(rc, "%s", saved_err);
 	}
 	samples_close(&sw);
 	rmdir(state_dir);

@@ -1,0 +1,234 @@
+/* analysis: see analysis.h. */
+#define _GNU_SOURCE
+#include "analysis.h"
+#include "error.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *analysis_verdict_name(enum verdict v)
+{
+	switch (v) {
+	case V_SAME: return "same";
+	case V_FASTER: return "faster";
+	case V_SLOWER: return "slower";
+	default: return "undecided";
+	}
+}
+
+int analysis_phase_index(const char *name)
+{
+	for (int p = 0; p < PH_COUNT; p++)
+		if (strcmp(sample_phase_names[p], name) == 0)
+			return p;
+	return -1;
+}
+
+int analysis_load(const char *dir, struct run_analysis *ra)
+{
+	memset(ra, 0, sizeof *ra);
+	ra->dir = util_xstrdup(dir);
+	char *rp = util_fmt("%s/run.json", dir);
+	char *sp = util_fmt("%s/samples.jsonl", dir);
+	int rc = GVAB_EDATA;
+	char **order = NULL;
+	size_t norder = 0;
+	ra->run = util_json_load(rp);
+	if (!ra->run) {
+		error_wrap(GVAB_EDATA, "run directory %s", dir);
+		goto out;
+	}
+	const cJSON *arms = cJSON_GetObjectItemCaseSensitive(ra->run, "arms");
+	const cJSON *a;
+	cJSON_ArrayForEach(a, arms) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(a, "name");
+		if (cJSON_IsString(n)) {
+			order = util_xrealloc(order, (norder + 1) * sizeof *order);
+			order[norder++] = n->valuestring;
+		}
+	}
+	if (norder < 2) {
+		rc = error_setc(GVAB_EDATA, "%s: fewer than two arms", rp);
+		goto out;
+	}
+	const cJSON *host = cJSON_GetObjectItemCaseSensitive(ra->run, "host");
+	const cJSON *label = cJSON_GetObjectItemCaseSensitive(ra->run, "host_label");
+	const cJSON *hn = host ? cJSON_GetObjectItemCaseSensitive(host, "hostname") : NULL;
+	snprintf(ra->label, sizeof ra->label, "%s",
+	         cJSON_IsString(label) ? label->valuestring
+	         : cJSON_IsString(hn)  ? hn->valuestring : "host");
+	if ((rc = samples_load(sp, order, norder, &ra->sf)) < 0)
+		goto out;
+	ra->narms = ra->sf.narms;
+	ra->arms = util_xcalloc(ra->narms, sizeof *ra->arms);
+	for (size_t i = 0; i < ra->narms; i++) {
+		struct arm_stats *as = &ra->arms[i];
+		as->name = ra->sf.arms[i];
+		for (int p = 0; p < PH_COUNT; p++)
+			as->vals[p] = util_xcalloc(ra->sf.n + 1, sizeof(double));
+	}
+	for (size_t k = 0; k < ra->sf.n; k++) {
+		const struct sample *s = &ra->sf.s[k];
+		struct arm_stats *as = &ra->arms[s->arm];
+		if (s->warmup) {
+			as->n_warmup++;
+			continue;
+		}
+		if (!s->ok) {
+			as->n_fail++;
+			continue;
+		}
+		for (int p = 0; p < PH_COUNT; p++)
+			as->vals[p][as->n_ok] = (double)s->ns[p] / 1e6;
+		as->n_ok++;
+	}
+	for (size_t i = 0; i < ra->narms; i++)
+		for (int p = 0; p < PH_COUNT; p++)
+			stats_summarize(ra->arms[i].vals[p], ra->arms[i].n_ok, &ra->arms[i].ph[p]);
+	rc = 0;
+out:
+	free(order);
+	free(rp);
+	free(sp);
+	return rc;
+}
+
+void analysis_free(struct run_analysis *ra)
+{
+	for (size_t i = 0; i < ra->narms; i++)
+		for (int p = 0; p < PH_COUNT; p++)
+			free(ra->arms[i].vals[p]);
+	free(ra->arms);
+	free(ra->cmp);
+	samples_free(&ra->sf);
+	cJSON_Delete(ra->run);
+	free(ra->dir);
+	memset(ra, 0, sizeof *ra);
+}
+
+/* Per-round differences B - A of one phase (rounds where both are ok). */
+static size_t paired_diffs(const struct run_analysis *ra, int a, int b, int phase, double **out)
+{
+	int maxr = -1;
+	for (size_t k = 0; k < ra->sf.n; k++)
+		if (!ra->sf.s[k].warmup && ra->sf.s[k].round > maxr)
+			maxr = ra->sf.s[k].round;
+	size_t nr = (size_t)(maxr + 1);
+	double *va = util_xmalloc((nr ? nr : 1) * sizeof *va), *vb = util_xmalloc((nr ? nr : 1) * sizeof *vb);
+	for (size_t r = 0; r < nr; r++)
+		va[r] = vb[r] = NAN;
+	for (size_t k = 0; k < ra->sf.n; k++) {
+		const struct sample *s = &ra->sf.s[k];
+		if (s->warmup || !s->ok || s->round < 0)
+			continue;
+		if (s->arm == a)
+			va[s->round] = (double)s->ns[phase] / 1e6;
+		else if (s->arm == b)
+			vb[s->round] = (double)s->ns[phase] / 1e6;
+	}
+	double *d = util_xmalloc((nr ? nr : 1) * sizeof *d);
+	size_t n = 0;
+	for (size_t r = 0; r < nr; r++)
+		if (!isnan(va[r]) && !isnan(vb[r]))
+			d[n++] = vb[r] - va[r];
+	free(va);
+	free(vb);
+	*out = d;
+	return n;
+}
+
+void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
+{
+	free(ra->cmp);
+	ra->cmp = util_xcalloc(ra->narms * PH_COUNT, sizeof *ra->cmp);
+	ra->ncmp = 0;
+	int a = o->baseline;
+	for (size_t b = 0; b < ra->narms; b++) {
+		if ((int)b == a)
+			continue;
+		for (int p = 0; p < PH_COUNT; p++) {
+			struct comparison *c = &ra->cmp[ra->ncmp++];
+			const struct arm_stats *A = &ra->arms[a], *B = &ra->arms[b];
+			/* Distinct, reproducible streams per comparison. */
+			uint64_t seed = o->seed ^ ((uint64_t)(b + 1) << 32) ^ (uint64_t)(p + 1);
+			c->a = a;
+			c->b = (int)b;
+			c->phase = p;
+			c->med_a = A->ph[p].median;
+			c->med_b = B->ph[p].median;
+			c->delta_ms = c->med_b - c->med_a;
+			c->delta_pct = c->med_a > 0 ? 100.0 * c->delta_ms / c->med_a : 0;
+			stats_bootstrap_ci(A->vals[p], A->n_ok, B->vals[p], B->n_ok, stats_diff_median,
+			                   o->reps, 0.95, seed, &c->ci_lo, &c->ci_hi);
+			c->p_mw = stats_mann_whitney(A->vals[p], A->n_ok, B->vals[p], B->n_ok, NULL);
+			c->hl_ms = stats_hodges_lehmann(A->vals[p], A->n_ok, B->vals[p], B->n_ok);
+			stats_bootstrap_ci(A->vals[p], A->n_ok, B->vals[p], B->n_ok, stats_diff_p95, o->reps,
+			                   0.95, seed ^ 0x5555, &c->p95_lo, &c->p95_hi);
+			c->p95_delta = B->ph[p].p95 - A->ph[p].p95;
+			double *d;
+			c->npairs = paired_diffs(ra, a, (int)b, p, &d);
+			c->paired_ms = stats_median(d, c->npairs);
+			stats_bootstrap_median_ci(d, c->npairs, o->reps, 0.95, seed ^ 0xaaaa, &c->paired_lo,
+			                          &c->paired_hi);
+			c->p_wx = stats_wilcoxon(d, c->npairs, NULL);
+			free(d);
+			c->p_mw_adj = c->p_mw;
+			c->p_wx_adj = c->p_wx;
+			c->used_paired = c->npairs >= 10;
+		}
+	}
+}
+
+static void set_verdict(struct comparison *c, const struct analysis_opts *o)
+{
+	double p = c->used_paired ? c->p_wx_adj : c->p_mw_adj;
+	double lo = c->used_paired ? c->paired_lo : c->ci_lo;
+	double hi = c->used_paired ? c->paired_hi : c->ci_hi;
+	double thr = c->med_a * o->threshold_pct / 100.0;
+	if (p <= o->alpha && (lo > 0 || hi < 0))
+		c->verdict = hi < 0 ? V_FASTER : V_SLOWER;
+	else if (lo > -thr && hi < thr)
+		c->verdict = V_SAME;
+	else
+		c->verdict = V_UNDECIDED;
+}
+
+void analysis_adjust(struct run_analysis *runs, size_t nruns, const struct analysis_opts *o,
+                     unsigned phase_mask)
+{
+	size_t total = 0;
+	for (size_t r = 0; r < nruns; r++)
+		for (size_t k = 0; k < runs[r].ncmp; k++)
+			if (phase_mask & (1u << runs[r].cmp[k].phase))
+				total++;
+	double *pm = util_xcalloc(total + 1, sizeof *pm), *pw = util_xcalloc(total + 1, sizeof *pw);
+	double *am = util_xcalloc(total + 1, sizeof *am), *aw = util_xcalloc(total + 1, sizeof *aw);
+	size_t i = 0;
+	for (size_t r = 0; r < nruns; r++)
+		for (size_t k = 0; k < runs[r].ncmp; k++)
+			if (phase_mask & (1u << runs[r].cmp[k].phase)) {
+				pm[i] = runs[r].cmp[k].p_mw;
+				pw[i] = runs[r].cmp[k].p_wx;
+				i++;
+			}
+	stats_holm(pm, total, am);
+	stats_holm(pw, total, aw);
+	i = 0;
+	for (size_t r = 0; r < nruns; r++)
+		for (size_t k = 0; k < runs[r].ncmp; k++) {
+			struct comparison *c = &runs[r].cmp[k];
+			if (phase_mask & (1u << c->phase)) {
+				c->p_mw_adj = am[i];
+				c->p_wx_adj = aw[i];
+				i++;
+			}
+			set_verdict(c, o);
+		}
+	free(pm);
+	free(pw);
+	free(am);
+	free(aw);
+}

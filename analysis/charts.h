@@ -1,0 +1,19 @@
+/* charts: gnuplot charts (PNG via pngcairo and SVG) from analysed runs.
+ *
+ * gnuplot is an external tool: charts_render() writes the data files and
+ * one script per chart into the output directory and runs `gnuplot SCRIPT`
+ * there (posix_spawn, no shell), so a reader can edit and rerun any chart.
+ * Arms keep one colour across every chart (by arm position).
+ */
+#ifndef GVAB_CHARTS_H
+#define GVAB_CHARTS_H
+
+#include "analysis.h"
+
+/* Renders: core_by_host (CORE p50 per arm with 95% CI bars, one group per
+ * run/host), and per run: ecdf, timeline and phases. Returns the number of
+ * charts rendered, or negative on error (gnuplot missing or failing). */
+int charts_render(struct run_analysis *runs, size_t nruns, const char *out_dir, int reps,
+                  uint64_t seed);
+
+#endif

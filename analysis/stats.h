@@ -1,0 +1,68 @@
+/* stats: the statistics behind reports and the gate.
+ *
+ * Everything works on arrays of doubles (milliseconds in practice) and is
+ * deterministic: resampling uses splitmix64 from a caller-given seed, so a
+ * report regenerated from the same samples is identical bit for bit.
+ *
+ * Conventions (each checked by known-answer tests in tests/unit/test_stats.c):
+ * - quantiles: linear interpolation between order statistics (R type 7,
+ *   numpy's default);
+ * - MAD: median absolute deviation from the median, unscaled;
+ * - stdev: sample standard deviation (n - 1);
+ * - Mann-Whitney U: two-sided; exact distribution when both samples have
+ *   at most 50 values and there are no ties, else the normal approximation
+ *   with tie correction and continuity correction;
+ * - Wilcoxon signed-rank: two-sided; zero differences dropped (Wilcoxon's
+ *   method); exact when n <= 50 without ties, else normal approximation with
+ *   tie and continuity correction;
+ * - bootstrap: percentile intervals.
+ */
+#ifndef GVAB_STATS_H
+#define GVAB_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct stats_summary {
+	size_t n;
+	double median, p95, max, min, mean, stdev, mad;
+};
+
+/* Sorts a copy; x is not modified. n == 0 gives all zeros. */
+void stats_summarize(const double *x, size_t n, struct stats_summary *out);
+/* q in [0,1] of an ascending-sorted array (type 7). */
+double stats_quantile_sorted(const double *sorted, size_t n, double q);
+double stats_median(const double *x, size_t n);
+
+/* Standard normal CDF. */
+double stats_norm_cdf(double z);
+
+/* Two-sided Mann-Whitney U p-value for x (n) vs y (m); *u gets U of x. */
+double stats_mann_whitney(const double *x, size_t n, const double *y, size_t m, double *u);
+
+/* Two-sided Wilcoxon signed-rank p-value of the differences d; *w gets
+ * W+ (sum of ranks of positive differences). */
+double stats_wilcoxon(const double *d, size_t n, double *w);
+
+/* Hodges-Lehmann shift estimate: median of all (y_j - x_i). */
+double stats_hodges_lehmann(const double *x, size_t n, const double *y, size_t m);
+
+/* Statistic of two samples for the bootstrap (e.g. difference of medians). */
+typedef double (*stats_two_sample_fn)(const double *x, size_t n, const double *y, size_t m);
+double stats_diff_median(const double *x, size_t n, const double *y, size_t m);
+double stats_diff_p95(const double *x, size_t n, const double *y, size_t m);
+
+/* Percentile bootstrap CI (level, e.g. 0.95) of fn(y) - style two-sample
+ * statistic, resampling x and y independently `reps` times. */
+void stats_bootstrap_ci(const double *x, size_t n, const double *y, size_t m,
+                        stats_two_sample_fn fn, int reps, double level, uint64_t seed,
+                        double *lo, double *hi);
+
+/* Percentile bootstrap CI of the median of d (paired differences). */
+void stats_bootstrap_median_ci(const double *d, size_t n, int reps, double level, uint64_t seed,
+                               double *lo, double *hi);
+
+/* Holm-Bonferroni: adjusted p-values, in place order preserved. */
+void stats_holm(const double *p, size_t n, double *adjusted);
+
+#endif

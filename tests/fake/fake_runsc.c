@@ -1,0 +1,241 @@
+/* fake_runsc: a stand-in for runsc that behaves like it as far as gvab's
+ * rig can see, and exits at once, so rig tests and the overhead benchmark
+ * run in milliseconds.
+ *
+ *   fake-runsc [--root=DIR] [--flags...] create --bundle B ID
+ *       forks a "sandbox" process, orphaned like runsc's (so it is adopted
+ *       by the nearest subreaper), writes DIR/ID_sandbox:ID.state with its
+ *       pid. The sandbox waits for `start`, then exits 1 if B/config.json
+ *       runs /bin/false, else 0.
+ *   fake-runsc --root=DIR start ID        lets the sandbox run
+ *   fake-runsc --root=DIR delete [--force] ID
+ *   fake-runsc --version
+ *
+ * Failure injection (environment):
+ *   FAKE_RUNSC_FAIL=create|start|delete|wait   the phase fails ("wait": the
+ *       sandbox is killed by SIGKILL instead of exiting)
+ *   FAKE_RUNSC_FAIL_EVERY=N   only every Nth call of that phase fails,
+ *       counted in the file FAKE_RUNSC_COUNTER (default /tmp/fake-runsc.count)
+ *   FAKE_SANDBOX_MS=N         the sandbox runs N ms after start (default 1)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *root = "/tmp/fake-runsc-root";
+
+static int injected(const char *phase)
+{
+	const char *f = getenv("FAKE_RUNSC_FAIL");
+	if (!f || strcmp(f, phase) != 0)
+		return 0;
+	const char *every = getenv("FAKE_RUNSC_FAIL_EVERY");
+	long n = every ? strtol(every, NULL, 10) : 1;
+	if (n <= 1)
+		return 1;
+	const char *cf = getenv("FAKE_RUNSC_COUNTER");
+	if (!cf)
+		cf = "/tmp/fake-runsc.count";
+	long count = 0;
+	FILE *fp = fopen(cf, "r");
+	if (fp) {
+		if (fscanf(fp, "%ld", &count) != 1)
+			count = 0;
+		fclose(fp);
+	}
+	count++;
+	fp = fopen(cf, "w");
+	if (fp) {
+		fprintf(fp, "%ld\n", count);
+		fclose(fp);
+	}
+	return count % n == 0;
+}
+
+static void msleep(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static char *path2(const char *a, const char *id, const char *suffix)
+{
+	char *p;
+	if (asprintf(&p, "%s/%s%s", a, id, suffix) < 0)
+		exit(99);
+	return p;
+}
+
+static int do_create(const char *bundle, const char *id)
+{
+	if (injected("create")) {
+		fprintf(stderr, "fake-runsc: creating container: injected failure\n");
+		return 1;
+	}
+	char *cfg;
+	if (asprintf(&cfg, "%s/config.json", bundle) < 0)
+		return 99;
+	int code = 0;
+	FILE *f = fopen(cfg, "r");
+	if (!f) {
+		fprintf(stderr, "fake-runsc: reading spec: %s: %s\n", cfg, strerror(errno));
+		return 1;
+	}
+	char buf[65536];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	if (strstr(buf, "\"/bin/false\""))
+		code = 1;
+	char *started = path2(root, id, ".started");
+	int fail_wait = injected("wait");
+	const char *ms_s = getenv("FAKE_SANDBOX_MS");
+	long ms = ms_s ? strtol(ms_s, NULL, 10) : 1;
+
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		return 1;
+	pid_t child = fork();
+	if (child < 0)
+		return 1;
+	if (child == 0) {
+		pid_t gc = fork();
+		if (gc == 0) {
+			/* The sandbox: detached like runsc's, waits for start. */
+			setsid();
+			close(pfd[0]);
+			close(pfd[1]);
+			int fd = open("/dev/null", O_RDWR);
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			for (int i = 0; i < 60000; i++) {
+				if (access(started, F_OK) == 0)
+					break;
+				msleep(1);
+			}
+			msleep(ms);
+			if (fail_wait)
+				raise(SIGKILL);
+			_exit(code);
+		}
+		if (write(pfd[1], &gc, sizeof gc) != (ssize_t)sizeof gc)
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	pid_t sandbox = 0;
+	if (read(pfd[0], &sandbox, sizeof sandbox) != (ssize_t)sizeof sandbox)
+		return 1;
+	close(pfd[0]);
+	waitpid(child, NULL, 0);
+	char *state = path2(root, id, "");
+	char *sp;
+	if (asprintf(&sp, "%s/%s_sandbox:%s.state", root, id, id) < 0)
+		return 99;
+	f = fopen(sp, "w");
+	if (!f) {
+		fprintf(stderr, "fake-runsc: %s: %s\n", sp, strerror(errno));
+		kill(sandbox, SIGKILL);
+		return 1;
+	}
+	fprintf(f, "{\"id\":\"%s\",\"goferPid\":0,\"sandbox\":{\"id\":\"%s\",\"pid\":%d}}\n", id, id,
+	        (int)sandbox);
+	fclose(f);
+	free(state);
+	return 0;
+}
+
+static int do_start(const char *id)
+{
+	if (injected("start")) {
+		fprintf(stderr, "fake-runsc: starting container: injected failure\n");
+		return 1;
+	}
+	char *started = path2(root, id, ".started");
+	int fd = open(started, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	return 0;
+}
+
+static int do_delete(const char *id, int force)
+{
+	char *sp;
+	if (asprintf(&sp, "%s/%s_sandbox:%s.state", root, id, id) < 0)
+		return 99;
+	if (force) {
+		FILE *f = fopen(sp, "r");
+		if (f) {
+			char buf[512];
+			size_t n = fread(buf, 1, sizeof buf - 1, f);
+			buf[n] = '\0';
+			fclose(f);
+			char *p = strstr(buf, "\"pid\":");
+			if (p)
+				kill((pid_t)atoi(p + 6), SIGKILL);
+		}
+	} else if (injected("delete")) {
+		fprintf(stderr, "fake-runsc: deleting container: injected failure\n");
+		return 1;
+	}
+	unlink(sp);
+	unlink(path2(root, id, ".started"));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strncmp(argv[i], "--root=", 7) == 0)
+			root = argv[i] + 7;
+		else if (strcmp(argv[i], "--version") == 0) {
+			printf("fake-runsc version 0\nspec: 1.0.2\n");
+			return 0;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "fake-runsc: no command\n");
+		return 2;
+	}
+	const char *cmd = argv[i++];
+	mkdir(root, 0700);
+	if (strcmp(cmd, "create") == 0) {
+		const char *bundle = ".", *id = NULL;
+		for (; i < argc; i++) {
+			if (strcmp(argv[i], "--bundle") == 0 && i + 1 < argc)
+				bundle = argv[++i];
+			else if (strncmp(argv[i], "--bundle=", 9) == 0)
+				bundle = argv[i] + 9;
+			else
+				id = argv[i];
+		}
+		return id ? do_create(bundle, id) : 2;
+	}
+	if (strcmp(cmd, "start") == 0 && i < argc)
+		return do_start(argv[i]);
+	if (strcmp(cmd, "delete") == 0) {
+		int force = 0;
+		const char *id = NULL;
+		for (; i < argc; i++) {
+			if (strcmp(argv[i], "--force") == 0)
+				force = 1;
+			else
+				id = argv[i];
+		}
+		return id ? do_delete(id, force) : 2;
+	}
+	fprintf(stderr, "fake-runsc: unknown command %s\n", cmd);
+	return 2;
+}
