@@ -112,7 +112,7 @@ static int journal_write(const struct knobs *k)
 
 static int write_knob(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return error_set("%s: %s", path, strerror(errno));
 	size_t n = strlen(value);

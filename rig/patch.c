@@ -34,8 +34,10 @@ int patch_series_load(const char *dir, struct patch_series *out)
 	out->name = util_xstrdup(base && base[1] ? base + 1 : dir);
 	out->dir = util_xstrdup(dir);
 	int lineno = 0;
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
 		char *hash = strchr(line, '#');
 		if (hash)

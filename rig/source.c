@@ -250,8 +250,11 @@ int source_resolve_ref(git_repository *repo, const char *ref, struct source_reso
 	git_oid_cpy(&out->asked, git_commit_id(commit));
 	git_oid_tostr(hex, sizeof hex, &out->asked);
 
+	/* Release tags point at master commits; other tags (a Debian import's,
+	 * a user's tag on the go branch) name buildable trees themselves. */
 	tagref = util_fmt("refs/tags/%s", ref);
-	is_tag = git_reference_name_to_id(&oid, repo, tagref) == 0;
+	is_tag = strncmp(ref, "release-", 8) == 0 &&
+	         git_reference_name_to_id(&oid, repo, tagref) == 0;
 	if (!is_tag || !lookup_go_branch(repo, &go_head)) {
 		git_oid_cpy(&out->commit, &out->asked);
 		snprintf(out->how, sizeof out->how, "%s is commit %.12s, used as is", ref, hex);

@@ -1,0 +1,30 @@
+/* Unit test runner: every module's suite, Check's summary line last. */
+#define _GNU_SOURCE
+#include "tests.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+char *test_tmpdir(const char *tag)
+{
+	char *t = util_fmt("%s/gvab-unit-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", tag);
+	if (!mkdtemp(t))
+		abort();
+	return t;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite_stats());
+	srunner_add_suite(sr, suite_schedule());
+	srunner_add_suite(sr, suite_source());
+	srunner_add_suite(sr, suite_patch());
+	srunner_add_suite(sr, suite_knobs());
+	srunner_add_suite(sr, suite_samples());
+	srunner_add_suite(sr, suite_bundle());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

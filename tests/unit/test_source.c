@@ -1,0 +1,175 @@
+/* source: ref resolution on a synthetic repository built with libgit2:
+ * master m1..m4, a go branch of merges titled like upstream's automated
+ * ones, release tags, and the Debian-style import. */
+#define _GNU_SOURCE
+#include "error.h"
+#include "source.h"
+#include "tests.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static git_oid commit(git_repository *r, const char *file, const char *content,
+                      const git_oid *p1, const git_oid *p2, const char *msg)
+{
+	git_treebuilder *tb;
+	git_oid blob, tree, id;
+	git_tree *t;
+	git_signature *sig;
+	ck_assert_int_eq(git_blob_create_from_buffer(&blob, r, content, strlen(content)), 0);
+	ck_assert_int_eq(git_treebuilder_new(&tb, r, NULL), 0);
+	ck_assert_int_eq(git_treebuilder_insert(NULL, tb, file, &blob, GIT_FILEMODE_BLOB), 0);
+	ck_assert_int_eq(git_treebuilder_write(&tree, tb), 0);
+	git_treebuilder_free(tb);
+	ck_assert_int_eq(git_tree_lookup(&t, r, &tree), 0);
+	ck_assert_int_eq(git_signature_new(&sig, "t", "t@example.org", 1700000000, 0), 0);
+	const git_commit *parents[2];
+	git_commit *pc[2] = {NULL, NULL};
+	size_t np = 0;
+	if (p1) {
+		ck_assert_int_eq(git_commit_lookup(&pc[0], r, p1), 0);
+		parents[np++] = pc[0];
+	}
+	if (p2) {
+		ck_assert_int_eq(git_commit_lookup(&pc[1], r, p2), 0);
+		parents[np++] = pc[1];
+	}
+	ck_assert_int_eq(git_commit_create(&id, r, NULL, sig, sig, NULL, msg, t, np, parents), 0);
+	git_commit_free(pc[0]);
+	git_commit_free(pc[1]);
+	git_tree_free(t);
+	git_signature_free(sig);
+	return id;
+}
+
+static void ref(git_repository *r, const char *name, const git_oid *id)
+{
+	git_reference *ref;
+	ck_assert_int_eq(git_reference_create(&ref, r, name, id, 1, NULL), 0);
+	git_reference_free(ref);
+}
+
+static git_repository *repo;
+static git_oid m[5], g[4];
+static char *dir;
+
+static void setup(void)
+{
+	source_lib_init();
+	dir = test_tmpdir("source");
+	char *p = util_fmt("%s/cache.git", dir);
+	ck_assert_int_eq(source_open_cache(p, &repo), 0);
+	free(p);
+	m[1] = commit(repo, "f", "1", NULL, NULL, "m1");
+	m[2] = commit(repo, "f", "2", &m[1], NULL, "m2");
+	m[3] = commit(repo, "f", "3", &m[2], NULL, "m3");
+	m[4] = commit(repo, "f", "4", &m[3], NULL, "m4");
+	g[0] = commit(repo, "f.go", "0", NULL, NULL, "go branch root");
+	g[1] = commit(repo, "f.go", "1", &g[0], &m[1], "Merge release-20240101.0-1-gaaaa (automated)");
+	g[2] = commit(repo, "f.go", "2", &g[1], &m[2], "Merge release-20240201.0 (automated)");
+	g[3] = commit(repo, "f.go", "3", &g[2], &m[3], "Merge release-20240201.0-1-gcccc (automated)");
+	ref(repo, "refs/heads/master", &m[4]);
+	ref(repo, "refs/remotes/origin/go", &g[3]);
+	ref(repo, "refs/tags/release-20240201.0", &m[2]);
+	ref(repo, "refs/tags/release-20240301.0", &m[4]);
+	ref(repo, "refs/tags/release-20240115.0", &m[1]);
+	ref(repo, "refs/tags/on-go", &g[1]);
+}
+
+static void teardown(void)
+{
+	git_repository_free(repo);
+	util_rm_rf(dir);
+	free(dir);
+}
+
+START_TEST(test_exact_merge)
+{
+	struct source_resolution res;
+	ck_assert_int_eq(source_resolve_ref(repo, "release-20240201.0", &res), 0);
+	ck_assert(git_oid_equal(&res.commit, &g[2]));
+	ck_assert(git_oid_equal(&res.asked, &m[2]));
+	ck_assert_int_eq(res.master_between, 0);
+	ck_assert_ptr_nonnull(strstr(res.how, "exactly"));
+}
+END_TEST
+
+START_TEST(test_ancestor_fallback)
+{
+	struct source_resolution res;
+	ck_assert_int_eq(source_resolve_ref(repo, "release-20240301.0", &res), 0);
+	/* No merge of m4: newest merge whose 2nd parent (m3) is an ancestor. */
+	ck_assert(git_oid_equal(&res.commit, &g[3]));
+	ck_assert_int_eq(res.master_between, 1);
+	ck_assert_ptr_nonnull(strstr(res.how, "1 master commit "));
+}
+END_TEST
+
+START_TEST(test_as_is)
+{
+	struct source_resolution res;
+	ck_assert_int_eq(source_resolve_ref(repo, "origin/go", &res), 0);
+	ck_assert(git_oid_equal(&res.commit, &g[3]));
+	ck_assert_int_eq(source_resolve_ref(repo, "on-go", &res), 0);
+	ck_assert(git_oid_equal(&res.commit, &g[1]));
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof hex, &g[2]);
+	ck_assert_int_eq(source_resolve_ref(repo, hex, &res), 0);
+	ck_assert(git_oid_equal(&res.commit, &g[2]));
+}
+END_TEST
+
+START_TEST(test_unknown_ref)
+{
+	struct source_resolution res;
+	int rc = source_resolve_ref(repo, "release-20240210.0", &res);
+	ck_assert_int_eq(rc, GVAB_EUSAGE);
+	const char *e = error_last();
+	ck_assert_ptr_nonnull(strstr(e, "unknown ref 'release-20240210.0'"));
+	ck_assert_ptr_nonnull(strstr(e, "release-20240201.0"));
+	ck_assert_ptr_nonnull(strstr(e, "release-20240301.0"));
+}
+END_TEST
+
+START_TEST(test_import_and_checkout)
+{
+	char *src = util_fmt("%s/tree", dir);
+	char *sub = util_fmt("%s/tree/pkg", dir);
+	ck_assert_int_eq(util_mkdir_p(sub, 0755), 0);
+	char *f = util_fmt("%s/a.go", sub);
+	ck_assert_int_eq(util_write_file_atomic(f, "package a\n", 10), 0);
+	git_oid id1, id2;
+	ck_assert_int_eq(source_import_tree(repo, src, "debian", "debian/1.0", &id1), 0);
+	ck_assert_int_eq(source_import_tree(repo, src, "debian", "debian/1.0", &id2), 0);
+	ck_assert(git_oid_equal(&id1, &id2)); /* same tree, same commit */
+	struct source_resolution res;
+	ck_assert_int_eq(source_resolve_ref(repo, "debian/1.0", &res), 0);
+	ck_assert(git_oid_equal(&res.commit, &id1));
+	char *co = util_fmt("%s/co", dir);
+	ck_assert_int_eq(source_checkout(repo, &id1, co), 0);
+	char *got = util_fmt("%s/pkg/a.go", co);
+	char *text = util_read_file(got, NULL);
+	ck_assert_str_eq(text, "package a\n");
+	free(text);
+	free(got);
+	free(co);
+	free(f);
+	free(sub);
+	free(src);
+}
+END_TEST
+
+Suite *suite_source(void)
+{
+	Suite *s = suite_create("source");
+	TCase *tc = tcase_create("resolve");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_exact_merge);
+	tcase_add_test(tc, test_ancestor_fallback);
+	tcase_add_test(tc, test_as_is);
+	tcase_add_test(tc, test_unknown_ref);
+	tcase_add_test(tc, test_import_and_checkout);
+	suite_add_tcase(s, tc);
+	return s;
+}

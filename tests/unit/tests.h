@@ -1,0 +1,14 @@
+/* Suites of the unit test binary (one per module). */
+#ifndef GVAB_TESTS_H
+#define GVAB_TESTS_H
+#include <check.h>
+Suite *suite_stats(void);
+Suite *suite_schedule(void);
+Suite *suite_source(void);
+Suite *suite_patch(void);
+Suite *suite_knobs(void);
+Suite *suite_samples(void);
+Suite *suite_bundle(void);
+/* A fresh empty directory under $TMPDIR; caller frees. */
+char *test_tmpdir(const char *tag);
+#endif
