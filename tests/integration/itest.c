@@ -1,0 +1,99 @@
+/* Integration test helpers and runner. */
+#define _GNU_SOURCE
+#include "itest.h"
+#include "proc.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+const char *itest_gvab(void)
+{
+	const char *g = getenv("GVAB_BIN");
+	return g ? g : "build/gvab";
+}
+
+const char *itest_fake(void)
+{
+	const char *f = getenv("GVAB_FAKE_RUNSC");
+	return f ? f : "build/tests/fake-runsc";
+}
+
+char *itest_tmpdir(const char *tag)
+{
+	char *t = util_fmt("%s/gvab-itest-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", tag);
+	if (!mkdtemp(t))
+		abort();
+	return t;
+}
+
+int itest_run(char **out, char *const *argv)
+{
+	char *o = NULL;
+	int st = 0;
+	if (proc_run_capture(argv, NULL, NULL, &o, &st) < 0) {
+		fprintf(stderr, "itest: cannot run %s\n", argv[0]);
+		return -1;
+	}
+	if (out)
+		*out = o;
+	else
+		free(o);
+	return proc_status_code(st);
+}
+
+pid_t itest_start(const char *log, char *const *argv)
+{
+	struct proc_opts o = {.argv = argv, .stdout_path = log, .stderr_path = log, .stdin_null = 1};
+	pid_t pid;
+	if (proc_spawn(&o, &pid) < 0)
+		return -1;
+	return pid;
+}
+
+int itest_wait(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return proc_status_code(st);
+}
+
+int itest_count_lines(const char *path, const char *needle)
+{
+	char *t = util_read_file(path, NULL);
+	int n = 0;
+	if (!t)
+		return 0;
+	for (char *save = NULL, *l = strtok_r(t, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (!needle || strstr(l, needle))
+			n++;
+	free(t);
+	return n;
+}
+
+void itest_bundle(const char *dir, const char *arg0)
+{
+	char *argv[] = {(char *)itest_gvab(), "bundle", "--out", (char *)dir, "--", (char *)arg0, NULL};
+	if (!arg0)
+		argv[4] = NULL;
+	ck_assert_int_eq(itest_run(NULL, argv), 0);
+}
+
+int main(int argc, char **argv)
+{
+	/* `integration fast` skips the suites that need real runsc builds. */
+	int fast = argc > 1 && strcmp(argv[1], "fast") == 0;
+	SRunner *sr = srunner_create(suite_rig_fake());
+	srunner_add_suite(sr, suite_analysis());
+	if (!fast) {
+		srunner_add_suite(sr, suite_rig_real());
+		srunner_add_suite(sr, suite_build());
+	}
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,28 @@
+/* Helpers for integration tests: they run the real gvab binary. */
+#ifndef GVAB_ITEST_H
+#define GVAB_ITEST_H
+#include <check.h>
+#include <sys/types.h>
+
+/* Paths from the environment set by tests/run.sh. */
+const char *itest_gvab(void);
+const char *itest_fake(void);
+/* A fresh temporary directory (caller frees). */
+char *itest_tmpdir(const char *tag);
+/* Runs argv (NULL-terminated) capturing output; returns the exit code
+ * (128+signal if killed). *out may be NULL. */
+int itest_run(char **out, char *const *argv);
+/* Starts argv in the background with output to `log`; returns its pid. */
+pid_t itest_start(const char *log, char *const *argv);
+/* Waits for pid; returns its exit code. */
+int itest_wait(pid_t pid);
+/* Number of lines in a file (0 if missing). */
+int itest_count_lines(const char *path, const char *needle);
+/* Runs `gvab bundle` into dir with argv (NULL for /bin/true). */
+void itest_bundle(const char *dir, const char *arg0);
+
+Suite *suite_rig_fake(void);
+Suite *suite_rig_real(void);
+Suite *suite_analysis(void);
+Suite *suite_build(void);
+#endif

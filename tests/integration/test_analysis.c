@@ -1,0 +1,185 @@
+/* report and gate on run directories the test writes itself: known shifts
+ * give known verdicts; charts are rendered by real gnuplot and checked to
+ * be PNG and SVG files. */
+#define _GNU_SOURCE
+#include "itest.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dir;
+
+static void setup(void) { dir = itest_tmpdir("analysis"); }
+static void teardown(void)
+{
+	util_rm_rf(dir);
+	free(dir);
+}
+
+/* Writes a run with arms A and B, n rounds; B's CORE = A's * factor plus
+ * the same per-round noise (deterministic LCG). */
+static char *make_run(const char *name, int n, double factor, double noise_ms, int fail_b,
+                      double own_ms)
+{
+	char *rd = util_fmt("%s/%s", dir, name);
+	util_mkdir_p(rd, 0755);
+	char *rj = util_fmt("%s/run.json", rd);
+	const char *run = "{\"format\":\"gvab-run/1\",\"status\":\"complete\",\"host\":{\"hostname\":\"testhost\","
+	                  "\"kernel\":\"Linux test\",\"online_cpus\":2,\"knobs\":{}},\"arms\":[{\"name\":\"A\"},"
+	                  "{\"name\":\"B\"}],\"drift\":[],\"command\":[\"gvab\",\"run\"],\"iterations\":1,"
+	                  "\"warmups\":0}";
+	util_write_file_atomic(rj, run, strlen(run));
+	char *sp = util_fmt("%s/samples.jsonl", rd);
+	FILE *f = fopen(sp, "w");
+	unsigned long long s = 12345;
+	int seq = 0;
+	for (int r = 0; r < n; r++) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		double host = (double)((s >> 33) % 1000) / 1000.0 * noise_ms;
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		double own = (double)((s >> 33) % 1000) / 1000.0 * own_ms;
+		for (int a = 0; a < 2; a++) {
+			double core = (100.0 + host + (a ? own : own_ms - own)) * (a ? factor : 1.0);
+			long long cr = (long long)(core * 0.7e6), st = (long long)(core * 1e6) - cr;
+			if (a == 1 && fail_b && r % 3 == 0) {
+				fprintf(f, "{\"seq\":%d,\"arm\":\"B\",\"round\":%d,\"warmup\":false,\"ok\":false,\"failed_phase\":\"start\",\"error\":\"x\"}\n", seq++, r);
+				continue;
+			}
+			fprintf(f, "{\"seq\":%d,\"arm\":\"%s\",\"round\":%d,\"warmup\":false,\"ok\":true,"
+			           "\"create_ns\":%lld,\"start_ns\":%lld,\"wait_ns\":20000000,\"delete_ns\":30000000,"
+			           "\"core_ns\":%lld,\"overall_ns\":%lld,\"exit_status\":0}\n",
+			        seq++, a ? "B" : "A", r, cr, st, cr + st, cr + st + 50000000);
+		}
+	}
+	fclose(f);
+	free(rj);
+	free(sp);
+	return rd;
+}
+
+static int gate(const char *rd, char **out, const char *extra)
+{
+	char *argv[] = {(char *)itest_gvab(), "gate", (char *)rd, (char *)extra, NULL};
+	return itest_run(out, argv);
+}
+
+START_TEST(test_gate_verdicts)
+{
+	char *o = NULL;
+	char *slow = make_run("slow", 40, 1.10, 20, 0, 2);
+	ck_assert_int_eq(gate(slow, &o, NULL), 1);
+	ck_assert_ptr_nonnull(strstr(o, "gate: FAIL B vs A: core"));
+	free(o);
+	char *fast = make_run("fast", 40, 0.90, 20, 0, 2);
+	ck_assert_int_eq(gate(fast, &o, NULL), 0);
+	free(o);
+	char *same = make_run("same", 60, 1.0, 20, 0, 2);
+	ck_assert_int_eq(gate(same, &o, NULL), 0);
+	free(o);
+	/* A small sample with large independent noise cannot rule out a 3%
+	 * regression, nor show one: undecided. */
+	char *few = make_run("few", 12, 1.02, 20, 0, 60);
+	ck_assert_int_eq(gate(few, &o, NULL), 3);
+	ck_assert_ptr_nonnull(strstr(o, "UNDECIDED"));
+	free(o);
+	char *tiny = make_run("tiny", 5, 1.0, 1, 0, 2);
+	ck_assert_int_eq(gate(tiny, &o, NULL), 2);
+	ck_assert_ptr_nonnull(strstr(o, "fewer than --min-samples"));
+	free(o);
+	char *fails = make_run("fails", 40, 1.0, 1, 1, 2);
+	ck_assert_int_eq(gate(fails, &o, NULL), 2);
+	ck_assert_ptr_nonnull(strstr(o, "arm B failed"));
+	free(o);
+	ck_assert_int_eq(gate("/nonexistent-run", &o, NULL), 2);
+	free(o);
+	/* JUnit output for CI systems. */
+	char *ju = util_fmt("%s/junit.xml", dir);
+	char *argv[] = {(char *)itest_gvab(), "gate", slow, "--junit", ju, NULL};
+	ck_assert_int_eq(itest_run(NULL, argv), 1);
+	char *x = util_read_file(ju, NULL);
+	ck_assert_ptr_nonnull(strstr(x, "<failure message=\"FAIL\""));
+	free(x);
+	char *bad[] = {(char *)itest_gvab(), "gate", slow, "--metric", "speed", NULL};
+	ck_assert_int_eq(itest_run(&o, bad), 64);
+	ck_assert_ptr_nonnull(strstr(o, "--metric 'speed'"));
+	free(o);
+	free(ju);
+	free(slow);
+	free(fast);
+	free(same);
+	free(few);
+	free(tiny);
+	free(fails);
+}
+END_TEST
+
+static int file_starts(const char *path, const char *magic, size_t n)
+{
+	size_t len;
+	char *t = util_read_file(path, &len);
+	int ok = t && len > n && memcmp(t, magic, n) == 0;
+	free(t);
+	return ok;
+}
+
+START_TEST(test_report_and_charts)
+{
+	char *r1 = make_run("hostA", 30, 0.8, 10, 0, 2);
+	char *out = util_fmt("%s/report", dir);
+	char *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "report", "--out", out, r1, NULL};
+	ck_assert_int_eq(itest_run(&o, argv), 0);
+	free(o);
+	static const char *files[] = {"report.md", "results.csv", "results.json", "methodology.md", NULL};
+	for (int i = 0; files[i]; i++) {
+		char *p = util_fmt("%s/%s", out, files[i]);
+		ck_assert_msg(util_path_exists(p), "%s missing", p);
+		free(p);
+	}
+	static const char *charts[] = {"core_by_host", "testhost-ecdf", "testhost-timeline", "testhost-phases", NULL};
+	for (int i = 0; charts[i]; i++) {
+		char *png = util_fmt("%s/%s.png", out, charts[i]), *svg = util_fmt("%s/%s.svg", out, charts[i]);
+		ck_assert_msg(file_starts(png, "\x89PNG\r\n\x1a\n", 8), "%s is not a PNG", png);
+		char *t = util_read_file(svg, NULL);
+		ck_assert_msg(t && strstr(t, "<svg"), "%s is not SVG", svg);
+		free(t);
+		free(png);
+		free(svg);
+	}
+	char *md = util_fmt("%s/report.md", out);
+	char *t = util_read_file(md, NULL);
+	ck_assert_ptr_nonnull(strstr(t, "| core |"));
+	ck_assert_ptr_nonnull(strstr(t, "faster"));
+	free(t);
+	/* Regenerating from the same samples gives the same tables, bit for bit. */
+	char *csv = util_fmt("%s/results.csv", out);
+	char *c1 = util_read_file(csv, NULL);
+	ck_assert_int_eq(itest_run(NULL, argv), 0);
+	char *c2 = util_read_file(csv, NULL);
+	ck_assert_str_eq(c1, c2);
+	free(c1);
+	free(c2);
+	free(csv);
+	free(md);
+	char *bad[] = {(char *)itest_gvab(), "report", "/nonexistent-run", NULL};
+	ck_assert_int_eq(itest_run(&o, bad), 65);
+	ck_assert_ptr_nonnull(strstr(o, "/nonexistent-run"));
+	free(o);
+	free(out);
+	free(r1);
+}
+END_TEST
+
+Suite *suite_analysis(void)
+{
+	Suite *s = suite_create("analysis");
+	TCase *tc = tcase_create("report+gate");
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_gate_verdicts);
+	tcase_add_test(tc, test_report_and_charts);
+	suite_add_tcase(s, tc);
+	return s;
+}

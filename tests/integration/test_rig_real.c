@@ -1,0 +1,121 @@
+/* The rig against real runsc (Debian's prebuilt one): a short A/A run
+ * completes, exit statuses are right, and nothing is left behind. */
+#define _GNU_SOURCE
+#include "itest.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEBIAN_RUNSC "/usr/bin/runsc"
+
+static char *dir;
+static void setup(void) { dir = itest_tmpdir("real"); }
+static void teardown(void)
+{
+	util_rm_rf(dir);
+	free(dir);
+}
+
+/* Processes whose command line mentions runsc. */
+static int count_runsc_processes(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		char *p = util_fmt("/proc/%s/cmdline", de->d_name);
+		size_t len;
+		char *c = util_read_file(p, &len);
+		if (c) {
+			for (size_t i = 0; i + 1 < len; i++)
+				if (!c[i])
+					c[i] = ' ';
+			if (strstr(c, "runsc") && strstr(c, "--root=/run/gvab/state-"))
+				n++;
+		}
+		free(c);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int count_leftovers(void)
+{
+	int n = itest_count_lines("/proc/self/mountinfo", "/run/gvab/state-");
+	DIR *d = opendir("/run/gvab");
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (strncmp(de->d_name, "state-", 6) == 0)
+			n++;
+	if (d)
+		closedir(d);
+	d = opendir("/sys/fs/cgroup/memory");
+	while (d && (de = readdir(d)))
+		if (strncmp(de->d_name, "gvab-", 5) == 0)
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+START_TEST(test_real_aa_run)
+{
+	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
+	itest_bundle(b, NULL);
+	int before = count_leftovers();
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b,
+	                "--iterations", "3", "--warmups", "1", "--arm", "a=" DEBIAN_RUNSC,
+	                "--arm", "b=" DEBIAN_RUNSC, NULL};
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "gvab run exit %d: %s", rc, o);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	ck_assert_int_eq(itest_count_lines(sp, "\"ok\":true"), 8);
+	ck_assert_int_eq(itest_count_lines(sp, "\"exit_status\":0"), 8);
+	ck_assert_int_eq(count_runsc_processes(), 0);
+	ck_assert_int_eq(count_leftovers(), before);
+	free(sp);
+	free(b);
+	free(out);
+}
+END_TEST
+
+START_TEST(test_real_exit_status_false)
+{
+	char *b = util_fmt("%s/false", dir), *out = util_fmt("%s/run", dir);
+	itest_bundle(b, "/bin/false");
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b,
+	                "--iterations", "1", "--warmups", "0", "--expect-exit", "1",
+	                "--arm", "a=" DEBIAN_RUNSC, "--arm", "b=" DEBIAN_RUNSC, NULL};
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "gvab run exit %d: %s", rc, o);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	ck_assert_int_eq(itest_count_lines(sp, "\"exit_status\":1"), 2);
+	ck_assert_int_eq(count_runsc_processes(), 0);
+	free(sp);
+	free(b);
+	free(out);
+}
+END_TEST
+
+Suite *suite_rig_real(void)
+{
+	Suite *s = suite_create("rig (real runsc)");
+	TCase *tc = tcase_create("debian runsc");
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_real_aa_run);
+	tcase_add_test(tc, test_real_exit_status_false);
+	suite_add_tcase(s, tc);
+	return s;
+}
