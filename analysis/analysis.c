@@ -93,6 +93,12 @@ out:
 	free(order);
 	free(rp);
 	free(sp);
+	if (rc < 0) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", error_last());
+		analysis_free(ra);
+		error_setc(rc, "%s", msg);
+	}
 	return rc;
 }
 

@@ -272,6 +272,48 @@ static int remove_cgroups(const char *id)
 	return left;
 }
 
+int boot_recover_stale(void)
+{
+	DIR *d = opendir(BOOT_STATE_BASE);
+	int cleaned = 0;
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long pid;
+		char *end;
+		if (strncmp(de->d_name, "state-", 6) != 0)
+			continue;
+		pid = strtol(de->d_name + 6, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0)
+			continue;
+		char *dir = util_fmt("%s/%s", BOOT_STATE_BASE, de->d_name);
+		DIR *cd = opendir(dir);
+		struct dirent *ce;
+		while (cd && (ce = readdir(cd))) {
+			if (ce->d_name[0] == '.')
+				continue;
+			char *root = util_fmt("%s/%s", dir, ce->d_name);
+			pid_t sb = 0, gf = 0;
+			if (boot_read_pids(root, ce->d_name, &sb, &gf) == 0) {
+				if (sb > 0)
+					kill(sb, SIGKILL);
+				if (gf > 0)
+					kill(gf, SIGKILL);
+			}
+			remove_cgroups(ce->d_name);
+			cleaned++;
+			free(root);
+		}
+		if (cd)
+			closedir(cd);
+		util_rm_rf(dir);
+		free(dir);
+	}
+	closedir(d);
+	return cleaned;
+}
+
 int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *r)
 {
 	memset(r, 0, sizeof *r);

@@ -61,6 +61,16 @@ int boot_setup(void);
  * (GVAB_EINTR after a stop request, once everything is cleaned up). */
 int boot_run_once(const struct boot_cfg *cfg, const char *id, struct boot_result *r);
 
+/* Cleans up after runs that were killed (SIGKILL) mid-boot: for every
+ * /run/gvab/state-<pid> directory whose gvab process is gone, kills the
+ * sandbox and gofer recorded in each container's state file, removes the
+ * container's cgroups and the directory. Returns how many containers were
+ * cleaned up. */
+int boot_recover_stale(void);
+
+/* Directory holding per-run state directories ("/run/gvab"). */
+#define BOOT_STATE_BASE "/run/gvab"
+
 /* Reads the sandbox pid from runsc's state file in root_dir; 0 or error. */
 int boot_read_sandbox_pid(const char *root_dir, const char *id, pid_t *pid);
 /* Same, plus the gofer pid (0 if the state has none). */

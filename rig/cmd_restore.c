@@ -1,6 +1,7 @@
 /* cmd_restore: `gvab restore` puts back host knobs a killed run left. */
 #include "cmds.h"
 #include "error.h"
+#include "boot.h"
 #include "knobs.h"
 
 #include <stdio.h>
@@ -8,10 +9,10 @@
 
 static const char usage_text[] =
 	"\n"
-	"If a gvab run was killed (SIGKILL, power loss of the process) while it had host\n"
-	"knobs changed, its journal is still on disk; this puts the original values back\n"
-	"and removes the journal. gvab run does the same on start. Exit 0 also when\n"
-	"there is nothing to restore.\n";
+	"If a gvab run was killed (SIGKILL) while it had host knobs changed, its journal\n"
+	"is still on disk; this puts the original values back and removes the journal,\n"
+	"and kills and removes the sandboxes the killed run left in /run/gvab. gvab run\n"
+	"does the same on start. Exit 0 also when there is nothing to restore.\n";
 
 int cmd_restore(int argc, char **argv)
 {
@@ -26,6 +27,12 @@ int cmd_restore(int argc, char **argv)
 	int n = knobs_recover_stale();
 	if (n < 0)
 		return cmds_fail(n, "restore");
-	printf(n ? "restored %d host knob(s)\n" : "nothing to restore\n", n);
+	int c = boot_recover_stale();
+	if (n)
+		printf("restored %d host knob(s)\n", n);
+	if (c)
+		printf("cleaned up %d sandbox(es) left by a killed run\n", c);
+	if (!n && !c)
+		printf("nothing to restore\n");
 	return 0;
 }

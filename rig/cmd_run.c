@@ -313,6 +313,9 @@ int cmd_run(int argc, char **argv)
 		if (restored > 0)
 			fprintf(stderr, "gvab: restored %d host knob(s) left changed by a killed run\n",
 			        restored);
+		int cleaned = boot_recover_stale();
+		if (cleaned > 0)
+			fprintf(stderr, "gvab: cleaned up %d sandbox(es) left by a killed run\n", cleaned);
 	}
 	for (size_t i = 0; i < narms; i++)
 		if (access(arms[i].runsc, X_OK) != 0) {
@@ -347,7 +350,7 @@ int cmd_run(int argc, char **argv)
 
 	char *samples_path = util_fmt("%s/samples.jsonl", out_dir);
 	char *run_path = util_fmt("%s/run.json", out_dir);
-	char *state_dir = util_fmt("/run/gvab/state-%ld", (long)getpid());
+	char *state_dir = util_fmt(BOOT_STATE_BASE "/state-%ld", (long)getpid());
 	char *log_dir = util_fmt("%s/logs", out_dir);
 	char *dbg_dir = phases ? util_fmt("%s/debug-logs", out_dir) : NULL;
 	cJSON *run = NULL, *before = NULL;

@@ -232,6 +232,10 @@ START_TEST(test_sigkill_then_restore)
 	ck_assert_int_eq(itest_run(&o, argv), 0);
 	ck_assert_ptr_nonnull(strstr(o, "restored 1 host knob"));
 	free(o);
+	/* ...and the killed run's state directory (with any sandbox in it) is gone. */
+	char *st = util_fmt("/run/gvab/state-%d", (int)pid);
+	ck_assert(!util_path_exists(st));
+	free(st);
 	k = knob();
 	ck_assert_str_eq(k, "1");
 	free(k);

@@ -35,7 +35,7 @@ static int count_runsc_processes(void)
 			for (size_t i = 0; i + 1 < len; i++)
 				if (!c[i])
 					c[i] = ' ';
-			if (strstr(c, "runsc") && strstr(c, "--root=/run/gvab/state-"))
+			if (strstr(c, DEBIAN_RUNSC) && strstr(c, "--root=/run/gvab/state-"))
 				n++;
 		}
 		free(c);

@@ -1,0 +1,79 @@
+/* aa_fpr: how often does the analysis call a difference between two arms
+ * that are the same? A benchmark, not a test: it prints its figures.
+ *
+ * For each trial, A and B are drawn from one population (with
+ * replacement from a real run's CORE samples when a run directory is given,
+ * else from a skewed synthetic distribution), n each; the unpaired
+ * (Mann-Whitney) and paired (Wilcoxon on index-matched pairs) tests are run
+ * at alpha 0.05, and the bootstrap CI of the median difference is checked
+ * for excluding 0. The rates must be at most 5% (plus Monte Carlo error).
+ *
+ * Usage: aa_fpr [RUN_DIR] [trials] [n]
+ */
+#define _GNU_SOURCE
+#include "analysis.h"
+#include "schedule.h"
+#include "stats.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static double uniform(uint64_t *st)
+{
+	return (double)(schedule_rng_next(st) >> 11) / 9007199254740992.0;
+}
+
+int main(int argc, char **argv)
+{
+	int trials = argc > 2 ? atoi(argv[2]) : 1000, n = argc > 3 ? atoi(argv[3]) : 50;
+	double *pool = NULL;
+	size_t npool = 0;
+	const char *src = "synthetic log-normal (median 100 ms, sigma 0.15)";
+	struct run_analysis ra;
+	if (argc > 1 && analysis_load(argv[1], &ra) == 0) {
+		npool = ra.arms[0].n_ok;
+		pool = util_xmalloc(npool * sizeof *pool);
+		for (size_t i = 0; i < npool; i++)
+			pool[i] = ra.arms[0].vals[PH_CORE][i];
+		src = argv[1];
+	}
+	uint64_t st = 20261122;
+	double *a = util_xmalloc((size_t)n * sizeof *a), *b = util_xmalloc((size_t)n * sizeof *b);
+	double *d = util_xmalloc((size_t)n * sizeof *d);
+	int fp_mw = 0, fp_wx = 0, fp_ci = 0;
+	for (int t = 0; t < trials; t++) {
+		for (int i = 0; i < n; i++) {
+			if (pool) {
+				a[i] = pool[(size_t)(uniform(&st) * (double)npool)];
+				b[i] = pool[(size_t)(uniform(&st) * (double)npool)];
+			} else {
+				double u1 = uniform(&st), u2 = uniform(&st), u3 = uniform(&st), u4 = uniform(&st);
+				a[i] = 100 * exp(0.15 * sqrt(-2 * log(u1 + 1e-300)) * cos(2 * M_PI * u2));
+				b[i] = 100 * exp(0.15 * sqrt(-2 * log(u3 + 1e-300)) * cos(2 * M_PI * u4));
+			}
+			d[i] = b[i] - a[i];
+		}
+		fp_mw += stats_mann_whitney(a, (size_t)n, b, (size_t)n, NULL) < 0.05;
+		fp_wx += stats_wilcoxon(d, (size_t)n, NULL) < 0.05;
+		double lo, hi;
+		stats_bootstrap_ci(a, (size_t)n, b, (size_t)n, stats_diff_median, 2000, 0.95,
+		                   (uint64_t)t * 7919, &lo, &hi);
+		fp_ci += lo > 0 || hi < 0;
+	}
+	double se = sqrt(0.05 * 0.95 / trials);
+	printf("A/A false-positive rate at alpha 0.05, %d trials of n=%d per arm, data: %s\n", trials,
+	       n, src);
+	printf("  Mann-Whitney (unpaired):      %.1f%%\n", 100.0 * fp_mw / trials);
+	printf("  Wilcoxon signed-rank (paired): %.1f%%\n", 100.0 * fp_wx / trials);
+	printf("  bootstrap CI excludes 0:       %.1f%%\n", 100.0 * fp_ci / trials);
+	printf("  (Monte Carlo standard error at 5%%: %.1f points)\n", 100 * se);
+	int ok = fp_mw <= trials * (0.05 + 2 * se) && fp_wx <= trials * (0.05 + 2 * se);
+	printf("aa_fpr: %s\n", ok ? "within 5% (+2 s.e.)" : "ABOVE 5%");
+	free(a);
+	free(b);
+	free(d);
+	free(pool);
+	return ok ? 0 : 1;
+}
