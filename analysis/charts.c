@@ -72,8 +72,10 @@ static int render(const char *dir, const char *name, const char *body, int width
 		"}\n",
 		name, width, height, width, height, name, body);
 	int rc = util_write_file_atomic(path, script, strlen(script));
+	char *base = util_fmt("%s.gp", name);
 	if (rc == 0)
-		rc = run_gnuplot(dir, path);
+		rc = run_gnuplot(dir, base); /* gnuplot runs in dir */
+	free(base);
 	free(path);
 	free(script);
 	return rc;
@@ -122,10 +124,19 @@ static int chart_core_by_host(struct run_analysis *runs, size_t nruns, const cha
 		"  set ylabel \"CORE p50 (ms)\"\n  set yrange [0:*]\n  set grid ytics\n"
 		"  set style data histogram\n  set style histogram errorbars gap 2 lw 1.5\n"
 		"  set style fill solid 0.85 border -1\n  set boxwidth 0.9\n"
+		"  set offsets 0, 0, graph 0.08, 0\n"
 		"  set key outside top center horizontal\n  set xtics noenhanced\n"
 		"  plot ");
 	for (size_t a = 0; a < maxarms; a++) {
-		char *nm = gp_str(runs[0].narms > a ? runs[0].arms[a].name : "arm");
+		/* Legend: the arm's name, or every distinct name at this position. */
+		char legend[256] = "";
+		for (size_t r = 0; r < nruns; r++) {
+			if (a >= runs[r].narms || strstr(legend, runs[r].arms[a].name))
+				continue;
+			size_t l = strlen(legend);
+			snprintf(legend + l, sizeof legend - l, "%s%s", l ? " / " : "", runs[r].arms[a].name);
+		}
+		char *nm = gp_str(legend);
 		len += (size_t)snprintf(body + len, cap - len,
 			"%s\"core_by_host.dat\" using %zu:%zu:%zu:xtic(1) title \"%s\" lc rgb \"%s\"",
 			a ? ", " : "", 2 + 3 * a, 3 + 3 * a, 4 + 3 * a, nm, colours[a % NCOLOURS]);

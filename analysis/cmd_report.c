@@ -223,13 +223,19 @@ int cmd_report(int argc, char **argv)
 		analysis_compare(&runs[i], &ao);
 	}
 	/* Runs sharing a host label are told apart by their directory name. */
-	for (size_t i = 0; i < ndirs; i++)
-		for (size_t j = 0; j < ndirs; j++)
-			if (i != j && strcmp(runs[i].label, runs[j].label) == 0) {
+	{
+		int *dup = util_xcalloc(ndirs + 1, sizeof *dup);
+		for (size_t i = 0; i < ndirs; i++)
+			for (size_t j = 0; j < ndirs; j++)
+				if (i != j && strcmp(runs[i].label, runs[j].label) == 0)
+					dup[i] = 1;
+		for (size_t i = 0; i < ndirs; i++)
+			if (dup[i]) {
 				const char *b = strrchr(runs[i].dir, '/');
 				snprintf(runs[i].label, sizeof runs[i].label, "%s", b ? b + 1 : runs[i].dir);
-				break;
 			}
+		free(dup);
+	}
 	for (size_t i = 0; i < ndirs; i++)
 		for (size_t j = i + 1; j < ndirs; j++)
 			if (strcmp(runs[i].label, runs[j].label) == 0) {

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,9 +129,13 @@ static char *offsets_go(const char *nm_out)
 	return go;
 }
 
-int blobs_generate(const char *tree, const char *src_dir, const char *work_dir, cJSON *record)
+int blobs_generate(const char *tree, const char *src_dir, const char *work_dir_arg, cJSON *record)
 {
 	const char *arch = host_arch();
+	/* Tools run with other working directories: use absolute paths. */
+	char work_dir[PATH_MAX];
+	if (util_mkdir_p(work_dir_arg, 0755) < 0 || !realpath(work_dir_arg, work_dir))
+		return error_set("%s: cannot create blob work directory", work_dir_arg);
 	int rc = GVAB_EFAIL;
 	char *s = util_fmt("%s/%s", src_dir, SYSMSG);
 	char *sighandler_c = util_fmt("%s/sighandler_%s.c", s, arch);

@@ -11,6 +11,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,7 +338,13 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 	char key[65];
 	util_sha256_buf(keytext, strlen(keytext), key);
 
-	arm_dir = util_fmt("%s/%s", o->out_dir, name);
+	/* go needs absolute GOPATH entries, and tools run elsewhere. */
+	char out_abs[PATH_MAX];
+	if (util_mkdir_p(o->out_dir, 0755) < 0 || !realpath(o->out_dir, out_abs)) {
+		rc = error_set("output directory %s: %s", o->out_dir, strerror(errno));
+		goto out;
+	}
+	arm_dir = util_fmt("%s/%s", out_abs, name);
 	runsc = util_fmt("%s/runsc", arm_dir);
 	runsc_tmp = util_fmt("%s/runsc.tmp", arm_dir);
 	prov_path = util_fmt("%s/provenance.json", arm_dir);

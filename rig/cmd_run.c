@@ -515,11 +515,13 @@ run_out:
 		/* Collecting facts below may record errors of its own; keep ours. */
 		char saved_err[1024];
 		snprintf(saved_err, sizeof saved_err, "%s", error_last());
+		/* Facts at the end are read before the knobs go back, so that the
+		 * run's own settings do not show up as drift. */
+		cJSON *after = run ? hostfacts_collect() : NULL;
 		int restore_rc = knobs_restore(&knobs);
 		if (run) {
 			char when[32];
 			util_utc_now(when, sizeof when);
-			cJSON *after = hostfacts_collect();
 			cJSON *drift = hostfacts_drift(before, after);
 			const char *status = stop_requested ? "interrupted"
 			                     : stopped_by_failures ? "failed"

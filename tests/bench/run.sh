@@ -40,9 +40,10 @@ fi
 
 echo "== 2. A/A false-positive rate"
 "$B/tests/aa_fpr" "" 1000 50 || true
-if [ -n "${GVAB_BENCH_RUN:-}" ]; then
-    "$B/tests/aa_fpr" "$GVAB_BENCH_RUN" 1000 50 || true
-fi
+# Resampling real runs: A and B both drawn from the first arm's CORE samples.
+for run in ${GVAB_BENCH_RUN:-}; do
+    "$B/tests/aa_fpr" "$run" 1000 50 || true
+done
 
 echo "== 3. paired vs unpaired 95% CI width (CORE) on real runs"
 for run in ${GVAB_BENCH_RUN:-}; do
