@@ -457,11 +457,10 @@ cleanup:
 		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
 		snprintf(r->error, sizeof r->error, "cleanup: %s", error_last());
 	}
-	if (r->ok) {
+	if (r->ok && !c->keep_logs)
 		unlink(errlog);
-	} else {
+	else
 		snprintf(r->stderr_path, sizeof r->stderr_path, "%s", errlog);
-	}
 	free(root);
 	free(root_flag);
 	free(errlog);

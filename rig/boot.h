@@ -39,6 +39,7 @@ struct boot_cfg {
 	char *const *envp;         /* environment for runsc (NULL: inherit) */
 	int timeout_ms;            /* per phase */
 	int expect_exit;           /* container exit status that counts as success */
+	int keep_logs;             /* keep the stderr log of successful boots too */
 	volatile sig_atomic_t *stop; /* set by a signal handler: abandon and clean up */
 };
 

@@ -13,6 +13,7 @@
 #include "cmds.h"
 #include "error.h"
 #include "hostfacts.h"
+#include "instrument.h"
 #include "knobs.h"
 #include "proc.h"
 #include "samples.h"
@@ -53,7 +54,10 @@ static const char usage_text[] =
 	"  --timeout-ms N       per-phase timeout (default 30000)\n"
 	"  --max-failures N     stop after N consecutive failed boots (default 3)\n"
 	"  --expect-exit N      container exit status that counts as success (default 0)\n"
-	"  --phases             also pass --debug --debug-log (a separate, instrumented run)\n"
+	"  --phases             instrumented run: runsc --debug --debug-log; internal phase\n"
+	"                       markers (ms after the boot's first log line) per sample\n"
+	"  --inittrace          instrumented run: GODEBUG=inittrace=1 for every runsc\n"
+	"                       process; per-package init ms summed per boot, per sample\n"
 	"  --append             add to an existing run directory's samples\n"
 	"  -q, --quiet          no progress line\n"
 	"\n"
@@ -204,6 +208,7 @@ int cmd_run(int argc, char **argv)
 		{"drop-caches", no_argument, 0, 'D'},      {"timeout-ms", required_argument, 0, 't'},
 		{"max-failures", required_argument, 0, 'F'}, {"expect-exit", required_argument, 0, 'e'},
 		{"phases", no_argument, 0, 'P'},           {"append", no_argument, 0, 'A'},
+		{"inittrace", no_argument, 0, 'I'},
 		{"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	struct arm arms[MAX_ARMS];
@@ -213,7 +218,7 @@ int cmd_run(int argc, char **argv)
 	const char *out_dir = NULL, *bundle = "build/bundle";
 	long iterations = 50, warmups = 5, timeout_ms = 30000, max_fail = 3, expect_exit = 0;
 	uint64_t seed = 0;
-	int have_seed = 0, drop = 0, phases = 0, append = 0, quiet = 0, c, rc = 0;
+	int have_seed = 0, drop = 0, phases = 0, inittrace = 0, append = 0, quiet = 0, c, rc = 0;
 	enum schedule_order order = ORDER_ABBA;
 	char *gen_out = NULL;
 
@@ -281,6 +286,7 @@ int cmd_run(int argc, char **argv)
 			expect_exit = v;
 			break;
 		case 'P': phases = 1; break;
+		case 'I': inittrace = 1; break;
 		case 'A': append = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': cmds_usage("run", usage_text); return 0;
@@ -352,7 +358,9 @@ int cmd_run(int argc, char **argv)
 	char *run_path = util_fmt("%s/run.json", out_dir);
 	char *state_dir = util_fmt(BOOT_STATE_BASE "/state-%ld", (long)getpid());
 	char *log_dir = util_fmt("%s/logs", out_dir);
-	char *dbg_dir = phases ? util_fmt("%s/debug-logs", out_dir) : NULL;
+	/* Init traces of the gofer and sandbox only reach their debug logs. */
+	char *dbg_dir = (phases || inittrace) ? util_fmt("%s/debug-logs", out_dir) : NULL;
+	char **envp = NULL;
 	cJSON *run = NULL, *before = NULL;
 	struct schedule_slot *slots = NULL;
 	size_t nslots = 0;
@@ -426,6 +434,7 @@ int cmd_run(int argc, char **argv)
 		cJSON_AddNumberToObject(run, "iterations", (double)iterations);
 		cJSON_AddBoolToObject(run, "drop_caches", drop);
 		cJSON_AddBoolToObject(run, "phases", phases);
+		cJSON_AddBoolToObject(run, "inittrace", inittrace);
 		cJSON_AddNumberToObject(run, "expect_exit", (double)expect_exit);
 		cJSON *settings = cJSON_AddObjectToObject(run, "settings");
 		for (size_t i = 0; i < nset; i++)
@@ -438,9 +447,22 @@ int cmd_run(int argc, char **argv)
 			goto run_out;
 	}
 
+	if (inittrace) {
+		/* environ plus GODEBUG=inittrace=1 (kept with any GODEBUG given). */
+		extern char **environ;
+		size_t ne = 0;
+		while (environ[ne])
+			ne++;
+		envp = util_xcalloc(ne + 2, sizeof *envp);
+		size_t k = 0;
+		const char *gd = getenv("GODEBUG");
+		for (size_t i = 0; i < ne; i++)
+			if (strncmp(environ[i], "GODEBUG=", 8) != 0)
+				envp[k++] = util_xstrdup(environ[i]);
+		envp[k++] = gd && *gd ? util_fmt("GODEBUG=%s,inittrace=1", gd) : util_xstrdup("GODEBUG=inittrace=1");
+		envp[k] = NULL;
+	}
 	{
-		char *envp_dummy = NULL;
-		(void)envp_dummy;
 		int tty = util_interactive() && !quiet;
 		int64_t t_run0 = util_now_ns();
 		double core_last = 0;
@@ -462,6 +484,7 @@ int cmd_run(int argc, char **argv)
 			                      .bundle = bundle_real, .state_dir = state_dir,
 			                      .log_dir = log_dir, .debug_log_dir = dbg_dir,
 			                      .timeout_ms = (int)timeout_ms, .expect_exit = (int)expect_exit,
+			                      .keep_logs = inittrace, .envp = envp,
 			                      .stop = &stop_requested};
 			struct boot_result br;
 			int64_t t_rel = util_now_ns() - t_run0;
@@ -472,7 +495,32 @@ int cmd_run(int argc, char **argv)
 			}
 			if (brc == GVAB_EINTR && !br.ok)
 				break; /* interrupted mid-boot: cleaned up, not an attempt worth keeping */
-			if ((rc = samples_append(&sw, seq, a->name, sl->round, sl->warmup, id, t_rel, &br)) < 0)
+			cJSON *extra = NULL;
+			if (br.ok && (phases || inittrace)) {
+				extra = cJSON_CreateObject();
+				if (phases) {
+					cJSON *m = instrument_parse_debug_logs(br.debug_log);
+					if (m)
+						cJSON_AddItemToObject(extra, "internal", m);
+				}
+				if (inittrace) {
+					cJSON *it = instrument_inittrace_new();
+					char *t = util_read_file(br.stderr_path, NULL);
+					if (t)
+						instrument_inittrace_add(it, t);
+					free(t);
+					instrument_inittrace_add_dir(it, br.debug_log);
+					cJSON_AddItemToObject(extra, "inittrace", it);
+					unlink(br.stderr_path);
+					br.stderr_path[0] = '\0';
+				}
+				/* Parsed: the raw logs of a good boot are not kept. */
+				util_rm_rf(br.debug_log);
+				br.debug_log[0] = '\0';
+			}
+			rc = samples_append(&sw, seq, a->name, sl->round, sl->warmup, id, t_rel, &br, extra);
+			cJSON_Delete(extra);
+			if (rc < 0)
 				goto run_out;
 			attempts++;
 			if (br.ok) {
@@ -570,6 +618,9 @@ run_out:
 	free(state_dir);
 	free(log_dir);
 	free(dbg_dir);
+	for (size_t i = 0; envp && envp[i]; i++)
+		free(envp[i]);
+	free(envp);
 	if (stop_requested && rc >= 0) {
 		error_setc(GVAB_EINTR, "interrupted; samples so far are kept, host knobs restored");
 		rc = GVAB_EINTR;

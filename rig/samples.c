@@ -23,7 +23,8 @@ int samples_open(struct samples_writer *w, const char *path)
 }
 
 int samples_append(struct samples_writer *w, int seq, const char *arm, int round, int warmup,
-                   const char *id, int64_t t_ns, const struct boot_result *r)
+                   const char *id, int64_t t_ns, const struct boot_result *r,
+                   const cJSON *extra)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "seq", seq);
@@ -50,6 +51,9 @@ int samples_append(struct samples_writer *w, int seq, const char *arm, int round
 	cJSON_AddNumberToObject(o, "exit_status", r->exit_status);
 	if (r->debug_log[0])
 		cJSON_AddStringToObject(o, "debug_log", r->debug_log);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, extra)
+		cJSON_AddItemToObject(o, e->string, cJSON_Duplicate(e, 1));
 	char *line = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	size_t n = strlen(line);

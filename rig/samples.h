@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "boot.h"
+#include <cjson/cJSON.h>
 
 #define SAMPLES_FORMAT "gvab-samples/1"
 
@@ -48,8 +49,10 @@ struct samples_writer {
 };
 
 int samples_open(struct samples_writer *w, const char *path);
+/* `extra` (may be NULL): more members for the line (instrument data). */
 int samples_append(struct samples_writer *w, int seq, const char *arm, int round, int warmup,
-                   const char *id, int64_t t_ns, const struct boot_result *r);
+                   const char *id, int64_t t_ns, const struct boot_result *r,
+                   const cJSON *extra);
 void samples_close(struct samples_writer *w);
 
 /* Reads samples.jsonl; arms are named in the order of `order` (may be

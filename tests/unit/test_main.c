@@ -23,6 +23,7 @@ int main(void)
 	srunner_add_suite(sr, suite_knobs());
 	srunner_add_suite(sr, suite_samples());
 	srunner_add_suite(sr, suite_bundle());
+	srunner_add_suite(sr, suite_instrument());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

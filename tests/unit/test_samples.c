@@ -20,9 +20,9 @@ START_TEST(test_roundtrip)
 	struct boot_result bad = {.ok = 0, .exit_status = -1};
 	strcpy(bad.failed_phase, "start");
 	strcpy(bad.error, "start: runsc exit 1: boom");
-	ck_assert_int_eq(samples_append(&w, 0, "b", 0, 1, "id0", 1, &ok), 0);
-	ck_assert_int_eq(samples_append(&w, 1, "a", 0, 0, "id1", 2, &ok), 0);
-	ck_assert_int_eq(samples_append(&w, 2, "b", 0, 0, "id2", 3, &bad), 0);
+	ck_assert_int_eq(samples_append(&w, 0, "b", 0, 1, "id0", 1, &ok, NULL), 0);
+	ck_assert_int_eq(samples_append(&w, 1, "a", 0, 0, "id1", 2, &ok, NULL), 0);
+	ck_assert_int_eq(samples_append(&w, 2, "b", 0, 0, "id2", 3, &bad, NULL), 0);
 	samples_close(&w);
 	char *order[] = {"a", "b"};
 	struct samples_file f;

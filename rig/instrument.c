@@ -1,0 +1,206 @@
+/* instrument: see instrument.h. */
+#define _GNU_SOURCE
+#include "instrument.h"
+#include "error.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Markers seen in gVisor 20240729's logs on this host kind (FACTS.md and a
+ * --debug-log run of build/arms/stock/runsc, 2026-11-22), keyed by a short
+ * name. Only the first occurrence per process counts. */
+static const struct {
+	const char *name;
+	const char *needle;
+} markers[] = {
+	{"create_container", "Create container, cid:"},
+	{"gofer_started", "Gofer started, PID:"},
+	{"sandbox_started", "Sandbox started, PID:"},
+	{"chroot", "Setting up sandbox chroot"},
+	{"loader_cpus", "] CPUs:"},
+	{"seccomp", "Installing seccomp filters for"},
+	{"process_started", "Process should have started"},
+	{"start_container", "Start container, cid:"},
+	{"exit", "Exiting with status:"},
+};
+#define NMARKERS (sizeof markers / sizeof markers[0])
+
+long long instrument_glog_time_us(const char *l)
+{
+	int mo, d, h, mi, s, us;
+	char sev;
+	if (sscanf(l, "%c%2d%2d %d:%d:%d.%6d", &sev, &mo, &d, &h, &mi, &s, &us) != 7)
+		return -1;
+	if (!strchr("IWEDF", sev))
+		return -1;
+	/* Day of month keeps a boot that crosses midnight ordered. */
+	return ((((long long)d * 24 + h) * 60 + mi) * 60 + s) * 1000000LL + us;
+}
+
+/* "runsc.log.20261122-184435.220637.boot.txt" -> "boot" */
+static int process_kind(const char *fname, char *kind, size_t len)
+{
+	size_t n = strlen(fname);
+	if (n < 5 || strcmp(fname + n - 4, ".txt") != 0)
+		return -1;
+	const char *end = fname + n - 4, *start = end;
+	while (start > fname && start[-1] != '.')
+		start--;
+	if (start == fname || (size_t)(end - start) >= len)
+		return -1;
+	memcpy(kind, start, (size_t)(end - start));
+	kind[end - start] = '\0';
+	return 0;
+}
+
+cJSON *instrument_parse_debug_logs(const char *dir)
+{
+	struct dirent **ents = NULL;
+	int k = scandir(dir, &ents, NULL, alphasort);
+	if (k < 0) {
+		error_set("%s: cannot read debug logs", dir);
+		return NULL;
+	}
+	struct {
+		char kind[32];
+		long long first;
+		long long at[NMARKERS];
+	} procs[16];
+	size_t np = 0;
+	long long t0 = -1;
+	cJSON *timers = cJSON_CreateObject();
+	for (int i = 0; i < k; i++) {
+		char kind[32];
+		if (np < 16 && process_kind(ents[i]->d_name, kind, sizeof kind) == 0) {
+			char *p = util_fmt("%s/%s", dir, ents[i]->d_name);
+			char *text = util_read_file(p, NULL);
+			free(p);
+			if (text) {
+				snprintf(procs[np].kind, sizeof procs[np].kind, "%s", kind);
+				procs[np].first = -1;
+				for (size_t m = 0; m < NMARKERS; m++)
+					procs[np].at[m] = -1;
+				for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
+				     l = strtok_r(NULL, "\n", &save)) {
+					long long t = instrument_glog_time_us(l);
+					if (t < 0)
+						continue;
+					if (procs[np].first < 0)
+						procs[np].first = t;
+					for (size_t m = 0; m < NMARKERS; m++)
+						if (procs[np].at[m] < 0 && strstr(l, markers[m].needle))
+							procs[np].at[m] = t;
+					/* pkg/timing: "Timer for X: time <ns> ... start|end" */
+					const char *tf = strstr(l, "Timer for ");
+					if (tf) {
+						char name[128], what[16];
+						long long ns;
+						if (sscanf(tf, "Timer for %127[^:]: time %lld %*s %15s", name, &ns, what) >= 2) {
+							char key[160];
+							snprintf(key, sizeof key, "%s", name);
+							cJSON *e = cJSON_GetObjectItemCaseSensitive(timers, key);
+							if (!e)
+								e = cJSON_AddObjectToObject(timers, key);
+							const char *w = strstr(tf, " end") ? "end_ns" : strstr(tf, " start") ? "start_ns" : NULL;
+							if (w && !cJSON_GetObjectItemCaseSensitive(e, w))
+								cJSON_AddNumberToObject(e, w, (double)ns);
+						}
+					}
+				}
+				if (procs[np].first >= 0) {
+					if (t0 < 0 || procs[np].first < t0)
+						t0 = procs[np].first;
+					np++;
+				}
+				free(text);
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (np == 0) {
+		cJSON_Delete(timers);
+		error_set("%s: no runsc debug logs", dir);
+		return NULL;
+	}
+	cJSON *out = cJSON_CreateObject();
+	cJSON *mk = cJSON_AddObjectToObject(out, "markers");
+	for (size_t p = 0; p < np; p++) {
+		char key[2048];
+		snprintf(key, sizeof key, "%s:first_line", procs[p].kind);
+		cJSON_AddNumberToObject(mk, key, (double)(procs[p].first - t0) / 1000.0);
+		for (size_t m = 0; m < NMARKERS; m++)
+			if (procs[p].at[m] >= 0) {
+				snprintf(key, sizeof key, "%s:%s", procs[p].kind, markers[m].name);
+				cJSON_AddNumberToObject(mk, key, (double)(procs[p].at[m] - t0) / 1000.0);
+			}
+	}
+	/* Timer intervals in ms (end - start) where both were seen. */
+	cJSON *tm = cJSON_AddObjectToObject(out, "timers_ms");
+	cJSON *e;
+	cJSON_ArrayForEach(e, timers) {
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(e, "start_ns");
+		const cJSON *en = cJSON_GetObjectItemCaseSensitive(e, "end_ns");
+		if (cJSON_IsNumber(s) && cJSON_IsNumber(en))
+			cJSON_AddNumberToObject(tm, e->string, (en->valuedouble - s->valuedouble) / 1e6);
+	}
+	cJSON_Delete(timers);
+	return out;
+}
+
+cJSON *instrument_inittrace_new(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "total_ms", 0);
+	cJSON_AddNumberToObject(o, "processes", 0);
+	cJSON_AddObjectToObject(o, "packages_ms");
+	return o;
+}
+
+void instrument_inittrace_add(cJSON *acc, const char *text)
+{
+	cJSON *pk = cJSON_GetObjectItemCaseSensitive(acc, "packages_ms");
+	cJSON *tot = cJSON_GetObjectItemCaseSensitive(acc, "total_ms");
+	cJSON *procs = cJSON_GetObjectItemCaseSensitive(acc, "processes");
+	for (const char *p = strstr(text, "init "); p; p = strstr(p + 5, "init ")) {
+		char pkg[256];
+		double at, clock;
+		int end = 0;
+		/* %n proves the literal " ms clock" matched too: in interleaved
+		 * output a record can lose its clock field ("@2.4 ms, 1488 bytes"). */
+		if (sscanf(p, "init %255s @%lf ms, %lf ms clock%n", pkg, &at, &clock, &end) != 3 || !end)
+			continue;
+		if (strcmp(pkg, "internal/bytealg") == 0)
+			cJSON_SetNumberValue(procs, procs->valuedouble + 1);
+		cJSON *e = cJSON_GetObjectItemCaseSensitive(pk, pkg);
+		if (e)
+			cJSON_SetNumberValue(e, e->valuedouble + clock);
+		else
+			cJSON_AddNumberToObject(pk, pkg, clock);
+		cJSON_SetNumberValue(tot, tot->valuedouble + clock);
+	}
+}
+
+int instrument_inittrace_add_dir(cJSON *acc, const char *dir)
+{
+	struct dirent **ents = NULL;
+	int k = scandir(dir, &ents, NULL, alphasort);
+	if (k < 0)
+		return error_set("%s: cannot read", dir);
+	for (int i = 0; i < k; i++) {
+		if (ents[i]->d_name[0] != '.') {
+			char *p = util_fmt("%s/%s", dir, ents[i]->d_name);
+			char *t = util_read_file(p, NULL);
+			if (t)
+				instrument_inittrace_add(acc, t);
+			free(t);
+			free(p);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return 0;
+}

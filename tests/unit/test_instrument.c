@@ -1,0 +1,84 @@
+/* instrument: debug-log markers and init traces, on real text captured on
+ * this machine kind (tests/fixtures/, from build/arms/stock/runsc, gVisor
+ * 20240729, 2026-11-22; the debug logs are trimmed to their first lines and
+ * marker lines, and start ran ~3 s after create by hand). Expected values
+ * were computed by hand from the timestamps (markers) and with a Python
+ * regex over the same files (init traces: 677 records, 43.314 ms, hostmm
+ * 25.6 ms, 3 processes). */
+#define _GNU_SOURCE
+#include "instrument.h"
+#include "tests.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#ifndef FIXTURES
+#define FIXTURES "tests/fixtures"
+#endif
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+	ck_assert_msg(cJSON_IsNumber(j), "missing %s", k);
+	return j->valuedouble;
+}
+
+START_TEST(test_glog_time)
+{
+	ck_assert_int_eq(instrument_glog_time_us("I1122 18:44:35.220696    9819 main.go:196] x"),
+	                 ((22LL * 24 + 18) * 3600 + 44 * 60 + 35) * 1000000LL + 220696);
+	ck_assert_int_eq(instrument_glog_time_us("hello"), -1);
+	ck_assert_int_eq(instrument_glog_time_us("X1122 18:44:35.220696"), -1);
+}
+END_TEST
+
+START_TEST(test_debug_markers)
+{
+	cJSON *o = instrument_parse_debug_logs(FIXTURES "/debuglog-20240729");
+	ck_assert_ptr_nonnull(o);
+	cJSON *m = cJSON_GetObjectItem(o, "markers");
+	/* t0 = create's first line, 18:44:35.220696 */
+	ck_assert_double_eq_tol(num(m, "create:first_line"), 0, 1e-9);
+	ck_assert_double_eq_tol(num(m, "create:create_container"), 4.574, 1e-9);
+	ck_assert_double_eq_tol(num(m, "create:gofer_started"), 30.947, 1e-9);
+	ck_assert_double_eq_tol(num(m, "create:sandbox_started"), 37.799, 1e-9);
+	ck_assert_double_eq_tol(num(m, "boot:chroot"), 67.722, 1e-9);
+	ck_assert_double_eq_tol(num(m, "boot:loader_cpus"), 135.722, 1e-9);
+	ck_assert_double_eq_tol(num(m, "start:start_container"), 2871.287, 1e-9);
+	ck_assert_double_eq_tol(num(m, "boot:exit"), 2908.329, 1e-9);
+	ck_assert_ptr_null(cJSON_GetObjectItem(m, "gofer:sandbox_started"));
+	cJSON_Delete(o);
+	ck_assert_ptr_null(instrument_parse_debug_logs("/nonexistent"));
+}
+END_TEST
+
+START_TEST(test_inittrace)
+{
+	cJSON *acc = instrument_inittrace_new();
+	ck_assert_int_eq(instrument_inittrace_add_dir(acc, FIXTURES "/inittrace-20240729"), 0);
+	ck_assert_double_eq_tol(num(acc, "total_ms"), 43.314, 1e-6);
+	ck_assert_double_eq_tol(num(acc, "processes"), 3, 0.5);
+	cJSON *pk = cJSON_GetObjectItem(acc, "packages_ms");
+	ck_assert_double_eq_tol(num(pk, "gvisor.dev/gvisor/pkg/sentry/hostmm"), 25.6, 1e-9);
+	int n = cJSON_GetArraySize(pk);
+	ck_assert_int_gt(n, 200);
+	cJSON_Delete(acc);
+	/* Records that run into each other are still found. */
+	acc = instrument_inittrace_new();
+	instrument_inittrace_add(acc, "init a @1 ms, 0.5 ms clock, 0 bytes, 0 allocs\nx 0.004init b @2 ms, 1.5 ms clock, 0 bytes\nnot init c");
+	ck_assert_double_eq_tol(num(acc, "total_ms"), 2.0, 1e-12);
+	cJSON_Delete(acc);
+}
+END_TEST
+
+Suite *suite_instrument(void)
+{
+	Suite *s = suite_create("instrument");
+	TCase *tc = tcase_create("parsers");
+	tcase_add_test(tc, test_glog_time);
+	tcase_add_test(tc, test_debug_markers);
+	tcase_add_test(tc, test_inittrace);
+	suite_add_tcase(s, tc);
+	return s;
+}
