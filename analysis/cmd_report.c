@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "analysis.h"
 #include "charts.h"
+#include "instr_report.h"
 #include "cmds.h"
 #include "error.h"
 #include "util.h"
@@ -263,6 +264,7 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	size_t ncomp = 0;
+	int instr_charts = 0;
 	for (size_t r = 0; r < ndirs; r++)
 		ncomp += runs[r].ncmp;
 	fprintf(md, "# gvab report\n\n");
@@ -389,18 +391,23 @@ int cmd_report(int argc, char **argv)
 				fprintf(md, "\n");
 		}
 		cJSON_AddItemToArray(jruns, jr);
+		if (charts && (rc = instr_report(md, ra, out, &instr_charts)) < 0)
+			break;
 	}
 	write_methodology(me, runs, ndirs, &ao);
 	fclose(md);
 	fclose(csv);
 	fclose(me);
-	rc = util_json_save(jsp, js);
+	if (rc == 0)
+		rc = util_json_save(jsp, js);
 	cJSON_Delete(js);
 	int nch = 0;
 	if (rc == 0 && charts) {
 		nch = charts_render(runs, ndirs, out, ao.reps, ao.seed);
 		if (nch < 0)
 			rc = nch;
+		else
+			nch += instr_charts;
 	}
 	if (rc == 0)
 		printf("report: %s (report.md, results.csv, results.json, methodology.md, %d chart%s)\n",

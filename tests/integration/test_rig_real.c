@@ -108,6 +108,37 @@ START_TEST(test_real_exit_status_false)
 }
 END_TEST
 
+START_TEST(test_real_instrumented)
+{
+	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
+	itest_bundle(b, NULL);
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b,
+	                "--iterations", "2", "--warmups", "0", "--phases", "--inittrace",
+	                "--arm", "a=" DEBIAN_RUNSC, "--arm", "b=" DEBIAN_RUNSC, NULL};
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "gvab run exit %d: %s", rc, o);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	ck_assert_int_eq(itest_count_lines(sp, "\"create:gofer_started\""), 4);
+	ck_assert_int_eq(itest_count_lines(sp, "\"boot:loader_cpus\""), 4);
+	ck_assert_int_eq(itest_count_lines(sp, "gvisor.dev/gvisor/pkg/sentry/hostmm"), 4);
+	char *rep = util_fmt("%s/report", dir);
+	char *r[] = {(char *)itest_gvab(), "report", "--out", rep, out, NULL};
+	ck_assert_int_eq(itest_run(NULL, r), 0);
+	char *md = util_fmt("%s/report.md", rep);
+	char *t = util_read_file(md, NULL);
+	ck_assert_ptr_nonnull(strstr(t, "Internal phase markers"));
+	ck_assert_ptr_nonnull(strstr(t, "| gvisor.dev/gvisor/pkg/sentry/hostmm |"));
+	free(t);
+	free(md);
+	free(rep);
+	free(sp);
+	free(b);
+	free(out);
+}
+END_TEST
+
 Suite *suite_rig_real(void)
 {
 	Suite *s = suite_create("rig (real runsc)");
@@ -116,6 +147,7 @@ Suite *suite_rig_real(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_real_aa_run);
 	tcase_add_test(tc, test_real_exit_status_false);
+	tcase_add_test(tc, test_real_instrumented);
 	suite_add_tcase(s, tc);
 	return s;
 }
