@@ -69,10 +69,20 @@ int analysis_load(const char *dir, struct run_analysis *ra)
 		as->name = ra->sf.arms[i];
 		for (int p = 0; p < PH_COUNT; p++)
 			as->vals[p] = util_xcalloc(ra->sf.n + 1, sizeof(double));
+		as->exec_vals = util_xcalloc(ra->sf.n + 1, sizeof(double));
 	}
 	for (size_t k = 0; k < ra->sf.n; k++) {
 		const struct sample *s = &ra->sf.s[k];
 		struct arm_stats *as = &ra->arms[s->arm];
+		if (s->kind) {
+			if (s->warmup)
+				continue;
+			if (s->ok)
+				as->exec_vals[as->n_exec++] = (double)s->exec_ns / 1e6;
+			else
+				as->n_exec_fail++;
+			continue;
+		}
 		if (s->warmup) {
 			as->n_warmup++;
 			continue;
@@ -85,9 +95,11 @@ int analysis_load(const char *dir, struct run_analysis *ra)
 			as->vals[p][as->n_ok] = (double)s->ns[p] / 1e6;
 		as->n_ok++;
 	}
-	for (size_t i = 0; i < ra->narms; i++)
+	for (size_t i = 0; i < ra->narms; i++) {
 		for (int p = 0; p < PH_COUNT; p++)
 			stats_summarize(ra->arms[i].vals[p], ra->arms[i].n_ok, &ra->arms[i].ph[p]);
+		stats_summarize(ra->arms[i].exec_vals, ra->arms[i].n_exec, &ra->arms[i].exec);
+	}
 	rc = 0;
 out:
 	free(order);
@@ -104,9 +116,11 @@ out:
 
 void analysis_free(struct run_analysis *ra)
 {
-	for (size_t i = 0; i < ra->narms; i++)
+	for (size_t i = 0; i < ra->narms; i++) {
 		for (int p = 0; p < PH_COUNT; p++)
 			free(ra->arms[i].vals[p]);
+		free(ra->arms[i].exec_vals);
+	}
 	free(ra->arms);
 	free(ra->cmp);
 	samples_free(&ra->sf);
@@ -120,7 +134,7 @@ static size_t paired_diffs(const struct run_analysis *ra, int a, int b, int phas
 {
 	int maxr = -1;
 	for (size_t k = 0; k < ra->sf.n; k++)
-		if (!ra->sf.s[k].warmup && ra->sf.s[k].round > maxr)
+		if (!ra->sf.s[k].warmup && !ra->sf.s[k].kind && ra->sf.s[k].round > maxr)
 			maxr = ra->sf.s[k].round;
 	size_t nr = (size_t)(maxr + 1);
 	double *va = util_xmalloc((nr ? nr : 1) * sizeof *va), *vb = util_xmalloc((nr ? nr : 1) * sizeof *vb);
@@ -128,7 +142,7 @@ static size_t paired_diffs(const struct run_analysis *ra, int a, int b, int phas
 		va[r] = vb[r] = NAN;
 	for (size_t k = 0; k < ra->sf.n; k++) {
 		const struct sample *s = &ra->sf.s[k];
-		if (s->warmup || !s->ok || s->round < 0)
+		if (s->warmup || s->kind || !s->ok || s->round < 0)
 			continue;
 		if (s->arm == a)
 			va[s->round] = (double)s->ns[phase] / 1e6;

@@ -31,6 +31,9 @@ struct arm_stats {
 	size_t n_ok, n_fail, n_warmup;
 	double *vals[PH_COUNT]; /* ms, measured ok samples in seq order */
 	struct stats_summary ph[PH_COUNT];
+	double *exec_vals;      /* ms, warm-pool execs (measured, ok) */
+	size_t n_exec, n_exec_fail;
+	struct stats_summary exec;
 };
 
 enum verdict { V_SAME, V_FASTER, V_SLOWER, V_UNDECIDED };

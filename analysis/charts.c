@@ -175,7 +175,7 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 		fprintf(f, "\n\n# seq core_ms (measured, ok)\n");
 		for (size_t k = 0; k < ra->sf.n; k++) {
 			const struct sample *sm = &ra->sf.s[k];
-			if (sm->arm == (int)a && sm->ok && !sm->warmup)
+			if (sm->arm == (int)a && sm->ok && !sm->warmup && !sm->kind)
 				fprintf(f, "%d %.4f\n", sm->seq, (double)sm->ns[PH_CORE] / 1e6);
 		}
 		fclose(f);

@@ -470,3 +470,124 @@ cleanup:
 		return error_setc(GVAB_EINTR, "interrupted");
 	return 0;
 }
+
+int boot_warm_up(const struct boot_cfg *c, const char *id, struct warm_sandbox *w,
+                 struct boot_result *r)
+{
+	memset(w, 0, sizeof *w);
+	memset(r, 0, sizeof *r);
+	r->exit_status = -1;
+	snprintf(w->id, sizeof w->id, "%s", id);
+	w->root = util_fmt("%s/%s", c->state_dir, id);
+	w->root_flag = util_fmt("--root=%s", w->root);
+	w->errlog = util_fmt("%s/%s.stderr", c->log_dir, id);
+	if (util_mkdir_p(w->root, 0700) < 0 || util_mkdir_p(c->log_dir, 0755) < 0) {
+		snprintf(r->failed_phase, sizeof r->failed_phase, "setup");
+		snprintf(r->error, sizeof r->error, "setup: %s", error_last());
+		return GVAB_EFAIL;
+	}
+	w->up = 1; /* from here on boot_warm_down must clean up */
+	char *tail[] = {"create", "--bundle", (char *)c->bundle, (char *)id, NULL};
+	char **argv = make_argv(c, w->root_flag, NULL, tail);
+	int64_t ns;
+	int rc = run_phase(c, "create", argv, w->errlog, &ns, r);
+	free(argv);
+	if (rc < 0)
+		return rc;
+	pid_t gofer;
+	if (boot_read_pids(w->root, id, &w->sandbox, &gofer) < 0) {
+		snprintf(r->failed_phase, sizeof r->failed_phase, "create");
+		snprintf(r->error, sizeof r->error, "create: %s", error_last());
+		return GVAB_EFAIL;
+	}
+	char *tail2[] = {"start", (char *)id, NULL};
+	argv = make_argv(c, w->root_flag, NULL, tail2);
+	rc = run_phase(c, "start", argv, w->errlog, &ns, r);
+	free(argv);
+	return rc;
+}
+
+int boot_warm_exec(const struct boot_cfg *c, struct warm_sandbox *w, char *const *args,
+                   struct boot_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->kind = 1;
+	r->exit_status = -1;
+	size_t na = 0;
+	while (args[na])
+		na++;
+	char **tail = util_xcalloc(na + 4, sizeof *tail);
+	tail[0] = "exec";
+	tail[1] = "--cwd=/";
+	tail[2] = w->id;
+	for (size_t i = 0; i < na; i++)
+		tail[3 + i] = args[i];
+	char **argv = make_argv(c, w->root_flag, NULL, tail);
+	/* runsc exec exits with the workload's status: a non-zero status is a
+	 * failed exec unless the workload is expected to give it. */
+	struct proc_opts po = {.argv = argv, .envp = c->envp, .stdout_path = w->errlog,
+	                       .stderr_path = w->errlog, .stdin_null = 1, .own_pgroup = 1};
+	pid_t pid;
+	int st = 0, rc;
+	int64_t t1, t0 = util_now_ns();
+	rc = proc_spawn(&po, &pid);
+	if (rc == 0) {
+		rc = wait_child(pid, t0 + (int64_t)c->timeout_ms * 1000000, c->stop, &st, &t1);
+		if (rc < 0) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &st, 0);
+		}
+	}
+	free(argv);
+	free(tail);
+	snprintf(r->failed_phase, sizeof r->failed_phase, "exec");
+	if (rc < 0) {
+		snprintf(r->error, sizeof r->error, "exec: %s",
+		         rc == GVAB_EINTR ? "interrupted" : error_last());
+		snprintf(r->stderr_path, sizeof r->stderr_path, "%s", w->errlog);
+		return rc == GVAB_EINTR ? rc : 0;
+	}
+	r->exit_status = proc_status_code(st);
+	if (r->exit_status != c->expect_exit) {
+		snprintf(r->error, sizeof r->error, "exec: runsc exec %s, expected exit %d",
+		         proc_status_str(st), c->expect_exit);
+		snprintf(r->stderr_path, sizeof r->stderr_path, "%s", w->errlog);
+		return 0;
+	}
+	r->failed_phase[0] = '\0';
+	r->exec_ns = t1 - t0;
+	r->ok = 1;
+	return 0;
+}
+
+void boot_warm_down(const struct boot_cfg *c, struct warm_sandbox *w)
+{
+	if (w->up) {
+		char *tail[] = {"delete", "--force", w->id, NULL};
+		char **a = make_argv(c, w->root_flag, NULL, tail);
+		struct proc_opts po = {.argv = a, .envp = c->envp, .stdout_path = w->errlog,
+		                       .stderr_path = w->errlog, .stdin_null = 1, .own_pgroup = 1};
+		pid_t pid;
+		int st;
+		int64_t t;
+		if (proc_spawn(&po, &pid) == 0 &&
+		    wait_child(pid, util_now_ns() + 10000000000LL, NULL, &st, &t) < 0) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &st, 0);
+		}
+		free(a);
+		if (w->sandbox > 0)
+			kill(w->sandbox, SIGKILL);
+		remove_cgroups(w->id);
+		util_rm_rf(w->root);
+	}
+	free(w->root);
+	free(w->root_flag);
+	free(w->errlog);
+	memset(w, 0, sizeof *w);
+}
+
+int boot_warm_finish(void)
+{
+	return reap_all(2000);
+}

@@ -45,6 +45,8 @@ struct boot_cfg {
 
 struct boot_result {
 	int ok;
+	int kind;                  /* 0: a cold boot; 1: a warm-pool exec (exec_ns) */
+	int64_t exec_ns;
 	int64_t create_ns, start_ns, wait_ns, delete_ns;
 	int exit_status;           /* container's, -1 if unknown */
 	char failed_phase[16];     /* "", "create", "start", "wait", "delete", "cleanup" */
@@ -71,6 +73,28 @@ int boot_recover_stale(void);
 
 /* Directory holding per-run state directories ("/run/gvab"). */
 #define BOOT_STATE_BASE "/run/gvab"
+
+/* Warm pool (the second seed's warm-slot trick): one sandbox per arm is
+ * booted once with a long-running init, then `runsc exec` of the workload
+ * is timed repeatedly inside it. Several warm sandboxes live at once, so
+ * orphans are only collected by boot_warm_finish(). */
+struct warm_sandbox {
+	char id[64];
+	char *root, *root_flag, *errlog;
+	pid_t sandbox;
+	int up;
+};
+/* create + start (untimed) of c->bundle, which must run a long init. */
+int boot_warm_up(const struct boot_cfg *c, const char *id, struct warm_sandbox *w,
+                 struct boot_result *r);
+/* Times `runsc exec --cwd=/ ID ARGS...` into r->exec_ns (kind 1). */
+int boot_warm_exec(const struct boot_cfg *c, struct warm_sandbox *w, char *const *args,
+                   struct boot_result *r);
+/* Force-deletes the sandbox; frees w's strings. */
+void boot_warm_down(const struct boot_cfg *c, struct warm_sandbox *w);
+/* After every warm sandbox is down: reaps or kills the remaining children.
+ * Returns how many had to be killed. */
+int boot_warm_finish(void);
 
 /* Reads the sandbox pid from runsc's state file in root_dir; 0 or error. */
 int boot_read_sandbox_pid(const char *root_dir, const char *id, pid_t *pid);

@@ -58,6 +58,9 @@ static const char usage_text[] =
 	"                       markers (ms after the boot's first log line) per sample\n"
 	"  --inittrace          instrumented run: GODEBUG=inittrace=1 for every runsc\n"
 	"                       process; per-package init ms summed per boot, per sample\n"
+	"  --warm-pool K        after the cold boots, boot one sandbox per arm running\n"
+	"                       `sleep`, then time K `runsc exec` of the workload in each\n"
+	"                       (2 warm-up execs per arm discarded); reported beside CORE\n"
 	"  --append             add to an existing run directory's samples\n"
 	"  -q, --quiet          no progress line\n"
 	"\n"
@@ -208,7 +211,7 @@ int cmd_run(int argc, char **argv)
 		{"drop-caches", no_argument, 0, 'D'},      {"timeout-ms", required_argument, 0, 't'},
 		{"max-failures", required_argument, 0, 'F'}, {"expect-exit", required_argument, 0, 'e'},
 		{"phases", no_argument, 0, 'P'},           {"append", no_argument, 0, 'A'},
-		{"inittrace", no_argument, 0, 'I'},
+		{"inittrace", no_argument, 0, 'I'},       {"warm-pool", required_argument, 0, 'W'},
 		{"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	struct arm arms[MAX_ARMS];
@@ -217,6 +220,7 @@ int cmd_run(int argc, char **argv)
 	size_t nset = 0;
 	const char *out_dir = NULL, *bundle = "build/bundle";
 	long iterations = 50, warmups = 5, timeout_ms = 30000, max_fail = 3, expect_exit = 0;
+	long warm_k = 0;
 	uint64_t seed = 0;
 	int have_seed = 0, drop = 0, phases = 0, inittrace = 0, append = 0, quiet = 0, c, rc = 0;
 	enum schedule_order order = ORDER_ABBA;
@@ -287,6 +291,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'P': phases = 1; break;
 		case 'I': inittrace = 1; break;
+		case 'W':
+			if ((rc = util_parse_long(optarg, 1, 1000000, "--warm-pool", &warm_k)) < 0)
+				goto usage_fail;
+			break;
 		case 'A': append = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': cmds_usage("run", usage_text); return 0;
@@ -435,6 +443,7 @@ int cmd_run(int argc, char **argv)
 		cJSON_AddBoolToObject(run, "drop_caches", drop);
 		cJSON_AddBoolToObject(run, "phases", phases);
 		cJSON_AddBoolToObject(run, "inittrace", inittrace);
+		cJSON_AddNumberToObject(run, "warm_pool_execs", (double)warm_k);
 		cJSON_AddNumberToObject(run, "expect_exit", (double)expect_exit);
 		cJSON *settings = cJSON_AddObjectToObject(run, "settings");
 		for (size_t i = 0; i < nset; i++)
@@ -556,6 +565,91 @@ int cmd_run(int argc, char **argv)
 		}
 		if (tty)
 			fprintf(stderr, "\n");
+	}
+
+	/* Warm pool: after the cold boots, one sandbox per arm running a long
+	 * sleep, and K timed `runsc exec` of the workload in each, interleaved
+	 * in the same order as the cold rounds. */
+	if (warm_k > 0 && rc == 0 && !stop_requested && !stopped_by_failures) {
+		struct warm_sandbox ws[MAX_ARMS];
+		memset(ws, 0, sizeof ws);
+		char *wdir = util_fmt("%s/warm-bundle", out_dir);
+		char *sleep_args[] = {"/bin/sleep", "1000000", NULL};
+		cJSON *bm = cJSON_GetObjectItemCaseSensitive(run, "bundle");
+		const cJSON *ba = bm ? cJSON_GetObjectItemCaseSensitive(bm, "args") : NULL;
+		char *wargs[16];
+		int nw = 0;
+		const cJSON *e;
+		cJSON_ArrayForEach(e, ba)
+			if (nw < 15 && cJSON_IsString(e))
+				wargs[nw++] = e->valuestring;
+		wargs[nw] = NULL;
+		if ((rc = bundle_write_config(wdir, bundle_real, sleep_args)) < 0) {
+			free(wdir);
+			goto run_out;
+		}
+		char wdir_real[PATH_MAX];
+		if (!realpath(wdir, wdir_real))
+			snprintf(wdir_real, sizeof wdir_real, "%s", wdir);
+		struct schedule_slot *wslots = NULL;
+		size_t nwslots = 0;
+		int64_t t0 = util_now_ns();
+		for (size_t i = 0; i < narms && rc == 0; i++) {
+			struct boot_cfg bc = {.runsc = arms[i].runsc, .flags = arms[i].flags,
+			                      .nflags = arms[i].nflags, .bundle = wdir_real,
+			                      .state_dir = state_dir, .log_dir = log_dir,
+			                      .timeout_ms = (int)timeout_ms, .expect_exit = (int)expect_exit,
+			                      .stop = &stop_requested};
+			char id[64];
+			struct boot_result br;
+			snprintf(id, sizeof id, "gvab-%ld-warm-%zu", (long)getpid(), i);
+			if (boot_warm_up(&bc, id, &ws[i], &br) < 0) {
+				rc = error_set("warm pool: arm %s: %s", arms[i].name, br.error);
+				break;
+			}
+		}
+		if (rc == 0)
+			rc = schedule_build((int)narms, 2, (int)warm_k, order, seed ^ 0x3a3a, &wslots, &nwslots);
+		int seq = seq0 + (int)nslots, consecutive_w = 0;
+		for (size_t k = 0; rc == 0 && k < nwslots && !stop_requested; k++) {
+			struct arm *a = &arms[wslots[k].arm];
+			struct boot_cfg bc = {.runsc = a->runsc, .flags = a->flags, .nflags = a->nflags,
+			                      .bundle = wdir_real, .state_dir = state_dir, .log_dir = log_dir,
+			                      .timeout_ms = (int)timeout_ms, .expect_exit = (int)expect_exit,
+			                      .stop = &stop_requested};
+			struct boot_result br;
+			int64_t t_rel = util_now_ns() - t0;
+			if (boot_warm_exec(&bc, &ws[wslots[k].arm], wargs, &br) == GVAB_EINTR)
+				break;
+			if ((rc = samples_append(&sw, seq++, a->name, wslots[k].round, wslots[k].warmup,
+			                         ws[wslots[k].arm].id, t_rel, &br, NULL)) < 0)
+				break;
+			attempts++;
+			if (!br.ok) {
+				failures++;
+				fprintf(stderr, "gvab: warm exec (%s) failed: %s\n", a->name, br.error);
+				if (++consecutive_w >= max_fail) {
+					stopped_by_failures = 1;
+					rc = error_set("%d consecutive warm execs failed; last: %s", consecutive_w,
+					               br.error);
+				}
+			} else {
+				consecutive_w = 0;
+			}
+		}
+		for (size_t i = 0; i < narms; i++) {
+			struct boot_cfg bc = {.runsc = arms[i].runsc, .flags = arms[i].flags,
+			                      .nflags = arms[i].nflags, .state_dir = state_dir,
+			                      .log_dir = log_dir};
+			boot_warm_down(&bc, &ws[i]);
+		}
+		int killed = boot_warm_finish();
+		if (killed > 0)
+			fprintf(stderr, "gvab: warm pool: killed %d leftover process(es)\n", killed);
+		if (!quiet)
+			fprintf(stderr, "gvab run: warm pool: %d execs per arm done\n", (int)warm_k);
+		free(wslots);
+		free(wdir);
 	}
 
 run_out:

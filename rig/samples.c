@@ -34,7 +34,11 @@ int samples_append(struct samples_writer *w, int seq, const char *arm, int round
 	cJSON_AddBoolToObject(o, "ok", r->ok);
 	cJSON_AddStringToObject(o, "id", id);
 	cJSON_AddNumberToObject(o, "t_ns", (double)t_ns);
-	if (r->ok) {
+	if (r->kind == 1)
+		cJSON_AddStringToObject(o, "kind", "exec");
+	if (r->ok && r->kind == 1) {
+		cJSON_AddNumberToObject(o, "exec_ns", (double)r->exec_ns);
+	} else if (r->ok) {
 		cJSON_AddNumberToObject(o, "create_ns", (double)r->create_ns);
 		cJSON_AddNumberToObject(o, "start_ns", (double)r->start_ns);
 		cJSON_AddNumberToObject(o, "wait_ns", (double)r->wait_ns);
@@ -158,7 +162,16 @@ int samples_load(const char *path, char *const *order, size_t norder, struct sam
 		double v;
 		s->exit_status = get_num(o, "exit_status", &v) == 0 ? (int)v : -1;
 		s->t_ns = get_num(o, "t_ns", &v) == 0 ? (int64_t)v : 0;
-		if (s->ok) {
+		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
+		s->kind = cJSON_IsString(kind) && strcmp(kind->valuestring, "exec") == 0;
+		if (s->ok && s->kind) {
+			if (get_num(o, "exec_ns", &v) < 0 || v < 0) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: ok exec sample without a valid exec_ns",
+				                path, lineno);
+			} else {
+				s->exec_ns = (int64_t)v;
+			}
+		} else if (s->ok) {
 			for (int p = 0; p < PH_COUNT; p++) {
 				char key[32];
 				snprintf(key, sizeof key, "%s_ns", sample_phase_names[p]);

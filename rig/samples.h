@@ -9,6 +9,8 @@
  *    "core_ns":..., "overall_ns":..., "exit_status":0}
  * A failed attempt has "ok":false, "failed_phase", "error", "stderr" and no
  * phase times of the failed or later phases; it is never a sample.
+ * Warm-pool lines have "kind":"exec" and one time, "exec_ns" (a timed
+ * `runsc exec` of the workload inside an already running sandbox).
  * The reader validates every line and reports file:line on bad input.
  */
 #ifndef GVAB_SAMPLES_H
@@ -33,8 +35,10 @@ struct sample {
 	int warmup;
 	int ok;
 	int exit_status;
+	int kind;       /* 0: cold boot; 1: warm-pool exec ("kind":"exec") */
 	int64_t t_ns;
 	int64_t ns[PH_COUNT];
+	int64_t exec_ns;
 };
 
 struct samples_file {

@@ -139,6 +139,30 @@ START_TEST(test_real_instrumented)
 }
 END_TEST
 
+START_TEST(test_real_warm_pool)
+{
+	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
+	itest_bundle(b, NULL);
+	int before = count_leftovers();
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b,
+	                "--iterations", "1", "--warmups", "0", "--warm-pool", "3",
+	                "--arm", "a=" DEBIAN_RUNSC, "--arm", "b=" DEBIAN_RUNSC, NULL};
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "gvab run exit %d: %s", rc, o);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	/* 2 warm-up + 3 measured execs per arm, all ok */
+	ck_assert_int_eq(itest_count_lines(sp, "\"exec_ns\""), 10);
+	ck_assert_int_eq(itest_count_lines(sp, "\"ok\":false"), 0);
+	ck_assert_int_eq(count_runsc_processes(), 0);
+	ck_assert_int_eq(count_leftovers(), before);
+	free(sp);
+	free(b);
+	free(out);
+}
+END_TEST
+
 Suite *suite_rig_real(void)
 {
 	Suite *s = suite_create("rig (real runsc)");
@@ -148,6 +172,7 @@ Suite *suite_rig_real(void)
 	tcase_add_test(tc, test_real_aa_run);
 	tcase_add_test(tc, test_real_exit_status_false);
 	tcase_add_test(tc, test_real_instrumented);
+	tcase_add_test(tc, test_real_warm_pool);
 	suite_add_tcase(s, tc);
 	return s;
 }
