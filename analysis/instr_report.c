@@ -107,7 +107,8 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 	if (!text)
 		return 0;
 	cJSON *markers = cJSON_CreateObject(), *pk = cJSON_CreateObject(), *tot = cJSON_CreateObject();
-	int have_m = 0, have_i = 0;
+	cJSON *sys = cJSON_CreateObject();
+	int have_m = 0, have_i = 0, have_s = 0;
 	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		cJSON *o = cJSON_Parse(l);
 		if (!o)
@@ -120,6 +121,11 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 			cJSON_ArrayForEach(e, m) {
 				push(markers, arm->valuestring, e->string, e->valuedouble);
 				have_m = 1;
+			}
+			const cJSON *sy = cJSON_GetObjectItemCaseSensitive(o, "syscalls");
+			cJSON_ArrayForEach(e, sy) {
+				push(sys, arm->valuestring, e->string, e->valuedouble);
+				have_s = 1;
 			}
 			const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "inittrace");
 			if (it) {
@@ -272,7 +278,17 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 			(*charts)++;
 		free(kv);
 	}
+	if (have_s) {
+		fprintf(md, "### Syscalls per boot (--syscalls, host-wide tracepoint counts), medians\n\n");
+		fprintf(md, "| arm | membarrier (all) | membarrier REGISTER_PRIVATE_EXPEDITED |\n|---|---:|---:|\n");
+		for (size_t a = 0; a < ra->narms; a++)
+			fprintf(md, "| %s | %.0f | %.0f |\n", ra->arms[a].name,
+			        arm_median(sys, ra->arms[a].name, "membarrier"),
+			        arm_median(sys, ra->arms[a].name, "membarrier_register_private_expedited"));
+		fprintf(md, "\n");
+	}
 	free(base);
+	cJSON_Delete(sys);
 	cJSON_Delete(markers);
 	cJSON_Delete(pk);
 	cJSON_Delete(tot);

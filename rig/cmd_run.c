@@ -18,6 +18,7 @@
 #include "proc.h"
 #include "samples.h"
 #include "schedule.h"
+#include "syscount.h"
 #include "util.h"
 #include "version.h"
 
@@ -58,6 +59,9 @@ static const char usage_text[] =
 	"                       markers (ms after the boot's first log line) per sample\n"
 	"  --inittrace          instrumented run: GODEBUG=inittrace=1 for every runsc\n"
 	"                       process; per-package init ms summed per boot, per sample\n"
+	"  --syscalls           instrumented run: membarrier calls per boot, all and\n"
+	"                       REGISTER_PRIVATE_EXPEDITED, counted host-wide with the\n"
+	"                       syscalls:sys_enter_membarrier tracepoint (perf events)\n"
 	"  --warm-pool K        after the cold boots, boot one sandbox per arm running\n"
 	"                       `sleep`, then time K `runsc exec` of the workload in each\n"
 	"                       (2 warm-up execs per arm discarded); reported beside CORE\n"
@@ -212,6 +216,7 @@ int cmd_run(int argc, char **argv)
 		{"max-failures", required_argument, 0, 'F'}, {"expect-exit", required_argument, 0, 'e'},
 		{"phases", no_argument, 0, 'P'},           {"append", no_argument, 0, 'A'},
 		{"inittrace", no_argument, 0, 'I'},       {"warm-pool", required_argument, 0, 'W'},
+		{"syscalls", no_argument, 0, 'Y'},
 		{"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	struct arm arms[MAX_ARMS];
@@ -222,7 +227,9 @@ int cmd_run(int argc, char **argv)
 	long iterations = 50, warmups = 5, timeout_ms = 30000, max_fail = 3, expect_exit = 0;
 	long warm_k = 0;
 	uint64_t seed = 0;
-	int have_seed = 0, drop = 0, phases = 0, inittrace = 0, append = 0, quiet = 0, c, rc = 0;
+	int have_seed = 0, drop = 0, phases = 0, inittrace = 0, syscalls = 0, append = 0, quiet = 0;
+	int c, rc = 0;
+	struct syscount sc_reg = {.n = 0}, sc_all = {.n = 0};
 	enum schedule_order order = ORDER_ABBA;
 	char *gen_out = NULL;
 
@@ -291,6 +298,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'P': phases = 1; break;
 		case 'I': inittrace = 1; break;
+		case 'Y': syscalls = 1; break;
 		case 'W':
 			if ((rc = util_parse_long(optarg, 1, 1000000, "--warm-pool", &warm_k)) < 0)
 				goto usage_fail;
@@ -404,6 +412,10 @@ int cmd_run(int argc, char **argv)
 		goto run_out;
 	if ((rc = boot_setup()) < 0)
 		goto run_out;
+	/* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED == 16 (linux/membarrier.h) */
+	if (syscalls && ((rc = syscount_open(&sc_reg, "syscalls/sys_enter_membarrier", "cmd == 16")) < 0 ||
+	                 (rc = syscount_open(&sc_all, "syscalls/sys_enter_membarrier", NULL)) < 0))
+		goto run_out;
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -443,6 +455,7 @@ int cmd_run(int argc, char **argv)
 		cJSON_AddBoolToObject(run, "drop_caches", drop);
 		cJSON_AddBoolToObject(run, "phases", phases);
 		cJSON_AddBoolToObject(run, "inittrace", inittrace);
+		cJSON_AddBoolToObject(run, "syscalls", syscalls);
 		cJSON_AddNumberToObject(run, "warm_pool_execs", (double)warm_k);
 		cJSON_AddNumberToObject(run, "expect_exit", (double)expect_exit);
 		cJSON *settings = cJSON_AddObjectToObject(run, "settings");
@@ -497,7 +510,16 @@ int cmd_run(int argc, char **argv)
 			                      .stop = &stop_requested};
 			struct boot_result br;
 			int64_t t_rel = util_now_ns() - t_run0;
+			if (syscalls && (syscount_start(&sc_reg) < 0 || syscount_start(&sc_all) < 0)) {
+				rc = GVAB_EFAIL;
+				goto run_out;
+			}
 			int brc = boot_run_once(&bc, id, &br);
+			long long n_reg = -1, n_all = -1;
+			if (syscalls && (syscount_stop(&sc_reg, &n_reg) < 0 || syscount_stop(&sc_all, &n_all) < 0)) {
+				rc = GVAB_EFAIL;
+				goto run_out;
+			}
 			if (brc < 0 && brc != GVAB_EINTR) {
 				rc = brc;
 				goto run_out;
@@ -505,8 +527,15 @@ int cmd_run(int argc, char **argv)
 			if (brc == GVAB_EINTR && !br.ok)
 				break; /* interrupted mid-boot: cleaned up, not an attempt worth keeping */
 			cJSON *extra = NULL;
-			if (br.ok && (phases || inittrace)) {
+			if (br.ok && syscalls) {
 				extra = cJSON_CreateObject();
+				cJSON *sy = cJSON_AddObjectToObject(extra, "syscalls");
+				cJSON_AddNumberToObject(sy, "membarrier", (double)n_all);
+				cJSON_AddNumberToObject(sy, "membarrier_register_private_expedited", (double)n_reg);
+			}
+			if (br.ok && (phases || inittrace)) {
+				if (!extra)
+					extra = cJSON_CreateObject();
 				if (phases) {
 					cJSON *m = instrument_parse_debug_logs(br.debug_log);
 					if (m)
@@ -702,6 +731,8 @@ run_out:
 			error_setc(rc, "%s", saved_err);
 	}
 	samples_close(&sw);
+	syscount_close(&sc_reg);
+	syscount_close(&sc_all);
 	rmdir(state_dir);
 	cJSON_Delete(run);
 	cJSON_Delete(before);

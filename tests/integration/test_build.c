@@ -115,6 +115,19 @@ START_TEST(test_membarrier_register_count)
 	        stock, patched);
 	ck_assert_int_gt(stock, 0);
 	ck_assert_int_eq(patched, 0);
+	/* gvab's own --syscalls counter agrees, per boot. */
+	char *o3 = util_fmt("%s/sys", d);
+	char *sa = util_fmt("stock=%s/stock/runsc", arms_dir()), *pa = util_fmt("patched=%s/patched/runsc", arms_dir());
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", o3, "--bundle", b, "--iterations", "1",
+	                "--warmups", "0", "--syscalls", "--arm", sa, "--arm", pa, NULL};
+	ck_assert_int_eq(itest_run(NULL, argv), 0);
+	char *s3 = util_fmt("%s/samples.jsonl", o3);
+	ck_assert_int_eq(itest_count_lines(s3, "\"membarrier_register_private_expedited\":0"), 1);
+	ck_assert_int_eq(itest_count_lines(s3, "\"membarrier_register_private_expedited\":"), 2);
+	free(s3);
+	free(o3);
+	free(sa);
+	free(pa);
 	/* Both boots of each arm succeeded. */
 	char *s1 = util_fmt("%s/samples.jsonl", o1), *s2 = util_fmt("%s/samples.jsonl", o2);
 	ck_assert_int_eq(itest_count_lines(s1, "\"ok\":true"), 2);
