@@ -166,6 +166,7 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 	ra->cmp = util_xcalloc(ra->narms * PH_COUNT, sizeof *ra->cmp);
 	ra->ncmp = 0;
 	int a = o->baseline;
+	double lvl = o->ci_level > 0 ? o->ci_level : 0.95;
 	for (size_t b = 0; b < ra->narms; b++) {
 		if ((int)b == a)
 			continue;
@@ -182,16 +183,16 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 			c->delta_ms = c->med_b - c->med_a;
 			c->delta_pct = c->med_a > 0 ? 100.0 * c->delta_ms / c->med_a : 0;
 			stats_bootstrap_ci(A->vals[p], A->n_ok, B->vals[p], B->n_ok, stats_diff_median,
-			                   o->reps, 0.95, seed, &c->ci_lo, &c->ci_hi);
+			                   o->reps, lvl, seed, &c->ci_lo, &c->ci_hi);
 			c->p_mw = stats_mann_whitney(A->vals[p], A->n_ok, B->vals[p], B->n_ok, NULL);
 			c->hl_ms = stats_hodges_lehmann(A->vals[p], A->n_ok, B->vals[p], B->n_ok);
 			stats_bootstrap_ci(A->vals[p], A->n_ok, B->vals[p], B->n_ok, stats_diff_p95, o->reps,
-			                   0.95, seed ^ 0x5555, &c->p95_lo, &c->p95_hi);
+			                   lvl, seed ^ 0x5555, &c->p95_lo, &c->p95_hi);
 			c->p95_delta = B->ph[p].p95 - A->ph[p].p95;
 			double *d;
 			c->npairs = paired_diffs(ra, a, (int)b, p, &d);
 			c->paired_ms = stats_median(d, c->npairs);
-			stats_bootstrap_median_ci(d, c->npairs, o->reps, 0.95, seed ^ 0xaaaa, &c->paired_lo,
+			stats_bootstrap_median_ci(d, c->npairs, o->reps, lvl, seed ^ 0xaaaa, &c->paired_lo,
 			                          &c->paired_hi);
 			c->p_wx = stats_wilcoxon(d, c->npairs, NULL);
 			free(d);

@@ -67,6 +67,7 @@ struct analysis_opts {
 	int reps;              /* bootstrap resamples, >= 10000 */
 	uint64_t seed;         /* resampling seed (recorded in outputs) */
 	int baseline;          /* index of arm A (default 0) */
+	double ci_level;       /* bootstrap CI level; 0 means 0.95 */
 };
 
 int analysis_load(const char *dir, struct run_analysis *out);

@@ -382,7 +382,7 @@ int cmd_run(int argc, char **argv)
 	size_t nslots = 0;
 	struct knobs knobs;
 	struct samples_writer sw = {.fd = -1};
-	int seq0 = 0, attempts = 0, ok_count = 0, failures = 0, consecutive = 0;
+	int seq0 = 0, round0 = 0, attempts = 0, ok_count = 0, failures = 0, consecutive = 0;
 	int stopped_by_failures = 0;
 	knobs_init(&knobs);
 
@@ -399,9 +399,14 @@ int cmd_run(int argc, char **argv)
 			struct samples_file old;
 			if ((rc = samples_load(samples_path, NULL, 0, &old)) < 0)
 				goto run_out;
-			for (size_t i = 0; i < old.n; i++)
+			for (size_t i = 0; i < old.n; i++) {
 				if (old.s[i].seq >= seq0)
 					seq0 = old.s[i].seq + 1;
+				/* Appended rounds continue the numbering, so that the
+				 * paired analysis never pairs boots of different runs. */
+				if (!old.s[i].warmup && !old.s[i].kind && old.s[i].round >= round0)
+					round0 = old.s[i].round + 1;
+			}
 			samples_free(&old);
 		}
 	}
@@ -556,7 +561,8 @@ int cmd_run(int argc, char **argv)
 				util_rm_rf(br.debug_log);
 				br.debug_log[0] = '\0';
 			}
-			rc = samples_append(&sw, seq, a->name, sl->round, sl->warmup, id, t_rel, &br, extra);
+			rc = samples_append(&sw, seq, a->name, sl->warmup ? sl->round : sl->round + round0,
+			                    sl->warmup, id, t_rel, &br, extra);
 			cJSON_Delete(extra);
 			if (rc < 0)
 				goto run_out;

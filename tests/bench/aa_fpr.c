@@ -66,6 +66,37 @@ int main(int argc, char **argv)
 		/* gvab's verdict (unpaired form): p <= alpha AND the CI excludes 0. */
 		fp_verdict += mw && ci;
 	}
+	/* Sequential looks (gvab gate --adaptive): n = 20, 30, ..., 60 per arm,
+	 * stopping at the first rejection. Naive: alpha at every look; gvab:
+	 * alpha / L at each of the L = 5 looks. */
+	int seq_naive = 0, seq_gvab = 0;
+	const int looks[] = {20, 30, 40, 50, 60}, L = 5;
+	double *sa = util_xmalloc(60 * sizeof *sa), *sb = util_xmalloc(60 * sizeof *sb);
+	double *sd = util_xmalloc(60 * sizeof *sd);
+	for (int t = 0; t < trials; t++) {
+		for (int i = 0; i < 60; i++) {
+			if (pool) {
+				sa[i] = pool[(size_t)(uniform(&st) * (double)npool)];
+				sb[i] = pool[(size_t)(uniform(&st) * (double)npool)];
+			} else {
+				double u1 = uniform(&st), u2 = uniform(&st), u3 = uniform(&st), u4 = uniform(&st);
+				sa[i] = 100 * exp(0.15 * sqrt(-2 * log(u1 + 1e-300)) * cos(2 * M_PI * u2));
+				sb[i] = 100 * exp(0.15 * sqrt(-2 * log(u3 + 1e-300)) * cos(2 * M_PI * u4));
+			}
+			sd[i] = sb[i] - sa[i];
+		}
+		int naive = 0, gv = 0;
+		for (int l = 0; l < L; l++) {
+			double p = stats_wilcoxon(sd, (size_t)looks[l], NULL);
+			naive |= p < 0.05;
+			gv |= p < 0.05 / L;
+		}
+		seq_naive += naive;
+		seq_gvab += gv;
+	}
+	free(sa);
+	free(sb);
+	free(sd);
 	double se = sqrt(0.05 * 0.95 / trials);
 	printf("A/A false-positive rate at alpha 0.05, %d trials of n=%d per arm, data: %s\n", trials,
 	       n, src);
@@ -74,8 +105,12 @@ int main(int argc, char **argv)
 	printf("  bootstrap CI excludes 0:       %.1f%%\n", 100.0 * fp_ci / trials);
 	printf("  gvab verdict faster/slower:    %.1f%% (p <= alpha and CI excludes 0)\n",
 	       100.0 * fp_verdict / trials);
+	printf("  sequential, 5 looks (n=20..60), paired, naive alpha each look: %.1f%%\n",
+	       100.0 * seq_naive / trials);
+	printf("  sequential, 5 looks, gvab gate --adaptive (alpha/5 per look): %.1f%%\n",
+	       100.0 * seq_gvab / trials);
 	printf("  (Monte Carlo standard error at 5%%: %.1f points)\n", 100 * se);
-	int ok = fp_verdict <= trials * (0.05 + 2 * se);
+	int ok = fp_verdict <= trials * (0.05 + 2 * se) && seq_gvab <= trials * (0.05 + 2 * se);
 	printf("aa_fpr: verdict false-positive rate %s\n", ok ? "within 5% (+2 s.e.)" : "ABOVE 5%");
 	free(a);
 	free(b);

@@ -172,6 +172,34 @@ START_TEST(test_report_and_charts)
 }
 END_TEST
 
+START_TEST(test_gate_adaptive)
+{
+	/* A real (fake-runsc) A/A run with a threshold no data can meet: the
+	 * gate keeps adding rounds up to the budget, then says undecided. */
+	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
+	itest_bundle(b, NULL);
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s", itest_fake());
+	char *run[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b, "--iterations",
+	               "10", "--warmups", "1", "--arm", a1, "--arm", a2, NULL};
+	ck_assert_int_eq(itest_run(NULL, run), 0);
+	char *o = NULL;
+	char *g[] = {(char *)itest_gvab(), "gate", out, "--adaptive", "20", "--step", "10",
+	             "--max-regression", "0%", NULL};
+	ck_assert_int_eq(itest_run(&o, g), 3);
+	ck_assert_ptr_nonnull(strstr(o, "look 3 of at most 3 (alpha per look 0.003333, 20 rounds added)"));
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	/* 10 + 10 + 10 measured rounds, 1 warm-up round each time */
+	ck_assert_int_eq(itest_count_lines(sp, "\"warmup\":false"), 60);
+	ck_assert_int_eq(itest_count_lines(sp, "\"round\":29,"), 2);
+	free(sp);
+	free(a1);
+	free(a2);
+	free(b);
+	free(out);
+}
+END_TEST
+
 Suite *suite_analysis(void)
 {
 	Suite *s = suite_create("analysis");
@@ -180,6 +208,7 @@ Suite *suite_analysis(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_gate_verdicts);
 	tcase_add_test(tc, test_report_and_charts);
+	tcase_add_test(tc, test_gate_adaptive);
 	suite_add_tcase(s, tc);
 	return s;
 }
