@@ -118,8 +118,27 @@ int boot_read_sandbox_pid(const char *root_dir, const char *id, pid_t *pid)
 int boot_read_pids(const char *root_dir, const char *id, pid_t *pid, pid_t *gofer)
 {
 	char *p = util_fmt("%s/%s_sandbox:%s.state", root_dir, id, id);
-	cJSON *doc = util_json_load(p);
+	cJSON *doc = NULL;
 	int rc = GVAB_EFAIL;
+	if (!util_path_exists(p)) {
+		/* runc (a baseline arm) keeps <root>/<id>/state.json instead. */
+		char *q = util_fmt("%s/%s/state.json", root_dir, id);
+		if (util_path_exists(q)) {
+			doc = util_json_load(q);
+			const cJSON *ip = doc ? cJSON_GetObjectItemCaseSensitive(doc, "init_process_pid") : NULL;
+			free(q);
+			if (!cJSON_IsNumber(ip) || ip->valuedouble <= 0) {
+				error_set("%s/%s/state.json: no init_process_pid", root_dir, id);
+				goto out;
+			}
+			*pid = (pid_t)ip->valuedouble;
+			*gofer = 0;
+			rc = 0;
+			goto out;
+		}
+		free(q);
+	}
+	doc = util_json_load(p);
 	if (!doc) {
 		error_wrap(GVAB_EFAIL, "runsc state file");
 		goto out;

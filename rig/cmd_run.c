@@ -41,8 +41,9 @@ static const char usage_text[] =
 	"more runsc binaries and writes run.json + samples.jsonl into the run directory.\n"
 	"An ITEM is a runsc flag (e.g. --platform=systrap) or a host knob for that arm's\n"
 	"boots, knob:NAME=VALUE (knobs: rcu_expedited, thp_enabled, thp_defrag,\n"
-	"thp_shmem_enabled). Without --platform/--network items an arm gets\n"
-	"--platform=systrap and --network=none.\n"
+	"thp_shmem_enabled). Without --platform/--network items a runsc arm gets\n"
+	"--platform=systrap and --network=none; an arm whose binary is not named *runsc*\n"
+	"(runc as a baseline, say) gets no default flags.\n"
 	"\n"
 	"  --out DIR            run directory (default: results/run-<time>)\n"
 	"  --bundle DIR         OCI bundle from gvab bundle (default: build/bundle)\n"
@@ -134,9 +135,12 @@ static int parse_arm(const char *spec, struct arm *a)
 		a->flags[a->nflags++] = util_xstrdup(tok);
 	}
 	free(rest);
-	if (rc == 0 && !have_platform)
+	/* Only runsc takes these; a baseline arm (runc, crun) gets no defaults. */
+	const char *bn = strrchr(a->runsc, '/');
+	int is_runsc = strstr(bn ? bn + 1 : a->runsc, "runsc") != NULL;
+	if (rc == 0 && is_runsc && !have_platform)
 		a->flags[a->nflags++] = util_xstrdup("--platform=systrap");
-	if (rc == 0 && !have_network)
+	if (rc == 0 && is_runsc && !have_network)
 		a->flags[a->nflags++] = util_xstrdup("--network=none");
 	return rc;
 }

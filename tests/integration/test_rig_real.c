@@ -167,6 +167,29 @@ START_TEST(test_real_warm_pool)
 }
 END_TEST
 
+START_TEST(test_runc_baseline_arm)
+{
+	/* The first seed's baseline: the same bundle under runc as a third arm. */
+	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
+	itest_bundle(b, NULL);
+	int before = count_leftovers();
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b,
+	                "--iterations", "2", "--warmups", "0", "--arm", "runsc=" DEBIAN_RUNSC,
+	                "--arm", "runc=/usr/sbin/runc", NULL};
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "gvab run exit %d: %s", rc, o);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	ck_assert_int_eq(itest_count_lines(sp, "\"arm\":\"runc\",\"round\""), 2);
+	ck_assert_int_eq(itest_count_lines(sp, "\"ok\":true"), 4);
+	ck_assert_int_eq(count_leftovers(), before);
+	free(sp);
+	free(b);
+	free(out);
+}
+END_TEST
+
 Suite *suite_rig_real(void)
 {
 	Suite *s = suite_create("rig (real runsc)");
@@ -177,6 +200,7 @@ Suite *suite_rig_real(void)
 	tcase_add_test(tc, test_real_exit_status_false);
 	tcase_add_test(tc, test_real_instrumented);
 	tcase_add_test(tc, test_real_warm_pool);
+	tcase_add_test(tc, test_runc_baseline_arm);
 	suite_add_tcase(s, tc);
 	return s;
 }
