@@ -555,8 +555,10 @@ int cmd_run(int argc, char **argv)
 					char *t = util_read_file(br.stderr_path, NULL);
 					if (t)
 						instrument_inittrace_add(it, t);
-					free(t);
 					instrument_inittrace_add_dir(it, br.debug_log);
+					cJSON_AddItemToObject(it, "processes_ms",
+					                      instrument_inittrace_processes(t, br.debug_log));
+					free(t);
 					cJSON_AddItemToObject(extra, "inittrace", it);
 					unlink(br.stderr_path);
 					br.stderr_path[0] = '\0';

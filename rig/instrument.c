@@ -204,3 +204,73 @@ int instrument_inittrace_add_dir(cJSON *acc, const char *dir)
 	free(ents);
 	return 0;
 }
+
+/* Sum of clock ms and number of process starts in text. */
+static double sum_records(const char *text, const char *end, int *starts)
+{
+	double sum = 0;
+	*starts = 0;
+	for (const char *p = strstr(text, "init "); p && (!end || p < end); p = strstr(p + 5, "init ")) {
+		char pkg[256];
+		double at, clock;
+		int n = 0;
+		if (sscanf(p, "init %255s @%lf ms, %lf ms clock%n", pkg, &at, &clock, &n) != 3 || !n)
+			continue;
+		if (strcmp(pkg, "internal/bytealg") == 0)
+			(*starts)++;
+		sum += clock;
+	}
+	return sum;
+}
+
+cJSON *instrument_inittrace_processes(const char *stderr_text, const char *debug_dir)
+{
+	static const char *const order[] = {"create", "start", "delete"};
+	cJSON *o = cJSON_CreateObject();
+	if (stderr_text) {
+		/* Segment boundaries: each process's first record. */
+		const char *seg[8];
+		int nseg = 0;
+		for (const char *p = strstr(stderr_text, "init internal/bytealg "); p && nseg < 8;
+		     p = strstr(p + 1, "init internal/bytealg "))
+			seg[nseg++] = p;
+		for (int i = 0; i < nseg; i++) {
+			int starts;
+			double ms = sum_records(seg[i], i + 1 < nseg ? seg[i + 1] : NULL, &starts);
+			char name[32];
+			if (i < 3)
+				snprintf(name, sizeof name, "%s", order[i]);
+			else
+				snprintf(name, sizeof name, "process%d", i + 1);
+			cJSON_AddNumberToObject(o, name, ms);
+		}
+	}
+	struct dirent **ents = NULL;
+	int k = debug_dir ? scandir(debug_dir, &ents, NULL, alphasort) : -1;
+	for (int i = 0; i < k; i++) {
+		char kind[32];
+		if (process_kind(ents[i]->d_name, kind, sizeof kind) == 0) {
+			char *p = util_fmt("%s/%s", debug_dir, ents[i]->d_name);
+			char *t = util_read_file(p, NULL);
+			if (t) {
+				int starts;
+				double ms = sum_records(t, NULL, &starts);
+				if (starts > 0 || ms > 0) {
+					char name[48];
+					snprintf(name, sizeof name, "%s%s", kind,
+					         starts > 1 && strcmp(kind, "gofer") == 0 ? "+sandbox" : "");
+					cJSON *e = cJSON_GetObjectItemCaseSensitive(o, name);
+					if (e)
+						cJSON_SetNumberValue(e, e->valuedouble + ms);
+					else
+						cJSON_AddNumberToObject(o, name, ms);
+				}
+			}
+			free(t);
+			free(p);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return o;
+}

@@ -32,6 +32,14 @@ void instrument_inittrace_add(cJSON *acc, const char *text);
 /* Adds the records of every file in dir (and of extra files, NULL-ended). */
 int instrument_inittrace_add_dir(cJSON *acc, const char *dir);
 
+/* Init ms per runsc process of one boot: the records in `stderr_text` (the
+ * stderr of create, start and delete, appended in that order) are split at
+ * each process's first record (internal/bytealg) and named create, start,
+ * delete; each debug-log file counts as its process kind ("gofer+sandbox"
+ * when it holds the records of more than one process, as the gofer's file
+ * does). Returns {"create": ms, ...}. */
+cJSON *instrument_inittrace_processes(const char *stderr_text, const char *debug_dir);
+
 /* Time of day in microseconds from a glog line ("I1122 18:44:35.288418 ...");
  * -1 if the line does not start like that. Exported for tests. */
 long long instrument_glog_time_us(const char *line);

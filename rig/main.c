@@ -19,6 +19,7 @@ static const struct cmd {
 	{"restore", cmd_restore, "put back host knobs a killed run left changed"},
 	{"report", cmd_report, "tables, statistics and charts from run directories"},
 	{"gate", cmd_gate, "pass/fail regression verdict for a run"},
+	{"inittrace", cmd_inittrace, "package init() time per runsc process, binary A beside B"},
 };
 
 static void usage(FILE *f)

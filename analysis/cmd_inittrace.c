@@ -1,0 +1,372 @@
+/* cmd_inittrace: `gvab inittrace`, the package-init audit.
+ *
+ * runsc re-executes itself several times per boot and every process runs
+ * every package's init() before main. This command shows where that time
+ * goes: per boot, per runsc process, per module (gvisor.dev, the Go standard
+ * library, everything else) and per package, binary A beside binary B.
+ * An embedder whose own binary doubles as runsc points it at that binary to
+ * see which of its imports bleed init time into the sandbox path.
+ *
+ * Boots run through `gvab run --inittrace` (a spawned gvab, no shell); with
+ * `-- ARGS` each binary instead runs once as `BINARY ARGS` (one process).
+ */
+#define _GNU_SOURCE
+#include "cmds.h"
+#include "error.h"
+#include "instrument.h"
+#include "proc.h"
+#include "stats.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"--binary [NAME=]PATH [--binary [NAME=]PATH] [options] [-- ARGS...]\n"
+	"\n"
+	"Per-package init() time (GODEBUG=inittrace=1) of runsc processes.\n"
+	"Without -- ARGS: boots the bundle N times per binary (gvab run --inittrace;\n"
+	"one binary is booted as an A/A pair) and reports medians per boot, per runsc\n"
+	"process, per module group and the top packages, A beside B.\n"
+	"With -- ARGS: runs each binary once with ARGS and reports that one process.\n"
+	"\n"
+	"  --boots N     measured boots per binary (default 5, plus 1 warm-up)\n"
+	"  --bundle DIR  bundle (default build/bundle)\n"
+	"  --top N       packages listed (default 20)\n"
+	"  --out DIR     keep the run directory there (default: a temporary one)\n";
+
+#define MAX_BIN 4
+
+struct acc {
+	char name[64];
+	cJSON *pk;     /* package -> [ms per boot] */
+	cJSON *proc;   /* process -> [ms per boot] */
+	cJSON *tot;    /* [ms per boot] */
+};
+
+static void push(cJSON *obj, const char *key, double v)
+{
+	cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!a)
+		a = cJSON_AddArrayToObject(obj, key);
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(v));
+}
+
+static double med(const cJSON *arr, int nboots)
+{
+	/* A package missing from some boots counts 0 there. */
+	int n = cJSON_GetArraySize(arr);
+	if (nboots < n)
+		nboots = n;
+	if (nboots == 0)
+		return 0;
+	double *v = util_xcalloc((size_t)nboots, sizeof *v);
+	int i = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, arr)
+		v[i++] = e->valuedouble;
+	double m = stats_median(v, (size_t)nboots);
+	free(v);
+	return m;
+}
+
+static const char *group_of(const char *pkg)
+{
+	if (strncmp(pkg, "gvisor.dev/", 11) == 0)
+		return "gvisor.dev";
+	const char *slash = strchr(pkg, '/');
+	size_t first = slash ? (size_t)(slash - pkg) : strlen(pkg);
+	return memchr(pkg, '.', first) ? "other modules" : "Go standard library";
+}
+
+struct kv {
+	const char *k;
+	double v;
+};
+
+static int cmp_kv(const void *a, const void *b)
+{
+	double x = ((const struct kv *)a)->v, y = ((const struct kv *)b)->v;
+	return (x < y) - (x > y);
+}
+
+int cmd_inittrace(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"binary", required_argument, 0, 'b'}, {"boots", required_argument, 0, 'n'},
+		{"bundle", required_argument, 0, 'B'}, {"top", required_argument, 0, 't'},
+		{"out", required_argument, 0, 'o'},    {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	const char *bins[MAX_BIN], *bundle = "build/bundle", *out = NULL;
+	int nbins = 0, c, rc = 0;
+	long boots = 5, top = 20;
+	char *tmp = NULL;
+	struct acc acc[MAX_BIN + 1];
+	int nacc = 0;
+	memset(acc, 0, sizeof acc);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if (nbins == MAX_BIN) {
+				rc = error_setc(GVAB_EUSAGE, "at most %d --binary", MAX_BIN);
+				goto out;
+			}
+			bins[nbins++] = optarg;
+			break;
+		case 'n':
+			if ((rc = util_parse_long(optarg, 1, 10000, "--boots", &boots)) < 0)
+				goto out;
+			break;
+		case 'B': bundle = optarg; break;
+		case 't':
+			if ((rc = util_parse_long(optarg, 1, 10000, "--top", &top)) < 0)
+				goto out;
+			break;
+		case 'o': out = optarg; break;
+		case 'h': cmds_usage("inittrace", usage_text); return 0;
+		default: return EXIT_GVAB_USAGE;
+		}
+	}
+	if (nbins == 0) {
+		rc = error_setc(GVAB_EUSAGE, "no --binary given");
+		goto out;
+	}
+	char *names[MAX_BIN], *paths[MAX_BIN];
+	for (int i = 0; i < nbins; i++) {
+		const char *eq = strchr(bins[i], '=');
+		names[i] = eq ? util_fmt("%.*s", (int)(eq - bins[i]), bins[i]) : util_fmt("bin%d", i + 1);
+		paths[i] = util_xstrdup(eq ? eq + 1 : bins[i]);
+		if (access(paths[i], X_OK) != 0) {
+			rc = error_setc(GVAB_EPRECOND, "--binary %s: not an executable file", paths[i]);
+			for (int j = 0; j <= i; j++) {
+				free(names[j]);
+				free(paths[j]);
+			}
+			goto out;
+		}
+	}
+
+	if (optind < argc) {
+		/* One process per binary, with the given arguments. */
+		for (int i = 0; i < nbins; i++) {
+			size_t na = (size_t)(argc - optind);
+			char **av = util_xcalloc(na + 2, sizeof *av);
+			av[0] = paths[i];
+			for (size_t j = 0; j < na; j++)
+				av[j + 1] = argv[optind + (int)j];
+			extern char **environ;
+			size_t ne = 0;
+			while (environ[ne])
+				ne++;
+			char **env = util_xcalloc(ne + 2, sizeof *env);
+			size_t k = 0;
+			for (size_t j = 0; j < ne; j++)
+				if (strncmp(environ[j], "GODEBUG=", 8) != 0)
+					env[k++] = environ[j];
+			env[k++] = "GODEBUG=inittrace=1";
+			char *text = NULL;
+			int st;
+			if (proc_run_capture(av, env, NULL, &text, &st) == 0) {
+				cJSON *it = instrument_inittrace_new();
+				instrument_inittrace_add(it, text);
+				struct acc *a = &acc[nacc++];
+				snprintf(a->name, sizeof a->name, "%s", names[i]);
+				a->pk = cJSON_CreateObject();
+				a->proc = cJSON_CreateObject();
+				a->tot = cJSON_CreateArray();
+				cJSON_AddItemToArray(a->tot, cJSON_CreateNumber(
+					cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble));
+				push(a->proc, "process", cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble);
+				const cJSON *e;
+				cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
+					push(a->pk, e->string, e->valuedouble);
+				cJSON_Delete(it);
+			}
+			free(text);
+			free(av);
+			free(env);
+		}
+		boots = 1;
+	} else {
+		if (!out)
+			out = tmp = util_fmt("/tmp/gvab-inittrace-%ld", (long)getpid());
+		char *self_dir = util_self_dir();
+		char *self = util_fmt("%s/gvab", self_dir);
+		free(self_dir);
+		char *bootsarg = util_fmt("%ld", boots);
+		char *av[32];
+		int k = 0;
+		av[k++] = self;
+		av[k++] = "run";
+		av[k++] = "-q";
+		av[k++] = "--inittrace";
+		av[k++] = "--out";
+		av[k++] = (char *)out;
+		av[k++] = "--bundle";
+		av[k++] = (char *)bundle;
+		av[k++] = "--iterations";
+		av[k++] = bootsarg;
+		av[k++] = "--warmups";
+		av[k++] = "1";
+		char *armargs[MAX_BIN + 1];
+		int narm = 0;
+		for (int i = 0; i < nbins; i++)
+			armargs[narm++] = util_fmt("%s=%s", names[i], paths[i]);
+		if (nbins == 1)
+			armargs[narm++] = util_fmt("%s-again=%s", names[0], paths[0]);
+		for (int i = 0; i < narm; i++) {
+			av[k++] = "--arm";
+			av[k++] = armargs[i];
+		}
+		av[k] = NULL;
+		struct proc_opts po = {.argv = av, .stdin_null = 1};
+		pid_t pid;
+		int st = 0;
+		rc = proc_spawn(&po, &pid);
+		if (rc == 0)
+			rc = proc_wait(pid, &st, NULL);
+		if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+			rc = error_set("gvab run --inittrace failed (%s); see %s", proc_status_str(st), out);
+		/* Columns in --binary order. */
+		for (int i = 0; i < narm && nacc < MAX_BIN + 1; i++) {
+			struct acc *a = &acc[nacc++];
+			snprintf(a->name, sizeof a->name, "%.*s", (int)(strchr(armargs[i], '=') - armargs[i]),
+			         armargs[i]);
+			a->pk = cJSON_CreateObject();
+			a->proc = cJSON_CreateObject();
+			a->tot = cJSON_CreateArray();
+		}
+		for (int i = 0; i < narm; i++)
+			free(armargs[i]);
+		free(self);
+		free(bootsarg);
+		if (rc == 0) {
+			char *sp = util_fmt("%s/samples.jsonl", out);
+			char *text = util_read_file(sp, NULL);
+			free(sp);
+			for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l;
+			     l = strtok_r(NULL, "\n", &save)) {
+				cJSON *o = cJSON_Parse(l);
+				const cJSON *arm = o ? cJSON_GetObjectItemCaseSensitive(o, "arm") : NULL;
+				const cJSON *it = o ? cJSON_GetObjectItemCaseSensitive(o, "inittrace") : NULL;
+				if (cJSON_IsString(arm) && it && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "warmup"))) {
+					struct acc *a = NULL;
+					for (int i = 0; i < nacc; i++)
+						if (strcmp(acc[i].name, arm->valuestring) == 0)
+							a = &acc[i];
+					if (!a && nacc < MAX_BIN + 1) {
+						a = &acc[nacc++];
+						snprintf(a->name, sizeof a->name, "%s", arm->valuestring);
+						a->pk = cJSON_CreateObject();
+						a->proc = cJSON_CreateObject();
+						a->tot = cJSON_CreateArray();
+					}
+					if (a) {
+						cJSON_AddItemToArray(a->tot, cJSON_CreateNumber(
+							cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble));
+						const cJSON *e;
+						cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
+							push(a->pk, e->string, e->valuedouble);
+						cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "processes_ms"))
+							push(a->proc, e->string, e->valuedouble);
+					}
+				}
+				cJSON_Delete(o);
+			}
+			free(text);
+		}
+	}
+	for (int i = 0; i < nbins; i++) {
+		free(names[i]);
+		free(paths[i]);
+	}
+	if (rc < 0)
+		goto out;
+	if (nacc == 0) {
+		rc = error_setc(GVAB_EDATA, "no init trace records were captured");
+		goto out;
+	}
+
+	/* Per boot and per process. */
+	printf("init time per %s, median ms (GODEBUG=inittrace=1 clock ms)\n\n",
+	       boots > 1 || optind >= argc ? "boot" : "process");
+	printf("%-28s", "");
+	for (int i = 0; i < nacc; i++)
+		printf(" %14s", acc[i].name);
+	printf("\n%-28s", "total");
+	for (int i = 0; i < nacc; i++)
+		printf(" %14.2f", med(acc[i].tot, 0));
+	printf("\n");
+	const cJSON *e;
+	cJSON_ArrayForEach(e, acc[0].proc) {
+		printf("  %-26s", e->string);
+		for (int i = 0; i < nacc; i++)
+			printf(" %14.2f", med(cJSON_GetObjectItemCaseSensitive(acc[i].proc, e->string),
+			                      cJSON_GetArraySize(acc[i].tot)));
+		printf("\n");
+	}
+	/* Module groups. */
+	static const char *const groups[] = {"gvisor.dev", "Go standard library", "other modules"};
+	printf("\nby module group (sums of per-package medians)\n");
+	for (int g = 0; g < 3; g++) {
+		printf("  %-26s", groups[g]);
+		for (int i = 0; i < nacc; i++) {
+			double sum = 0;
+			cJSON_ArrayForEach(e, acc[i].pk)
+				if (strcmp(group_of(e->string), groups[g]) == 0)
+					sum += med(e, cJSON_GetArraySize(acc[i].tot));
+			printf(" %14.2f", sum);
+		}
+		printf("\n");
+	}
+	/* Top packages by the largest median across binaries. */
+	int n = 0;
+	cJSON *all = cJSON_CreateObject();
+	for (int i = 0; i < nacc; i++)
+		cJSON_ArrayForEach(e, acc[i].pk) {
+			double m = med(e, cJSON_GetArraySize(acc[i].tot));
+			cJSON *cur = cJSON_GetObjectItemCaseSensitive(all, e->string);
+			if (!cur)
+				cJSON_AddNumberToObject(all, e->string, m);
+			else if (m > cur->valuedouble)
+				cJSON_SetNumberValue(cur, m);
+		}
+	n = cJSON_GetArraySize(all);
+	struct kv *kv = util_xcalloc((size_t)n + 1, sizeof *kv);
+	int j = 0;
+	cJSON_ArrayForEach(e, all) {
+		kv[j].k = e->string;
+		kv[j].v = e->valuedouble;
+		j++;
+	}
+	qsort(kv, (size_t)n, sizeof *kv, cmp_kv);
+	printf("\ntop %ld packages (median ms per %s)\n", top, boots > 1 || optind >= argc ? "boot" : "process");
+	for (int t = 0; t < n && t < top; t++) {
+		printf("  %-60s", kv[t].k);
+		for (int i = 0; i < nacc; i++)
+			printf(" %9.3f", med(cJSON_GetObjectItemCaseSensitive(acc[i].pk, kv[t].k),
+			                     cJSON_GetArraySize(acc[i].tot)));
+		printf("\n");
+	}
+	free(kv);
+	cJSON_Delete(all);
+	if (!tmp)
+		printf("\nraw samples: %s/samples.jsonl\n", out);
+out:
+	for (int i = 0; i < nacc; i++) {
+		cJSON_Delete(acc[i].pk);
+		cJSON_Delete(acc[i].proc);
+		cJSON_Delete(acc[i].tot);
+	}
+	if (tmp) {
+		util_rm_rf(tmp);
+		free(tmp);
+	}
+	return rc < 0 ? cmds_fail(rc, "inittrace") : 0;
+}
