@@ -16,8 +16,9 @@ static const char usage_text[] =
 	"Builds static runsc binaries from gVisor source, one per arm, each in its own\n"
 	"checkout: <out>/<ARM>/runsc with provenance.json beside it.\n"
 	"\n"
-	"  --arm ARM        stock | patched (= hostmm-lazy) | SERIES[+SERIES...];\n"
-	"                   NAME=SPEC names the output arm (e.g. both=hostmm-lazy+buildtag-split)\n"
+	"  --arm ARM        stock | patched (= hostmm-lazy) | SERIES[+SERIES...], optionally\n"
+	"                   @TAGS for go build -tags; NAME=SPEC names the output arm\n"
+	"                   (e.g. both=hostmm-lazy+buildtag-split@runsc_slim)\n"
 	"  --source SRC     debian (Debian's golang-gvisor-gvisor-dev tree), a git URL or\n"
 	"                   a local repository path; default: auto (the upstream URL,\n"
 	"                   falling back to debian when it cannot be fetched)\n"
@@ -88,6 +89,7 @@ int cmd_build(int argc, char **argv)
 	if (!bo.cache_dir)
 		bo.cache_dir = cache = util_cache_dir();
 	int auto_src = strcmp(bo.source, "auto") == 0;
+	const char *tags_all = bo.tags;
 	if (auto_src)
 		bo.source = GVAB_DEFAULT_URL;
 	int rc = 0;
@@ -96,10 +98,23 @@ int cmd_build(int argc, char **argv)
 		char *eq = strchr(spec, '=');
 		bo.name = NULL;
 		bo.arm = spec;
+		bo.tags = tags_all;
 		if (eq) {
 			*eq = '\0';
 			bo.name = spec;
 			bo.arm = eq + 1;
+		}
+		/* SPEC@TAGS: build tags for this arm only. */
+		char *at = strchr(bo.arm, '@');
+		if (at) {
+			*at = '\0';
+			bo.tags = at + 1;
+			if (!bo.name) {
+				fprintf(stderr, "gvab: build: --arm %s: an arm with @TAGS needs NAME=\n", arms[i]);
+				free(spec);
+				free(cache);
+				return EXIT_GVAB_USAGE;
+			}
 		}
 		if (bo.progress)
 			fprintf(stderr, "gvab: building arm %s\n", bo.name ? bo.name : bo.arm);

@@ -4,11 +4,13 @@
 #define _GNU_SOURCE
 #include "build.h"
 #include "itest.h"
+#include "proc.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *arms_dir(void)
@@ -142,6 +144,84 @@ START_TEST(test_membarrier_register_count)
 }
 END_TEST
 
+/* `go list -deps ./runsc` of an arm's tree, with optional tags. */
+static char *deps_of(const char *arm, const char *tags)
+{
+	char *tree = util_fmt("%s/%s/gopath/src/gvisor.dev/gvisor", arms_dir(), arm);
+	char *gopath = util_fmt("GOPATH=%s/%s/gopath:" GVAB_DEBIAN_GOPATH, arms_dir(), arm);
+	char *tagarg = util_fmt("-tags=%s", tags ? tags : "");
+	char *argv[] = {GVAB_DEFAULT_GO, "list", "-deps", tagarg, "./runsc", NULL};
+	char *envp[] = {gopath, "GO111MODULE=off", "CGO_ENABLED=0", "GOFLAGS=", "HOME=/root",
+	                "PATH=/usr/bin:/bin", NULL};
+	char *o = NULL;
+	int st;
+	ck_assert_int_eq(proc_run_capture(argv, envp, tree, &o, &st), 0);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "go list: %s", o);
+	free(tree);
+	free(gopath);
+	free(tagarg);
+	return o;
+}
+
+START_TEST(test_buildtag_split)
+{
+	char *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "build", "--source", "debian", "--out",
+	                (char *)arms_dir(), "--arm", "split=buildtag-split",
+	                "--arm", "slim=hostmm-lazy+buildtag-split@runsc_slim", NULL};
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "gvab build exit %d: %s", rc, o);
+	free(o);
+	/* Untagged: exactly stock's package set. (Not byte-identical: moving
+	 * code between files changes the binary's file:line tables.) */
+	char *ds = deps_of("stock", NULL), *dsplit = deps_of("split", NULL);
+	ck_assert_str_eq(ds, dsplit);
+	char *dslim = deps_of("slim", "runsc_slim");
+	static const char *gone[] = {"gvisor.dev/gvisor/pkg/sentry/platform/kvm\n",
+	                             "gvisor.dev/gvisor/pkg/sentry/devices/nvproxy\n",
+	                             "gvisor.dev/gvisor/pkg/sentry/devices/tpuproxy\n",
+	                             "gvisor.dev/gvisor/pkg/sentry/devices/accel\n",
+	                             "gvisor.dev/gvisor/pkg/abi/tpu\n", NULL};
+	for (int i = 0; gone[i]; i++) {
+		ck_assert_ptr_nonnull(strstr(ds, gone[i]));
+		ck_assert_msg(!strstr(dslim, gone[i]), "%s still linked with runsc_slim", gone[i]);
+	}
+	free(ds);
+	free(dsplit);
+	free(dslim);
+	/* The tagged build boots the bundle ... */
+	char *d = itest_tmpdir("slim");
+	char *b = util_fmt("%s/bundle", d), *out = util_fmt("%s/run", d);
+	itest_bundle(b, NULL);
+	char *bin = util_fmt("%s/slim/runsc", arms_dir());
+	char *a1 = util_fmt("a=%s", bin), *a2 = util_fmt("b=%s", bin);
+	char *run[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b, "--iterations",
+	               "1", "--warmups", "0", "--arm", a1, "--arm", a2, NULL};
+	rc = itest_run(&o, run);
+	ck_assert_msg(rc == 0, "slim boot: %s", o);
+	free(o);
+	/* ... and each gated feature fails at once, naming the tag. */
+	static const char *flags[] = {"--platform=kvm", "--nvproxy", "--tpuproxy", NULL};
+	for (int i = 0; flags[i]; i++) {
+		char *root = util_fmt("--root=%s/root%d", d, i);
+		char *c[] = {bin, root, (char *)flags[i], "create", "--bundle", b, "slimtest", NULL};
+		rc = itest_run(&o, c);
+		ck_assert_int_ne(rc, 0);
+		ck_assert_msg(strstr(o, "built with -tags runsc_slim") && strstr(o, flags[i]),
+		              "%s: %s", flags[i], o);
+		free(o);
+		free(root);
+	}
+	util_rm_rf(d);
+	free(a1);
+	free(a2);
+	free(bin);
+	free(b);
+	free(out);
+	free(d);
+}
+END_TEST
+
 Suite *suite_build(void)
 {
 	Suite *s = suite_create("build (Debian source)");
@@ -150,6 +230,7 @@ Suite *suite_build(void)
 	tcase_add_test(tc, test_build_both_arms);
 	tcase_add_test(tc, test_hostmm_go_test);
 	tcase_add_test(tc, test_membarrier_register_count);
+	tcase_add_test(tc, test_buildtag_split);
 	suite_add_tcase(s, tc);
 	return s;
 }
