@@ -1,0 +1,371 @@
+/* inventory: see inventory.h. */
+#define _GNU_SOURCE
+#include "inventory.h"
+#include "error.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct group {
+	char *name;
+	cJSON *vars;      /* object */
+	cJSON *children;  /* array of names */
+	cJSON *hosts;     /* array of names, with the host line's vars kept apart */
+	int defined_line; /* 0 when only referenced */
+	int ref_line;     /* first reference as a child */
+};
+
+struct parse {
+	const char *path;
+	struct group *g;
+	size_t ng;
+	cJSON *host_vars;   /* name -> object of host-line vars */
+	cJSON *host_order;  /* array of names in first-seen order */
+};
+
+static struct group *group_get(struct parse *p, const char *name, int create)
+{
+	for (size_t i = 0; i < p->ng; i++)
+		if (strcmp(p->g[i].name, name) == 0)
+			return &p->g[i];
+	if (!create)
+		return NULL;
+	p->g = util_xrealloc(p->g, (p->ng + 1) * sizeof *p->g);
+	struct group *g = &p->g[p->ng++];
+	memset(g, 0, sizeof *g);
+	g->name = util_xstrdup(name);
+	g->vars = cJSON_CreateObject();
+	g->children = cJSON_CreateArray();
+	g->hosts = cJSON_CreateArray();
+	return g;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Splits "k=v k2='v 2'" into pairs; 0 or GVAB_EDATA naming the line. */
+static int parse_pairs(struct parse *p, int lineno, char *s, cJSON *into)
+{
+	while (*s) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s || *s == '#' || *s == ';')
+			break;
+		char *k = s;
+		while (*s && *s != '=' && !isspace((unsigned char)*s))
+			s++;
+		if (*s != '=')
+			return error_setc(GVAB_EDATA, "%s:%d: '%.*s' is not key=value", p->path, lineno,
+			                  (int)(s - k), k);
+		*s++ = '\0';
+		if (!*k)
+			return error_setc(GVAB_EDATA, "%s:%d: empty variable name", p->path, lineno);
+		char *v;
+		if (*s == '"' || *s == '\'') {
+			char q = *s++;
+			v = s;
+			while (*s && *s != q)
+				s++;
+			if (*s != q)
+				return error_setc(GVAB_EDATA, "%s:%d: unterminated quote in %s", p->path, lineno, k);
+			*s++ = '\0';
+		} else {
+			v = s;
+			while (*s && !isspace((unsigned char)*s))
+				s++;
+			if (*s)
+				*s++ = '\0';
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(into, k);
+		cJSON_AddStringToObject(into, k, v);
+	}
+	return 0;
+}
+
+static int name_ok(const char *n)
+{
+	if (!*n)
+		return 0;
+	for (const char *c = n; *c; c++)
+		if (!(isalnum((unsigned char)*c) || strchr("-_.:[]", *c)))
+			return 0;
+	return 1;
+}
+
+/* Groups containing `host`, with their depth (ancestors deeper first). */
+static void host_groups(struct parse *p, const char *host, int *depth_of)
+{
+	for (size_t i = 0; i < p->ng; i++)
+		depth_of[i] = -1;
+	/* Direct membership = depth 0; a parent of a depth-d group is d+1. */
+	for (size_t i = 0; i < p->ng; i++) {
+		const cJSON *h;
+		cJSON_ArrayForEach(h, p->g[i].hosts)
+			if (strcmp(h->valuestring, host) == 0)
+				depth_of[i] = 0;
+	}
+	for (int changed = 1, round = 0; changed && round < 64; round++) {
+		changed = 0;
+		for (size_t i = 0; i < p->ng; i++) {
+			const cJSON *c;
+			cJSON_ArrayForEach(c, p->g[i].children) {
+				struct group *cg = group_get(p, c->valuestring, 0);
+				if (!cg)
+					continue;
+				int d = depth_of[cg - p->g];
+				if (d >= 0 && (depth_of[i] < 0 || depth_of[i] < d + 1)) {
+					depth_of[i] = d + 1;
+					changed = 1;
+				}
+			}
+		}
+	}
+}
+
+static const char *var(const cJSON *vars, const char *k)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(vars, k);
+	return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? util_xstrdup(s) : NULL;
+}
+
+int inventory_load(const char *path, struct inventory *out)
+{
+	memset(out, 0, sizeof *out);
+	char *text = util_read_file(path, NULL);
+	if (!text)
+		return error_wrap(GVAB_EUSAGE, "inventory");
+	struct parse p = {.path = path, .host_vars = cJSON_CreateObject(),
+	                  .host_order = cJSON_CreateArray()};
+	group_get(&p, "all", 1)->defined_line = -1;
+	group_get(&p, "ungrouped", 1)->defined_line = -1;
+	int rc = 0, lineno = 0;
+	enum { SEC_HOSTS, SEC_VARS, SEC_CHILDREN } kind = SEC_HOSTS;
+	struct group *cur = group_get(&p, "ungrouped", 0);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		char *l = trim(line);
+		if (!*l || *l == '#' || *l == ';')
+			continue;
+		if (*l == '[') {
+			char *close = strchr(l, ']');
+			if (!close || trim(close + 1)[0]) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: malformed section header '%s'", path, lineno, l);
+				break;
+			}
+			*close = '\0';
+			char *name = l + 1, *colon = strchr(name, ':');
+			kind = SEC_HOSTS;
+			if (colon) {
+				*colon = '\0';
+				if (strcmp(colon + 1, "vars") == 0)
+					kind = SEC_VARS;
+				else if (strcmp(colon + 1, "children") == 0)
+					kind = SEC_CHILDREN;
+				else {
+					rc = error_setc(GVAB_EDATA, "%s:%d: unknown section suffix ':%s' (expected :vars or :children)",
+					                path, lineno, colon + 1);
+					break;
+				}
+			}
+			if (!name_ok(name)) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: bad group name '%s'", path, lineno, name);
+				break;
+			}
+			cur = group_get(&p, name, 1);
+			if (!cur->defined_line)
+				cur->defined_line = lineno;
+			continue;
+		}
+		if (kind == SEC_VARS) {
+			if ((rc = parse_pairs(&p, lineno, l, cur->vars)) < 0)
+				break;
+			continue;
+		}
+		if (kind == SEC_CHILDREN) {
+			if (!name_ok(l) || strchr(l, ' ')) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: bad child group name '%s'", path, lineno, l);
+				break;
+			}
+			if (strcmp(l, cur->name) == 0) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: group '%s' cannot be its own child", path, lineno, l);
+				break;
+			}
+			struct group *cg = group_get(&p, l, 1);
+			if (!cg->ref_line)
+				cg->ref_line = lineno;
+			cur = group_get(&p, cur->name, 0); /* the array may have moved */
+			cJSON_AddItemToArray(cur->children, cJSON_CreateString(l));
+			continue;
+		}
+		/* A host line. */
+		char *sp = l;
+		while (*sp && !isspace((unsigned char)*sp))
+			sp++;
+		char *rest = *sp ? sp + 1 : sp;
+		*sp = '\0';
+		char *hname = l;
+		cJSON *hv = cJSON_GetObjectItemCaseSensitive(p.host_vars, hname);
+		char *portp = strrchr(hname, ':');
+		char portbuf[16] = "";
+		if (portp && !strchr(portp + 1, ']')) {
+			long port;
+			if (util_parse_long(portp + 1, 1, 65535, "port", &port) < 0) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: host '%s': bad port", path, lineno, hname);
+				break;
+			}
+			snprintf(portbuf, sizeof portbuf, "%ld", port);
+			*portp = '\0';
+			hv = cJSON_GetObjectItemCaseSensitive(p.host_vars, hname);
+		}
+		if (!name_ok(hname)) {
+			rc = error_setc(GVAB_EDATA, "%s:%d: bad host name '%s'", path, lineno, hname);
+			break;
+		}
+		if (!hv) {
+			hv = cJSON_AddObjectToObject(p.host_vars, hname);
+			cJSON_AddItemToArray(p.host_order, cJSON_CreateString(hname));
+		}
+		if (portbuf[0]) {
+			cJSON_DeleteItemFromObjectCaseSensitive(hv, "ansible_port");
+			cJSON_AddStringToObject(hv, "ansible_port", portbuf);
+		}
+		if ((rc = parse_pairs(&p, lineno, rest, hv)) < 0)
+			break;
+		cJSON_AddItemToArray(cur->hosts, cJSON_CreateString(hname));
+	}
+	free(text);
+	for (size_t i = 0; rc == 0 && i < p.ng; i++)
+		if (p.g[i].ref_line && !p.g[i].defined_line && !cJSON_GetArraySize(p.g[i].hosts))
+			rc = error_setc(GVAB_EDATA, "%s:%d: child group '%s' is never defined", path,
+			                p.g[i].ref_line, p.g[i].name);
+
+	if (rc == 0) {
+		size_t nh = (size_t)cJSON_GetArraySize(p.host_order);
+		out->hosts = util_xcalloc(nh + 1, sizeof *out->hosts);
+		int *depth = util_xcalloc(p.ng + 1, sizeof *depth);
+		const cJSON *hn;
+		cJSON_ArrayForEach(hn, p.host_order) {
+			struct inv_host *h = &out->hosts[out->n++];
+			h->name = util_xstrdup(hn->valuestring);
+			h->vars = cJSON_CreateObject();
+			h->groups = cJSON_CreateArray();
+			host_groups(&p, h->name, depth);
+			/* Precedence: all, then groups from the farthest ancestor to the
+			 * direct group, then the host line. Later writes win. */
+			struct group *all = group_get(&p, "all", 0);
+			const cJSON *e;
+			cJSON_ArrayForEach(e, all->vars)
+				cJSON_AddStringToObject(h->vars, e->string, e->valuestring);
+			int maxd = 0;
+			for (size_t i = 0; i < p.ng; i++)
+				if (depth[i] > maxd)
+					maxd = depth[i];
+			int member = 0;
+			for (int d = maxd; d >= 0; d--)
+				for (size_t i = 0; i < p.ng; i++) {
+					if (depth[i] != d || &p.g[i] == all)
+						continue;
+					if (strcmp(p.g[i].name, "ungrouped") != 0 || d == 0) {
+						cJSON_AddItemToArray(h->groups, cJSON_CreateString(p.g[i].name));
+						member |= strcmp(p.g[i].name, "ungrouped") != 0;
+					}
+					cJSON_ArrayForEach(e, p.g[i].vars) {
+						cJSON_DeleteItemFromObjectCaseSensitive(h->vars, e->string);
+						cJSON_AddStringToObject(h->vars, e->string, e->valuestring);
+					}
+				}
+			(void)member;
+			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(p.host_vars, h->name)) {
+				cJSON_DeleteItemFromObjectCaseSensitive(h->vars, e->string);
+				cJSON_AddStringToObject(h->vars, e->string, e->valuestring);
+			}
+			const char *v;
+			h->address = util_xstrdup((v = var(h->vars, "ansible_host")) ? v : h->name);
+			h->user = dup_or_null(var(h->vars, "ansible_user"));
+			h->key_file = dup_or_null(var(h->vars, "ansible_ssh_private_key_file"));
+			h->label = util_xstrdup((v = var(h->vars, "gvab_label")) ? v : h->name);
+			h->sku = dup_or_null(var(h->vars, "gvab_sku"));
+			h->notes = dup_or_null(var(h->vars, "gvab_notes"));
+			h->env = dup_or_null(var(h->vars, "gvab_env"));
+			h->local = (v = var(h->vars, "ansible_connection")) && strcmp(v, "local") == 0;
+			if ((v = var(h->vars, "ansible_port"))) {
+				long port;
+				if (util_parse_long(v, 1, 65535, "ansible_port", &port) < 0) {
+					rc = error_setc(GVAB_EDATA, "%s: host %s: ansible_port '%s' is not a port",
+					                path, h->name, v);
+					break;
+				}
+				h->port = (int)port;
+			}
+		}
+		free(depth);
+	}
+	for (size_t i = 0; i < p.ng; i++) {
+		free(p.g[i].name);
+		cJSON_Delete(p.g[i].vars);
+		cJSON_Delete(p.g[i].children);
+		cJSON_Delete(p.g[i].hosts);
+	}
+	free(p.g);
+	cJSON_Delete(p.host_vars);
+	cJSON_Delete(p.host_order);
+	if (rc == 0 && out->n == 0)
+		rc = error_setc(GVAB_EDATA, "%s: no hosts", path);
+	if (rc < 0)
+		inventory_free(out);
+	return rc;
+}
+
+void inventory_free(struct inventory *inv)
+{
+	for (size_t i = 0; i < inv->n; i++) {
+		struct inv_host *h = &inv->hosts[i];
+		free(h->name);
+		free(h->address);
+		free(h->user);
+		free(h->key_file);
+		free(h->label);
+		free(h->sku);
+		free(h->notes);
+		free(h->env);
+		cJSON_Delete(h->vars);
+		cJSON_Delete(h->groups);
+	}
+	free(inv->hosts);
+	memset(inv, 0, sizeof *inv);
+}
+
+size_t inventory_select(const struct inventory *inv, const char *pattern, size_t **idx)
+{
+	*idx = util_xcalloc(inv->n + 1, sizeof **idx);
+	size_t n = 0;
+	for (size_t i = 0; i < inv->n; i++) {
+		int take = !pattern || strcmp(pattern, "all") == 0 || strcmp(pattern, inv->hosts[i].name) == 0;
+		const cJSON *g;
+		cJSON_ArrayForEach(g, inv->hosts[i].groups)
+			take |= pattern && strcmp(g->valuestring, pattern) == 0;
+		if (take)
+			(*idx)[n++] = i;
+	}
+	if (n == 0)
+		error_setc(GVAB_EUSAGE, "no host or group named '%s' in the inventory", pattern);
+	return n;
+}

@@ -1,0 +1,51 @@
+/* inventory: Ansible INI inventories, so users can point gvab at the
+ * inventory they already have.
+ *
+ * Supported: host lines ("name [key=value ...]", name may be "host:port"),
+ * [group], [group:vars], [group:children], ungrouped hosts before the first
+ * section, '#' and ';' comments, single- and double-quoted values. Variables
+ * resolve as Ansible does for these sources: host line > child group vars >
+ * parent group vars > [all:vars]. gvab reads ansible_host, ansible_user,
+ * ansible_port, ansible_ssh_private_key_file, ansible_connection and its own
+ * gvab_label, gvab_sku, gvab_notes, gvab_env (extra environment for the
+ * remote run, "K=V K=V").
+ *
+ * Why not an INI library: Ansible's host lines are not INI key=value pairs
+ * ("web1 ansible_host=10.0.0.1 ansible_user=root" would be split at the
+ * first '='), so inih and friends would leave the real parsing to us anyway.
+ *
+ * Errors name the file, line and reason (GVAB_EDATA).
+ */
+#ifndef GVAB_INVENTORY_H
+#define GVAB_INVENTORY_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+struct inv_host {
+	char *name;        /* inventory name */
+	char *address;     /* ansible_host, default name */
+	char *user;        /* ansible_user, may be NULL (ssh's default) */
+	int port;          /* ansible_port, 0 = ssh's default */
+	char *key_file;    /* ansible_ssh_private_key_file, may be NULL */
+	int local;         /* ansible_connection=local */
+	char *label;       /* gvab_label, default name */
+	char *sku, *notes, *env;
+	cJSON *vars;       /* every resolved variable, strings */
+	cJSON *groups;     /* array of group names */
+};
+
+struct inventory {
+	struct inv_host *hosts;
+	size_t n;
+};
+
+/* Parses `path`; the caller frees with inventory_free. */
+int inventory_load(const char *path, struct inventory *out);
+void inventory_free(struct inventory *inv);
+
+/* Hosts of a group ("all" = every host) in inventory order; returns the
+ * count, indices in *idx (caller frees); 0 with an error if unknown. */
+size_t inventory_select(const struct inventory *inv, const char *pattern, size_t **idx);
+
+#endif

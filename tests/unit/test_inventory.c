@@ -1,0 +1,109 @@
+/* inventory: Ansible INI inventories, variable precedence, errors. */
+#define _GNU_SOURCE
+#include "error.h"
+#include "inventory.h"
+#include "tests.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *write_inv(const char *text)
+{
+	char *d = test_tmpdir("inv");
+	char *p = util_fmt("%s/hosts.ini", d);
+	util_write_file_atomic(p, text, strlen(text));
+	free(d);
+	return p;
+}
+
+static const char *v(const struct inv_host *h, const char *k)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(h->vars, k);
+	return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+START_TEST(test_inventory_ok)
+{
+	char *p = write_inv(
+		"# gvab hosts\n"
+		"laptop ansible_connection=local gvab_label='M1 laptop'\n"
+		"[aws]\n"
+		"c7g ansible_host=10.0.0.5 gvab_sku=c7g.xlarge\n"
+		"c7i:2222 ansible_host=10.0.0.6 ansible_user=ubuntu gvab_notes=\"4 vCPU, amd64\"\n"
+		"[gcp]\n"
+		"c4a ansible_host=10.1.0.5\n"
+		"[cloud:children]\n"
+		"aws\n"
+		"gcp\n"
+		"[cloud:vars]\n"
+		"ansible_user=root\n"
+		"ansible_ssh_private_key_file=~/.ssh/bench\n"
+		"[aws:vars]\n"
+		"gvab_notes=aws\n"
+		"[all:vars]\n"
+		"ansible_user=admin\n");
+	struct inventory inv;
+	ck_assert_int_eq(inventory_load(p, &inv), 0);
+	ck_assert_uint_eq(inv.n, 4);
+	struct inv_host *lap = &inv.hosts[0], *g = &inv.hosts[1], *i = &inv.hosts[2], *c = &inv.hosts[3];
+	ck_assert_str_eq(lap->name, "laptop");
+	ck_assert(lap->local);
+	ck_assert_str_eq(lap->label, "M1 laptop");
+	ck_assert_str_eq(lap->user, "admin");           /* all:vars */
+	ck_assert_str_eq(g->address, "10.0.0.5");
+	ck_assert_str_eq(g->user, "root");              /* cloud:vars beats all:vars */
+	ck_assert_str_eq(g->notes, "aws");              /* aws:vars */
+	ck_assert_str_eq(g->sku, "c7g.xlarge");
+	ck_assert_str_eq(i->name, "c7i");
+	ck_assert_int_eq(i->port, 2222);
+	ck_assert_str_eq(i->user, "ubuntu");            /* host line beats groups */
+	ck_assert_str_eq(i->notes, "4 vCPU, amd64");    /* host line beats aws:vars */
+	ck_assert_str_eq(c->key_file, "~/.ssh/bench");  /* inherited from cloud */
+	ck_assert_ptr_null(v(c, "gvab_notes"));
+	size_t *idx;
+	ck_assert_uint_eq(inventory_select(&inv, "cloud", &idx), 3);
+	free(idx);
+	ck_assert_uint_eq(inventory_select(&inv, "aws", &idx), 2);
+	free(idx);
+	ck_assert_uint_eq(inventory_select(&inv, "all", &idx), 4);
+	free(idx);
+	ck_assert_uint_eq(inventory_select(&inv, "nope", &idx), 0);
+	free(idx);
+	inventory_free(&inv);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_inventory_errors)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{"[aws:bogus]\nh1\n", "hosts.ini:1: unknown section suffix ':bogus'"},
+		{"[aws\nh1\n", "hosts.ini:1: malformed section header"},
+		{"h1 ansible_host\n", "hosts.ini:1: 'ansible_host' is not key=value"},
+		{"[all:vars]\nx=1\n[g:children]\nmissing\n", "hosts.ini:4: child group 'missing' is never defined"},
+		{"h1 gvab_notes='open\n", "hosts.ini:1: unterminated quote in gvab_notes"},
+		{"h1:99999\n", "hosts.ini:1: host 'h1:99999': bad port"},
+		{"# nothing\n", "no hosts"},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		char *p = write_inv(cases[k].text);
+		struct inventory inv;
+		ck_assert_int_eq(inventory_load(p, &inv), GVAB_EDATA);
+		ck_assert_msg(strstr(error_last(), cases[k].want), "case %zu: got '%s'", k, error_last());
+		free(p);
+	}
+}
+END_TEST
+
+Suite *suite_inventory(void)
+{
+	Suite *s = suite_create("inventory");
+	TCase *tc = tcase_create("ansible ini");
+	tcase_add_test(tc, test_inventory_ok);
+	tcase_add_test(tc, test_inventory_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
