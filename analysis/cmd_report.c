@@ -32,6 +32,7 @@ static const char usage_text[] =
 	"  --threshold PCT    |delta| below this %% of A's median counts as same (default 1)\n"
 	"  --reps N           bootstrap resamples (default 10000, at least 10000)\n"
 	"  --seed N           resampling seed (default 1; recorded)\n"
+	"  --sort PHASE       order runs (hosts) by the first arm's median of PHASE\n"
 	"  --no-charts        skip gnuplot\n";
 
 static char *fmt_p(double p)
@@ -135,6 +136,12 @@ static void write_methodology(FILE *f, struct run_analysis *runs, size_t nruns,
 			fprintf(f, "- virtualization: %s\n", v ? v : "?");
 			free(v);
 		}
+		const cJSON *hm = cJSON_GetObjectItemCaseSensitive(run, "host_meta");
+		if (cJSON_GetArraySize(hm) > 0) {
+			char *m = cJSON_PrintUnformatted(hm);
+			fprintf(f, "- inventory: label %s, %s\n", jstr(run, "host_label", "-"), m);
+			free(m);
+		}
 		const cJSON *drift = cJSON_GetObjectItemCaseSensitive(run, "drift");
 		int nd = cJSON_GetArraySize(drift);
 		fprintf(f, "- drift during the run: %s\n", nd ? "YES (see run.json drift)" : "none");
@@ -167,10 +174,11 @@ int cmd_report(int argc, char **argv)
 		{"out", required_argument, 0, 'o'},   {"alpha", required_argument, 0, 'a'},
 		{"threshold", required_argument, 0, 't'}, {"reps", required_argument, 0, 'r'},
 		{"seed", required_argument, 0, 's'},  {"no-charts", no_argument, 0, 'C'},
+		{"sort", required_argument, 0, 'S'},
 		{"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
 	struct analysis_opts ao = {.alpha = 0.05, .threshold_pct = 1.0, .reps = 10000, .seed = 1};
 	const char *out = NULL;
-	int charts = 1, c, rc = 0;
+	int charts = 1, c, rc = 0, sort_by = -1;
 	long v;
 	char **dirs = NULL;
 	size_t ndirs = 0;
@@ -206,6 +214,12 @@ int cmd_report(int argc, char **argv)
 			ao.seed = (uint64_t)v;
 			break;
 		case 'C': charts = 0; break;
+		case 'S':
+			if ((sort_by = analysis_phase_index(optarg)) < 0) {
+				rc = error_setc(GVAB_EUSAGE, "--sort '%s': expected a phase (core, overall, ...)", optarg);
+				goto out;
+			}
+			break;
 		case 'h': cmds_usage("report", usage_text); return 0;
 		default: return EXIT_GVAB_USAGE;
 		}
@@ -218,10 +232,42 @@ int cmd_report(int argc, char **argv)
 		if ((rc = add_runs(argv[i], &dirs, &ndirs)) < 0)
 			goto out;
 	runs = util_xcalloc(ndirs, sizeof *runs);
-	for (size_t i = 0; i < ndirs; i++) {
-		if ((rc = analysis_load(dirs[i], &runs[i])) < 0)
+	{
+		size_t kept = 0;
+		for (size_t i = 0; i < ndirs; i++) {
+			if ((rc = analysis_load(dirs[i], &runs[kept])) < 0)
+				goto out;
+			int empty = 0;
+			for (size_t a = 0; a < runs[kept].narms; a++)
+				empty |= runs[kept].arms[a].n_ok == 0;
+			if (empty) {
+				/* A host whose run failed before measuring (a campaign keeps
+				 * its directory): nothing to compare, say so and go on. */
+				fprintf(stderr, "gvab: report: %s has an arm without measured samples; left out\n",
+				        dirs[i]);
+				analysis_free(&runs[kept]);
+				continue;
+			}
+			analysis_compare(&runs[kept], &ao);
+			kept++;
+		}
+		if (kept == 0) {
+			rc = error_setc(GVAB_EDATA, "no run with measured samples in every arm");
 			goto out;
-		analysis_compare(&runs[i], &ao);
+		}
+		for (size_t i = kept; i < ndirs; i++)
+			free(dirs[i]);
+		ndirs = kept;
+	}
+	if (sort_by >= 0) {
+		/* Order runs (hosts) by the baseline arm's median of a phase. */
+		for (size_t i = 1; i < ndirs; i++)
+			for (size_t j = i; j > 0 && runs[j].arms[0].ph[sort_by].median <
+			                                runs[j - 1].arms[0].ph[sort_by].median; j--) {
+				struct run_analysis t = runs[j];
+				runs[j] = runs[j - 1];
+				runs[j - 1] = t;
+			}
 	}
 	/* Runs sharing a host label are told apart by their directory name. */
 	{

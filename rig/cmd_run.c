@@ -66,6 +66,8 @@ static const char usage_text[] =
 	"  --warm-pool K        after the cold boots, boot one sandbox per arm running\n"
 	"                       `sleep`, then time K `runsc exec` of the workload in each\n"
 	"                       (2 warm-up execs per arm discarded); reported beside CORE\n"
+	"  --label TEXT         the host's label in reports (default: its hostname)\n"
+	"  --meta KEY=VALUE     extra host metadata for run.json (sku, notes, ...)\n"
 	"  --append             add to an existing run directory's samples\n"
 	"  -q, --quiet          no progress line\n"
 	"\n"
@@ -220,7 +222,8 @@ int cmd_run(int argc, char **argv)
 		{"max-failures", required_argument, 0, 'F'}, {"expect-exit", required_argument, 0, 'e'},
 		{"phases", no_argument, 0, 'P'},           {"append", no_argument, 0, 'A'},
 		{"inittrace", no_argument, 0, 'I'},       {"warm-pool", required_argument, 0, 'W'},
-		{"syscalls", no_argument, 0, 'Y'},
+		{"syscalls", no_argument, 0, 'Y'},        {"label", required_argument, 0, 'L'},
+		{"meta", required_argument, 0, 'M'},
 		{"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	struct arm arms[MAX_ARMS];
@@ -230,6 +233,9 @@ int cmd_run(int argc, char **argv)
 	const char *out_dir = NULL, *bundle = "build/bundle";
 	long iterations = 50, warmups = 5, timeout_ms = 30000, max_fail = 3, expect_exit = 0;
 	long warm_k = 0;
+	const char *label = NULL;
+	const char *meta[16];
+	int nmeta = 0;
 	uint64_t seed = 0;
 	int have_seed = 0, drop = 0, phases = 0, inittrace = 0, syscalls = 0, append = 0, quiet = 0;
 	int c, rc = 0;
@@ -303,6 +309,14 @@ int cmd_run(int argc, char **argv)
 		case 'P': phases = 1; break;
 		case 'I': inittrace = 1; break;
 		case 'Y': syscalls = 1; break;
+		case 'L': label = optarg; break;
+		case 'M':
+			if (nmeta == 16 || !strchr(optarg, '=')) {
+				rc = error_setc(GVAB_EUSAGE, "--meta '%s': expected KEY=VALUE (at most 16)", optarg);
+				goto usage_fail;
+			}
+			meta[nmeta++] = optarg;
+			break;
 		case 'W':
 			if ((rc = util_parse_long(optarg, 1, 1000000, "--warm-pool", &warm_k)) < 0)
 				goto usage_fail;
@@ -451,6 +465,15 @@ int cmd_run(int argc, char **argv)
 		for (int i = 0; i < argc; i++)
 			cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
 		cJSON_AddStringToObject(run, "status", "running");
+		if (label)
+			cJSON_AddStringToObject(run, "host_label", label);
+		cJSON *hm = cJSON_AddObjectToObject(run, "host_meta");
+		for (int i = 0; i < nmeta; i++) {
+			const char *eq = strchr(meta[i], '=');
+			char *k = util_fmt("%.*s", (int)(eq - meta[i]), meta[i]);
+			cJSON_AddStringToObject(hm, k, eq + 1);
+			free(k);
+		}
 		cJSON_AddStringToObject(run, "started_at", when);
 		cJSON_AddStringToObject(run, "bundle_path", bundle_real);
 		cJSON_AddItemToObject(run, "bundle", bmeta);

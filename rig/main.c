@@ -17,6 +17,8 @@ static const struct cmd {
 	{"bundle", cmd_bundle, "write the hardened busybox OCI bundle"},
 	{"run", cmd_run, "interleaved A/B cold boots, writing run.json + samples.jsonl"},
 	{"restore", cmd_restore, "put back host knobs a killed run left changed"},
+	{"facts", cmd_facts, "print this host's facts as JSON"},
+	{"hosts", cmd_hosts, "list, check and run A/B campaigns on an Ansible inventory"},
 	{"report", cmd_report, "tables, statistics and charts from run directories"},
 	{"gate", cmd_gate, "pass/fail regression verdict for a run"},
 	{"inittrace", cmd_inittrace, "package init() time per runsc process, binary A beside B"},

@@ -38,6 +38,10 @@ int proc_spawn(const struct proc_opts *o, pid_t *pid)
 	posix_spawnattr_setflags(&attr, flags);
 	if (o->stdin_null)
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (o->in_fd > 0)
+		posix_spawn_file_actions_adddup2(&fa, o->in_fd, 0);
+	if (o->out_fd > 0)
+		posix_spawn_file_actions_adddup2(&fa, o->out_fd, 1);
 	if (o->stdout_path)
 		posix_spawn_file_actions_addopen(&fa, 1, o->stdout_path,
 		                                 O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -20,6 +20,8 @@ struct proc_opts {
 	const char *stdout_path;  /* NULL: inherit; "/dev/null" fine */
 	const char *stderr_path;  /* NULL: inherit; same path as stdout: shared */
 	int stdin_null;           /* stdin from /dev/null */
+	int in_fd;                /* > 0: this fd becomes stdin (a pipe end) */
+	int out_fd;               /* > 0: this fd becomes stdout (a pipe end) */
 	int own_pgroup;           /* setpgid(0,0) in the child */
 };
 

@@ -1,0 +1,611 @@
+/* cmd_hosts: `gvab hosts list|check|run` over an Ansible inventory.
+ *
+ * run: for every selected host, in parallel up to -j, a child process
+ * copies what the host needs into a per-campaign directory there
+ * (gvab-rig with its two libraries, the bundle, each arm's runsc), runs
+ * `gvab-rig run` there, and copies run.json and samples.jsonl back into
+ * RESULTS/CAMPAIGN/HOST/. One host failing (unreachable, runsc missing, a
+ * run error) is reported in RESULTS/CAMPAIGN/HOST/status.json and does not
+ * stop or lose the others; hosts whose run.json says "complete" are skipped
+ * when the campaign is run again (resume).
+ */
+#define _GNU_SOURCE
+#include "cmds.h"
+#include "error.h"
+#include "inventory.h"
+#include "proc.h"
+#include "ssh.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"list|check|run --inventory FILE [options]\n"
+	"\n"
+	"  list    hosts with their resolved variables\n"
+	"  check   per host: reachable, root (or passwordless sudo), perf, host facts, and\n"
+	"          whether runsc boots the bundle (--runsc PATH on this machine, copied)\n"
+	"  run     the A/B campaign on every host: --arm NAME=RUNSC[,ITEM...] (local\n"
+	"          binaries, copied to each host) and gvab run's options\n"
+	"\n"
+	"  --inventory FILE   Ansible INI inventory (required)\n"
+	"  --limit PATTERN    a host or group (default all)\n"
+	"  --campaign NAME    run: results go to RESULTS/NAME/HOST/ (required for run)\n"
+	"  --results DIR      default results\n"
+	"  -j N               hosts at once (default 4)\n"
+	"  --bundle DIR       bundle to copy (default build/bundle)\n"
+	"  --remote-dir DIR   where hosts keep the campaign (default /var/tmp/gvab)\n"
+	"  --runsc PATH       check: the runsc to boot (default: the first --arm, else\n"
+	"                     /usr/bin/runsc on the host)\n"
+	"  --iterations N --warmups N --order O --seed N --set K=V --drop-caches\n"
+	"  --timeout-ms N --max-failures N   passed to gvab run on each host\n"
+	"\n"
+	"Exit: 0 all hosts ok, 1 some host failed, 64 usage, 65 malformed inventory.\n";
+
+#define MAX_ARMS 16
+#define MAX_PASS 64
+
+struct hosts_opts {
+	const char *inventory, *limit, *campaign, *results, *bundle, *remote_dir, *runsc;
+	long jobs;
+	char *arms[MAX_ARMS];
+	int narms;
+	char *pass[MAX_PASS];
+	int npass;
+};
+
+static void target_of(const struct inv_host *h, const char *control_dir, struct ssh_target *t)
+{
+	memset(t, 0, sizeof *t);
+	t->name = h->name;
+	t->address = h->address;
+	t->user = h->user;
+	t->port = h->port;
+	t->key_file = h->key_file;
+	t->local = h->local;
+	t->control_dir = control_dir;
+}
+
+static int needs_sudo(const struct inv_host *h)
+{
+	if (h->local)
+		return getuid() != 0;
+	return h->user && strcmp(h->user, "root") != 0;
+}
+
+/* argv prefix for a remote gvab-rig: [sudo -n] [env K=V...] DIR/gvab-rig */
+static int remote_prefix(const struct inv_host *h, const char *rdir, char **a, char **owned, int *no)
+{
+	int k = 0;
+	if (needs_sudo(h)) {
+		a[k++] = "sudo";
+		a[k++] = "-n";
+	}
+	if (h->env && *h->env) {
+		a[k++] = "env";
+		char *copy = util_xstrdup(h->env);
+		owned[(*no)++] = copy;
+		for (char *save = NULL, *w = strtok_r(copy, " ", &save); w && k < 40; w = strtok_r(NULL, " ", &save))
+			a[k++] = w;
+	}
+	a[k++] = owned[(*no)++] = util_fmt("%s/gvab-rig", rdir);
+	return k;
+}
+
+static void logf_host(const char *host, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_host(const char *host, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "[%s] %s\n", host, buf);
+}
+
+/* Copies gvab-rig, its libraries and the bundle; returns the remote dir. */
+static int push_rig(const struct inv_host *h, struct ssh_target *t, const char *rdir,
+                    const char *bundle, const char *log)
+{
+	char *self = util_self_dir();
+	char *rig = util_fmt("%s/gvab-rig", self);
+	int rc;
+	if (access(rig, X_OK) != 0) {
+		rc = error_setc(GVAB_EPRECOND, "%s not built (make build/gvab-rig)", rig);
+		goto out;
+	}
+	char *e1[] = {"gvab-rig", "lib", NULL};
+	if ((rc = ssh_push(t, self, e1, rdir, log)) < 0)
+		goto out;
+	char bundle_real[PATH_MAX];
+	if (!realpath(bundle, bundle_real)) {
+		rc = error_setc(GVAB_EPRECOND, "bundle %s: not found", bundle);
+		goto out;
+	}
+	char *slash = strrchr(bundle_real, '/');
+	*slash = '\0';
+	char *e2[] = {slash + 1, NULL};
+	char *bdir = util_fmt("%s/bundle-src", rdir);
+	rc = ssh_push(t, bundle_real, e2, bdir, log);
+	free(bdir);
+	(void)h;
+out:
+	free(self);
+	free(rig);
+	return rc;
+}
+
+static char *bundle_remote(const char *rdir, const char *bundle)
+{
+	char real[PATH_MAX];
+	const char *base = realpath(bundle, real) ? strrchr(real, '/') + 1 : "bundle";
+	return util_fmt("%s/bundle-src/%s", rdir, base);
+}
+
+static void write_status(const char *dir, const struct inv_host *h, int ok, const char *error,
+                         const char *started)
+{
+	char when[32];
+	util_utc_now(when, sizeof when);
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "host", h->name);
+	cJSON_AddStringToObject(s, "label", h->label);
+	cJSON_AddBoolToObject(s, "ok", ok);
+	if (error)
+		cJSON_AddStringToObject(s, "error", error);
+	cJSON_AddStringToObject(s, "started_at", started);
+	cJSON_AddStringToObject(s, "ended_at", when);
+	char *p = util_fmt("%s/status.json", dir);
+	util_json_save(p, s);
+	free(p);
+	cJSON_Delete(s);
+}
+
+/* The whole campaign on one host; runs in a child process. */
+static int host_campaign(const struct hosts_opts *o, const struct inv_host *h, const char *ctl)
+{
+	char started[32];
+	util_utc_now(started, sizeof started);
+	char *outdir = util_fmt("%s/%s/%s", o->results, o->campaign, h->name);
+	char *log = util_fmt("%s/transfer.log", outdir);
+	/* Per host too: several inventory hosts may be one machine. */
+	char *rdir = util_fmt("%s/%s/%s", o->remote_dir, o->campaign, h->name);
+	char when[32];
+	util_utc_now(when, sizeof when);
+	for (char *p = when; *p; p++)
+		if (*p == ':')
+			*p = '-';
+	char *rrun = util_fmt("%s/run-%s", rdir, when);
+	/* A connection master per host: two hosts on one address must not
+	 * share one (one's `ssh -O exit` would cut the other's). */
+	char *hctl = util_fmt("%s/%s", ctl, h->name);
+	util_mkdir_p(hctl, 0700);
+	struct ssh_target t;
+	target_of(h, hctl, &t);
+	int rc = 0, code = 0;
+	char *owned[64];
+	int no = 0;
+	char *argv[128];
+	char msg[1024] = "";
+
+	util_mkdir_p(outdir, 0755);
+	logf_host(h->name, "copying gvab-rig, bundle and %d arm(s) to %s:%s", o->narms, h->address, rdir);
+	if ((rc = push_rig(h, &t, rdir, o->bundle, log)) < 0)
+		goto out;
+	int k = remote_prefix(h, rdir, argv, owned, &no);
+	argv[k++] = "run";
+	argv[k++] = "-q";
+	argv[k++] = "--out";
+	argv[k++] = rrun;
+	argv[k++] = "--bundle";
+	argv[k++] = owned[no++] = bundle_remote(rdir, o->bundle);
+	argv[k++] = "--label";
+	argv[k++] = h->label;
+	if (h->sku) {
+		argv[k++] = "--meta";
+		argv[k++] = owned[no++] = util_fmt("sku=%s", h->sku);
+	}
+	if (h->notes) {
+		argv[k++] = "--meta";
+		argv[k++] = owned[no++] = util_fmt("notes=%s", h->notes);
+	}
+	argv[k++] = "--meta";
+	argv[k++] = owned[no++] = util_fmt("inventory_host=%s", h->name);
+	for (int i = 0; i < o->narms; i++) {
+		/* NAME=LOCALPATH[,items]: copy LOCALPATH to arms/NAME/runsc. */
+		char *spec = o->arms[i], *eq = strchr(spec, '=');
+		char *comma = strchr(eq + 1, ',');
+		char *name = util_fmt("%.*s", (int)(eq - spec), spec);
+		char *path = comma ? util_fmt("%.*s", (int)(comma - eq - 1), eq + 1) : util_xstrdup(eq + 1);
+		char real[PATH_MAX];
+		if (!realpath(path, real)) {
+			rc = error_setc(GVAB_EPRECOND, "arm %s: %s not found here", name, path);
+			free(name);
+			free(path);
+			goto out;
+		}
+		char *dir = util_xstrdup(real), *base = strrchr(dir, '/');
+		*base++ = '\0';
+		char *adir = util_fmt("%s/arms/%s", rdir, name);
+		char *ents[] = {base, NULL};
+		rc = ssh_push(&t, dir, ents, adir, log);
+		argv[k++] = "--arm";
+		argv[k++] = owned[no++] = util_fmt("%s=%s/%s%s", name, adir, base, comma ? comma : "");
+		free(dir);
+		free(adir);
+		free(name);
+		free(path);
+		if (rc < 0)
+			goto out;
+	}
+	for (int i = 0; i < o->npass; i++)
+		argv[k++] = o->pass[i];
+	argv[k] = NULL;
+	logf_host(h->name, "running the campaign (%s)", rrun);
+	char *runlog = util_fmt("%s/run.log", outdir);
+	rc = ssh_run(&t, argv, runlog, NULL, &code);
+	free(runlog);
+	if (rc < 0)
+		goto out;
+	/* Pull whatever the run wrote, even after a failure: nothing is lost. */
+	char *pull[] = {"run.json", "samples.jsonl", NULL};
+	int prc = ssh_pull(&t, rrun, pull, outdir, log);
+	if (code != 0) {
+		char *rl = util_fmt("%s/run.log", outdir);
+		char *text = util_read_file(rl, NULL);
+		const char *last = text ? text : "";
+		size_t n = strlen(last);
+		while (n && last[n - 1] == '\n')
+			n--;
+		size_t b = n;
+		while (b && last[b - 1] != '\n')
+			b--;
+		rc = error_set("gvab run on the host exited %d: %.*s", code, (int)(n - b), last + b);
+		free(text);
+		free(rl);
+		goto out;
+	}
+	if (prc < 0) {
+		rc = prc;
+		goto out;
+	}
+out:
+	if (rc < 0)
+		snprintf(msg, sizeof msg, "%s", error_last());
+	write_status(outdir, h, rc == 0, rc < 0 ? msg : NULL, started);
+	logf_host(h->name, rc == 0 ? "done: %s/run.json" : "FAILED: %s", rc == 0 ? outdir : msg);
+	ssh_close(&t);
+	for (int i = 0; i < no; i++)
+		free(owned[i]);
+	free(hctl);
+	free(outdir);
+	free(log);
+	free(rdir);
+	free(rrun);
+	return rc;
+}
+
+static int host_complete(const struct hosts_opts *o, const struct inv_host *h)
+{
+	char *p = util_fmt("%s/%s/%s/run.json", o->results, o->campaign, h->name);
+	cJSON *r = util_path_exists(p) ? util_json_load(p) : NULL;
+	free(p);
+	const cJSON *st = r ? cJSON_GetObjectItemCaseSensitive(r, "status") : NULL;
+	int done = cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0;
+	cJSON_Delete(r);
+	return done;
+}
+
+static int hosts_run(const struct hosts_opts *o, struct inventory *inv, size_t *idx, size_t n,
+                     const char *ctl)
+{
+	pid_t *pids = util_xcalloc(n, sizeof *pids);
+	int running = 0, failed = 0;
+	size_t next = 0;
+	while (next < n || running > 0) {
+		while (next < n && running < o->jobs) {
+			struct inv_host *h = &inv->hosts[idx[next]];
+			if (host_complete(o, h)) {
+				logf_host(h->name, "complete already, skipped (resume)");
+				pids[next++] = 0;
+				continue;
+			}
+			fflush(NULL);
+			pid_t pid = fork();
+			if (pid == 0) {
+				/* Own process group: a Ctrl-C reaches the hosts' gvab through
+				 * ssh's own handling, not half-way through a copy here. */
+				_exit(host_campaign(o, h, ctl) < 0 ? 1 : 0);
+			}
+			if (pid < 0) {
+				logf_host(h->name, "FAILED: fork: %s", strerror(errno));
+				failed++;
+			}
+			pids[next++] = pid;
+			running += pid > 0;
+		}
+		int st;
+		pid_t done = wait(&st);
+		if (done < 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			if (pids[i] == done) {
+				running--;
+				if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+					failed++;
+			}
+	}
+	free(pids);
+	/* Summary from the status files, in inventory order. */
+	printf("%-20s %-24s %-8s %s\n", "host", "label", "status", "detail");
+	for (size_t i = 0; i < n; i++) {
+		struct inv_host *h = &inv->hosts[idx[i]];
+		char *p = util_fmt("%s/%s/%s/status.json", o->results, o->campaign, h->name);
+		cJSON *s = util_path_exists(p) ? util_json_load(p) : NULL;
+		const cJSON *ok = s ? cJSON_GetObjectItemCaseSensitive(s, "ok") : NULL;
+		const cJSON *err = s ? cJSON_GetObjectItemCaseSensitive(s, "error") : NULL;
+		printf("%-20s %-24s %-8s %s\n", h->name, h->label,
+		       cJSON_IsTrue(ok) ? "ok" : s ? "FAILED" : "?",
+		       cJSON_IsString(err) ? err->valuestring : "");
+		cJSON_Delete(s);
+		free(p);
+	}
+	printf("campaign %s: %zu host(s), %d failed; report: gvab report %s/%s\n", o->campaign, n,
+	       failed, o->results, o->campaign);
+	return failed ? 1 : 0;
+}
+
+static int hosts_check(const struct hosts_opts *o, struct inventory *inv, size_t *idx, size_t n,
+                       const char *ctl)
+{
+	int failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct inv_host *h = &inv->hosts[idx[i]];
+		char *hctl = util_fmt("%s/%s", ctl, h->name);
+		util_mkdir_p(hctl, 0700);
+		struct ssh_target t;
+		target_of(h, hctl, &t);
+		char *out = NULL, *owned[64];
+		int code = -1, no = 0;
+		char *rdir = util_fmt("%s/check/%s", o->remote_dir, h->name);
+		printf("%s (%s%s%s:%d)\n", h->name, h->user ? h->user : "", h->user ? "@" : "",
+		       h->address, h->port ? h->port : 22);
+		int64_t t0 = util_now_ns();
+		char *id[] = {"id", "-u", NULL};
+		if (ssh_run(&t, id, NULL, &out, &code) < 0 || code != 0) {
+			printf("  reachable: NO (%s)\n", out ? strtok(out, "\n") : error_last());
+			free(out);
+			free(rdir);
+			free(hctl);
+			failed++;
+			continue;
+		}
+		printf("  reachable: yes (%.0f ms)\n", (double)(util_now_ns() - t0) / 1e6);
+		int root = atoi(out) == 0;
+		free(out);
+		out = NULL;
+		if (!root) {
+			char *sudo[] = {"sudo", "-n", "true", NULL};
+			root = ssh_run(&t, sudo, NULL, &out, &code) == 0 && code == 0;
+			free(out);
+			out = NULL;
+			printf("  root: %s\n", root ? "via passwordless sudo" : "NO (neither root nor sudo -n)");
+		} else {
+			printf("  root: yes\n");
+		}
+		char *perf[] = {"perf", "--version", NULL};
+		int have_perf = ssh_run(&t, perf, NULL, &out, &code) == 0 && code == 0;
+		printf("  perf: %s\n", have_perf ? strtok(out, "\n") : "not available (--syscalls needs it... gvab counts via perf events; install linux-perf)");
+		free(out);
+		out = NULL;
+		int ok = root;
+		if (push_rig(h, &t, rdir, o->bundle, NULL) < 0) {
+			printf("  gvab-rig: NO (%s)\n", error_last());
+			ok = 0;
+		} else {
+			char *a[64];
+			int k = remote_prefix(h, rdir, a, owned, &no);
+			a[k++] = "facts";
+			a[k] = NULL;
+			if (ssh_run(&t, a, NULL, &out, &code) == 0 && code == 0) {
+				cJSON *f = cJSON_Parse(out);
+				const cJSON *kr = f ? cJSON_GetObjectItemCaseSensitive(f, "kernel") : NULL;
+				const cJSON *cpu = f ? cJSON_GetObjectItemCaseSensitive(f, "cpu_model") : NULL;
+				const cJSON *nc = f ? cJSON_GetObjectItemCaseSensitive(f, "online_cpus") : NULL;
+				printf("  facts: %s; %s; %d CPUs\n", cJSON_IsString(kr) ? kr->valuestring : "?",
+				       cJSON_IsString(cpu) ? cpu->valuestring : "?",
+				       cJSON_IsNumber(nc) ? (int)nc->valuedouble : -1);
+				cJSON_Delete(f);
+			}
+			free(out);
+			out = NULL;
+			/* Does runsc boot the bundle? Two boots, A/A. */
+			char *runsc = NULL;
+			if (o->runsc) {
+				char real[PATH_MAX];
+				if (realpath(o->runsc, real)) {
+					char *d = util_xstrdup(real), *b = strrchr(d, '/');
+					*b++ = '\0';
+					char *ents[] = {b, NULL};
+					char *adir = util_fmt("%s/arms/check", rdir);
+					if (ssh_push(&t, d, ents, adir, NULL) == 0)
+						runsc = util_fmt("%s/%s", adir, b);
+					free(adir);
+					free(d);
+				}
+			} else {
+				runsc = util_xstrdup("/usr/bin/runsc");
+			}
+			k = remote_prefix(h, rdir, a, owned, &no);
+			a[k++] = "run";
+			a[k++] = "-q";
+			a[k++] = "--out";
+			a[k++] = owned[no++] = util_fmt("%s/run-%ld-%ld", rdir, (long)getpid(), (long)time(NULL));
+			a[k++] = "--bundle";
+			a[k++] = owned[no++] = bundle_remote(rdir, o->bundle);
+			a[k++] = "--iterations";
+			a[k++] = "1";
+			a[k++] = "--warmups";
+			a[k++] = "0";
+			a[k++] = "--arm";
+			a[k++] = owned[no++] = util_fmt("a=%s", runsc ? runsc : "runsc");
+			a[k++] = "--arm";
+			a[k++] = owned[no++] = util_fmt("b=%s", runsc ? runsc : "runsc");
+			a[k] = NULL;
+			int boots = ssh_run(&t, a, NULL, &out, &code) == 0 && code == 0;
+			printf("  runsc boots the bundle: %s", boots ? "yes\n" : "NO: ");
+			if (!boots) {
+				const char *l = out ? out : "";
+				size_t len = strlen(l);
+				while (len && l[len - 1] == '\n')
+					len--;
+				size_t b = len;
+				while (b && l[b - 1] != '\n')
+					b--;
+				printf("%.*s\n", (int)(len - b), l + b);
+			}
+			ok &= boots;
+			free(out);
+			free(runsc);
+		}
+		for (int j = 0; j < no; j++)
+			free(owned[j]);
+		no = 0;
+		ssh_close(&t);
+		free(rdir);
+		free(hctl);
+		failed += !ok;
+	}
+	return failed ? 1 : 0;
+}
+
+int cmd_hosts(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"inventory", required_argument, 0, 'i'}, {"limit", required_argument, 0, 'l'},
+		{"campaign", required_argument, 0, 'c'},  {"results", required_argument, 0, 'R'},
+		{"bundle", required_argument, 0, 'b'},    {"remote-dir", required_argument, 0, 'D'},
+		{"runsc", required_argument, 0, 'r'},     {"arm", required_argument, 0, 'a'},
+		{"iterations", required_argument, 0, 'P'}, {"warmups", required_argument, 0, 'P'},
+		{"order", required_argument, 0, 'P'},     {"seed", required_argument, 0, 'P'},
+		{"set", required_argument, 0, 'P'},       {"timeout-ms", required_argument, 0, 'P'},
+		{"max-failures", required_argument, 0, 'P'}, {"drop-caches", no_argument, 0, 'F'},
+		{"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+	struct hosts_opts o = {.results = "results", .bundle = "build/bundle",
+	                       .remote_dir = "/var/tmp/gvab", .jobs = 4};
+	int c, idxopt = 0, rc = 0;
+	struct inventory inv = {0};
+	size_t *idx = NULL;
+	char *ctl = NULL;
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			cmds_usage("hosts", usage_text);
+			return 0;
+		}
+		fprintf(stderr, "gvab: hosts: expected list, check or run (see gvab help hosts)\n");
+		return EXIT_GVAB_USAGE;
+	}
+	const char *sub = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "j:h", opts, &idxopt)) != -1) {
+		long v;
+		switch (c) {
+		case 'i': o.inventory = optarg; break;
+		case 'l': o.limit = optarg; break;
+		case 'c': o.campaign = optarg; break;
+		case 'R': o.results = optarg; break;
+		case 'b': o.bundle = optarg; break;
+		case 'D': o.remote_dir = optarg; break;
+		case 'r': o.runsc = optarg; break;
+		case 'j':
+			if ((rc = util_parse_long(optarg, 1, 256, "-j", &v)) < 0)
+				goto out;
+			o.jobs = v;
+			break;
+		case 'a':
+			if (o.narms == MAX_ARMS || !strchr(optarg, '=')) {
+				rc = error_setc(GVAB_EUSAGE, "--arm '%s': expected NAME=RUNSC[,ITEM...]", optarg);
+				goto out;
+			}
+			o.arms[o.narms++] = optarg;
+			break;
+		case 'P':
+		case 'F':
+			if (o.npass + 2 > MAX_PASS) {
+				rc = error_setc(GVAB_EUSAGE, "too many options");
+				goto out;
+			}
+			o.pass[o.npass++] = util_fmt("--%s", opts[idxopt].name);
+			if (c == 'P')
+				o.pass[o.npass++] = util_xstrdup(optarg);
+			break;
+		case 'h': cmds_usage("hosts", usage_text); return 0;
+		default: rc = GVAB_EUSAGE; goto out;
+		}
+	}
+	if (!o.inventory) {
+		rc = error_setc(GVAB_EUSAGE, "--inventory FILE is required");
+		goto out;
+	}
+	if ((rc = inventory_load(o.inventory, &inv)) < 0)
+		goto out;
+	size_t n = inventory_select(&inv, o.limit, &idx);
+	if (n == 0) {
+		rc = GVAB_EUSAGE;
+		goto out;
+	}
+	if (strcmp(sub, "list") == 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct inv_host *h = &inv.hosts[idx[i]];
+			char *groups = cJSON_PrintUnformatted(h->groups), *vars = cJSON_PrintUnformatted(h->vars);
+			printf("%s\n  connection %s, address %s, port %d, user %s, key %s\n  label %s, sku %s, "
+			       "notes %s\n  groups %s\n  vars %s\n",
+			       h->name, h->local ? "local" : "ssh", h->address, h->port ? h->port : 22,
+			       h->user ? h->user : "(ssh default)", h->key_file ? h->key_file : "(ssh default)",
+			       h->label, h->sku ? h->sku : "-", h->notes ? h->notes : "-", groups, vars);
+			free(groups);
+			free(vars);
+		}
+		goto out;
+	}
+	ctl = util_fmt("/tmp/gvab-ssh-%ld", (long)getpid());
+	util_mkdir_p(ctl, 0700);
+	if (strcmp(sub, "check") == 0) {
+		rc = hosts_check(&o, &inv, idx, n, ctl) ? GVAB_EFAIL : 0;
+		if (rc < 0)
+			error_set("some hosts failed the check");
+	} else if (strcmp(sub, "run") == 0) {
+		if (!o.campaign || !*o.campaign || strchr(o.campaign, '/')) {
+			rc = error_setc(GVAB_EUSAGE, "run needs --campaign NAME (a plain name)");
+			goto out;
+		}
+		if (o.narms < 2) {
+			rc = error_setc(GVAB_EUSAGE, "run needs at least two --arm NAME=RUNSC");
+			goto out;
+		}
+		if (hosts_run(&o, &inv, idx, n, ctl) != 0)
+			rc = error_set("some hosts failed; see the table above");
+	} else {
+		rc = error_setc(GVAB_EUSAGE, "unknown hosts command '%s' (list, check, run)", sub);
+	}
+out:
+	if (ctl) {
+		util_rm_rf(ctl);
+		free(ctl);
+	}
+	for (int i = 0; i < o.npass; i++)
+		free(o.pass[i]);
+	free(idx);
+	inventory_free(&inv);
+	return rc < 0 ? cmds_fail(rc, "hosts") : 0;
+}
