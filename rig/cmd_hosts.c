@@ -279,6 +279,30 @@ static int host_campaign(const struct hosts_opts *o, const struct inv_host *h, c
 		rc = prc;
 		goto out;
 	}
+	{
+		/* A run that completed without one good measured boot is a failed
+		 * host for the campaign (its samples are kept all the same). */
+		char *rj = util_fmt("%s/run.json", outdir);
+		cJSON *run = util_json_load(rj);
+		const cJSON *okn = run ? cJSON_GetObjectItemCaseSensitive(run, "measured_ok") : NULL;
+		if (!cJSON_IsNumber(okn) || okn->valuedouble < 1) {
+			char *sp = util_fmt("%s/samples.jsonl", outdir);
+			char *text = util_read_file(sp, NULL);
+			cJSON *first = NULL;
+			if (text) {
+				text[strcspn(text, "\n")] = '\0';
+				first = cJSON_Parse(text);
+			}
+			const cJSON *err = first ? cJSON_GetObjectItemCaseSensitive(first, "error") : NULL;
+			rc = error_set("no boot succeeded on the host; first error: %s",
+			               cJSON_IsString(err) ? err->valuestring : "unknown");
+			cJSON_Delete(first);
+			free(text);
+			free(sp);
+		}
+		cJSON_Delete(run);
+		free(rj);
+	}
 out:
 	if (rc < 0)
 		snprintf(msg, sizeof msg, "%s", error_last());

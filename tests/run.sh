@@ -46,5 +46,7 @@ run "unit (ASan+UBSan)" "$B/asan/tests/unit"
 run "integration (ASan+UBSan, fast suites)" "$B/asan/tests/integration" fast
 
 rm -f "$log"
+# sshd instances of the hosts suite outlive a test that failed mid-way.
+pkill -f "sshd -f /tmp/gvab-itest-hosts-" 2>/dev/null || true
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

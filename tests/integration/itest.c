@@ -88,6 +88,7 @@ int main(int argc, char **argv)
 	int fast = argc > 1 && strcmp(argv[1], "fast") == 0;
 	SRunner *sr = srunner_create(suite_rig_fake());
 	srunner_add_suite(sr, suite_analysis());
+	srunner_add_suite(sr, suite_hosts());
 	if (!fast) {
 		srunner_add_suite(sr, suite_rig_real());
 		srunner_add_suite(sr, suite_build());

@@ -25,4 +25,5 @@ Suite *suite_rig_fake(void);
 Suite *suite_rig_real(void);
 Suite *suite_analysis(void);
 Suite *suite_build(void);
+Suite *suite_hosts(void);
 #endif

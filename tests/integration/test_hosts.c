@@ -1,0 +1,319 @@
+/* gvab hosts over real SSH: Debian's sshd started by the test on loopback
+ * ports with generated host and user keys (host key checking on, through a
+ * generated known_hosts), plus two hosts in network namespaces with their
+ * own addresses on veth pairs; all traffic stays on this machine. A host
+ * that is down, one whose runsc fails and a malformed inventory give clear
+ * errors while the others complete; a rerun resumes; the campaign reports. */
+#define _GNU_SOURCE
+#include "itest.h"
+#include "util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *dir;
+static int port1, port2;
+
+static void sh(char *const *argv)
+{
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "%s failed (%d): %s", argv[0], rc, o);
+	free(o);
+}
+
+static void start_sshd(const char *tag, const char *addr, int port, const char *netns)
+{
+	char *cfg = util_fmt("%s/sshd_%s.conf", dir, tag);
+	char *text = util_fmt("Port %d\nListenAddress %s\nHostKey %s/host_key\n"
+	                      "AuthorizedKeysFile %s/authorized_keys\nPermitRootLogin prohibit-password\n"
+	                      "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+	                      "StrictModes no\nPidFile %s/sshd_%s.pid\n",
+	                      port, addr, dir, dir, dir, tag);
+	util_write_file_atomic(cfg, text, strlen(text));
+	util_mkdir_p("/run/sshd", 0755);
+	char *log = util_fmt("%s/sshd_%s.log", dir, tag);
+	if (netns) {
+		/* nsenter, not `ip netns exec`: the latter remounts /sys for the
+		 * namespace, which hides the cgroup hierarchy runsc needs. */
+		char *nsp = util_fmt("--net=/run/netns/%s", netns);
+		char *a[] = {"nsenter", nsp, "/usr/sbin/sshd", "-f", cfg, "-E", log, NULL};
+		sh(a);
+		free(nsp);
+	} else {
+		char *a[] = {"/usr/sbin/sshd", "-f", cfg, "-E", log, NULL};
+		sh(a);
+	}
+	free(cfg);
+	free(text);
+	free(log);
+}
+
+static void stop_sshd(const char *tag)
+{
+	char *p = util_fmt("%s/sshd_%s.pid", dir, tag);
+	char buf[32];
+	if (util_read_line(p, buf, sizeof buf) == 0 && atoi(buf) > 0)
+		kill(atoi(buf), SIGTERM);
+	free(p);
+}
+
+static void setup(void)
+{
+	dir = itest_tmpdir("hosts");
+	port1 = 20000 + (int)(getpid() % 20000);
+	port2 = port1 + 1;
+	char *hk = util_fmt("%s/host_key", dir), *uk = util_fmt("%s/user_key", dir);
+	char *k1[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk, NULL};
+	char *k2[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", uk, NULL};
+	sh(k1);
+	sh(k2);
+	char *pub = util_fmt("%s.pub", uk), *ak = util_fmt("%s/authorized_keys", dir);
+	char *t = util_read_file(pub, NULL);
+	util_write_file_atomic(ak, t, strlen(t));
+	free(t);
+	start_sshd("one", "127.0.0.1", port1, NULL);
+	start_sshd("two", "127.0.0.1", port2, NULL);
+	char *hpub = util_fmt("%s.pub", hk);
+	char *hkey = util_read_file(hpub, NULL);
+	hkey[strcspn(hkey, "\n")] = '\0';
+	char *kh = util_fmt("[127.0.0.1]:%d %s\n[127.0.0.1]:%d %s\n[127.0.0.1]:%d %s\n10.250.1.2 %s\n"
+	                    "10.250.2.2 %s\n", port1, hkey, port2, hkey, port2 + 7, hkey, hkey, hkey);
+	char *khp = util_fmt("%s/known_hosts", dir);
+	util_write_file_atomic(khp, kh, strlen(kh));
+	char *cfg = util_fmt("Host *\n  IdentityFile %s\n  IdentitiesOnly yes\n  UserKnownHostsFile %s\n"
+	                     "  StrictHostKeyChecking yes\n  User root\n", uk, khp);
+	char *cfgp = util_fmt("%s/ssh_config", dir);
+	util_write_file_atomic(cfgp, cfg, strlen(cfg));
+	setenv("GVAB_SSH_CONFIG", cfgp, 1);
+	free(hk);
+	free(uk);
+	free(pub);
+	free(ak);
+	free(hpub);
+	free(hkey);
+	free(kh);
+	free(khp);
+	free(cfg);
+	free(cfgp);
+}
+
+static void teardown(void)
+{
+	stop_sshd("one");
+	stop_sshd("two");
+	util_rm_rf(dir);
+	free(dir);
+}
+
+static char *inventory(const char *extra)
+{
+	char *inv = util_fmt(
+		"# test hosts: two sshd on loopback, one down, one whose runsc fails\n"
+		"[vms]\n"
+		"h1 ansible_host=127.0.0.1 ansible_port=%d gvab_label=\"VM one\" gvab_sku=test.small\n"
+		"h2 ansible_host=127.0.0.1 ansible_port=%d\n"
+		"[broken]\n"
+		"down ansible_host=127.0.0.1 ansible_port=%d\n"
+		"badrunsc ansible_host=127.0.0.1 ansible_port=%d gvab_env=\"FAKE_RUNSC_FAIL=create\"\n"
+		"%s"
+		"[all:vars]\nansible_user=root\n",
+		port1, port2, port2 + 7, port1, extra ? extra : "");
+	char *p = util_fmt("%s/hosts.ini", dir);
+	util_write_file_atomic(p, inv, strlen(inv));
+	free(inv);
+	return p;
+}
+
+START_TEST(test_hosts_campaign)
+{
+	char *inv = inventory(NULL), *res = util_fmt("%s/results", dir), *b = util_fmt("%s/bundle", dir);
+	itest_bundle(b, NULL);
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s", itest_fake());
+	char *remote = util_fmt("%s/remote", dir);
+	char *argv[] = {(char *)itest_gvab(), "hosts", "run", "--inventory", inv, "--campaign", "c1",
+	                "--results", res, "--bundle", b, "--remote-dir", remote, "--arm", a1, "--arm",
+	                a2, "--iterations", "3", "--warmups", "0", "-j", "2", NULL};
+	char *o = NULL;
+	/* Two hosts fail, so the campaign exits 1, but the others complete. */
+	ck_assert_int_eq(itest_run(&o, argv), 1);
+	ck_assert_ptr_nonnull(strstr(o, "campaign c1: 4 host(s), 2 failed"));
+	ck_assert_ptr_nonnull(strstr(o, "FAILED: mkdir -p"));                 /* down */
+	ck_assert_ptr_nonnull(strstr(o, "injected failure"));                 /* badrunsc */
+	free(o);
+	static const char *okh[] = {"h1", "h2"};
+	for (int i = 0; i < 2; i++) {
+		char *sp = util_fmt("%s/c1/%s/samples.jsonl", res, okh[i]);
+		ck_assert_int_eq(itest_count_lines(sp, "\"ok\":true"), 6);
+		free(sp);
+	}
+	char *rj = util_fmt("%s/c1/h1/run.json", res);
+	cJSON *run = util_json_load(rj);
+	ck_assert_str_eq(cJSON_GetObjectItem(run, "host_label")->valuestring, "VM one");
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(run, "host_meta"), "sku")->valuestring,
+	                 "test.small");
+	cJSON_Delete(run);
+	/* The failed host's samples came back too: nothing lost. */
+	char *bs = util_fmt("%s/c1/badrunsc/samples.jsonl", res);
+	ck_assert_int_eq(itest_count_lines(bs, "\"failed_phase\":\"create\""), 3);
+	/* Resume: complete hosts are not rerun. */
+	ck_assert_int_eq(itest_run(&o, argv), 1);
+	ck_assert_ptr_nonnull(strstr(o, "[h1] complete already, skipped (resume)"));
+	ck_assert_ptr_nonnull(strstr(o, "[h2] complete already, skipped (resume)"));
+	free(o);
+	/* The campaign report: per-host table with inventory labels. */
+	char *rep = util_fmt("%s/report", dir), *camp = util_fmt("%s/c1", res);
+	char *r[] = {(char *)itest_gvab(), "report", "--sort", "core", "--out", rep, camp, NULL};
+	ck_assert_int_eq(itest_run(&o, r), 0);
+	free(o);
+	char *md = util_fmt("%s/report.md", rep);
+	char *t = util_read_file(md, NULL);
+	ck_assert_ptr_nonnull(strstr(t, "| VM one |"));
+	ck_assert_ptr_nonnull(strstr(t, "| h2 |"));
+	free(t);
+	char *png = util_fmt("%s/core_by_host.png", rep);
+	ck_assert(util_path_exists(png));
+	free(png);
+	free(md);
+	free(rep);
+	free(camp);
+	free(bs);
+	free(rj);
+	free(inv);
+	free(res);
+	free(b);
+	free(a1);
+	free(a2);
+	free(remote);
+}
+END_TEST
+
+START_TEST(test_hosts_list_check_errors)
+{
+	char *inv = inventory(NULL), *o = NULL;
+	char *l[] = {(char *)itest_gvab(), "hosts", "list", "--inventory", inv, "--limit", "vms", NULL};
+	ck_assert_int_eq(itest_run(&o, l), 0);
+	ck_assert_ptr_nonnull(strstr(o, "label VM one, sku test.small"));
+	ck_assert_ptr_null(strstr(o, "badrunsc"));
+	free(o);
+	char *b = util_fmt("%s/bundle", dir), *remote = util_fmt("%s/remote", dir);
+	itest_bundle(b, NULL);
+	char *c[] = {(char *)itest_gvab(), "hosts", "check", "--inventory", inv, "--bundle", b,
+	             "--remote-dir", remote, "--runsc", (char *)itest_fake(), NULL};
+	ck_assert_int_eq(itest_run(&o, c), 1); /* "down" is unreachable */
+	ck_assert_ptr_nonnull(strstr(o, "h1 (root@127.0.0.1:"));
+	ck_assert_ptr_nonnull(strstr(o, "root: yes"));
+	ck_assert_ptr_nonnull(strstr(o, "runsc boots the bundle: yes"));
+	ck_assert_ptr_nonnull(strstr(o, "reachable: NO"));
+	free(o);
+	/* A malformed inventory: file, line and reason; exit 65. */
+	char *bad = util_fmt("%s/bad.ini", dir);
+	util_write_file_atomic(bad, "[vms]\nh1 ansible_port\n", 22);
+	char *lb[] = {(char *)itest_gvab(), "hosts", "list", "--inventory", bad, NULL};
+	ck_assert_int_eq(itest_run(&o, lb), 65);
+	ck_assert_ptr_nonnull(strstr(o, "bad.ini:2: 'ansible_port' is not key=value"));
+	free(o);
+	char *nocamp[] = {(char *)itest_gvab(), "hosts", "run", "--inventory", inv, NULL};
+	ck_assert_int_eq(itest_run(&o, nocamp), 64);
+	ck_assert_ptr_nonnull(strstr(o, "--campaign"));
+	free(o);
+	free(bad);
+	free(b);
+	free(remote);
+	free(inv);
+}
+END_TEST
+
+/* Two hosts in their own network namespaces (veth, 10.250.N.0/24), each
+ * with its own sshd, reached over SSH with real runsc. */
+START_TEST(test_hosts_netns_real_runsc)
+{
+	static const char *ns[] = {"gvab-t1", "gvab-t2"};
+	for (int i = 0; i < 2; i++) {
+		char *host = util_fmt("gvab-v%d", i + 1), *peer = util_fmt("gvab-v%dp", i + 1);
+		char *hip = util_fmt("10.250.%d.1/24", i + 1), *pip = util_fmt("10.250.%d.2/24", i + 1);
+		char *addr = util_fmt("10.250.%d.2", i + 1);
+		char *del[] = {"ip", "netns", "del", (char *)ns[i], NULL};
+		char *o = NULL;
+		itest_run(&o, del);
+		free(o);
+		char *c1[] = {"ip", "netns", "add", (char *)ns[i], NULL};
+		char *c2[] = {"ip", "link", "add", host, "type", "veth", "peer", "name", peer, NULL};
+		char *c3[] = {"ip", "link", "set", peer, "netns", (char *)ns[i], NULL};
+		char *c4[] = {"ip", "addr", "add", hip, "dev", host, NULL};
+		char *c5[] = {"ip", "link", "set", host, "up", NULL};
+		char *c6[] = {"ip", "netns", "exec", (char *)ns[i], "ip", "addr", "add", pip, "dev", peer, NULL};
+		char *c7[] = {"ip", "netns", "exec", (char *)ns[i], "ip", "link", "set", peer, "up", NULL};
+		char *c8[] = {"ip", "netns", "exec", (char *)ns[i], "ip", "link", "set", "lo", "up", NULL};
+		sh(c1);
+		sh(c2);
+		sh(c3);
+		sh(c4);
+		sh(c5);
+		sh(c6);
+		sh(c7);
+		sh(c8);
+		start_sshd(ns[i], addr, 22, ns[i]);
+		free(host);
+		free(peer);
+		free(hip);
+		free(pip);
+		free(addr);
+	}
+	char *inv = util_fmt("%s/netns.ini", dir);
+	const char *text = "[netns]\nns1 ansible_host=10.250.1.2 gvab_label=\"netns one\"\n"
+	                   "ns2 ansible_host=10.250.2.2 gvab_label=\"netns two\"\n[netns:vars]\nansible_user=root\n";
+	util_write_file_atomic(inv, text, strlen(text));
+	char *res = util_fmt("%s/results", dir), *b = util_fmt("%s/bundle", dir);
+	char *remote = util_fmt("%s/remote", dir);
+	itest_bundle(b, NULL);
+	char *argv[] = {(char *)itest_gvab(), "hosts", "run", "--inventory", inv, "--campaign", "real",
+	                "--results", res, "--bundle", b, "--remote-dir", remote,
+	                "--arm", "a=/usr/bin/runsc", "--arm", "b=/usr/bin/runsc", "--iterations", "1",
+	                "--warmups", "0", "-j", "1", NULL};
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	for (int i = 0; i < 2; i++) {
+		stop_sshd(ns[i]);
+		char *host = util_fmt("gvab-v%d", i + 1);
+		char *d1[] = {"ip", "link", "del", host, NULL};
+		char *d2[] = {"ip", "netns", "del", (char *)ns[i], NULL};
+		char *x = NULL;
+		itest_run(&x, d1);
+		free(x);
+		itest_run(&x, d2);
+		free(x);
+		free(host);
+	}
+	ck_assert_msg(rc == 0, "netns campaign exit %d: %s", rc, o);
+	free(o);
+	for (int i = 1; i <= 2; i++) {
+		char *sp = util_fmt("%s/real/ns%d/samples.jsonl", res, i);
+		char *txt = util_read_file(sp, NULL);
+		ck_assert_msg(itest_count_lines(sp, "\"ok\":true") == 2, "%s: %s", sp, txt ? txt : "(missing)");
+		free(txt);
+		free(sp);
+	}
+	free(inv);
+	free(res);
+	free(b);
+	free(remote);
+}
+END_TEST
+
+Suite *suite_hosts(void)
+{
+	Suite *s = suite_create("hosts (ssh)");
+	TCase *tc = tcase_create("sshd on loopback and in netns");
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_hosts_list_check_errors);
+	tcase_add_test(tc, test_hosts_campaign);
+	tcase_add_test(tc, test_hosts_netns_real_runsc);
+	suite_add_tcase(s, tc);
+	return s;
+}
