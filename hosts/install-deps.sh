@@ -14,7 +14,8 @@
 set -eu
 
 base_pkgs="gcc g++ binutils make pkg-config tar libgit2-dev libcjson-dev libmd-dev check \
-gnuplot-nox busybox-static hyperfine strace linux-perf procps runc"
+gnuplot-nox busybox-static hyperfine strace linux-perf procps runc openssh-client \
+openssh-server iproute2 util-linux"
 # Packages that bookworm only has in bookworm-backports.
 bpo_pkgs="golang-1.22-go golang-gvisor-gvisor-dev runsc"
 
