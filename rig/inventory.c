@@ -208,10 +208,11 @@ int inventory_load(const char *path, struct inventory *out)
 				rc = error_setc(GVAB_EDATA, "%s:%d: group '%s' cannot be its own child", path, lineno, l);
 				break;
 			}
+			size_t ci = (size_t)(cur - p.g);
 			struct group *cg = group_get(&p, l, 1);
 			if (!cg->ref_line)
 				cg->ref_line = lineno;
-			cur = group_get(&p, cur->name, 0); /* the array may have moved */
+			cur = &p.g[ci]; /* group_get may have moved the array */
 			cJSON_AddItemToArray(cur->children, cJSON_CreateString(l));
 			continue;
 		}
