@@ -15,7 +15,7 @@ static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"
 #define NCOLOURS (sizeof colours / sizeof colours[0])
 
 /* File-name-safe form of a label. */
-static char *slug(const char *s)
+char *charts_slug(const char *s)
 {
 	char *o = util_xstrdup(s);
 	for (char *p = o; *p; p++)
@@ -57,7 +57,7 @@ static int run_gnuplot(const char *dir, const char *script)
 
 /* Writes the script `name`.gp that renders the same plot body as PNG and
  * SVG, and runs it. */
-static int render(const char *dir, const char *name, const char *body, int width, int height)
+int charts_script(const char *dir, const char *name, const char *body, int width, int height)
 {
 	char *path = util_fmt("%s/%s.gp", dir, name);
 	char *script = util_fmt(
@@ -100,7 +100,7 @@ static int chart_core_by_host(struct run_analysis *runs, size_t nruns, const cha
 		fprintf(f, " arm%zu_p50_ms lo hi", a);
 	fprintf(f, "\n");
 	for (size_t r = 0; r < nruns; r++) {
-		char *l = slug(runs[r].label);
+		char *l = charts_slug(runs[r].label);
 		fprintf(f, "\"%s\"", l);
 		free(l);
 		for (size_t a = 0; a < maxarms; a++) {
@@ -143,14 +143,14 @@ static int chart_core_by_host(struct run_analysis *runs, size_t nruns, const cha
 		free(nm);
 	}
 	snprintf(body + len, cap - len, "\n");
-	int rc = render(dir, "core_by_host", body, 900, 520);
+	int rc = charts_script(dir, "core_by_host", body, 900, 520);
 	free(body);
 	return rc;
 }
 
 static int chart_run(struct run_analysis *ra, const char *dir)
 {
-	char *base = slug(ra->label);
+	char *base = charts_slug(ra->label);
 	int rc = 0, n = 0;
 	/* ECDF data and the timeline, one file per arm. */
 	for (size_t a = 0; a < ra->narms; a++) {
@@ -197,7 +197,7 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 	}
 	snprintf(body + len, cap - len, "\n");
 	char *name = util_fmt("%s-ecdf", base);
-	if ((rc = render(dir, name, body, 800, 500)) < 0)
+	if ((rc = charts_script(dir, name, body, 800, 500)) < 0)
 		goto out;
 	n++;
 	free(name);
@@ -215,7 +215,7 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 	}
 	snprintf(body + len, cap - len, "\n");
 	name = util_fmt("%s-timeline", base);
-	if ((rc = render(dir, name, body, 900, 450)) < 0)
+	if ((rc = charts_script(dir, name, body, 900, 450)) < 0)
 		goto out;
 	n++;
 	free(name);
@@ -231,7 +231,7 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 		}
 		fprintf(f, "# arm create start wait delete (medians, ms)\n");
 		for (size_t a = 0; a < ra->narms; a++) {
-			char *sl = slug(ra->arms[a].name);
+			char *sl = charts_slug(ra->arms[a].name);
 			fprintf(f, "\"%s\" %.4f %.4f %.4f %.4f\n", sl, ra->arms[a].ph[PH_CREATE].median,
 			        ra->arms[a].ph[PH_START].median, ra->arms[a].ph[PH_WAIT].median,
 			        ra->arms[a].ph[PH_DELETE].median);
@@ -249,7 +249,7 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 		"'' using 5 title \"delete\" lc rgb \"#8172b2\"\n",
 		title, base);
 	name = util_fmt("%s-phases", base);
-	if ((rc = render(dir, name, body, 700, 480)) < 0)
+	if ((rc = charts_script(dir, name, body, 700, 480)) < 0)
 		goto out;
 	n++;
 out:

@@ -16,4 +16,11 @@
 int charts_render(struct run_analysis *runs, size_t nruns, const char *out_dir, int reps,
                   uint64_t seed);
 
+/* A file-name-safe copy of a label ([A-Za-z0-9.-], others become '_'). */
+char *charts_slug(const char *s);
+
+/* Writes DIR/NAME.gp rendering `body` (gnuplot plot commands) as NAME.png
+ * (pngcairo) and NAME.svg, and runs gnuplot in DIR. */
+int charts_script(const char *dir, const char *name, const char *body, int width, int height);
+
 #endif

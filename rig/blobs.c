@@ -79,17 +79,6 @@ static int run_tool(char *const *argv, const char *cwd, char **out)
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	size_t len;
-	char *data = util_read_file(from, &len);
-	if (!data)
-		return GVAB_EFAIL;
-	int rc = util_write_file_atomic(to, data, len);
-	free(data);
-	return rc;
-}
-
 static void record_sha(cJSON *files, const char *key, const char *path)
 {
 	char hex[65];
@@ -205,7 +194,7 @@ int blobs_generate(const char *tree, const char *src_dir, const char *work_dir_a
 		if ((rc = run_tool(argv, src_dir, NULL)) < 0)
 			goto out;
 	}
-	if ((rc = copy_file(bin, dst_bin)) < 0 || (rc = copy_file(vdso, dst_vdso)) < 0 ||
+	if ((rc = util_copy_file(bin, dst_bin, 0644)) < 0 || (rc = util_copy_file(vdso, dst_vdso, 0644)) < 0 ||
 	    (rc = util_write_file_atomic(dst_go, go, strlen(go))) < 0)
 		goto out;
 	if (record) {

@@ -182,6 +182,26 @@ static char **make_argv(const struct boot_cfg *c, const char *root_flag, const c
 	return a;
 }
 
+/* `runsc delete --force ID`, untimed, ignoring a stop request (this is the
+ * cleanup a stop asks for), killed after 10 s. */
+static void force_delete(const struct boot_cfg *c, const char *root_flag, const char *id,
+                         const char *errlog)
+{
+	char *tail[] = {"delete", "--force", (char *)id, NULL};
+	char **a = make_argv(c, root_flag, NULL, tail);
+	struct proc_opts po = {.argv = a, .envp = c->envp, .stdout_path = errlog,
+	                       .stderr_path = errlog, .stdin_null = 1, .own_pgroup = 1};
+	pid_t pid;
+	int st;
+	int64_t t;
+	if (proc_spawn(&po, &pid) == 0 &&
+	    wait_child(pid, util_now_ns() + 10000000000LL, NULL, &st, &t) < 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	free(a);
+}
+
 /* Runs one phase: spawn, wait (with timeout), time it. Returns 0 if it ran
  * and exited 0; otherwise records the failure in r. */
 static int run_phase(const struct boot_cfg *c, const char *phase, char **argv, const char *errlog,
@@ -442,19 +462,7 @@ cleanup:
 	if (created) {
 		/* Something failed after create: force the sandbox away, untimed,
 		 * ignoring a stop request (this is the cleanup a stop asks for). */
-		char *tail[] = {"delete", "--force", (char *)id, NULL};
-		char **a = make_argv(c, root_flag, NULL, tail);
-		struct proc_opts po = {.argv = a, .envp = c->envp, .stdout_path = errlog,
-		                       .stderr_path = errlog, .stdin_null = 1, .own_pgroup = 1};
-		pid_t pid;
-		int st;
-		int64_t t;
-		if (proc_spawn(&po, &pid) == 0 &&
-		    wait_child(pid, util_now_ns() + 10000000000LL, NULL, &st, &t) < 0) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &st, 0);
-		}
-		free(a);
+		force_delete(c, root_flag, id, errlog);
 		if (sandbox > 0 && !sandbox_reaped)
 			kill(sandbox, SIGKILL);
 	}
@@ -582,19 +590,7 @@ int boot_warm_exec(const struct boot_cfg *c, struct warm_sandbox *w, char *const
 void boot_warm_down(const struct boot_cfg *c, struct warm_sandbox *w)
 {
 	if (w->up) {
-		char *tail[] = {"delete", "--force", w->id, NULL};
-		char **a = make_argv(c, w->root_flag, NULL, tail);
-		struct proc_opts po = {.argv = a, .envp = c->envp, .stdout_path = w->errlog,
-		                       .stderr_path = w->errlog, .stdin_null = 1, .own_pgroup = 1};
-		pid_t pid;
-		int st;
-		int64_t t;
-		if (proc_spawn(&po, &pid) == 0 &&
-		    wait_child(pid, util_now_ns() + 10000000000LL, NULL, &st, &t) < 0) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &st, 0);
-		}
-		free(a);
+		force_delete(c, w->root_flag, w->id, w->errlog);
 		if (w->sandbox > 0)
 			kill(w->sandbox, SIGKILL);
 		remove_cgroups(w->id);

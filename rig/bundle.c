@@ -17,19 +17,6 @@
 
 static const char *const applets[] = {"true", "false", "sh", "sleep", "echo", "cat", "ls", NULL};
 
-static int copy_exec(const char *from, const char *to)
-{
-	size_t len;
-	char *data = util_read_file(from, &len);
-	if (!data)
-		return GVAB_EPRECOND;
-	int rc = util_write_file_atomic(to, data, len);
-	free(data);
-	if (rc == 0 && chmod(to, 0755) < 0)
-		rc = error_set("chmod %s: %s", to, strerror(errno));
-	return rc;
-}
-
 static int make_busybox_rootfs(const char *rootfs, const char *busybox)
 {
 	static const char *const dirs[] = {"bin", "dev", "proc", "sys", "tmp", "etc", NULL};
@@ -41,7 +28,7 @@ static int make_busybox_rootfs(const char *rootfs, const char *busybox)
 			return rc;
 	}
 	char *bb = util_fmt("%s/bin/busybox", rootfs);
-	int rc = copy_exec(busybox, bb);
+	int rc = util_copy_file(busybox, bb, 0755);
 	free(bb);
 	if (rc < 0)
 		return error_wrap(GVAB_EPRECOND, "busybox (install busybox-static)");

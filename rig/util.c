@@ -218,6 +218,19 @@ out:
 	return rc;
 }
 
+int util_copy_file(const char *from, const char *to, unsigned mode)
+{
+	size_t len;
+	char *data = util_read_file(from, &len);
+	if (!data)
+		return GVAB_EFAIL;
+	int rc = util_write_file_atomic(to, data, len);
+	free(data);
+	if (rc == 0 && chmod(to, mode) < 0)
+		rc = error_set("chmod %s: %s", to, strerror(errno));
+	return rc;
+}
+
 int util_read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");

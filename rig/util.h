@@ -28,6 +28,8 @@ int util_is_dir(const char *path);
 /* Reads a whole file; NUL-terminated; *len_out (may be NULL) excludes the
  * NUL. Returns NULL and records an error on failure. */
 char *util_read_file(const char *path, size_t *len_out);
+/* Copies a file (atomically, see below) and gives it `mode`. */
+int util_copy_file(const char *from, const char *to, unsigned mode);
 /* Writes via a temporary file and rename(2). */
 int util_write_file_atomic(const char *path, const char *data, size_t len);
 /* First line of a small file (a sysfs knob, say), trailing newline removed. */
