@@ -197,17 +197,14 @@ static cJSON *arm_json(const struct arm *a)
 
 static int drop_caches(void)
 {
+	/* sync first so dirty pages can be dropped; /proc needs a plain write. */
 	sync();
-	int rc = util_write_file_atomic("/proc/sys/vm/drop_caches", "3", 1);
-	/* util_write_file_atomic renames; /proc needs a plain write. */
-	if (rc < 0) {
-		FILE *f = fopen("/proc/sys/vm/drop_caches", "we");
-		if (!f)
-			return error_set("/proc/sys/vm/drop_caches: %s", strerror(errno));
-		fputs("3", f);
-		if (fclose(f) != 0)
-			return error_set("/proc/sys/vm/drop_caches: %s", strerror(errno));
-	}
+	FILE *f = fopen("/proc/sys/vm/drop_caches", "we");
+	if (!f)
+		return error_set("/proc/sys/vm/drop_caches: %s", strerror(errno));
+	fputs("3", f);
+	if (fclose(f) != 0)
+		return error_set("/proc/sys/vm/drop_caches: %s", strerror(errno));
 	return 0;
 }
 

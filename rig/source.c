@@ -51,14 +51,36 @@ int source_open_cache(const char *path, git_repository **out)
 	return 0;
 }
 
+/* One updating line on a terminal, a line per 10% otherwise. */
+static int fetch_progress(const git_indexer_progress *st, void *payload)
+{
+	int *last = payload;
+	if (st->total_objects == 0)
+		return 0;
+	int pct = (int)(100.0 * st->received_objects / st->total_objects);
+	if (util_interactive()) {
+		fprintf(stderr, "\r  fetching: %u/%u objects (%d%%), %.1f MB", st->received_objects,
+		        st->total_objects, pct, (double)st->received_bytes / 1e6);
+		if (st->received_objects == st->total_objects)
+			fputc('\n', stderr);
+	} else if (pct / 10 != *last / 10) {
+		fprintf(stderr, "  fetching: %d%% of %u objects\n", pct, st->total_objects);
+	}
+	*last = pct;
+	return 0;
+}
+
 int source_fetch(git_repository *repo, const char *url, unsigned *received_objects)
 {
+	int last_pct = -10;
 	git_remote *remote = NULL;
 	int rc = GVAB_EFAIL;
 	char *specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
 	git_strarray refspecs = {specs, 2};
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+	fo.callbacks.transfer_progress = fetch_progress;
+	fo.callbacks.payload = &last_pct;
 
 	if (git_remote_create_anonymous(&remote, repo, url) < 0) {
 		source_git_error(url);

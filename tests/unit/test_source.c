@@ -71,6 +71,7 @@ static void setup(void)
 	g[3] = commit(repo, "f.go", "3", &g[2], &m[3], "Merge release-20240201.0-1-gcccc (automated)");
 	ref(repo, "refs/heads/master", &m[4]);
 	ref(repo, "refs/remotes/origin/go", &g[3]);
+	ref(repo, "refs/heads/go", &g[3]);
 	ref(repo, "refs/tags/release-20240201.0", &m[2]);
 	ref(repo, "refs/tags/release-20240301.0", &m[4]);
 	ref(repo, "refs/tags/release-20240115.0", &m[1]);
@@ -160,6 +161,29 @@ START_TEST(test_import_and_checkout)
 }
 END_TEST
 
+START_TEST(test_fetch_local)
+{
+	/* Fetch the synthetic repository by path into a fresh cache: branches
+	 * land in refs/remotes/origin/, tags in refs/tags/, and a second fetch
+	 * brings nothing new. */
+	char *c2 = util_fmt("%s/cache2.git", dir), *src = util_fmt("%s/cache.git", dir);
+	git_repository *r2;
+	unsigned got = 0;
+	ck_assert_int_eq(source_open_cache(c2, &r2), 0);
+	ck_assert_int_eq(source_fetch(r2, src, &got), 0);
+	ck_assert_uint_gt(got, 0);
+	struct source_resolution res;
+	ck_assert_int_eq(source_resolve_ref(r2, "release-20240201.0", &res), 0);
+	ck_assert(git_oid_equal(&res.commit, &g[2]));
+	ck_assert_int_eq(source_fetch(r2, src, &got), 0);
+	ck_assert_uint_eq(got, 0);
+	ck_assert_int_eq(source_fetch(r2, "/nonexistent/repo", &got), GVAB_EPRECOND);
+	git_repository_free(r2);
+	free(c2);
+	free(src);
+}
+END_TEST
+
 Suite *suite_source(void)
 {
 	Suite *s = suite_create("source");
@@ -170,6 +194,7 @@ Suite *suite_source(void)
 	tcase_add_test(tc, test_as_is);
 	tcase_add_test(tc, test_unknown_ref);
 	tcase_add_test(tc, test_import_and_checkout);
+	tcase_add_test(tc, test_fetch_local);
 	suite_add_tcase(s, tc);
 	return s;
 }
