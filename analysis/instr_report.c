@@ -64,6 +64,32 @@ static int cmp_kv_asc(const void *a, const void *b)
 	return -cmp_kv_desc(a, b);
 }
 
+/* Clustered bar chart of BASE-WHAT.dat (label column, then one column per
+ * arm), arms in their report colours. */
+static int clustered_chart(const char *out_dir, const char *base, const char *what,
+                           const char *title, const char *ylabel, const char *key,
+                           const struct run_analysis *ra, int *charts)
+{
+	static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+	char body[4096];
+	size_t len = (size_t)snprintf(body, sizeof body,
+		"  set title \"%s: %s\"\n"
+		"  set termoption noenhanced\n  set style data histogram\n  set style histogram clustered gap 1\n"
+		"  set style fill solid 0.85 border -1\n  set xtics rotate by -40 font \",8\"\n"
+		"  set ylabel \"%s\"\n  set grid ytics\n  set key %s\n  plot ", base, title, ylabel, key);
+	for (size_t a = 0; a < ra->narms && len < sizeof body - 200; a++)
+		len += (size_t)snprintf(body + len, sizeof body - len,
+		                        "%s\"%s-%s.dat\" using %zu:xtic(1) title \"%s\" lc rgb \"%s\"",
+		                        a ? ", " : "", base, what, a + 2, ra->arms[a].name, colours[a % 4]);
+	snprintf(body + len, sizeof body - len, "\n");
+	char *name = util_fmt("%s-%s", base, what);
+	int rc = charts_script(out_dir, name, body, 1000, 520);
+	free(name);
+	if (rc == 0)
+		(*charts)++;
+	return rc;
+}
+
 int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *charts)
 {
 	char *sp = util_fmt("%s/samples.jsonl", ra->dir);
@@ -147,23 +173,9 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 		if (f)
 			fclose(f);
 		free(dat);
-		char body[4096];
-		size_t len = (size_t)snprintf(body, sizeof body,
-			"  set title \"%s: internal boot markers (median ms after first log line)\"\n"
-			"  set termoption noenhanced\n  set style data histogram\n  set style histogram clustered gap 1\n"
-			"  set style fill solid 0.85 border -1\n  set xtics rotate by -40 font \",8\"\n"
-			"  set ylabel \"ms\"\n  set grid ytics\n  set key top left\n  plot ", base);
-		static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
-		for (size_t a = 0; a < ra->narms && len < sizeof body - 200; a++)
-			len += (size_t)snprintf(body + len, sizeof body - len,
-			                        "%s\"%s-markers.dat\" using %zu:xtic(1) title \"%s\" lc rgb \"%s\"",
-			                        a ? ", " : "", base, a + 2, ra->arms[a].name, colours[a % 4]);
-		snprintf(body + len, sizeof body - len, "\n");
-		char *name = util_fmt("%s-markers", base);
-		rc = charts_script(out_dir, name, body, 1000, 520);
-		free(name);
-		if (rc == 0)
-			(*charts)++;
+		rc = clustered_chart(out_dir, base, "markers",
+		                     "internal boot markers (median ms after first log line)", "ms",
+		                     "top left", ra, charts);
 		free(kv);
 	}
 	if (have_i && rc == 0) {
@@ -224,23 +236,9 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 		if (f)
 			fclose(f);
 		free(dat);
-		char body[4096];
-		size_t len = (size_t)snprintf(body, sizeof body,
-			"  set title \"%s: top package init times per boot (median ms, all runsc processes)\"\n"
-			"  set termoption noenhanced\n  set style data histogram\n  set style histogram clustered gap 1\n"
-			"  set style fill solid 0.85 border -1\n  set xtics rotate by -40 font \",8\"\n"
-			"  set ylabel \"init ms per boot\"\n  set grid ytics\n  set key top right\n  plot ", base);
-		static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
-		for (size_t a = 0; a < ra->narms && len < sizeof body - 200; a++)
-			len += (size_t)snprintf(body + len, sizeof body - len,
-			                        "%s\"%s-inittrace.dat\" using %zu:xtic(1) title \"%s\" lc rgb \"%s\"",
-			                        a ? ", " : "", base, a + 2, ra->arms[a].name, colours[a % 4]);
-		snprintf(body + len, sizeof body - len, "\n");
-		char *name = util_fmt("%s-inittrace", base);
-		rc = charts_script(out_dir, name, body, 1000, 520);
-		free(name);
-		if (rc == 0)
-			(*charts)++;
+		rc = clustered_chart(out_dir, base, "inittrace",
+		                     "top package init times per boot (median ms, all runsc processes)",
+		                     "init ms per boot", "top right", ra, charts);
 		free(kv);
 	}
 	if (have_s) {
