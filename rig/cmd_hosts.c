@@ -117,12 +117,24 @@ static void logf_host(const char *host, const char *fmt, ...)
 static int push_rig(const struct inv_host *h, struct ssh_target *t, const char *rdir,
                     const char *bundle, const char *log)
 {
+	/* Beside gvab in a build tree, or in PREFIX/libexec/gvab once installed. */
 	char *self = util_self_dir();
 	char *rig = util_fmt("%s/gvab-rig", self);
 	int rc;
 	if (access(rig, X_OK) != 0) {
-		rc = error_setc(GVAB_EPRECOND, "%s not built (make build/gvab-rig)", rig);
-		goto out;
+		char *alt = util_fmt("%s/../libexec/gvab", self);
+		char *altrig = util_fmt("%s/gvab-rig", alt);
+		if (access(altrig, X_OK) == 0) {
+			free(self);
+			free(rig);
+			self = alt;
+			rig = altrig;
+		} else {
+			free(alt);
+			free(altrig);
+			rc = error_setc(GVAB_EPRECOND, "%s not built (make build/gvab-rig)", rig);
+			goto out;
+		}
 	}
 	char *e1[] = {"gvab-rig", "lib", NULL};
 	if ((rc = ssh_push(t, self, e1, rdir, log)) < 0)
