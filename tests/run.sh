@@ -40,6 +40,7 @@ run "integration" "$B/tests/integration"
 # slow suites that build gVisor are not repeated (same code paths as above).
 export GVAB_BIN="$top/$B/asan/gvab"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export GVAB_FAKE_RUNSC="$top/$B/asan/tests/fake-runsc"
 run "unit (ASan+UBSan)" "$B/asan/tests/unit"
