@@ -396,8 +396,10 @@ int cmd_report(int argc, char **argv)
 					                   stats_diff_median, ao.reps, 0.95, ao.seed ^ 0xe7ec, &lo, &hi);
 					snprintf(cmpbuf, sizeof cmpbuf, "%+.2f [%+.2f, %+.2f]",
 					         as->exec.median - A->exec.median, lo, hi);
-					snprintf(pbuf, sizeof pbuf, "%.4f",
-					         stats_mann_whitney(A->exec_vals, A->n_exec, as->exec_vals, as->n_exec, NULL));
+					char *ps = fmt_p(stats_mann_whitney(A->exec_vals, A->n_exec, as->exec_vals,
+					                                    as->n_exec, NULL));
+					snprintf(pbuf, sizeof pbuf, "%s", ps);
+					free(ps);
 				}
 				fprintf(md, "| %s | %zu | %zu | %.2f | %.2f | %.2f | %.2f | %s | %s |\n", as->name,
 				        as->n_exec, as->n_exec_fail, as->exec.median, as->exec.p95, as->exec.stdev,
