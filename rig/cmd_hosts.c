@@ -586,7 +586,9 @@ int cmd_hosts(int argc, char **argv)
 				o.pass[o.npass++] = util_xstrdup(optarg);
 			break;
 		case 'h': cmds_usage("hosts", usage_text); return 0;
-		default: rc = GVAB_EUSAGE; goto out;
+		default: /* getopt named the option */
+			rc = error_setc(GVAB_EUSAGE, "bad option (see gvab help hosts)");
+			goto out;
 		}
 	}
 	if (!o.inventory) {

@@ -321,7 +321,9 @@ int cmd_run(int argc, char **argv)
 		case 'A': append = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': cmds_usage("run", usage_text); return 0;
-		default: rc = GVAB_EUSAGE; goto done;
+		default: /* getopt named the option */
+			rc = error_setc(GVAB_EUSAGE, "bad option (see gvab help run)");
+			goto done;
 		}
 	}
 	if (optind < argc) {

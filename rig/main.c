@@ -28,9 +28,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: gvab <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(f, "  %-8s %s\n", "help", "show a command's options (gvab help CMD)");
-	fprintf(f, "  %-8s %s\n", "version", "print gvab's version");
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "  %-10s %s\n", "help", "show a command's options (gvab help CMD)");
+	fprintf(f, "  %-10s %s\n", "version", "print gvab's version");
 	fprintf(f, "\nexit codes: 0 ok, 1 failure, 64 usage, 65 invalid data, 69 failed "
 	           "precondition, 130 interrupted (gate: see gvab help gate)\n");
 }
