@@ -288,8 +288,12 @@ int cmd_inittrace(int argc, char **argv)
 	}
 	if (rc < 0)
 		goto out;
-	if (nacc == 0) {
-		rc = error_setc(GVAB_EDATA, "no init trace records were captured");
+	int records = 0;
+	for (int i = 0; i < nacc; i++)
+		records += cJSON_GetArraySize(acc[i].pk);
+	if (records == 0) {
+		rc = error_setc(GVAB_EDATA, "no init trace records were captured (is the binary a Go "
+		                            "program? GODEBUG=inittrace=1 is Go's)");
 		goto out;
 	}
 

@@ -216,6 +216,34 @@ START_TEST(test_gate_adaptive)
 }
 END_TEST
 
+START_TEST(test_inittrace_audit)
+{
+	/* One process of Debian's runsc (Go, so it honours inittrace=1). */
+	char *o = NULL;
+	char *a[] = {(char *)itest_gvab(), "inittrace", "--binary", "deb=/usr/bin/runsc", "--top", "5",
+	             "--", "--version", NULL};
+	ck_assert_int_eq(itest_run(&o, a), 0);
+	ck_assert_ptr_nonnull(strstr(o, "init time per process"));
+	ck_assert_ptr_nonnull(strstr(o, "gvisor.dev/gvisor/pkg/sentry/hostmm"));
+	ck_assert_ptr_nonnull(strstr(o, "Go standard library"));
+	free(o);
+	/* Boots of a binary that is not Go: no records, a clear error. */
+	char *b = util_fmt("%s/bundle", dir);
+	itest_bundle(b, NULL);
+	char *f = util_fmt("fake=%s", itest_fake());
+	char *a2[] = {(char *)itest_gvab(), "inittrace", "--binary", f, "--boots", "1", "--bundle", b, NULL};
+	ck_assert_int_eq(itest_run(&o, a2), 65);
+	ck_assert_ptr_nonnull(strstr(o, "no init trace records were captured"));
+	free(o);
+	char *a3[] = {(char *)itest_gvab(), "inittrace", "--binary", "/nonexistent", NULL};
+	ck_assert_int_eq(itest_run(&o, a3), 69);
+	ck_assert_ptr_nonnull(strstr(o, "--binary /nonexistent: not an executable file"));
+	free(o);
+	free(b);
+	free(f);
+}
+END_TEST
+
 Suite *suite_analysis(void)
 {
 	Suite *s = suite_create("analysis");
@@ -225,6 +253,7 @@ Suite *suite_analysis(void)
 	tcase_add_test(tc, test_gate_verdicts);
 	tcase_add_test(tc, test_report_and_charts);
 	tcase_add_test(tc, test_gate_adaptive);
+	tcase_add_test(tc, test_inittrace_audit);
 	suite_add_tcase(s, tc);
 	return s;
 }
