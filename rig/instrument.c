@@ -56,6 +56,70 @@ static int process_kind(const char *fname, char *kind, size_t len)
 	return 0;
 }
 
+/* pkg/timing lines of newer releases. Their debug log carries one event a
+ * line, as timing.go's Timer.Log writes it:
+ *   "<root> timing data: <unixnano> <hh:mm:ss.ns> start <timeline>"
+ *   "<root> timing data: <unixnano> <hh:mm:ss.ns> mid <timeline> = <point>"
+ *   "<root> timing data: <unixnano> <hh:mm:ss.ns> end <timeline>"
+ * and an older form "Timer for <X>: time <unixnano> ... start|end" is read too.
+ * Events are kept per "<root>/<timeline>" as start_ns, end_ns, mid:<point>. */
+/* Times are kept relative to the first event seen: unix nanoseconds
+ * (~1.8e18) do not fit a double's 53-bit mantissa. */
+static long long timing_base;
+
+static void timing_event(cJSON *timers, const char *key, const char *what, long long ns)
+{
+	if (!timing_base)
+		timing_base = ns;
+	ns -= timing_base;
+	cJSON *e = cJSON_GetObjectItemCaseSensitive(timers, key);
+	if (!e)
+		e = cJSON_AddObjectToObject(timers, key);
+	if (!cJSON_GetObjectItemCaseSensitive(e, what))
+		cJSON_AddNumberToObject(e, what, (double)ns);
+}
+
+static void parse_timing_line(const char *l, cJSON *timers)
+{
+	const char *td = strstr(l, " timing data: ");
+	if (td) {
+		const char *rb = strstr(l, "] ");
+		char root[128], hms[40], kind[8];
+		long long ns;
+		int n = 0;
+		if (!rb || rb > td)
+			return;
+		snprintf(root, sizeof root, "%.*s", (int)(td - (rb + 2)), rb + 2);
+		if (sscanf(td, " timing data: %lld %39s %7s %n", &ns, hms, kind, &n) < 3 || !n)
+			return;
+		const char *rest = td + n, *eq = strstr(rest, " = ");
+		size_t tl = eq ? (size_t)(eq - rest) : strcspn(rest, "\r\n");
+		char key[300];
+		snprintf(key, sizeof key, "%s/%.*s", root, (int)tl, rest);
+		if (strcmp(kind, "start") == 0)
+			timing_event(timers, key, "start_ns", ns);
+		else if (strcmp(kind, "end") == 0)
+			timing_event(timers, key, "end_ns", ns);
+		else if (strcmp(kind, "mid") == 0 && eq) {
+			char what[200];
+			snprintf(what, sizeof what, "mid:%.*s", (int)strcspn(eq + 3, "\r\n"), eq + 3);
+			timing_event(timers, key, what, ns);
+		}
+		return;
+	}
+	const char *tf = strstr(l, "Timer for ");
+	if (tf) {
+		char name[128];
+		long long ns;
+		if (sscanf(tf, "Timer for %127[^:]: time %lld", name, &ns) == 2) {
+			if (strstr(tf, " end"))
+				timing_event(timers, name, "end_ns", ns);
+			else if (strstr(tf, " start"))
+				timing_event(timers, name, "start_ns", ns);
+		}
+	}
+}
+
 cJSON *instrument_parse_debug_logs(const char *dir)
 {
 	struct dirent **ents = NULL;
@@ -72,6 +136,7 @@ cJSON *instrument_parse_debug_logs(const char *dir)
 	size_t np = 0;
 	long long t0 = -1;
 	cJSON *timers = cJSON_CreateObject();
+	timing_base = 0;
 	for (int i = 0; i < k; i++) {
 		char kind[32];
 		if (np < 16 && process_kind(ents[i]->d_name, kind, sizeof kind) == 0) {
@@ -93,22 +158,7 @@ cJSON *instrument_parse_debug_logs(const char *dir)
 					for (size_t m = 0; m < NMARKERS; m++)
 						if (procs[np].at[m] < 0 && strstr(l, markers[m].needle))
 							procs[np].at[m] = t;
-					/* pkg/timing: "Timer for X: time <ns> ... start|end" */
-					const char *tf = strstr(l, "Timer for ");
-					if (tf) {
-						char name[128], what[16];
-						long long ns;
-						if (sscanf(tf, "Timer for %127[^:]: time %lld %*s %15s", name, &ns, what) >= 2) {
-							char key[160];
-							snprintf(key, sizeof key, "%s", name);
-							cJSON *e = cJSON_GetObjectItemCaseSensitive(timers, key);
-							if (!e)
-								e = cJSON_AddObjectToObject(timers, key);
-							const char *w = strstr(tf, " end") ? "end_ns" : strstr(tf, " start") ? "start_ns" : NULL;
-							if (w && !cJSON_GetObjectItemCaseSensitive(e, w))
-								cJSON_AddNumberToObject(e, w, (double)ns);
-						}
-					}
+					parse_timing_line(l, timers);
 				}
 				if (procs[np].first >= 0) {
 					if (t0 < 0 || procs[np].first < t0)
@@ -142,10 +192,21 @@ cJSON *instrument_parse_debug_logs(const char *dir)
 	cJSON *tm = cJSON_AddObjectToObject(out, "timers_ms");
 	cJSON *e;
 	cJSON_ArrayForEach(e, timers) {
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(e, "start_ns");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "start_ns");
 		const cJSON *en = cJSON_GetObjectItemCaseSensitive(e, "end_ns");
-		if (cJSON_IsNumber(s) && cJSON_IsNumber(en))
-			cJSON_AddNumberToObject(tm, e->string, (en->valuedouble - s->valuedouble) / 1e6);
+		if (!cJSON_IsNumber(st))
+			continue;
+		if (cJSON_IsNumber(en))
+			cJSON_AddNumberToObject(tm, e->string, (en->valuedouble - st->valuedouble) / 1e6);
+		/* Mid points: ms after their timeline's start ("root/timeline=point"). */
+		const cJSON *m;
+		cJSON_ArrayForEach(m, e) {
+			if (strncmp(m->string, "mid:", 4) != 0)
+				continue;
+			char *midkey = util_fmt("%s=%s", e->string, m->string + 4);
+			cJSON_AddNumberToObject(tm, midkey, (m->valuedouble - st->valuedouble) / 1e6);
+			free(midkey);
+		}
 	}
 	cJSON_Delete(timers);
 	return out;

@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 
 #ifndef FIXTURES
@@ -82,6 +83,34 @@ START_TEST(test_inittrace)
 }
 END_TEST
 
+START_TEST(test_timing_lines)
+{
+	/* gVisor 20240729 has no pkg/timing, so these lines are written from the
+	 * format strings of timing.go's Timer.Log (newer releases):
+	 * "%s timing data: %d %s start %s", "... mid %s = %s", "... end %s". */
+	char *d = test_tmpdir("timing");
+	char *p = util_fmt("%s/runsc.log.20261122-120000.000000.boot.txt", d);
+	const char *t =
+		"I1122 12:00:00.000000       1 main.go:1] boot starts\n"
+		"D1122 12:00:00.100000       1 timing.go:300] Boot timing data: 1795000000000000000 12:00:00.000000000 start Boot\n"
+		"D1122 12:00:00.100000       1 timing.go:300] Boot timing data: 1795000000012500000 12:00:00.012500000 mid Boot = loader\n"
+		"D1122 12:00:00.100000       1 timing.go:300] Boot timing data: 1795000000030000000 12:00:00.030000000 start platform\n"
+		"D1122 12:00:00.100000       1 timing.go:300] Boot timing data: 1795000000045000000 12:00:00.045000000 end platform\n"
+		"D1122 12:00:00.100000       1 timing.go:300] Boot timing data: 1795000000080000000 12:00:00.080000000 end Boot\n";
+	util_write_file_atomic(p, t, strlen(t));
+	cJSON *o = instrument_parse_debug_logs(d);
+	ck_assert_ptr_nonnull(o);
+	cJSON *tm = cJSON_GetObjectItem(o, "timers_ms");
+	ck_assert_double_eq_tol(num(tm, "Boot/Boot"), 80.0, 1e-9);
+	ck_assert_double_eq_tol(num(tm, "Boot/platform"), 15.0, 1e-9);
+	ck_assert_double_eq_tol(num(tm, "Boot/Boot=loader"), 12.5, 1e-9);
+	cJSON_Delete(o);
+	util_rm_rf(d);
+	free(d);
+	free(p);
+}
+END_TEST
+
 Suite *suite_instrument(void)
 {
 	Suite *s = suite_create("instrument");
@@ -89,6 +118,7 @@ Suite *suite_instrument(void)
 	tcase_add_test(tc, test_glog_time);
 	tcase_add_test(tc, test_debug_markers);
 	tcase_add_test(tc, test_inittrace);
+	tcase_add_test(tc, test_timing_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }
