@@ -98,8 +98,8 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 	if (!text)
 		return 0;
 	cJSON *markers = cJSON_CreateObject(), *pk = cJSON_CreateObject(), *tot = cJSON_CreateObject();
-	cJSON *sys = cJSON_CreateObject();
-	int have_m = 0, have_i = 0, have_s = 0;
+	cJSON *sys = cJSON_CreateObject(), *timers = cJSON_CreateObject();
+	int have_m = 0, have_i = 0, have_s = 0, have_t = 0;
 	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		cJSON *o = cJSON_Parse(l);
 		if (!o)
@@ -112,6 +112,10 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 			cJSON_ArrayForEach(e, m) {
 				push(markers, arm->valuestring, e->string, e->valuedouble);
 				have_m = 1;
+			}
+			cJSON_ArrayForEach(e, in ? cJSON_GetObjectItemCaseSensitive(in, "timers_ms") : NULL) {
+				push(timers, arm->valuestring, e->string, e->valuedouble);
+				have_t = 1;
 			}
 			const cJSON *sy = cJSON_GetObjectItemCaseSensitive(o, "syscalls");
 			cJSON_ArrayForEach(e, sy) {
@@ -241,6 +245,23 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 		                     "init ms per boot", "top right", ra, charts);
 		free(kv);
 	}
+	if (have_t) {
+		fprintf(md, "### pkg/timing intervals (--phases, newer gVisor), median ms\n\n| timeline |");
+		for (size_t a = 0; a < ra->narms; a++)
+			fprintf(md, " %s |", ra->arms[a].name);
+		fprintf(md, "\n|---|");
+		for (size_t a = 0; a < ra->narms; a++)
+			fprintf(md, "---:|");
+		fprintf(md, "\n");
+		const cJSON *e;
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(timers, ra->arms[0].name)) {
+			fprintf(md, "| %s |", e->string);
+			for (size_t a = 0; a < ra->narms; a++)
+				fprintf(md, " %.2f |", arm_median(timers, ra->arms[a].name, e->string));
+			fprintf(md, "\n");
+		}
+		fprintf(md, "\n");
+	}
 	if (have_s) {
 		fprintf(md, "### Syscalls per boot (--syscalls, host-wide tracepoint counts), medians\n\n");
 		fprintf(md, "| arm | membarrier (all) | membarrier REGISTER_PRIVATE_EXPEDITED |\n|---|---:|---:|\n");
@@ -252,6 +273,7 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 	}
 	free(base);
 	cJSON_Delete(sys);
+	cJSON_Delete(timers);
 	cJSON_Delete(markers);
 	cJSON_Delete(pk);
 	cJSON_Delete(tot);
