@@ -113,7 +113,8 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 				push(markers, arm->valuestring, e->string, e->valuedouble);
 				have_m = 1;
 			}
-			cJSON_ArrayForEach(e, in ? cJSON_GetObjectItemCaseSensitive(in, "timers_ms") : NULL) {
+			const cJSON *tms = in ? cJSON_GetObjectItemCaseSensitive(in, "timers_ms") : NULL;
+			cJSON_ArrayForEach(e, tms) {
 				push(timers, arm->valuestring, e->string, e->valuedouble);
 				have_t = 1;
 			}
