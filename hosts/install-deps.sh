@@ -13,7 +13,7 @@
 # failed precondition, as in gvab itself).
 set -eu
 
-base_pkgs="gcc g++ binutils make pkg-config tar dpkg-dev libgit2-dev libcjson-dev libmd-dev check \
+base_pkgs="gcc g++ binutils make pkg-config tar dpkg-dev libgit2-dev libcjson-dev libmd-dev libyaml-dev check \
 gnuplot-nox busybox-static hyperfine strace linux-perf procps runc openssh-client \
 openssh-server iproute2 util-linux"
 # Packages that bookworm only has in bookworm-backports.

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <yaml.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,161 @@ static char *dup_or_null(const char *s)
 	return s ? util_xstrdup(s) : NULL;
 }
 
+/* YAML inventories (Ansible's YAML form), read with libyaml:
+ *   all:
+ *     hosts:   {NAME: {var: value, ...} | null, ...}
+ *     vars:    {var: value, ...}
+ *     children: {GROUP: <the same shape>, ...}
+ * Any top-level key is a group. Values must be scalars. */
+static const char *yscalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int yaml_is_null(yaml_node_t *n)
+{
+	const char *v = yscalar(n);
+	return !n || (v && (!*v || !strcmp(v, "~") || !strcmp(v, "null")));
+}
+
+static int yaml_vars(struct parse *p, yaml_document_t *d, yaml_node_t *m, cJSON *into,
+                     const char *what)
+{
+	if (yaml_is_null(m))
+		return 0;
+	if (m->type != YAML_MAPPING_NODE)
+		return error_setc(GVAB_EDATA, "%s:%zu: %s: expected a mapping of variables", p->path,
+		                  m->start_mark.line + 1, what);
+	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(d, pr->key), *v = yaml_document_get_node(d, pr->value);
+		const char *ks = yscalar(k), *vs = yscalar(v);
+		if (!ks || !vs)
+			return error_setc(GVAB_EDATA, "%s:%zu: %s: variables must be scalar key: value",
+			                  p->path, (k ? k->start_mark.line : 0) + 1, what);
+		cJSON_DeleteItemFromObjectCaseSensitive(into, ks);
+		cJSON_AddStringToObject(into, ks, vs);
+	}
+	return 0;
+}
+
+static int yaml_group(struct parse *p, yaml_document_t *d, yaml_node_t *gn, const char *gname,
+                      int depth)
+{
+	if (depth > 32)
+		return error_setc(GVAB_EDATA, "%s: groups nested too deeply at '%s'", p->path, gname);
+	if (!name_ok(gname))
+		return error_setc(GVAB_EDATA, "%s:%zu: bad group name '%s'", p->path,
+		                  (gn ? gn->start_mark.line : 0) + 1, gname);
+	size_t gi = (size_t)(group_get(p, gname, 1) - p->g);
+	if (!p->g[gi].defined_line)
+		p->g[gi].defined_line = (int)(gn ? gn->start_mark.line : 0) + 1;
+	if (yaml_is_null(gn))
+		return 0;
+	if (gn->type != YAML_MAPPING_NODE)
+		return error_setc(GVAB_EDATA, "%s:%zu: group '%s': expected a mapping (hosts, vars, children)",
+		                  p->path, gn->start_mark.line + 1, gname);
+	for (yaml_node_pair_t *pr = gn->data.mapping.pairs.start; pr < gn->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(d, pr->key), *v = yaml_document_get_node(d, pr->value);
+		const char *ks = yscalar(k);
+		int rc = 0;
+		if (ks && !strcmp(ks, "vars")) {
+			char *what = util_fmt("group '%s' vars", gname);
+			rc = yaml_vars(p, d, v, p->g[gi].vars, what);
+			free(what);
+		} else if (ks && !strcmp(ks, "hosts")) {
+			if (yaml_is_null(v))
+				continue;
+			if (v->type != YAML_MAPPING_NODE)
+				return error_setc(GVAB_EDATA, "%s:%zu: group '%s': hosts must be a mapping",
+				                  p->path, v->start_mark.line + 1, gname);
+			for (yaml_node_pair_t *hp = v->data.mapping.pairs.start; hp < v->data.mapping.pairs.top; hp++) {
+				yaml_node_t *hk = yaml_document_get_node(d, hp->key);
+				const char *hn = yscalar(hk);
+				if (!hn || !name_ok(hn))
+					return error_setc(GVAB_EDATA, "%s:%zu: bad host name '%s'", p->path,
+					                  (hk ? hk->start_mark.line : 0) + 1, hn ? hn : "?");
+				cJSON *hv = cJSON_GetObjectItemCaseSensitive(p->host_vars, hn);
+				if (!hv) {
+					hv = cJSON_AddObjectToObject(p->host_vars, hn);
+					cJSON_AddItemToArray(p->host_order, cJSON_CreateString(hn));
+				}
+				char *what = util_fmt("host '%s'", hn);
+				rc = yaml_vars(p, d, yaml_document_get_node(d, hp->value), hv, what);
+				free(what);
+				if (rc < 0)
+					return rc;
+				cJSON_AddItemToArray(p->g[gi].hosts, cJSON_CreateString(hn));
+			}
+		} else if (ks && !strcmp(ks, "children")) {
+			if (yaml_is_null(v))
+				continue;
+			if (v->type != YAML_MAPPING_NODE)
+				return error_setc(GVAB_EDATA, "%s:%zu: group '%s': children must be a mapping",
+				                  p->path, v->start_mark.line + 1, gname);
+			for (yaml_node_pair_t *cp = v->data.mapping.pairs.start; cp < v->data.mapping.pairs.top; cp++) {
+				const char *cn = yscalar(yaml_document_get_node(d, cp->key));
+				if (!cn)
+					return error_setc(GVAB_EDATA, "%s:%zu: group '%s': a child name must be a scalar",
+				                  p->path, v->start_mark.line + 1, gname);
+				if (strcmp(cn, gname) && strcmp(gname, "all"))
+					cJSON_AddItemToArray(p->g[gi].children, cJSON_CreateString(cn));
+				char *cname = util_xstrdup(cn);
+				rc = yaml_group(p, d, yaml_document_get_node(d, cp->value), cname, depth + 1);
+				free(cname);
+				if (rc < 0)
+					return rc;
+			}
+		} else {
+			return error_setc(GVAB_EDATA, "%s:%zu: group '%s': unknown key '%s' (expected hosts, vars, children)",
+			                  p->path, (k ? k->start_mark.line : 0) + 1, gname, ks ? ks : "?");
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_yaml(struct parse *p, const char *text)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int rc = 0;
+	if (!yaml_parser_initialize(&parser))
+		return error_set("libyaml: out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = error_setc(GVAB_EDATA, "%s:%zu: %s", p->path, parser.problem_mark.line + 1,
+		                parser.problem ? parser.problem : "YAML syntax error");
+		yaml_parser_delete(&parser);
+		return rc;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (!root || root->type != YAML_MAPPING_NODE) {
+		rc = error_setc(GVAB_EDATA, "%s: expected a mapping of groups at the top", p->path);
+	} else {
+		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+		     rc == 0 && pr < root->data.mapping.pairs.top; pr++) {
+			const char *gn = yscalar(yaml_document_get_node(&doc, pr->key));
+			if (!gn) {
+				rc = error_setc(GVAB_EDATA, "%s: a group name must be a scalar", p->path);
+				break;
+			}
+			char *name = util_xstrdup(gn);
+			rc = yaml_group(p, &doc, yaml_document_get_node(&doc, pr->value), name, 0);
+			free(name);
+		}
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
 int inventory_load(const char *path, struct inventory *out)
 {
 	memset(out, 0, sizeof *out);
@@ -156,7 +312,10 @@ int inventory_load(const char *path, struct inventory *out)
 	int rc = 0, lineno = 0;
 	enum { SEC_HOSTS, SEC_VARS, SEC_CHILDREN } kind = SEC_HOSTS;
 	struct group *cur = group_get(&p, "ungrouped", 0);
-	for (char *line = text, *next; line && *line; line = next) {
+	int is_yaml = ends_with(path, ".yml") || ends_with(path, ".yaml");
+	if (is_yaml)
+		rc = parse_yaml(&p, text);
+	for (char *line = is_yaml ? NULL : text, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';

@@ -1,5 +1,5 @@
-/* inventory: Ansible INI inventories, so users can point gvab at the
- * inventory they already have.
+/* inventory: Ansible inventories, INI or YAML (*.yml, *.yaml, read with
+ * libyaml), so users can point gvab at the inventory they already have.
  *
  * Supported: host lines ("name [key=value ...]", name may be "host:port"),
  * [group], [group:vars], [group:children], ungrouped hosts before the first
@@ -9,6 +9,9 @@
  * ansible_port, ansible_ssh_private_key_file, ansible_connection and its own
  * gvab_label, gvab_sku, gvab_notes, gvab_env (extra environment for the
  * remote run, "K=V K=V").
+ *
+ * YAML: the Ansible shape (group: {hosts: {name: {vars}}, vars: {...},
+ * children: {group: ...}}), scalar values only.
  *
  * Why not an INI library: Ansible's host lines are not INI key=value pairs
  * ("web1 ansible_host=10.0.0.1 ansible_user=root" would be split at the

@@ -8,13 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *write_inv(const char *text)
+static char *write_inv_as(const char *text, const char *name)
 {
 	char *d = test_tmpdir("inv");
-	char *p = util_fmt("%s/hosts.ini", d);
+	char *p = util_fmt("%s/%s", d, name);
 	util_write_file_atomic(p, text, strlen(text));
 	free(d);
 	return p;
+}
+
+static char *write_inv(const char *text)
+{
+	return write_inv_as(text, "hosts.ini");
 }
 
 static const char *v(const struct inv_host *h, const char *k)
@@ -98,12 +103,72 @@ START_TEST(test_inventory_errors)
 }
 END_TEST
 
+START_TEST(test_inventory_yaml)
+{
+	/* The same inventory as test_inventory_ok, in Ansible's YAML form. */
+	char *p = write_inv_as(
+		"all:\n"
+		"  hosts:\n"
+		"    laptop:\n"
+		"      ansible_connection: local\n"
+		"      gvab_label: M1 laptop\n"
+		"  vars:\n"
+		"    ansible_user: admin\n"
+		"  children:\n"
+		"    cloud:\n"
+		"      vars:\n"
+		"        ansible_user: root\n"
+		"        ansible_ssh_private_key_file: ~/.ssh/bench\n"
+		"      children:\n"
+		"        aws:\n"
+		"          vars: {gvab_notes: aws}\n"
+		"          hosts:\n"
+		"            c7g: {ansible_host: 10.0.0.5, gvab_sku: c7g.xlarge}\n"
+		"            c7i:\n"
+		"              ansible_host: 10.0.0.6\n"
+		"              ansible_port: 2222\n"
+		"              ansible_user: ubuntu\n"
+		"              gvab_notes: \"4 vCPU, amd64\"\n"
+		"        gcp:\n"
+		"          hosts:\n"
+		"            c4a: {ansible_host: 10.1.0.5}\n", "hosts.yml");
+	struct inventory inv;
+	ck_assert_int_eq(inventory_load(p, &inv), 0);
+	ck_assert_uint_eq(inv.n, 4);
+	struct inv_host *lap = &inv.hosts[0], *g = &inv.hosts[1], *i = &inv.hosts[2], *c = &inv.hosts[3];
+	ck_assert(lap->local);
+	ck_assert_str_eq(lap->label, "M1 laptop");
+	ck_assert_str_eq(lap->user, "admin");
+	ck_assert_str_eq(g->user, "root");
+	ck_assert_str_eq(g->notes, "aws");
+	ck_assert_str_eq(g->sku, "c7g.xlarge");
+	ck_assert_int_eq(i->port, 2222);
+	ck_assert_str_eq(i->user, "ubuntu");
+	ck_assert_str_eq(i->notes, "4 vCPU, amd64");
+	ck_assert_str_eq(c->key_file, "~/.ssh/bench");
+	size_t *idx;
+	ck_assert_uint_eq(inventory_select(&inv, "cloud", &idx), 3);
+	free(idx);
+	inventory_free(&inv);
+	free(p);
+	p = write_inv_as("all:\n  hostz:\n    a:\n", "bad.yaml");
+	ck_assert_int_eq(inventory_load(p, &inv), GVAB_EDATA);
+	ck_assert_ptr_nonnull(strstr(error_last(), "bad.yaml:2: group 'all': unknown key 'hostz'"));
+	free(p);
+	p = write_inv_as("all:\n  hosts: [a, b\n", "broken.yml");
+	ck_assert_int_eq(inventory_load(p, &inv), GVAB_EDATA);
+	ck_assert_ptr_nonnull(strstr(error_last(), "broken.yml:"));
+	free(p);
+}
+END_TEST
+
 Suite *suite_inventory(void)
 {
 	Suite *s = suite_create("inventory");
 	TCase *tc = tcase_create("ansible ini");
 	tcase_add_test(tc, test_inventory_ok);
 	tcase_add_test(tc, test_inventory_errors);
+	tcase_add_test(tc, test_inventory_yaml);
 	suite_add_tcase(s, tc);
 	return s;
 }
