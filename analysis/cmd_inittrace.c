@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "cmds.h"
 #include "error.h"
+#include "instr_report.h"
 #include "instrument.h"
 #include "proc.h"
 #include "stats.h"
@@ -59,20 +60,8 @@ static void push(cJSON *obj, const char *key, double v)
 
 static double med(const cJSON *arr, int nboots)
 {
-	/* A package missing from some boots counts 0 there. */
-	int n = cJSON_GetArraySize(arr);
-	if (nboots < n)
-		nboots = n;
-	if (nboots == 0)
-		return 0;
-	double *v = util_xcalloc((size_t)nboots, sizeof *v);
-	int i = 0;
-	const cJSON *e;
-	cJSON_ArrayForEach(e, arr)
-		v[i++] = e->valuedouble;
-	double m = stats_median(v, (size_t)nboots);
-	free(v);
-	return m;
+	double m = instr_json_median(arr, nboots);
+	return isnan(m) ? 0 : m;
 }
 
 static const char *group_of(const char *pkg)

@@ -27,25 +27,38 @@ static void push(cJSON *acc, const char *arm, const char *key, double v)
 	cJSON_AddItemToArray(k, cJSON_CreateNumber(v));
 }
 
-static double median_of(const cJSON *arr)
+double instr_json_median(const cJSON *arr, int pad_to)
 {
-	int n = cJSON_GetArraySize(arr);
-	if (n <= 0)
+	int n = cJSON_GetArraySize(arr), total = pad_to > n ? pad_to : n;
+	if (total <= 0)
 		return NAN;
-	double *v = util_xmalloc((size_t)n * sizeof *v);
+	double *v = util_xcalloc((size_t)total, sizeof *v); /* padding counts 0 */
 	int i = 0;
 	const cJSON *e;
 	cJSON_ArrayForEach(e, arr)
 		v[i++] = e->valuedouble;
-	double m = stats_median(v, (size_t)n);
+	double m = stats_median(v, (size_t)total);
 	free(v);
 	return m;
+}
+
+/* "| FIRST | arm1SUFFIX | arm2SUFFIX |" and its alignment row. */
+static void arm_table_header(FILE *md, const char *first, const struct run_analysis *ra,
+                             const char *suffix)
+{
+	fprintf(md, "| %s |", first);
+	for (size_t a = 0; a < ra->narms; a++)
+		fprintf(md, " %s%s |", ra->arms[a].name, suffix);
+	fprintf(md, "\n|---|");
+	for (size_t a = 0; a < ra->narms; a++)
+		fprintf(md, "---:|");
+	fprintf(md, "\n");
 }
 
 static double arm_median(const cJSON *acc, const char *arm, const char *key)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(acc, arm);
-	return median_of(a ? cJSON_GetObjectItemCaseSensitive(a, key) : NULL);
+	return instr_json_median(a ? cJSON_GetObjectItemCaseSensitive(a, key) : NULL, 0);
 }
 
 struct keyval {
@@ -147,17 +160,12 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 		const cJSON *e;
 		cJSON_ArrayForEach(e, a0) {
 			kv[i].key = e->string;
-			kv[i].v = median_of(e);
+			kv[i].v = instr_json_median(e, 0);
 			i++;
 		}
 		qsort(kv, (size_t)n, sizeof *kv, cmp_kv_asc);
-		fprintf(md, "### Internal phase markers (--phases): ms after the boot's first runsc log line, medians\n\n| marker |");
-		for (size_t a = 0; a < ra->narms; a++)
-			fprintf(md, " %s |", ra->arms[a].name);
-		fprintf(md, "\n|---|");
-		for (size_t a = 0; a < ra->narms; a++)
-			fprintf(md, "---:|");
-		fprintf(md, "\n");
+		fprintf(md, "### Internal phase markers (--phases): ms after the boot's first runsc log line, medians\n\n");
+		arm_table_header(md, "marker", ra, "");
 		char *dat = util_fmt("%s/%s-markers.dat", out_dir, base);
 		FILE *f = fopen(dat, "we");
 		for (i = 0; i < n; i++) {
@@ -209,13 +217,9 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 		}
 		qsort(kv, (size_t)n, sizeof *kv, cmp_kv_desc);
 		int top = n < 15 ? n : 15;
-		fprintf(md, "| package (top %d) |", top);
-		for (size_t a = 0; a < ra->narms; a++)
-			fprintf(md, " %s ms |", ra->arms[a].name);
-		fprintf(md, "\n|---|");
-		for (size_t a = 0; a < ra->narms; a++)
-			fprintf(md, "---:|");
-		fprintf(md, "\n");
+		char first[48];
+		snprintf(first, sizeof first, "package (top %d)", top);
+		arm_table_header(md, first, ra, " ms");
 		char *dat = util_fmt("%s/%s-inittrace.dat", out_dir, base);
 		FILE *f = fopen(dat, "we");
 		for (i = 0; i < top; i++) {
@@ -247,13 +251,8 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 		free(kv);
 	}
 	if (have_t) {
-		fprintf(md, "### pkg/timing intervals (--phases, newer gVisor), median ms\n\n| timeline |");
-		for (size_t a = 0; a < ra->narms; a++)
-			fprintf(md, " %s |", ra->arms[a].name);
-		fprintf(md, "\n|---|");
-		for (size_t a = 0; a < ra->narms; a++)
-			fprintf(md, "---:|");
-		fprintf(md, "\n");
+		fprintf(md, "### pkg/timing intervals (--phases, newer gVisor), median ms\n\n");
+		arm_table_header(md, "timeline", ra, "");
 		const cJSON *e;
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(timers, ra->arms[0].name)) {
 			fprintf(md, "| %s |", e->string);

@@ -11,4 +11,8 @@
  * out_dir (adding to *charts). A run without instrument data adds nothing. */
 int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *charts);
 
+/* Median of a JSON array of numbers, counting missing entries up to pad_to
+ * as 0 (a package absent from some boots); NAN when there is nothing. */
+double instr_json_median(const cJSON *arr, int pad_to);
+
 #endif

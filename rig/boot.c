@@ -34,14 +34,30 @@ int boot_setup(void)
 	return 0;
 }
 
+/* Sleeps until a child changes state (SIGCHLD, blocked by boot_setup), the
+ * deadline passes, or *stop is set. 0: look again; GVAB_EINTR; or a
+ * recorded "timed out" error. */
+static int await_sigchld(int64_t deadline_ns, volatile sig_atomic_t *stop)
+{
+	if (stop && *stop)
+		return GVAB_EINTR;
+	int64_t left = deadline_ns - util_now_ns();
+	if (left <= 0)
+		return error_set("timed out");
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGCHLD);
+	struct timespec ts = {left / 1000000000, left % 1000000000};
+	if (sigtimedwait(&s, NULL, &ts) < 0 && errno != EAGAIN && errno != EINTR)
+		return error_set("sigtimedwait: %s", strerror(errno));
+	return 0;
+}
+
 /* Waits until child `want` exits. Returns 0 with *status and *t_end set,
  * GVAB_EFAIL on timeout, GVAB_EINTR if *stop was set. */
 static int wait_child(pid_t want, int64_t deadline_ns, volatile sig_atomic_t *stop, int *status,
                       int64_t *t_end)
 {
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, SIGCHLD);
 	for (;;) {
 		int st;
 		pid_t r = waitpid(want, &st, WNOHANG);
@@ -54,14 +70,9 @@ static int wait_child(pid_t want, int64_t deadline_ns, volatile sig_atomic_t *st
 			return error_set("process %d is not a child of gvab", (int)want);
 		/* Only `want` is waited for here: a waitpid(-1) could reap it and
 		 * lose its status. Orphans are collected after the phase. */
-		if (stop && *stop)
-			return GVAB_EINTR;
-		int64_t left = deadline_ns - util_now_ns();
-		if (left <= 0)
-			return error_set("timed out");
-		struct timespec ts = {left / 1000000000, left % 1000000000};
-		if (sigtimedwait(&s, NULL, &ts) < 0 && errno != EAGAIN && errno != EINTR)
-			return error_set("sigtimedwait: %s", strerror(errno));
+		int rc = await_sigchld(deadline_ns, stop);
+		if (rc < 0)
+			return rc;
 	}
 }
 
@@ -72,9 +83,6 @@ static int wait_child(pid_t want, int64_t deadline_ns, volatile sig_atomic_t *st
 static int wait_adopted(pid_t want, pid_t note, int *note_reaped, int64_t deadline_ns,
                         volatile sig_atomic_t *stop, int *status, int64_t *t_end)
 {
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, SIGCHLD);
 	for (;;) {
 		int st;
 		pid_t r;
@@ -98,14 +106,9 @@ static int wait_adopted(pid_t want, pid_t note, int *note_reaped, int64_t deadli
 			*status = 0;
 			return 1;
 		}
-		if (stop && *stop)
-			return GVAB_EINTR;
-		int64_t left = deadline_ns - util_now_ns();
-		if (left <= 0)
-			return error_set("timed out");
-		struct timespec ts = {left / 1000000000, left % 1000000000};
-		if (sigtimedwait(&s, NULL, &ts) < 0 && errno != EAGAIN && errno != EINTR)
-			return error_set("sigtimedwait: %s", strerror(errno));
+		int rc = await_sigchld(deadline_ns, stop);
+		if (rc < 0)
+			return rc;
 	}
 }
 
