@@ -349,7 +349,7 @@ int cmd_inittrace(int argc, char **argv)
 	}
 	free(kv);
 	cJSON_Delete(all);
-	if (!tmp)
+	if (out && !tmp) /* boots were kept where --out said */
 		printf("\nraw samples: %s/samples.jsonl\n", out);
 out:
 	for (int i = 0; i < nacc; i++) {

@@ -226,6 +226,7 @@ START_TEST(test_inittrace_audit)
 	ck_assert_ptr_nonnull(strstr(o, "init time per process"));
 	ck_assert_ptr_nonnull(strstr(o, "gvisor.dev/gvisor/pkg/sentry/hostmm"));
 	ck_assert_ptr_nonnull(strstr(o, "Go standard library"));
+	ck_assert_ptr_null(strstr(o, "(null)"));
 	free(o);
 	/* Boots of a binary that is not Go: no records, a clear error. */
 	char *b = util_fmt("%s/bundle", dir);
