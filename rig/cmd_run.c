@@ -403,6 +403,12 @@ int cmd_run(int argc, char **argv)
 	int stopped_by_failures = 0;
 	knobs_init(&knobs);
 
+	/* Preconditions that need no output come first, so a run that cannot
+	 * start leaves no half-written run directory behind.
+	 * MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED == 16 (linux/membarrier.h) */
+	if (syscalls && ((rc = syscount_open(&sc_reg, "syscalls/sys_enter_membarrier", "cmd == 16")) < 0 ||
+	                 (rc = syscount_open(&sc_all, "syscalls/sys_enter_membarrier", NULL)) < 0))
+		goto run_out;
 	if ((rc = util_mkdir_p(out_dir, 0755)) < 0)
 		goto run_out;
 	{
@@ -433,10 +439,6 @@ int cmd_run(int argc, char **argv)
 	                         &nslots)) < 0)
 		goto run_out;
 	if ((rc = boot_setup()) < 0)
-		goto run_out;
-	/* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED == 16 (linux/membarrier.h) */
-	if (syscalls && ((rc = syscount_open(&sc_reg, "syscalls/sys_enter_membarrier", "cmd == 16")) < 0 ||
-	                 (rc = syscount_open(&sc_all, "syscalls/sys_enter_membarrier", NULL)) < 0))
 		goto run_out;
 
 	struct sigaction sa = {.sa_handler = on_signal};

@@ -10,30 +10,63 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static long tracepoint_id(const char *event)
+static long read_id(const char *root, const char *event)
 {
-	static const char *const roots[] = {"/sys/kernel/tracing/events",
-	                                    "/sys/kernel/debug/tracing/events"};
+	char *p = util_fmt("%s/events/%s/id", root, event);
+	char buf[32];
+	long id = -1;
+	if (util_read_line(p, buf, sizeof buf) == 0)
+		id = strtol(buf, NULL, 10);
+	free(p);
+	return id;
+}
+
+/* The tracepoint id comes from tracefs. It is not always mounted at boot (on
+ * a fresh machine of this project's kind /sys/kernel/tracing was empty), so
+ * when neither usual mount point has it, gvab mounts a tracefs instance of
+ * its own on a fresh private directory, reads the id and unmounts it at once:
+ * the perf counters are opened by id and need no mount afterwards, and the
+ * host is left with exactly the mounts it had. */
+long syscount_tracepoint_id(const char *event)
+{
+	static const char *const roots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 	for (size_t i = 0; i < 2; i++) {
-		char *p = util_fmt("%s/%s/id", roots[i], event);
-		char buf[32];
-		int ok = util_read_line(p, buf, sizeof buf) == 0;
-		free(p);
-		if (ok)
-			return strtol(buf, NULL, 10);
+		long id = read_id(roots[i], event);
+		if (id >= 0)
+			return id;
 	}
-	return -1;
+	char dir[] = "/tmp/gvab-tracefs-XXXXXX";
+	if (!mkdtemp(dir))
+		return error_setc(GVAB_EPRECOND, "tracepoint %s: tracefs not mounted, and mkdtemp failed: %s",
+		                  event, strerror(errno));
+	long id;
+	if (mount("nodev", dir, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		int e = errno;
+		rmdir(dir);
+		return error_setc(GVAB_EPRECOND,
+		                  "tracepoint %s: tracefs is not mounted and mounting it failed: %s%s", event,
+		                  strerror(e), e == EPERM ? " (needs root / CAP_SYS_ADMIN)" : "");
+	}
+	id = read_id(dir, event);
+	if (umount2(dir, MNT_DETACH) < 0)
+		fprintf(stderr, "gvab: warning: unmounting %s: %s\n", dir, strerror(errno));
+	rmdir(dir);
+	if (id < 0)
+		return error_setc(GVAB_EPRECOND,
+		                  "tracepoint %s not found in tracefs (kernel built without it?)", event);
+	return id;
 }
 
 int syscount_open(struct syscount *s, const char *event, const char *filter)
 {
 	memset(s, 0, sizeof *s);
-	long id = tracepoint_id(event);
+	long id = syscount_tracepoint_id(event);
 	if (id < 0)
-		return error_setc(GVAB_EPRECOND, "tracepoint %s not found (is tracefs mounted?)", event);
+		return (int)id;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	if (ncpu > SYSCOUNT_MAX_CPUS)
 		ncpu = SYSCOUNT_MAX_CPUS;

@@ -16,6 +16,11 @@ struct syscount {
 	int n;
 };
 
+/* The tracefs id of `event`; when tracefs is not mounted, mounts a private
+ * instance on a temporary directory, reads the id and unmounts it again.
+ * Returns the id, or a negative GVAB_E* code with the reason recorded. */
+long syscount_tracepoint_id(const char *event);
+
 /* event: "syscalls/sys_enter_membarrier"; filter may be NULL. Fails with
  * GVAB_EPRECOND when tracefs or perf events are unavailable. */
 int syscount_open(struct syscount *s, const char *event, const char *filter);
