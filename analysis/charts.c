@@ -25,16 +25,29 @@ char *charts_slug(const char *s)
 	return o;
 }
 
-/* gnuplot string literal content: escape quotes and backslashes, and
- * underscores (gnuplot's enhanced text would subscript them). */
-static char *gp_str(const char *s)
+/* gnuplot double-quoted string content. Labels come from inventories and
+ * run directories, i.e. from other machines, and gnuplot runs backquoted text
+ * as a shell command even inside double quotes (gnuplot 5.4: print "`id`"
+ * runs id), and a newline ends the string and the command: so control
+ * characters become spaces, backquotes become quotes, and quotes and
+ * backslashes are escaped. Underscores and the other enhanced-text markup
+ * characters are escaped too when `enhanced` (gnuplot would subscript them). */
+char *charts_gp_str(const char *s, int enhanced)
 {
 	size_t n = strlen(s);
 	char *o = util_xmalloc(n * 2 + 1), *q = o;
-	for (const char *p = s; *p; p++) {
-		if (*p == '"' || *p == '\\' || *p == '_' || *p == '^' || *p == '@' || *p == '&')
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned char c = *p;
+		if (c < 0x20 || c == 0x7f) {
+			*q++ = ' ';
+			continue;
+		}
+		if (c == '`')
+			c = '\'';
+		if (c == '"' || c == '\\' ||
+		    (enhanced && (c == '_' || c == '^' || c == '@' || c == '&')))
 			*q++ = '\\';
-		*q++ = *p;
+		*q++ = (char)c;
 	}
 	*q = '\0';
 	return o;
@@ -117,9 +130,12 @@ static int chart_core_by_host(struct run_analysis *runs, size_t nruns, const cha
 	}
 	fclose(f);
 	free(dat);
-	size_t cap = 8192, len = 0;
-	char *body = util_xmalloc(cap);
-	len += (size_t)snprintf(body + len, cap - len,
+	char *body = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&body, &size);
+	if (!m)
+		return error_set("open_memstream: out of memory");
+	fprintf(m,
 		"  set title \"Cold boot CORE (runsc create + start), median with 95%% CI\"\n"
 		"  set ylabel \"CORE p50 (ms)\"\n  set yrange [0:*]\n  set grid ytics\n"
 		"  set style data histogram\n  set style histogram errorbars gap 2 lw 1.5\n"
@@ -136,16 +152,23 @@ static int chart_core_by_host(struct run_analysis *runs, size_t nruns, const cha
 			size_t l = strlen(legend);
 			snprintf(legend + l, sizeof legend - l, "%s%s", l ? " / " : "", runs[r].arms[a].name);
 		}
-		char *nm = gp_str(legend);
-		len += (size_t)snprintf(body + len, cap - len,
+		char *nm = charts_gp_str(legend, 1);
+		fprintf(m,
 			"%s\"core_by_host.dat\" using %zu:%zu:%zu:xtic(1) title \"%s\" lc rgb \"%s\"",
 			a ? ", " : "", 2 + 3 * a, 3 + 3 * a, 4 + 3 * a, nm, colours[a % NCOLOURS]);
 		free(nm);
 	}
-	snprintf(body + len, cap - len, "\n");
+	fprintf(m, "\n");
+	fclose(m);
 	int rc = charts_script(dir, "core_by_host", body, 900, 520);
 	free(body);
 	return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
 }
 
 static int chart_run(struct run_analysis *ra, const char *dir)
@@ -162,12 +185,7 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 			return error_set("%s: cannot write chart data", dir);
 		double *s = util_xmalloc((as->n_ok ? as->n_ok : 1) * sizeof *s);
 		memcpy(s, as->vals[PH_CORE], as->n_ok * sizeof *s);
-		for (size_t i = 1; i < as->n_ok; i++)
-			for (size_t j = i; j > 0 && s[j] < s[j - 1]; j--) {
-				double t = s[j];
-				s[j] = s[j - 1];
-				s[j - 1] = t;
-			}
+		qsort(s, as->n_ok, sizeof *s, cmp_double);
 		fprintf(f, "# core_ms ecdf\n");
 		for (size_t i = 0; i < as->n_ok; i++)
 			fprintf(f, "%.4f %.6f\n", s[i], (double)(i + 1) / (double)as->n_ok);
@@ -180,45 +198,62 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 		}
 		fclose(f);
 	}
-	size_t cap = 16384, len = 0;
-	char *body = util_xmalloc(cap);
-	char *title = gp_str(ra->label);
-	/* ECDF */
-	len = (size_t)snprintf(body, cap,
+	char *body = NULL, *name = NULL;
+	size_t size = 0;
+	char *title = charts_gp_str(ra->label, 1);
+	/* ECDF; memory streams hold labels and names of any length. */
+	FILE *m = open_memstream(&body, &size);
+	if (!m) {
+		rc = error_set("open_memstream: out of memory");
+		goto out;
+	}
+	fprintf(m,
 		"  set title \"%s: distribution of CORE (ECDF)\"\n  set xlabel \"CORE (ms)\"\n"
 		"  set ylabel \"fraction of boots\"\n  set yrange [0:1]\n  set grid\n  set key bottom right\n  plot ",
 		title);
 	for (size_t a = 0; a < ra->narms; a++) {
-		char *nm = gp_str(ra->arms[a].name);
-		len += (size_t)snprintf(body + len, cap - len,
+		char *nm = charts_gp_str(ra->arms[a].name, 1);
+		fprintf(m,
 			"%s\"%s-arm%zu.dat\" index 0 using 1:2 with steps lw 2 lc rgb \"%s\" title \"%s\"",
 			a ? ", " : "", base, a, colours[a % NCOLOURS], nm);
 		free(nm);
 	}
-	snprintf(body + len, cap - len, "\n");
-	char *name = util_fmt("%s-ecdf", base);
+	fprintf(m, "\n");
+	fclose(m);
+	name = util_fmt("%s-ecdf", base);
 	if ((rc = charts_script(dir, name, body, 800, 500)) < 0)
 		goto out;
 	n++;
 	free(name);
+	name = NULL;
+	free(body);
+	body = NULL;
 	/* Timeline */
-	len = (size_t)snprintf(body, cap,
+	if (!(m = open_memstream(&body, &size))) {
+		rc = error_set("open_memstream: out of memory");
+		goto out;
+	}
+	fprintf(m,
 		"  set title \"%s: CORE per boot in run order (interleaved arms)\"\n"
 		"  set xlabel \"boot sequence number\"\n  set ylabel \"CORE (ms)\"\n  set grid\n"
 		"  set key top right\n  plot ", title);
 	for (size_t a = 0; a < ra->narms; a++) {
-		char *nm = gp_str(ra->arms[a].name);
-		len += (size_t)snprintf(body + len, cap - len,
+		char *nm = charts_gp_str(ra->arms[a].name, 1);
+		fprintf(m,
 			"%s\"%s-arm%zu.dat\" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb \"%s\" title \"%s\"",
 			a ? ", " : "", base, a, colours[a % NCOLOURS], nm);
 		free(nm);
 	}
-	snprintf(body + len, cap - len, "\n");
+	fprintf(m, "\n");
+	fclose(m);
 	name = util_fmt("%s-timeline", base);
 	if ((rc = charts_script(dir, name, body, 900, 450)) < 0)
 		goto out;
 	n++;
 	free(name);
+	name = NULL;
+	free(body);
+	body = NULL;
 	/* Stacked phase medians */
 	{
 		char *p = util_fmt("%s/%s-phases.dat", dir, base);
@@ -226,7 +261,6 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 		free(p);
 		if (!f) {
 			rc = error_set("%s: cannot write chart data", dir);
-			name = NULL;
 			goto out;
 		}
 		fprintf(f, "# arm create start wait delete (medians, ms)\n");
@@ -239,7 +273,7 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 		}
 		fclose(f);
 	}
-	snprintf(body, cap,
+	body = util_fmt(
 		"  set title \"%s: phase medians per arm\"\n  set ylabel \"ms\"\n  set yrange [0:*]\n"
 		"  set style data histogram\n  set style histogram rowstacked\n"
 		"  set style fill solid 0.85 border -1\n  set boxwidth 0.6\n  set grid ytics\n"

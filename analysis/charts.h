@@ -19,6 +19,13 @@ int charts_render(struct run_analysis *runs, size_t nruns, const char *out_dir, 
 /* A file-name-safe copy of a label ([A-Za-z0-9.-], others become '_'). */
 char *charts_slug(const char *s);
 
+/* The content of a gnuplot double-quoted string showing `s` as it is: no
+ * newline, control character or backquote (gnuplot runs `...` as a shell
+ * command even inside double quotes) survives, quotes and backslashes are
+ * escaped, and enhanced-text markup too when `enhanced` (a string shown by an
+ * enhanced terminal). Caller frees. */
+char *charts_gp_str(const char *s, int enhanced);
+
 /* Writes DIR/NAME.gp rendering `body` (gnuplot plot commands) as NAME.png
  * (pngcairo) and NAME.svg, and runs gnuplot in DIR. */
 int charts_script(const char *dir, const char *name, const char *body, int width, int height);

@@ -77,6 +77,16 @@ static int cmp_kv_asc(const void *a, const void *b)
 	return -cmp_kv_desc(a, b);
 }
 
+/* A quoted label column of a gnuplot data file. Keys come from samples.jsonl,
+ * so a quote, backslash or control character becomes '_'. */
+static void dat_label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		fputc(*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\' ? '_' : *p, f);
+	fputc('"', f);
+}
+
 /* Clustered bar chart of BASE-WHAT.dat (label column, then one column per
  * arm), arms in their report colours. */
 static int clustered_chart(const char *out_dir, const char *base, const char *what,
@@ -84,20 +94,28 @@ static int clustered_chart(const char *out_dir, const char *base, const char *wh
                            const struct run_analysis *ra, int *charts)
 {
 	static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
-	char body[4096];
-	size_t len = (size_t)snprintf(body, sizeof body,
+	char *body = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&body, &size); /* names of any length */
+	if (!m)
+		return error_set("open_memstream: out of memory");
+	fprintf(m,
 		"  set title \"%s: %s\"\n"
 		"  set termoption noenhanced\n  set style data histogram\n  set style histogram clustered gap 1\n"
 		"  set style fill solid 0.85 border -1\n  set xtics rotate by -40 font \",8\"\n"
 		"  set ylabel \"%s\"\n  set grid ytics\n  set key %s\n  plot ", base, title, ylabel, key);
-	for (size_t a = 0; a < ra->narms && len < sizeof body - 200; a++)
-		len += (size_t)snprintf(body + len, sizeof body - len,
-		                        "%s\"%s-%s.dat\" using %zu:xtic(1) title \"%s\" lc rgb \"%s\"",
-		                        a ? ", " : "", base, what, a + 2, ra->arms[a].name, colours[a % 4]);
-	snprintf(body + len, sizeof body - len, "\n");
+	for (size_t a = 0; a < ra->narms; a++) {
+		char *nm = charts_gp_str(ra->arms[a].name, 0); /* noenhanced above */
+		fprintf(m, "%s\"%s-%s.dat\" using %zu:xtic(1) title \"%s\" lc rgb \"%s\"",
+		        a ? ", " : "", base, what, a + 2, nm, colours[a % 4]);
+		free(nm);
+	}
+	fprintf(m, "\n");
+	fclose(m);
 	char *name = util_fmt("%s-%s", base, what);
 	int rc = charts_script(out_dir, name, body, 1000, 520);
 	free(name);
+	free(body);
 	if (rc == 0)
 		(*charts)++;
 	return rc;
@@ -171,7 +189,7 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 		for (i = 0; i < n; i++) {
 			fprintf(md, "| %s |", kv[i].key);
 			if (f)
-				fprintf(f, "\"%s\"", kv[i].key);
+				dat_label(f, kv[i].key);
 			for (size_t a = 0; a < ra->narms; a++) {
 				double v = arm_median(markers, ra->arms[a].name, kv[i].key);
 				fprintf(md, " %.2f |", v);
@@ -230,7 +248,7 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 				if (short_name[-1] == '/' && ++slashes == 2)
 					break;
 			if (f)
-				fprintf(f, "\"%s\"", short_name);
+				dat_label(f, short_name);
 			for (size_t a = 0; a < ra->narms; a++) {
 				double v = arm_median(pk, ra->arms[a].name, kv[i].key);
 				fprintf(md, " %.3f |", isnan(v) ? 0 : v);

@@ -172,6 +172,38 @@ START_TEST(test_report_and_charts)
 }
 END_TEST
 
+/* Labels and arm names come from inventories and run directories of other
+ * machines: a newline or a backquote in them must not become a gnuplot
+ * command (gnuplot runs `...` even inside double quotes, and system(...)
+ * after a newline). */
+START_TEST(test_report_label_injection)
+{
+	char *r1 = make_run("evil", 20, 0.9, 10, 0, 2);
+	char *pwn1 = util_fmt("%s/pwned-newline", dir), *pwn2 = util_fmt("%s/pwned-backquote", dir);
+	char *rj = util_fmt("%s/run.json", r1);
+	char *run = util_fmt(
+		"{\"format\":\"gvab-run/1\",\"status\":\"complete\",\"host_label\":"
+		"\"x\\\"\\nsystem(\\\"touch %s\\\")\\n# `touch %s` \\\\\","
+		"\"host\":{\"hostname\":\"testhost\",\"kernel\":\"Linux test\",\"online_cpus\":2,\"knobs\":{}},"
+		"\"arms\":[{\"name\":\"A\"},{\"name\":\"B\"}],\"drift\":[],\"command\":[\"gvab\",\"run\"],"
+		"\"iterations\":1,\"warmups\":0}", pwn1, pwn2);
+	util_write_file_atomic(rj, run, strlen(run));
+	char *out = util_fmt("%s/report", dir);
+	char *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "report", "--out", out, r1, NULL};
+	ck_assert_msg(itest_run(&o, argv) == 0, "%s", o);
+	free(o);
+	ck_assert_msg(!util_path_exists(pwn1), "gnuplot ran system() from a label");
+	ck_assert_msg(!util_path_exists(pwn2), "gnuplot ran a backquoted label");
+	free(out);
+	free(run);
+	free(rj);
+	free(pwn1);
+	free(pwn2);
+	free(r1);
+}
+END_TEST
+
 START_TEST(test_gate_adaptive)
 {
 	/* A real (fake-runsc) A/A run gated with a 0% threshold: the gate adds
@@ -253,6 +285,7 @@ Suite *suite_analysis(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_gate_verdicts);
 	tcase_add_test(tc, test_report_and_charts);
+	tcase_add_test(tc, test_report_label_injection);
 	tcase_add_test(tc, test_gate_adaptive);
 	tcase_add_test(tc, test_inittrace_audit);
 	suite_add_tcase(s, tc);
