@@ -11,12 +11,7 @@
 
 const char *analysis_verdict_name(enum verdict v)
 {
-	switch (v) {
-	case V_SAME: return "same";
-	case V_FASTER: return "faster";
-	case V_SLOWER: return "slower";
-	default: return "undecided";
-	}
+	return verdict_name(v);
 }
 
 int analysis_phase_index(const char *name)
@@ -55,6 +50,16 @@ int analysis_load(const char *dir, struct run_analysis *ra)
 		goto out;
 	}
 	const cJSON *host = cJSON_GetObjectItemCaseSensitive(ra->run, "host");
+	/* Readers of run.json (methodology.md) rely on these; a hand-edited or
+	 * truncated file is invalid data, not a crash. */
+	if (host && !cJSON_IsObject(host)) {
+		rc = error_setc(GVAB_EDATA, "%s: host: not an object", rp);
+		goto out;
+	}
+	if (host && !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(host, "online_cpus"))) {
+		rc = error_setc(GVAB_EDATA, "%s: host.online_cpus: missing or not a number", rp);
+		goto out;
+	}
 	const cJSON *label = cJSON_GetObjectItemCaseSensitive(ra->run, "host_label");
 	const cJSON *hn = host ? cJSON_GetObjectItemCaseSensitive(host, "hostname") : NULL;
 	snprintf(ra->label, sizeof ra->label, "%s",
@@ -62,6 +67,23 @@ int analysis_load(const char *dir, struct run_analysis *ra)
 	         : cJSON_IsString(hn)  ? hn->valuestring : "host");
 	if ((rc = samples_load(sp, order, norder, &ra->sf)) < 0)
 		goto out;
+	analysis_index_samples(ra);
+	rc = 0;
+out:
+	free(order);
+	free(rp);
+	free(sp);
+	if (rc < 0) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", error_last());
+		analysis_free(ra);
+		error_setc(rc, "%s", msg);
+	}
+	return rc;
+}
+
+void analysis_index_samples(struct run_analysis *ra)
+{
 	ra->narms = ra->sf.narms;
 	ra->arms = util_xcalloc(ra->narms, sizeof *ra->arms);
 	for (size_t i = 0; i < ra->narms; i++) {
@@ -100,18 +122,6 @@ int analysis_load(const char *dir, struct run_analysis *ra)
 			stats_summarize(ra->arms[i].vals[p], ra->arms[i].n_ok, &ra->arms[i].ph[p]);
 		stats_summarize(ra->arms[i].exec_vals, ra->arms[i].n_exec, &ra->arms[i].exec);
 	}
-	rc = 0;
-out:
-	free(order);
-	free(rp);
-	free(sp);
-	if (rc < 0) {
-		char msg[1024];
-		snprintf(msg, sizeof msg, "%s", error_last());
-		analysis_free(ra);
-		error_setc(rc, "%s", msg);
-	}
-	return rc;
 }
 
 void analysis_free(struct run_analysis *ra)
@@ -160,6 +170,46 @@ static size_t paired_diffs(const struct run_analysis *ra, int a, int b, int phas
 	return n;
 }
 
+/* Carry-over: walks the measured ok boots of arms a and b in time order
+ * and takes B - A of every two adjacent boots of different arms, grouped
+ * by which went first. ABBA gives disjoint pairs; alternate order pairs
+ * each boot with both neighbours (B_r - A_r, A first; B_r - A_{r+1}, B
+ * first), so its p-value is approximate there. */
+static void carry_over(const struct run_analysis *ra, struct comparison *c)
+{
+	size_t n = ra->sf.n;
+	double *af = util_xmalloc((n ? n : 1) * sizeof *af), *bf = util_xmalloc((n ? n : 1) * sizeof *bf);
+	size_t naf = 0, nbf = 0;
+	const struct sample *prev = NULL;
+	for (size_t k = 0; k < n; k++) {
+		const struct sample *s = &ra->sf.s[k];
+		if (s->warmup || s->kind || !s->ok || (s->arm != c->a && s->arm != c->b))
+			continue;
+		if (prev && prev->arm != s->arm) {
+			double v = (double)s->ns[c->phase] / 1e6, pv = (double)prev->ns[c->phase] / 1e6;
+			if (prev->arm == c->a)
+				af[naf++] = v - pv;
+			else
+				bf[nbf++] = pv - v;
+		}
+		prev = s;
+	}
+	c->co_n_afirst = naf;
+	c->co_n_bfirst = nbf;
+	c->co_afirst_ms = stats_median(af, naf);
+	c->co_bfirst_ms = stats_median(bf, nbf);
+	c->co_p = stats_mann_whitney(af, naf, bf, nbf, NULL);
+	free(af);
+	free(bf);
+}
+
+static double sd_of(const double *x, size_t n)
+{
+	struct stats_summary s;
+	stats_summarize(x, n, &s);
+	return s.stdev;
+}
+
 void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 {
 	free(ra->cmp);
@@ -167,10 +217,13 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 	ra->ncmp = 0;
 	int a = o->baseline;
 	double lvl = o->ci_level > 0 ? o->ci_level : 0.95;
+	unsigned mask = o->phase_mask ? o->phase_mask : (1u << PH_COUNT) - 1;
 	for (size_t b = 0; b < ra->narms; b++) {
 		if ((int)b == a)
 			continue;
 		for (int p = 0; p < PH_COUNT; p++) {
+			if (!(mask & (1u << p)))
+				continue;
 			struct comparison *c = &ra->cmp[ra->ncmp++];
 			const struct arm_stats *A = &ra->arms[a], *B = &ra->arms[b];
 			/* Distinct, reproducible streams per comparison. */
@@ -182,74 +235,112 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 			c->med_b = B->ph[p].median;
 			c->delta_ms = c->med_b - c->med_a;
 			c->delta_pct = c->med_a > 0 ? 100.0 * c->delta_ms / c->med_a : 0;
-			stats_bootstrap_ci(A->vals[p], A->n_ok, B->vals[p], B->n_ok, stats_diff_median,
-			                   o->reps, lvl, seed, &c->ci_lo, &c->ci_hi);
+			c->thr_ms = c->med_a * o->threshold_pct / 100.0;
+			if (o->reps > 1) {
+				stats_bootstrap_ci(A->vals[p], A->n_ok, B->vals[p], B->n_ok, stats_diff_median,
+				                   o->reps, lvl, seed, &c->ci_lo, &c->ci_hi);
+				stats_bootstrap_ci(A->vals[p], A->n_ok, B->vals[p], B->n_ok, stats_diff_p95,
+				                   o->reps, lvl, seed ^ 0x5555, &c->p95_lo, &c->p95_hi);
+			}
 			c->p_mw = stats_mann_whitney(A->vals[p], A->n_ok, B->vals[p], B->n_ok, NULL);
 			c->hl_ms = stats_hodges_lehmann(A->vals[p], A->n_ok, B->vals[p], B->n_ok);
-			stats_bootstrap_ci(A->vals[p], A->n_ok, B->vals[p], B->n_ok, stats_diff_p95, o->reps,
-			                   lvl, seed ^ 0x5555, &c->p95_lo, &c->p95_hi);
 			c->p95_delta = B->ph[p].p95 - A->ph[p].p95;
 			double *d;
 			c->npairs = paired_diffs(ra, a, (int)b, p, &d);
 			c->paired_ms = stats_median(d, c->npairs);
-			stats_bootstrap_median_ci(d, c->npairs, o->reps, lvl, seed ^ 0xaaaa, &c->paired_lo,
-			                          &c->paired_hi);
+			/* Order-statistic interval: the percentile bootstrap of a median
+			 * under-covers at n = 10-20 (97.5% for nominal 99% at n = 10). */
+			stats_median_ci(d, c->npairs, (1 - lvl) / 2, &c->paired_lo, &c->paired_hi);
 			c->p_wx = stats_wilcoxon(d, c->npairs, NULL);
+			c->pair_sd_ms = sd_of(d, c->npairs);
 			free(d);
 			c->p_mw_adj = c->p_mw;
 			c->p_wx_adj = c->p_wx;
 			c->used_paired = c->npairs >= 10;
+			carry_over(ra, c);
 		}
+	}
+}
+
+/* The verdict interval at one-sided error `tail` (see analysis.h). */
+static void shift_interval(const struct run_analysis *ra, struct comparison *c, double tail)
+{
+	c->shift_tail = tail;
+	if (c->used_paired) {
+		double *d;
+		size_t n = paired_diffs(ra, c->a, c->b, c->phase, &d);
+		stats_walsh_ci(d, n, tail, &c->shift_ms, &c->shift_lo, &c->shift_hi);
+		free(d);
+	} else {
+		const struct arm_stats *A = &ra->arms[c->a], *B = &ra->arms[c->b];
+		stats_shift_ci(A->vals[c->phase], A->n_ok, B->vals[c->phase], B->n_ok, tail, &c->shift_ms,
+		               &c->shift_lo, &c->shift_hi);
 	}
 }
 
 static void set_verdict(struct comparison *c, const struct analysis_opts *o)
 {
-	double p = c->used_paired ? c->p_wx_adj : c->p_mw_adj;
-	double lo = c->used_paired ? c->paired_lo : c->ci_lo;
-	double hi = c->used_paired ? c->paired_hi : c->ci_hi;
-	double thr = c->med_a * o->threshold_pct / 100.0;
-	if (p <= o->alpha && (lo > 0 || hi < 0))
-		c->verdict = hi < 0 ? V_FASTER : V_SLOWER;
-	else if (lo > -thr && hi < thr)
-		c->verdict = V_SAME;
-	else
-		c->verdict = V_UNDECIDED;
+	struct verdict_in in = {.lo = c->shift_lo, .hi = c->shift_hi,
+	                        .p_adj = c->used_paired ? c->p_wx_adj : c->p_mw_adj,
+	                        .alpha = o->alpha, .thr_ms = c->thr_ms};
+	c->verdict = verdict_report(&in);
+	c->gate = verdict_gate(&in);
 }
 
-void analysis_adjust(struct run_analysis *runs, size_t nruns, const struct analysis_opts *o,
-                     unsigned phase_mask)
+/* Holm over the comparisons of one run whose family is f. */
+static void adjust_family(struct run_analysis *ra, enum analysis_family f)
 {
-	size_t total = 0;
-	for (size_t r = 0; r < nruns; r++)
-		for (size_t k = 0; k < runs[r].ncmp; k++)
-			if (phase_mask & (1u << runs[r].cmp[k].phase))
-				total++;
-	double *pm = util_xcalloc(total + 1, sizeof *pm), *pw = util_xcalloc(total + 1, sizeof *pw);
-	double *am = util_xcalloc(total + 1, sizeof *am), *aw = util_xcalloc(total + 1, sizeof *aw);
+	size_t m = 0;
+	for (size_t k = 0; k < ra->ncmp; k++)
+		m += ra->cmp[k].family == f;
+	if (m == 0)
+		return;
+	double *pm = util_xcalloc(m, sizeof *pm), *pw = util_xcalloc(m, sizeof *pw);
+	double *am = util_xcalloc(m, sizeof *am), *aw = util_xcalloc(m, sizeof *aw);
 	size_t i = 0;
-	for (size_t r = 0; r < nruns; r++)
-		for (size_t k = 0; k < runs[r].ncmp; k++)
-			if (phase_mask & (1u << runs[r].cmp[k].phase)) {
-				pm[i] = runs[r].cmp[k].p_mw;
-				pw[i] = runs[r].cmp[k].p_wx;
-				i++;
-			}
-	stats_holm(pm, total, am);
-	stats_holm(pw, total, aw);
+	for (size_t k = 0; k < ra->ncmp; k++)
+		if (ra->cmp[k].family == f) {
+			pm[i] = ra->cmp[k].p_mw;
+			pw[i] = ra->cmp[k].p_wx;
+			i++;
+		}
+	stats_holm(pm, m, am);
+	stats_holm(pw, m, aw);
 	i = 0;
-	for (size_t r = 0; r < nruns; r++)
-		for (size_t k = 0; k < runs[r].ncmp; k++) {
-			struct comparison *c = &runs[r].cmp[k];
-			if (phase_mask & (1u << c->phase)) {
-				c->p_mw_adj = am[i];
-				c->p_wx_adj = aw[i];
-				i++;
-			}
-			set_verdict(c, o);
+	for (size_t k = 0; k < ra->ncmp; k++)
+		if (ra->cmp[k].family == f) {
+			ra->cmp[k].p_mw_adj = am[i];
+			ra->cmp[k].p_wx_adj = aw[i];
+			ra->cmp[k].family_size = m;
+			i++;
 		}
 	free(pm);
 	free(pw);
 	free(am);
 	free(aw);
+}
+
+void analysis_adjust(struct run_analysis *runs, size_t nruns, const struct analysis_opts *o,
+                     unsigned phase_mask)
+{
+	double ia = o->interval_alpha > 0 ? o->interval_alpha : o->alpha;
+	for (size_t r = 0; r < nruns; r++) {
+		struct run_analysis *ra = &runs[r];
+		for (size_t k = 0; k < ra->ncmp; k++) {
+			struct comparison *c = &ra->cmp[k];
+			c->family = !(phase_mask & (1u << c->phase)) ? FAMILY_NONE
+			            : c->phase == PH_CORE            ? FAMILY_PRIMARY
+			                                             : FAMILY_SECONDARY;
+			c->family_size = 1;
+			c->p_mw_adj = c->p_mw;
+			c->p_wx_adj = c->p_wx;
+		}
+		adjust_family(ra, FAMILY_PRIMARY);
+		adjust_family(ra, FAMILY_SECONDARY);
+		for (size_t k = 0; k < ra->ncmp; k++) {
+			struct comparison *c = &ra->cmp[k];
+			shift_interval(ra, c, ia / (double)c->family_size);
+			set_verdict(c, o);
+		}
+	}
 }

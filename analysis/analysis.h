@@ -9,12 +9,26 @@
  *   other, so they share the host's momentary state; the median of the
  *   per-round differences, its bootstrap CI and the Wilcoxon signed-rank p;
  * - tail: the p95 difference with a bootstrap CI.
- * p-values are Holm-Bonferroni adjusted across the whole family a report
- * or gate decides on (analysis_adjust). The verdict uses the paired figures
- * when there are at least 10 pairs, else the unpaired ones:
- *   faster / slower: adjusted p <= alpha and the CI excludes 0;
- *   same:      not that, and the CI lies within +-threshold% of A's median;
- *   undecided: anything else (more data needed).
+ * - shift: the Hodges-Lehmann shift with its distribution-free interval
+ *   (paired: Walsh averages of the same-round differences, Tukey's interval,
+ *   matching the Wilcoxon test; unpaired: Moses' interval, matching
+ *   Mann-Whitney). Verdicts use it: paired when there are at least 10
+ *   pairs, else unpaired; the rule is analysis/verdict.h's.
+ * - carry-over: B - A over boots adjacent in time, split by which arm
+ *   booted first, and a Mann-Whitney p of the two groups.
+ *
+ * Families (analysis_adjust). Holm-Bonferroni is applied per run, never
+ * across runs, so a run's verdicts do not depend on which other runs share
+ * a report:
+ *   primary:   CORE (the headline metric), one comparison per candidate
+ *              arm; with two arms a family of one, tested at alpha;
+ *   secondary: create, start, wait, delete and overall, for every
+ *              candidate. These are nested (overall contains CORE and the
+ *              other phases). Holm controls the family-wise error under any
+ *              dependence, so no independence is assumed; the nesting only
+ *              makes it conservative.
+ * Each verdict interval of a family of m comparisons has one-sided error
+ * alpha / m (Bonferroni), so FAIL, PASS and "same" hold for the family too.
  */
 #ifndef GVAB_ANALYSIS_H
 #define GVAB_ANALYSIS_H
@@ -25,6 +39,7 @@
 
 #include "samples.h"
 #include "stats.h"
+#include "verdict.h"
 
 struct arm_stats {
 	const char *name;      /* points into the samples file */
@@ -36,8 +51,10 @@ struct arm_stats {
 	struct stats_summary exec;
 };
 
-enum verdict { V_SAME, V_FASTER, V_SLOWER, V_UNDECIDED };
+/* Same as verdict_name (kept for callers of the old name). */
 const char *analysis_verdict_name(enum verdict v);
+
+enum analysis_family { FAMILY_PRIMARY, FAMILY_SECONDARY, FAMILY_NONE };
 
 struct comparison {
 	int a, b, phase;
@@ -47,7 +64,19 @@ struct comparison {
 	double paired_ms, paired_lo, paired_hi, p_wx, p_wx_adj;
 	double p95_delta, p95_lo, p95_hi;
 	int used_paired;
+	/* Hodges-Lehmann shift B - A (paired when used_paired) and its
+	 * interval with one-sided error shift_tail on each side. */
+	double shift_ms, shift_lo, shift_hi, shift_tail;
+	double thr_ms;              /* threshold_pct of med_a */
+	double pair_sd_ms;          /* sd of the same-round differences */
+	enum analysis_family family;
+	size_t family_size;
+	/* Carry-over: B - A of time-adjacent boots by which arm went first
+	 * (medians, counts) and the Mann-Whitney p between the two groups. */
+	double co_afirst_ms, co_bfirst_ms, co_p;
+	size_t co_n_afirst, co_n_bfirst;
 	enum verdict verdict;
+	enum gate_code gate;        /* the gate's verdict from the same interval */
 };
 
 struct run_analysis {
@@ -68,18 +97,34 @@ struct analysis_opts {
 	uint64_t seed;         /* resampling seed (recorded in outputs) */
 	int baseline;          /* index of arm A (default 0) */
 	double ci_level;       /* bootstrap CI level; 0 means 0.95 */
+	/* One-sided error of a verdict interval before the family's Bonferroni
+	 * split; 0 means alpha. A group-sequential look passes its nominal
+	 * level here. */
+	double interval_alpha;
+	unsigned phase_mask;   /* phases to compare (bit per phase); 0 means all */
 };
 
+/* The defaults report and gate share (verdict.h). */
+#define ANALYSIS_OPTS_DEFAULT                                                              \
+	{.alpha = VERDICT_DEFAULT_ALPHA, .threshold_pct = VERDICT_DEFAULT_THRESHOLD_PCT,      \
+	 .reps = 10000, .seed = 1}
+
+/* Reads run.json and samples.jsonl. Malformed input is GVAB_EDATA with a
+ * message naming the file and field. */
 int analysis_load(const char *dir, struct run_analysis *out);
+/* Fills ra->arms from ra->sf (which the caller filled); for benchmarks that
+ * build runs in memory. analysis_free frees both. */
+void analysis_index_samples(struct run_analysis *ra);
 void analysis_free(struct run_analysis *ra);
 
-/* Computes comparisons of every arm against opts->baseline for every phase.
- * Unadjusted p-values are copied into the *_adj fields. */
+/* Computes comparisons of every arm against opts->baseline for every phase
+ * in opts->phase_mask. Unadjusted p-values are copied into the *_adj
+ * fields; call analysis_adjust for families and verdicts. */
 void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o);
 
-/* Holm-adjusts every comparison's p-values across all runs and sets the
- * verdicts. `phase_mask` (bit per phase) selects the family; comparisons
- * outside it keep their raw p and get verdicts from it. */
+/* Per run: sorts comparisons into the families above (only phases in
+ * `phase_mask`; the others keep raw p and a family of one), Holm-adjusts
+ * their p-values, computes the verdict intervals and sets the verdicts. */
 void analysis_adjust(struct run_analysis *runs, size_t nruns, const struct analysis_opts *o,
                      unsigned phase_mask);
 

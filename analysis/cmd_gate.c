@@ -1,49 +1,54 @@
 /* cmd_gate: `gvab gate` gives a release gate one verdict and an exit code.
  *
- * Rule (candidate B against baseline A, one metric, paired figures when
- * there are at least 10 same-round pairs, else unpaired):
- *   FAIL (exit 1)      the change is significant (Holm-adjusted p <= alpha and
- *                      the CI excludes 0) and B is slower by more than the
- *                      threshold (point estimate);
- *   PASS (exit 0)      the CI's upper bound is at most the threshold: B is,
- *                      with 95% confidence, not slower by more than it;
- *   UNDECIDED (exit 3) anything else: more data needed. Undecided is not a
- *                      pass.
+ * Candidate B against baseline A on one metric (CORE by default). The
+ * figure is the Hodges-Lehmann shift B - A of the same-round differences
+ * (at least 10 pairs; else unpaired) with its distribution-free interval,
+ * and the rule is analysis/verdict.h's:
+ *   FAIL (exit 1)      the interval's lower bound exceeds the threshold;
+ *   PASS (exit 0)      its upper bound is below the threshold ("same" when
+ *                      it also lies above -threshold);
+ *   UNDECIDED (exit 3) anything else: more data needed. Not a pass.
  *   INVALID (exit 2)   unreadable run, missing arms, too few samples, too
  *                      many failed boots, or the host drifted during the run.
+ * The interval is two-sided 1 - 2 * alpha / m for m candidates (98% at the
+ * default alpha 0.01 with one candidate): each bound is a one-sided test at
+ * alpha / m, so a false FAIL and a false PASS each have probability at most
+ * alpha over all candidates. --adaptive looks repeatedly with
+ * group-sequential levels (verdict_sequential_alphas).
  */
 #define _GNU_SOURCE
 #include "analysis.h"
 #include "cmds.h"
+#include "verdict.h"
 #include "error.h"
 #include "proc.h"
 #include "util.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
-enum { GATE_PASS = 0, GATE_FAIL = 1, GATE_INVALID = 2, GATE_UNDECIDED = 3 };
-
 static const char usage_text[] =
 	"RUN_DIR [options]\n"
 	"\n"
 	"  --metric PHASE        create|start|wait|delete|core|overall (default core)\n"
-	"  --max-regression PCT  allowed slowdown of B's median, %% of A's (default 3%%)\n"
-	"  --alpha A             significance level (default 0.01)\n"
+	"  --max-regression PCT  allowed slowdown of B, %% of A's median (default 3%%)\n"
+	"  --alpha A             error rate of FAIL and of PASS, each (default 0.01)\n"
 	"  --baseline ARM        arm A (default: the first arm)\n"
 	"  --candidate ARM       arm B (default: every other arm, Holm-adjusted)\n"
 	"  --min-samples N       fewer ok measured boots per arm is invalid (default 10)\n"
 	"  --max-failure-rate F  more failed boots than this fraction is invalid (default 0.1)\n"
 	"  --allow-drift         do not treat host drift during the run as invalid\n"
-	"  --reps N --seed N     bootstrap resamples (default 10000) and seed (default 1)\n"
+	"  --reps N --seed N     accepted for old scripts; unused (the intervals are exact)\n"
 	"  --junit FILE          also write a JUnit XML report\n"
 	"  --adaptive N          while undecided, add up to N more rounds per arm to the run\n"
 	"                        (rerunning its recorded command with --append), deciding\n"
-	"                        again after every --step rounds (default 10); each of the\n"
-	"                        L looks tests at alpha/L so the looks cannot inflate errors\n"
+	"                        again after every --step rounds (default 10); looks use\n"
+	"                        O'Brien-Fleming-type alpha spending (Lan-DeMets), so\n"
+	"                        stopping at any look keeps both error rates <= alpha\n"
 	"\n"
 	"Exit: 0 pass, 1 regression, 2 invalid data, 3 undecided, 64 usage.\n";
 
@@ -87,22 +92,56 @@ static int write_junit(const char *path, const char *name, const char *verdict, 
 	return fclose(f) == 0 ? 0 : error_set("%s: write failed", path);
 }
 
+/* The command recorded in DIR/run.json, checked before any boot: an array
+ * of strings whose second item is "run". Caller frees with cJSON_Delete. */
+static int gate_load_command(const char *dir, cJSON **run_out, const cJSON **cmd_out)
+{
+	char *rp = util_fmt("%s/run.json", dir);
+	cJSON *run = util_json_load(rp);
+	int rc = 0;
+	if (!run) {
+		rc = error_wrap(GVAB_EDATA, "run directory %s", dir);
+		goto out;
+	}
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command"), *it;
+	if (!cJSON_IsArray(cmd)) {
+		rc = error_setc(GVAB_EDATA, "%s: command: missing or not an array", rp);
+		goto out;
+	}
+	int i = 0;
+	cJSON_ArrayForEach(it, cmd) {
+		if (!cJSON_IsString(it)) {
+			rc = error_setc(GVAB_EDATA, "%s: command[%d]: not a string", rp, i);
+			goto out;
+		}
+		i++;
+	}
+	if (i < 2 || strcmp(cJSON_GetArrayItem(cmd, 1)->valuestring, "run") != 0) {
+		rc = error_setc(GVAB_EDATA, "%s: command: not a recorded `gvab run` command", rp);
+		goto out;
+	}
+	*cmd_out = cmd;
+out:
+	free(rp);
+	if (rc < 0) {
+		cJSON_Delete(run);
+		run = NULL;
+	}
+	*run_out = run;
+	return rc;
+}
+
 /* Appends `rounds` measured rounds to the run by rerunning the command
  * recorded in run.json with --out DIR --append --iterations rounds
  * --warmups 1 (spawned, no shell; the recorded command has no shell either). */
 static int gate_extend_run(const char *dir, long rounds)
 {
-	char *rp = util_fmt("%s/run.json", dir);
-	cJSON *run = util_json_load(rp);
-	free(rp);
-	if (!run)
-		return GVAB_EDATA;
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command");
+	cJSON *run;
+	const cJSON *cmd;
+	int rc = gate_load_command(dir, &run, &cmd);
+	if (rc < 0)
+		return rc;
 	int n = cJSON_GetArraySize(cmd);
-	if (n < 2 || strcmp(cJSON_GetArrayItem(cmd, 1)->valuestring, "run") != 0) {
-		cJSON_Delete(run);
-		return error_setc(GVAB_EDATA, "%s/run.json: no recorded gvab run command", dir);
-	}
 	char **argv = util_xcalloc((size_t)n + 12, sizeof *argv);
 	char *selfdir = util_self_dir();
 	char *self = util_fmt("%s/gvab", selfdir);
@@ -134,7 +173,8 @@ static int gate_extend_run(const char *dir, long rounds)
 	argv[k] = NULL;
 	struct proc_opts po = {.argv = argv, .stdin_null = 1};
 	pid_t pid;
-	int st = 0, rc = proc_spawn(&po, &pid);
+	int st = 0;
+	rc = proc_spawn(&po, &pid);
 	if (rc == 0)
 		rc = proc_wait(pid, &st, NULL);
 	if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
@@ -153,19 +193,42 @@ struct gate_params {
 	long min_samples;
 	double max_fail_rate;
 	int allow_drift;
+	long pairs;        /* out: fewest same-round pairs of any candidate */
 };
 
-/* Decides once on the run directory; prints one verdict line per candidate
- * and leaves the deciding line and verdict in line/verdict. */
-static int gate_decide(const char *dir, struct gate_params *gp, char *line, size_t linesz,
-                       char *verdict, size_t vsz)
+/* The order the run recorded ("abba", "alternate", "random"). */
+static const char *run_order(const struct run_analysis *ra)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(ra->run, "order");
+	return cJSON_IsString(o) ? o->valuestring : "?";
+}
+
+/* Carry-over diagnostic of one comparison: one line, and a warning when
+ * the order puts it on the estimate (alternate: A always boots first). */
+static void gate_print_carry_over(const struct run_analysis *ra, const struct comparison *cp)
+{
+	if (cp->co_n_afirst < 5 || cp->co_n_bfirst < 5)
+		return;
+	const char *order = run_order(ra);
+	printf("gate: carry-over %s vs %s: B - A %+.2f ms when %s boots first (%zu), %+.2f ms when %s "
+	       "does (%zu), p=%.3g (Mann-Whitney), order %s\n",
+	       ra->arms[cp->b].name, ra->arms[cp->a].name, cp->co_afirst_ms, ra->arms[cp->a].name,
+	       cp->co_n_afirst, cp->co_bfirst_ms, ra->arms[cp->b].name, cp->co_n_bfirst, cp->co_p, order);
+	if (cp->co_p <= 0.05 && strcmp(order, "alternate") == 0)
+		printf("gate: warning: significant carry-over with --order alternate: every same-round "
+		       "pair has %s first, so the delta is biased by about %+.2f ms; rerun with --order abba\n",
+		       ra->arms[cp->a].name, (cp->co_afirst_ms - cp->co_bfirst_ms) / 2);
+}
+
+/* Decides once on the run directory at one-sided error `look_alpha` (the
+ * gate's alpha, or a sequential look's level); prints one verdict line per
+ * candidate and leaves the deciding line and verdict in line/verdict. */
+static int gate_decide(const char *dir, struct gate_params *gp, double look_alpha, char *line,
+                       size_t linesz, char *verdict, size_t vsz)
 {
 	struct analysis_opts ao = gp->ao;
 	int phase = gp->phase;
 	const char *metric = gp->metric, *base_name = gp->base_name, *cand_name = gp->cand_name;
-	long min_samples = gp->min_samples;
-	double max_fail_rate = gp->max_fail_rate;
-	int allow_drift = gp->allow_drift;
 	struct run_analysis ra;
 	int code = GATE_INVALID;
 	snprintf(verdict, vsz, "INVALID");
@@ -182,76 +245,65 @@ static int gate_decide(const char *dir, struct gate_params *gp, char *line, size
 		         a < 0 ? base_name : cand_name, dir);
 		goto done;
 	}
-	if (!allow_drift && cJSON_GetArraySize(drift) > 0) {
+	if (!gp->allow_drift && cJSON_GetArraySize(drift) > 0) {
 		snprintf(line, linesz, "gate: INVALID: host facts drifted during the run (%s); "
-		                            "rerun, or pass --allow-drift", dir);
+		                       "rerun, or pass --allow-drift", dir);
 		goto done;
 	}
 	for (size_t i = 0; i < ra.narms; i++) {
 		const struct arm_stats *as = &ra.arms[i];
-		double rate = (double)as->n_fail / (double)(as->n_fail + as->n_ok ? as->n_fail + as->n_ok : 1);
-		if ((long)as->n_ok < min_samples) {
+		if ((int)i != a && only_b >= 0 && (int)i != only_b)
+			continue;
+		size_t tried = as->n_fail + as->n_ok;
+		double rate = (double)as->n_fail / (double)(tried ? tried : 1);
+		if ((long)as->n_ok < gp->min_samples) {
 			snprintf(line, linesz, "gate: INVALID: arm %s has %zu ok measured boots, fewer "
-			                            "than --min-samples %ld", as->name, as->n_ok, min_samples);
+			                       "than --min-samples %ld", as->name, as->n_ok, gp->min_samples);
 			goto done;
 		}
-		if (rate > max_fail_rate) {
+		if (rate > gp->max_fail_rate) {
 			snprintf(line, linesz, "gate: INVALID: arm %s failed %zu of %zu boots (%.0f%% > "
-			                            "%.0f%%)", as->name, as->n_fail, as->n_fail + as->n_ok,
-			         100 * rate, 100 * max_fail_rate);
+			                       "%.0f%%)", as->name, as->n_fail, tried, 100 * rate,
+			         100 * gp->max_fail_rate);
 			goto done;
 		}
 	}
 	ao.baseline = a;
-	/* The interval matches the test: a (1 - alpha) CI, at least 95%. */
-	ao.ci_level = 1.0 - ao.alpha < 0.95 ? 0.95 : 1.0 - ao.alpha;
+	ao.interval_alpha = look_alpha;
+	ao.phase_mask = 1u << phase;
+	ao.reps = 1; /* the bootstrap is descriptive; the gate does not print it */
 	analysis_compare(&ra, &ao);
-	/* The family: the chosen metric for every candidate. */
-	{
-		struct run_analysis *one = &ra;
-		if (only_b >= 0) {
-			size_t w = 0;
-			for (size_t k = 0; k < ra.ncmp; k++)
-				if (ra.cmp[k].b == only_b)
-					ra.cmp[w++] = ra.cmp[k];
-			ra.ncmp = w;
-		}
-		analysis_adjust(one, 1, &ao, 1u << phase);
+	/* The family: the chosen metric for every candidate (or the one asked). */
+	if (only_b >= 0) {
+		size_t w = 0;
+		for (size_t k = 0; k < ra.ncmp; k++)
+			if (ra.cmp[k].b == only_b)
+				ra.cmp[w++] = ra.cmp[k];
+		ra.ncmp = w;
 	}
-	size_t family = 0;
-	for (size_t k = 0; k < ra.ncmp; k++)
-		family += ra.cmp[k].phase == phase;
+	analysis_adjust(&ra, 1, &ao, 1u << phase);
 	code = GATE_PASS;
 	snprintf(verdict, vsz, "PASS");
+	gp->pairs = -1;
 	for (size_t k = 0; k < ra.ncmp; k++) {
 		const struct comparison *cp = &ra.cmp[k];
-		if (cp->phase != phase)
-			continue;
-		double est = cp->used_paired ? cp->paired_ms : cp->delta_ms;
-		double lo = cp->used_paired ? cp->paired_lo : cp->ci_lo;
-		double hi = cp->used_paired ? cp->paired_hi : cp->ci_hi;
+		struct verdict_in in = {.lo = cp->shift_lo, .hi = cp->shift_hi, .thr_ms = cp->thr_ms};
+		int c_code = cp->gate;
+		const char *c_verdict = verdict_gate_name(cp->gate);
 		double p = cp->used_paired ? cp->p_wx_adj : cp->p_mw_adj;
-		double thr = cp->med_a * ao.threshold_pct / 100.0;
-		int c_code;
-		const char *c_verdict;
-		if (p <= ao.alpha && (lo > 0 || hi < 0) && est > thr) {
-			c_code = GATE_FAIL;
-			c_verdict = "FAIL";
-		} else if (hi <= thr) {
-			c_code = GATE_PASS;
-			c_verdict = "PASS";
-		} else {
-			c_code = GATE_UNDECIDED;
-			c_verdict = "UNDECIDED";
-		}
+		if (gp->pairs < 0 || (long)cp->npairs < gp->pairs)
+			gp->pairs = (long)cp->npairs;
 		snprintf(line, linesz,
-		         "gate: %s %s vs %s: %s p50 %.1f -> %.1f ms, delta %+.2f ms (%+.2f%%), %.4g%% CI "
+		         "gate: %s%s %s vs %s: %s p50 %.1f -> %.1f ms, shift %+.2f ms (%+.2f%%), %.4g%% CI "
 		         "[%+.2f, %+.2f] ms, p=%.4g (%s, Holm over %zu), threshold +%.3g%% (%+.2f ms), alpha %.3g",
-		         c_verdict, ra.arms[cp->b].name, ra.arms[cp->a].name, metric, cp->med_a, cp->med_b,
-		         est, cp->med_a > 0 ? 100 * est / cp->med_a : 0, 100 * ao.ci_level, lo, hi, p,
-		         cp->used_paired ? "paired Wilcoxon" : "Mann-Whitney", family, ao.threshold_pct,
-		         thr, ao.alpha);
+		         c_verdict, c_code == GATE_PASS && verdict_equivalent(&in) ? " (same)" : "",
+		         ra.arms[cp->b].name, ra.arms[cp->a].name, metric, cp->med_a, cp->med_b, cp->shift_ms,
+		         cp->med_a > 0 ? 100 * cp->shift_ms / cp->med_a : 0, 100 * (1 - 2 * cp->shift_tail),
+		         cp->shift_lo, cp->shift_hi, p,
+		         cp->used_paired ? "paired, Wilcoxon" : "unpaired, Mann-Whitney", cp->family_size,
+		         ao.threshold_pct, cp->thr_ms, ao.alpha);
 		printf("%s\n", line);
+		gate_print_carry_over(&ra, cp);
 		/* The worst candidate decides: FAIL > UNDECIDED > PASS. */
 		if (c_code == GATE_FAIL || (c_code == GATE_UNDECIDED && code == GATE_PASS)) {
 			code = c_code;
@@ -277,7 +329,7 @@ int cmd_gate(int argc, char **argv)
 		{"junit", required_argument, 0, 'j'},    {"help", no_argument, 0, 'h'},
 		{"adaptive", required_argument, 0, 'A'}, {"step", required_argument, 0, 'S'},
 		{0, 0, 0, 0}};
-	struct analysis_opts ao = {.alpha = 0.01, .threshold_pct = 3.0, .reps = 10000, .seed = 1};
+	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
 	const char *metric = "core", *base_name = NULL, *cand_name = NULL, *junit = NULL;
 	long min_samples = 10, v;
 	double max_fail_rate = 0.1;
@@ -297,8 +349,8 @@ int cmd_gate(int argc, char **argv)
 			break;
 		case 'a':
 			ao.alpha = strtod(optarg, &end);
-			if (*end || ao.alpha <= 0 || ao.alpha >= 1) {
-				error_setc(GVAB_EUSAGE, "--alpha: '%s' is not in (0,1)", optarg);
+			if (*end || ao.alpha <= 0 || ao.alpha >= 0.5) {
+				error_setc(GVAB_EUSAGE, "--alpha: '%s' is not in (0,0.5)", optarg);
 				return cmds_fail(GVAB_EUSAGE, "gate");
 			}
 			break;
@@ -352,24 +404,52 @@ int cmd_gate(int argc, char **argv)
 	struct gate_params gp = {.ao = ao, .phase = phase, .metric = metric, .base_name = base_name,
 	                         .cand_name = cand_name, .min_samples = min_samples,
 	                         .max_fail_rate = max_fail_rate, .allow_drift = allow_drift};
-	char line[1024] = "", verdict[32] = "INVALID";
+	char line[2048] = "", verdict[32] = "INVALID";
 	int code;
 	if (adaptive_budget <= 0) {
-		code = gate_decide(argv[optind], &gp, line, sizeof line, verdict, sizeof verdict);
+		code = gate_decide(argv[optind], &gp, ao.alpha, line, sizeof line, verdict, sizeof verdict);
 	} else {
 		/* Adaptive: while undecided, append `step` more interleaved rounds
 		 * (the run's own command, from run.json) and look again, up to the
-		 * budget. Repeated looks inflate false positives, so each of the at
-		 * most L looks tests at alpha / L (Bonferroni alpha spending): the
-		 * chance of any false FAIL or PASS-by-luck over all looks stays at
-		 * most alpha. Checked on A/A data by tests/bench/aa_fpr. */
+		 * budget. The looks are planned at the first one (its pairs, then
+		 * +step each) and each uses the nominal level of O'Brien-Fleming
+		 * boundaries (verdict_sequential_alphas), which keeps false FAIL and
+		 * false PASS at most alpha over all looks. Measured by
+		 * tests/bench/gate_sim. The recorded command is checked first, so
+		 * a malformed run.json stops the gate before any boot. */
+		cJSON *run;
+		const cJSON *cmd;
+		if ((rc = gate_load_command(argv[optind], &run, &cmd)) < 0)
+			return cmds_fail(rc, "gate");
+		cJSON_Delete(run);
+		gp.pairs = -1;
 		int looks = 1 + (int)((adaptive_budget + adaptive_step - 1) / adaptive_step);
-		gp.ao.alpha = ao.alpha / looks;
+		double *look_alpha = util_xcalloc((size_t)looks, sizeof *look_alpha);
 		long added = 0;
 		for (int look = 1;; look++) {
-			printf("gate: look %d of at most %d (alpha per look %.4g, %ld rounds added)\n", look,
-			       looks, gp.ao.alpha, added);
-			code = gate_decide(argv[optind], &gp, line, sizeof line, verdict, sizeof verdict);
+			if (look == 1) {
+				/* Plan from the first look's pairs, before deciding. */
+				struct run_analysis ra;
+				long n0 = 0;
+				if (analysis_load(argv[optind], &ra) == 0) {
+					n0 = (long)ra.arms[0].n_ok;
+					for (size_t i = 1; i < ra.narms; i++)
+						if ((long)ra.arms[i].n_ok < n0)
+							n0 = (long)ra.arms[i].n_ok;
+					analysis_free(&ra);
+				}
+				long *n = util_xcalloc((size_t)looks, sizeof *n);
+				for (int j = 0; j < looks; j++) {
+					long extra = (long)j * adaptive_step;
+					n[j] = (n0 > 0 ? n0 : 1) + (extra < adaptive_budget ? extra : adaptive_budget);
+				}
+				verdict_sequential_alphas(n, looks, ao.alpha, look_alpha);
+				free(n);
+			}
+			printf("gate: look %d of at most %d (one-sided alpha at this look %.3g, %ld rounds "
+			       "added)\n", look, looks, look_alpha[look - 1], added);
+			code = gate_decide(argv[optind], &gp, look_alpha[look - 1], line, sizeof line, verdict,
+			                   sizeof verdict);
 			if (code != GATE_UNDECIDED || added >= adaptive_budget)
 				break;
 			long step = adaptive_step < adaptive_budget - added ? adaptive_step : adaptive_budget - added;
@@ -382,6 +462,7 @@ int cmd_gate(int argc, char **argv)
 			}
 			added += step;
 		}
+		free(look_alpha);
 	}
 	if (junit && write_junit(junit, argv[optind], verdict, line, code) < 0)
 		fprintf(stderr, "gvab: gate: %s\n", error_last());

@@ -2,8 +2,8 @@
  * pieces needed (quantiles, two rank tests, a seeded bootstrap, erfc for the
  * normal CDF from libm) are short, and GSL's GPL licence would bind gvab's
  * licence for little gain. */
+#define _GNU_SOURCE
 #include "stats.h"
-#include "schedule.h"
 #include "util.h"
 
 #include <math.h>
@@ -106,13 +106,14 @@ static double midranks(struct ranked *r, size_t n, double *rank)
 	return ties;
 }
 
-/* Exact two-sided p of Mann-Whitney U without ties: counts of U values
- * by the recurrence f(n,m,u) = f(n-1,m,u-m) + f(n,m-1,u). */
-static double mw_exact(size_t n, size_t m, double u)
+/* Null distribution of Mann-Whitney U without ties: returns counts c[u],
+ * u = 0..n*m, of the C(n+m, n) equally likely group assignments, by the
+ * recurrence f(n,m,u) = f(n-1,m,u-m) + f(n,m-1,u). Caller frees. */
+static double *mw_counts(size_t n, size_t m)
 {
 	size_t umax = n * m;
-	/* dp over (i, j) with arrays of length umax+1; memory O(n*m*umax) is
-	 * too much, so iterate over i with a 2-D table over (j, u). */
+	/* A 3-D table over (i, j, u) is too much memory, so iterate over i with
+	 * a 2-D table over (j, u). */
 	double *prev = util_xcalloc((m + 1) * (umax + 1), sizeof(double));
 	double *cur = util_xcalloc((m + 1) * (umax + 1), sizeof(double));
 #define AT(t, j, uu) (t)[(j) * (umax + 1) + (uu)]
@@ -133,18 +134,29 @@ static double mw_exact(size_t n, size_t m, double u)
 		prev = cur;
 		cur = t;
 	}
-	double total = 0, le = 0, ge = 0;
-	for (size_t uu = 0; uu <= umax; uu++) {
-		double c = AT(prev, m, uu);
-		total += c;
-		if ((double)uu <= u + 1e-9)
-			le += c;
-		if ((double)uu >= u - 1e-9)
-			ge += c;
-	}
+	double *c = util_xmalloc((umax + 1) * sizeof *c);
+	for (size_t uu = 0; uu <= umax; uu++)
+		c[uu] = AT(prev, m, uu);
 #undef AT
 	free(prev);
 	free(cur);
+	return c;
+}
+
+/* Exact two-sided p of Mann-Whitney U without ties. */
+static double mw_exact(size_t n, size_t m, double u)
+{
+	size_t umax = n * m;
+	double *c = mw_counts(n, m);
+	double total = 0, le = 0, ge = 0;
+	for (size_t uu = 0; uu <= umax; uu++) {
+		total += c[uu];
+		if ((double)uu <= u + 1e-9)
+			le += c[uu];
+		if ((double)uu >= u - 1e-9)
+			ge += c[uu];
+	}
+	free(c);
 	double p = 2.0 * fmin(le, ge) / total;
 	return p > 1 ? 1 : p;
 }
@@ -187,6 +199,20 @@ double stats_mann_whitney(const double *x, size_t n, const double *y, size_t m, 
 	return p > 1 ? 1 : p;
 }
 
+/* Null distribution of the signed-rank statistic W+: counts c[s],
+ * s = 0..n(n+1)/2, of the subsets of {1..n} with rank sum s (out of 2^n
+ * equally likely sign patterns). Caller frees. */
+static double *wx_counts(size_t n)
+{
+	size_t smax = n * (n + 1) / 2;
+	double *c = util_xcalloc(smax + 1, sizeof *c);
+	c[0] = 1;
+	for (size_t k = 1; k <= n; k++)
+		for (size_t s = smax; s >= k; s--)
+			c[s] += c[s - k];
+	return c;
+}
+
 double stats_wilcoxon(const double *d, size_t n_all, double *w_out)
 {
 	struct ranked *r = util_xmalloc((n_all ? n_all : 1) * sizeof *r);
@@ -212,13 +238,8 @@ double stats_wilcoxon(const double *d, size_t n_all, double *w_out)
 		*w_out = wplus;
 	double nn = (double)n;
 	if (ties == 0 && n <= 50) {
-		/* Exact: number of subsets of {1..n} with each rank sum. */
 		size_t smax = n * (n + 1) / 2;
-		double *c = util_xcalloc(smax + 1, sizeof *c);
-		c[0] = 1;
-		for (size_t k = 1; k <= n; k++)
-			for (size_t s = smax; s >= k; s--)
-				c[s] += c[s - k];
+		double *c = wx_counts(n);
 		double total = ldexp(1.0, (int)n), le = 0, ge = 0;
 		for (size_t s = 0; s <= smax; s++) {
 			if ((double)s <= wplus + 1e-9)
@@ -269,10 +290,21 @@ double stats_diff_p95(const double *x, size_t n, const double *y, size_t m)
 	return d;
 }
 
+uint64_t stats_rng_next(uint64_t *state)
+{
+	/* splitmix64 (Steele, Lea, Flood 2014), the same generator and constants
+	 * as rig/schedule.c's, so resampling streams did not change when the
+	 * analysis stopped including the rig's header. */
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 static size_t rand_index(uint64_t *st, size_t n)
 {
 	/* Lemire's multiply-shift; bias is < n / 2^64, negligible here. */
-	return (size_t)(((unsigned __int128)schedule_rng_next(st) * n) >> 64);
+	return (size_t)(((unsigned __int128)stats_rng_next(st) * n) >> 64);
 }
 
 void stats_bootstrap_ci(const double *x, size_t n, const double *y, size_t m,
@@ -348,4 +380,249 @@ void stats_holm(const double *p, size_t n, double *adj)
 		adj[idx[k]] = v;
 	}
 	free(idx);
+}
+
+double stats_norm_quantile(double p)
+{
+	if (p <= 0)
+		return -INFINITY;
+	if (p >= 1)
+		return INFINITY;
+	/* Acklam's rational approximation (relative error < 1.2e-9), then one
+	 * Halley step on erfc, which brings it to double precision. */
+	static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+	                           -2.759285104469687e+02, 1.383577518672690e+02,
+	                           -3.066479806614716e+01, 2.506628277459239e+00};
+	static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+	                           -1.556989798598866e+02, 6.680131188771972e+01,
+	                           -1.328068155288572e+01};
+	static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
+	                           -2.400758277161838e+00, -2.549732539343734e+00,
+	                           4.374664141464968e+00, 2.938163982698783e+00};
+	static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+	                           2.445134137142996e+00, 3.754408661907416e+00};
+	double q, r, x;
+	if (p < 0.02425) {
+		q = sqrt(-2 * log(p));
+		x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+		    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	} else if (p > 1 - 0.02425) {
+		q = sqrt(-2 * log(1 - p));
+		x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+		    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	} else {
+		q = p - 0.5;
+		r = q * q;
+		x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+		    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+	}
+	double e = stats_norm_cdf(x) - p;
+	double u = e * sqrt(2 * M_PI) * exp(x * x / 2);
+	return x - u / (1 + x * u / 2);
+}
+
+/* Largest t with sum(c[0..t]) / total <= tail, or -1 when even c[0] is
+ * more likely than that: the rank of the last order statistic that a
+ * distribution-free interval may cut off on each side. */
+static long crit_from_counts(const double *c, size_t cmax, double tail)
+{
+	double total = 0, cum = 0;
+	for (size_t s = 0; s <= cmax; s++)
+		total += c[s];
+	long t = -1;
+	for (size_t s = 0; s <= cmax; s++) {
+		cum += c[s];
+		/* relative slack: equality (e.g. exactly 2.5%) counts as within */
+		if (cum / total <= tail * (1 + 1e-12))
+			t = (long)s;
+		else
+			break;
+	}
+	return t;
+}
+
+/* The same from a normal approximation (mean mu, sd sigma, continuity
+ * corrected) for sample sizes where exact counts are too slow. */
+static long crit_normal(double mu, double sigma, double tail)
+{
+	double t = floor(mu - 0.5 + stats_norm_quantile(tail) * sigma);
+	return t < 0 ? -1 : (long)t;
+}
+
+void stats_median_ci(const double *x, size_t n, double tail, double *lo, double *hi)
+{
+	*lo = -INFINITY;
+	*hi = INFINITY;
+	if (n == 0)
+		return;
+	/* P(Bin(n, 1/2) <= t) summed exactly in log space. */
+	long t = -1;
+	double cum = 0;
+	for (size_t k = 0; k < n; k++) {
+		cum += exp(lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1) -
+		           (double)n * M_LN2);
+		if (cum <= tail * (1 + 1e-12))
+			t = (long)k;
+		else
+			break;
+	}
+	if (t < 0)
+		return;
+	double *s = sorted_copy(x, n);
+	*lo = s[t];
+	*hi = s[n - 1 - (size_t)t];
+	free(s);
+}
+
+/* Walsh averages beyond this many pairs would take too much memory; the
+ * order-statistic interval of the median is used instead. */
+#define WALSH_MAX_N 3000
+/* Exact signed-rank counts up to here; a normal approximation beyond. */
+#define WALSH_EXACT_N 200
+
+void stats_walsh_ci(const double *d, size_t n, double tail, double *est, double *lo, double *hi)
+{
+	*est = 0;
+	*lo = -INFINITY;
+	*hi = INFINITY;
+	if (n == 0)
+		return;
+	if (n > WALSH_MAX_N) {
+		*est = stats_median(d, n);
+		stats_median_ci(d, n, tail, lo, hi);
+		return;
+	}
+	size_t m = n * (n + 1) / 2, k = 0;
+	double *w = util_xmalloc(m * sizeof *w);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i; j < n; j++)
+			w[k++] = (d[i] + d[j]) / 2;
+	qsort(w, m, sizeof *w, cmp_double);
+	*est = stats_quantile_sorted(w, m, 0.5);
+	long t;
+	if (n <= WALSH_EXACT_N) {
+		double *c = wx_counts(n);
+		t = crit_from_counts(c, m, tail);
+		free(c);
+	} else {
+		double nn = (double)n;
+		t = crit_normal(nn * (nn + 1) / 4, sqrt(nn * (nn + 1) * (2 * nn + 1) / 24), tail);
+	}
+	if (t >= 0) {
+		*lo = w[t];
+		*hi = w[m - 1 - (size_t)t];
+	}
+	free(w);
+}
+
+void stats_shift_ci(const double *x, size_t n, const double *y, size_t m, double tail, double *est,
+                    double *lo, double *hi)
+{
+	*est = 0;
+	*lo = -INFINITY;
+	*hi = INFINITY;
+	if (n == 0 || m == 0)
+		return;
+	size_t nm = n * m, k = 0;
+	double *dd = util_xmalloc(nm * sizeof *dd);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < m; j++)
+			dd[k++] = y[j] - x[i];
+	qsort(dd, nm, sizeof *dd, cmp_double);
+	*est = stats_quantile_sorted(dd, nm, 0.5);
+	long t;
+	if (n <= 50 && m <= 50) {
+		double *c = mw_counts(n, m);
+		t = crit_from_counts(c, nm, tail);
+		free(c);
+	} else {
+		double nn = (double)n, mm = (double)m;
+		t = crit_normal(nn * mm / 2, sqrt(nn * mm * (nn + mm + 1) / 12), tail);
+	}
+	if (t >= 0) {
+		*lo = dd[t];
+		*hi = dd[nm - 1 - (size_t)t];
+	}
+	free(dd);
+}
+
+double stats_ldof_spent(double t, double alpha)
+{
+	if (t <= 0)
+		return 0;
+	if (t >= 1)
+		return alpha;
+	return 2 * (1 - stats_norm_cdf(stats_norm_quantile(1 - alpha / 2) / sqrt(t)));
+}
+
+/* Grid for the continuation densities: odd, for Simpson's rule. */
+#define GS_GRID 2001
+
+static double simpson(const double *f, size_t n, double h)
+{
+	double s = f[0] + f[n - 1];
+	for (size_t i = 1; i + 1 < n; i++)
+		s += f[i] * (i % 2 ? 4 : 2);
+	return s * h / 3;
+}
+
+void stats_gs_bounds(const double *t, int k, double alpha, double *z)
+{
+	/* Armitage-McPherson-Rowe recursion (Jennison & Turnbull 2000, ch. 19)
+	 * on the score scale S_j = Z_j sqrt(t_j), whose increments are
+	 * independent N(0, t_j - t_{j-1}) under the null. f holds the density
+	 * of S_j on paths that have not crossed yet, on a grid from -8 sd to
+	 * the boundary; mass below -8 sd (1e-15) is dropped. */
+	double *f = util_xmalloc(GS_GRID * sizeof *f), *g = util_xmalloc(GS_GRID * sizeof *g);
+	double *tmp = util_xmalloc(GS_GRID * sizeof *tmp);
+	double lo = 0, h = 0, spent = 0;
+	for (int j = 0; j < k; j++) {
+		double sd = sqrt(t[j]);
+		double a = stats_ldof_spent(t[j], alpha), inc = a - spent, b;
+		if (j == 0) {
+			b = inc > 0 ? sd * stats_norm_quantile(1 - inc) : INFINITY;
+		} else if (inc <= 0) {
+			b = INFINITY;
+		} else {
+			/* Exit probability at boundary bb, decreasing in bb: bisect. */
+			double dsd = sqrt(t[j] - t[j - 1]), blo = -10 * sd, bhi = 40 * sd;
+			for (int it = 0; it < 200 && bhi - blo > 1e-10; it++) {
+				double bb = (blo + bhi) / 2;
+				for (size_t i = 0; i < GS_GRID; i++)
+					tmp[i] = f[i] * (1 - stats_norm_cdf((bb - (lo + h * (double)i)) / dsd));
+				if (simpson(tmp, GS_GRID, h) > inc)
+					blo = bb;
+				else
+					bhi = bb;
+			}
+			b = (blo + bhi) / 2;
+		}
+		z[j] = isinf(b) ? INFINITY : b / sd;
+		if (j + 1 == k)
+			break;
+		/* Density of S_j below min(b, 10 sd) for the next look. */
+		double nlo = -8 * sd, nhi = fmin(b, 10 * sd), nh = (nhi - nlo) / (GS_GRID - 1);
+		for (size_t i = 0; i < GS_GRID; i++) {
+			double s = nlo + nh * (double)i;
+			if (j == 0) {
+				g[i] = exp(-s * s / (2 * t[0])) / sqrt(2 * M_PI * t[0]);
+			} else {
+				double dsd = sqrt(t[j] - t[j - 1]);
+				for (size_t q = 0; q < GS_GRID; q++) {
+					double u = (s - (lo + h * (double)q)) / dsd;
+					tmp[q] = f[q] * exp(-u * u / 2) / (dsd * sqrt(2 * M_PI));
+				}
+				g[i] = simpson(tmp, GS_GRID, h);
+			}
+		}
+		double *sw = f;
+		f = g;
+		g = sw;
+		lo = nlo;
+		h = nh;
+		spent = a;
+	}
+	free(f);
+	free(g);
+	free(tmp);
 }

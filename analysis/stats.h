@@ -15,7 +15,21 @@
  * - Wilcoxon signed-rank: two-sided; zero differences dropped (Wilcoxon's
  *   method); exact when n <= 50 without ties, else normal approximation with
  *   tie and continuity correction;
- * - bootstrap: percentile intervals.
+ * - bootstrap: percentile intervals (descriptive only: at n = 10-20 they
+ *   cover less than their nominal level, so no verdict uses them);
+ * - distribution-free intervals: every interval below is given by `tail`,
+ *   the probability it may miss on each side, so its two-sided coverage is
+ *   at least 1 - 2 * tail; an interval that cannot reach that level with
+ *   so few values is (-inf, +inf);
+ * - median: the order-statistic (binomial) interval [x(t+1), x(n-t)];
+ * - paired shift: the one-sample Hodges-Lehmann estimate (median of the
+ *   Walsh averages (d_i + d_j) / 2, i <= j) with Tukey's interval from the
+ *   signed-rank distribution, so it rejects 0 exactly when the Wilcoxon
+ *   test does (exact for n <= 200, normal approximation beyond);
+ * - unpaired shift: the two-sample Hodges-Lehmann estimate with Moses'
+ *   interval from the Mann-Whitney distribution (exact for n, m <= 50);
+ * - group-sequential boundaries: Lan-DeMets alpha spending of the
+ *   O'Brien-Fleming type, one-sided.
  */
 #ifndef GVAB_STATS_H
 #define GVAB_STATS_H
@@ -61,6 +75,35 @@ void stats_bootstrap_ci(const double *x, size_t n, const double *y, size_t m,
 /* Percentile bootstrap CI of the median of d (paired differences). */
 void stats_bootstrap_median_ci(const double *d, size_t n, int reps, double level, uint64_t seed,
                                double *lo, double *hi);
+
+/* Order-statistic CI of the median of x: P(Bin(n, 1/2) <= t) <= tail. */
+void stats_median_ci(const double *x, size_t n, double tail, double *lo, double *hi);
+
+/* Paired shift of differences d: Hodges-Lehmann estimate and Tukey's
+ * Walsh-average interval. More than 3000 values: the median and its
+ * order-statistic interval instead (memory). */
+void stats_walsh_ci(const double *d, size_t n, double tail, double *est, double *lo, double *hi);
+
+/* Unpaired shift y - x: Hodges-Lehmann estimate and Moses' interval. */
+void stats_shift_ci(const double *x, size_t n, const double *y, size_t m, double tail, double *est,
+                    double *lo, double *hi);
+
+/* Inverse of stats_norm_cdf (full double precision). */
+double stats_norm_quantile(double p);
+
+/* Lan-DeMets O'Brien-Fleming-type spending function, one-sided level
+ * alpha: the error spent by information fraction t,
+ * 2 - 2 Phi(z_{1-alpha/2} / sqrt(t)). */
+double stats_ldof_spent(double t, double alpha);
+
+/* One-sided group-sequential boundaries z[0..k-1] (reject at look j when
+ * Z_j >= z[j]) for looks at increasing information fractions t[0..k-1]
+ * (t[k-1] = 1), spending alpha with stats_ldof_spent. Computed by numerical
+ * integration (Simpson on 2001 points per look); accurate to about 1e-4. */
+void stats_gs_bounds(const double *t, int k, double alpha, double *z);
+
+/* splitmix64, the seeded generator behind every resampling here. */
+uint64_t stats_rng_next(uint64_t *state);
 
 /* Holm-Bonferroni: adjusted p-values, in place order preserved. */
 void stats_holm(const double *p, size_t n, double *adjusted);
