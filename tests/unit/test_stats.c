@@ -4,6 +4,7 @@
  * approximations with math.erfc, quantiles by hand (type 7). */
 #include "stats.h"
 #include "tests.h"
+#include "verdict.h"
 
 #include <math.h>
 
@@ -105,6 +106,118 @@ START_TEST(test_bootstrap_deterministic)
 }
 END_TEST
 
+/* Distribution-free intervals. Expected values by brute force in Python 3
+ * with fractions.Fraction: the null distribution of W+ by enumerating all
+ * 2^8 sign patterns, of U by all C(11, 5) rank subsets, of the median's
+ * order statistics by exact binomial sums (math.comb / 2^n); the rank cut
+ * t is the largest with P(T <= t) <= tail, the interval [v(t+1), v(M-t)]. */
+START_TEST(test_intervals)
+{
+	double d[] = {1.5, -0.3, 2.7, 3.1, -1.9, 4.4, 0.8, 2.2}, e, lo, hi;
+	/* 36 Walsh averages, t = 3 at tail 2.5% (P(W+ <= 3) = 5/256), t = 5 at 5% */
+	stats_walsh_ci(d, 8, 0.025, &e, &lo, &hi);
+	ck_assert_double_eq_tol(e, 1.625, 1e-12);
+	ck_assert_double_eq_tol(lo, -0.3, 1e-12);
+	ck_assert_double_eq_tol(hi, 3.3, 1e-12);
+	stats_walsh_ci(d, 8, 0.05, &e, &lo, &hi);
+	ck_assert_double_eq_tol(lo, 0.15, 1e-12);
+	ck_assert_double_eq_tol(hi, 2.95, 1e-12);
+	/* n = 8 at 2.5%: P(Bin <= 0) = 1/256, P(<= 1) = 9/256 > 2.5%, so t = 0 */
+	stats_median_ci(d, 8, 0.025, &lo, &hi);
+	ck_assert_double_eq_tol(lo, -1.9, 1e-12);
+	ck_assert_double_eq_tol(hi, 4.4, 1e-12);
+	double ten[10], twenty[20];
+	for (int i = 0; i < 20; i++) {
+		if (i < 10)
+			ten[9 - i] = i + 1;
+		twenty[i] = i + 1;
+	}
+	/* n = 10: P(Bin <= 1) = 11/1024 -> [x(2), x(9)]; n = 20: t = 5 -> [x(6), x(15)] */
+	stats_median_ci(ten, 10, 0.025, &lo, &hi);
+	ck_assert_double_eq_tol(lo, 2, 1e-12);
+	ck_assert_double_eq_tol(hi, 9, 1e-12);
+	stats_median_ci(twenty, 20, 0.025, &lo, &hi);
+	ck_assert_double_eq_tol(lo, 6, 1e-12);
+	ck_assert_double_eq_tol(hi, 15, 1e-12);
+	/* Too few values for the level: unbounded. */
+	stats_median_ci(d, 3, 0.025, &lo, &hi);
+	ck_assert(isinf(lo) && lo < 0 && isinf(hi) && hi > 0);
+	double x[] = {3.1, 1.2, 5.7, 2.4, 8.8}, y[] = {4.2, 6.3, 7.9, 9.5, 10.1, 0.5};
+	/* 30 differences y - x; t = 3 at 2.5%, 5 at 5% */
+	stats_shift_ci(x, 5, y, 6, 0.025, &e, &lo, &hi);
+	ck_assert_double_eq_tol(e, 2.6, 1e-12);
+	ck_assert_double_eq_tol(lo, -2.6, 1e-12);
+	ck_assert_double_eq_tol(hi, 7.1, 1e-12);
+	stats_shift_ci(x, 5, y, 6, 0.05, &e, &lo, &hi);
+	ck_assert_double_eq_tol(lo, -1.9, 1e-12);
+	ck_assert_double_eq_tol(hi, 6.7, 1e-12);
+	/* Normal quantiles: math/statistics.NormalDist().inv_cdf in Python 3 */
+	ck_assert_double_eq_tol(stats_norm_quantile(0.975), 1.959963984540054, 1e-12);
+	ck_assert_double_eq_tol(stats_norm_quantile(1e-10), -6.361340902404056, 1e-9);
+	ck_assert_double_eq_tol(stats_norm_quantile(0.3), -0.5244005127080407, 1e-12);
+}
+END_TEST
+
+/* Group-sequential boundaries. Expected values from a separate pure-Python
+ * implementation of the same recursion with the trapezoid rule on 1501
+ * points and statistics.NormalDist (not this code's Simpson grid); the
+ * five-look values also match gsDesign's published sfLDOF bounds for
+ * one-sided 0.025 (4.877, 3.357, 2.680, 2.290, 2.031). */
+START_TEST(test_gs_bounds)
+{
+	double t5[] = {0.2, 0.4, 0.6, 0.8, 1}, z[5];
+	static const double want5[] = {4.876885, 3.357012, 2.680279, 2.289815, 2.031029};
+	stats_gs_bounds(t5, 5, 0.025, z);
+	for (int i = 0; i < 5; i++)
+		ck_assert_double_eq_tol(z[i], want5[i], 2e-4);
+	double t3[] = {0.5, 0.75, 1};
+	static const double want3[] = {3.460370, 2.764922, 2.362546};
+	stats_gs_bounds(t3, 3, 0.01, z);
+	for (int i = 0; i < 3; i++)
+		ck_assert_double_eq_tol(z[i], want3[i], 2e-4);
+	double one[] = {1};
+	stats_gs_bounds(one, 1, 0.025, z);
+	ck_assert_double_eq_tol(z[0], 1.959964, 1e-6);
+	/* Spending: alpha by t = 1, and O'Brien-Fleming spends little early. */
+	ck_assert_double_eq_tol(stats_ldof_spent(1, 0.01), 0.01, 1e-15);
+	ck_assert(stats_ldof_spent(0.2, 0.025) < 1e-5);
+}
+END_TEST
+
+/* The verdict rule on hand-made intervals (threshold 3 ms, alpha 0.01). */
+START_TEST(test_verdict_rule)
+{
+	struct verdict_in in = {.lo = 0.5, .hi = 2.0, .p_adj = 0.001, .alpha = 0.01, .thr_ms = 3};
+	/* Significantly slower but within the threshold: the gate passes. */
+	ck_assert_int_eq(verdict_report(&in), V_SLOWER);
+	ck_assert_int_eq(verdict_gate(&in), GATE_PASS);
+	/* The lower bound beyond the threshold: FAIL. A point estimate beyond
+	 * it with the bound below is not enough (undecided). */
+	in.lo = 3.2, in.hi = 9;
+	ck_assert_int_eq(verdict_gate(&in), GATE_FAIL);
+	in.lo = 0.6, in.hi = 26.9;
+	ck_assert_int_eq(verdict_gate(&in), GATE_UNDECIDED);
+	/* Equivalence: the interval within +-3 ms and no significant change. */
+	in.lo = -2.5, in.hi = 2.5, in.p_adj = 0.4;
+	ck_assert_int_eq(verdict_report(&in), V_SAME);
+	ck_assert(verdict_equivalent(&in));
+	ck_assert_int_eq(verdict_gate(&in), GATE_PASS);
+	in.lo = -3.5;
+	ck_assert_int_eq(verdict_report(&in), V_UNDECIDED);
+	ck_assert_int_eq(verdict_gate(&in), GATE_PASS);
+	in.lo = -9, in.hi = -4, in.p_adj = 0.0001;
+	ck_assert_int_eq(verdict_report(&in), V_FASTER);
+	ck_assert_str_eq(verdict_name(V_SAME), "same");
+	ck_assert_str_eq(verdict_gate_name(GATE_UNDECIDED), "UNDECIDED");
+	/* Sequential levels: strict early, near alpha last, never above it. */
+	long n[] = {50, 60, 70, 80};
+	double la[4];
+	verdict_sequential_alphas(n, 4, 0.01, la);
+	ck_assert(la[0] < la[1] && la[1] < la[2] && la[2] < la[3] && la[3] < 0.01);
+	ck_assert(la[3] > 0.008);
+}
+END_TEST
+
 Suite *suite_stats(void)
 {
 	Suite *s = suite_create("stats");
@@ -116,6 +229,9 @@ Suite *suite_stats(void)
 	tcase_add_test(tc, test_wilcoxon);
 	tcase_add_test(tc, test_hodges_lehmann_and_holm);
 	tcase_add_test(tc, test_bootstrap_deterministic);
+	tcase_add_test(tc, test_intervals);
+	tcase_add_test(tc, test_gs_bounds);
+	tcase_add_test(tc, test_verdict_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }
