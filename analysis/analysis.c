@@ -139,8 +139,11 @@ void analysis_free(struct run_analysis *ra)
 	memset(ra, 0, sizeof *ra);
 }
 
-/* Per-round differences B - A of one phase (rounds where both are ok). */
-static size_t paired_diffs(const struct run_analysis *ra, int a, int b, int phase, double **out)
+/* Per-round differences B - A of one phase (rounds where both are ok), in
+ * ms, or of log times (log(B / A)) when `log_ratio` and every time is
+ * positive; *log_ok says which it gave. */
+static size_t paired_diffs_scale(const struct run_analysis *ra, int a, int b, int phase,
+                                 int log_ratio, double **out, int *log_ok)
 {
 	int maxr = -1;
 	for (size_t k = 0; k < ra->sf.n; k++)
@@ -161,13 +164,38 @@ static size_t paired_diffs(const struct run_analysis *ra, int a, int b, int phas
 	}
 	double *d = util_xmalloc((nr ? nr : 1) * sizeof *d);
 	size_t n = 0;
+	int lg = log_ratio;
+	for (size_t r = 0; r < nr; r++)
+		if (!isnan(va[r]) && !isnan(vb[r]) && (va[r] <= 0 || vb[r] <= 0))
+			lg = 0;
 	for (size_t r = 0; r < nr; r++)
 		if (!isnan(va[r]) && !isnan(vb[r]))
-			d[n++] = vb[r] - va[r];
+			d[n++] = lg ? log(vb[r]) - log(va[r]) : vb[r] - va[r];
 	free(va);
 	free(vb);
 	*out = d;
+	if (log_ok)
+		*log_ok = lg;
 	return n;
+}
+
+static size_t paired_diffs(const struct run_analysis *ra, int a, int b, int phase, double **out)
+{
+	return paired_diffs_scale(ra, a, b, phase, 0, out, NULL);
+}
+
+/* Log of every value, or NULL when one is not positive. Caller frees. */
+static double *log_copy(const double *x, size_t n)
+{
+	double *l = util_xmalloc((n ? n : 1) * sizeof *l);
+	for (size_t i = 0; i < n; i++) {
+		if (!(x[i] > 0)) {
+			free(l);
+			return NULL;
+		}
+		l[i] = log(x[i]);
+	}
+	return l;
 }
 
 /* Carry-over: walks the measured ok boots of arms a and b in time order
@@ -251,8 +279,12 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 			/* Order-statistic interval: the percentile bootstrap of a median
 			 * under-covers at n = 10-20 (97.5% for nominal 99% at n = 10). */
 			stats_median_ci(d, c->npairs, (1 - lvl) / 2, &c->paired_lo, &c->paired_hi);
-			c->p_wx = stats_wilcoxon(d, c->npairs, NULL);
 			c->pair_sd_ms = sd_of(d, c->npairs);
+			free(d);
+			/* The signed-rank test on log ratios, to match the shift's
+			 * interval (Mann-Whitney needs nothing: ranks do not change). */
+			paired_diffs_scale(ra, a, (int)b, p, 1, &d, NULL);
+			c->p_wx = stats_wilcoxon(d, c->npairs, NULL);
 			free(d);
 			c->p_mw_adj = c->p_mw;
 			c->p_wx_adj = c->p_wx;
@@ -262,20 +294,41 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 	}
 }
 
-/* The verdict interval at one-sided error `tail` (see analysis.h). */
+/* The verdict interval at one-sided error `tail` (see analysis.h): on log
+ * times, turned into ms of A's median, so that the threshold is a fixed
+ * ratio and a multiplicative change shifts a symmetric distribution. */
 static void shift_interval(const struct run_analysis *ra, struct comparison *c, double tail)
 {
 	c->shift_tail = tail;
+	int lg = 0;
+	double e, lo, hi;
 	if (c->used_paired) {
 		double *d;
-		size_t n = paired_diffs(ra, c->a, c->b, c->phase, &d);
-		stats_walsh_ci(d, n, tail, &c->shift_ms, &c->shift_lo, &c->shift_hi);
+		size_t n = paired_diffs_scale(ra, c->a, c->b, c->phase, 1, &d, &lg);
+		stats_walsh_ci(d, n, tail, &e, &lo, &hi);
 		free(d);
 	} else {
 		const struct arm_stats *A = &ra->arms[c->a], *B = &ra->arms[c->b];
-		stats_shift_ci(A->vals[c->phase], A->n_ok, B->vals[c->phase], B->n_ok, tail, &c->shift_ms,
-		               &c->shift_lo, &c->shift_hi);
+		double *la = log_copy(A->vals[c->phase], A->n_ok), *lb = log_copy(B->vals[c->phase], B->n_ok);
+		lg = la && lb;
+		if (lg)
+			stats_shift_ci(la, A->n_ok, lb, B->n_ok, tail, &e, &lo, &hi);
+		else
+			stats_shift_ci(A->vals[c->phase], A->n_ok, B->vals[c->phase], B->n_ok, tail, &e, &lo,
+			               &hi);
+		free(la);
+		free(lb);
 	}
+	if (lg && c->med_a > 0) {
+		c->shift_ms = c->med_a * expm1(e);
+		c->shift_lo = c->med_a * expm1(lo);
+		c->shift_hi = c->med_a * expm1(hi);
+	} else {
+		c->shift_ms = e;
+		c->shift_lo = lo;
+		c->shift_hi = hi;
+	}
+	c->shift_log = lg;
 }
 
 static void set_verdict(struct comparison *c, const struct analysis_opts *o)

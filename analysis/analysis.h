@@ -7,13 +7,17 @@
  *   bootstrap 95% CI, the Mann-Whitney U p-value, the Hodges-Lehmann shift;
  * - paired: boots of the same measured round of A and B ran next to each
  *   other, so they share the host's momentary state; the median of the
- *   per-round differences, its bootstrap CI and the Wilcoxon signed-rank p;
+ *   per-round differences with its order-statistic (binomial) CI, and the
+ *   Wilcoxon signed-rank p;
  * - tail: the p95 difference with a bootstrap CI.
  * - shift: the Hodges-Lehmann shift with its distribution-free interval
  *   (paired: Walsh averages of the same-round differences, Tukey's interval,
  *   matching the Wilcoxon test; unpaired: Moses' interval, matching
- *   Mann-Whitney). Verdicts use it: paired when there are at least 10
- *   pairs, else unpaired; the rule is analysis/verdict.h's.
+ *   Mann-Whitney), on log times so that a change by a factor is a shift
+ *   and the threshold a fixed ratio; shown in ms of A's median. Verdicts
+ *   use it: paired when there are at least 10 pairs, else unpaired; the
+ *   rule is analysis/verdict.h's. The paired Wilcoxon p is of the log
+ *   ratios too.
  * - carry-over: B - A over boots adjacent in time, split by which arm
  *   booted first, and a Mann-Whitney p of the two groups.
  *
@@ -65,8 +69,11 @@ struct comparison {
 	double p95_delta, p95_lo, p95_hi;
 	int used_paired;
 	/* Hodges-Lehmann shift B - A (paired when used_paired) and its
-	 * interval with one-sided error shift_tail on each side. */
+	 * interval with one-sided error shift_tail on each side. Computed on
+	 * log times (shift_log) and given in ms of A's median: med_a *
+	 * (exp(shift) - 1); in ms directly if a time is not positive. */
 	double shift_ms, shift_lo, shift_hi, shift_tail;
+	int shift_log;
 	double thr_ms;              /* threshold_pct of med_a */
 	double pair_sd_ms;          /* sd of the same-round differences */
 	enum analysis_family family;
