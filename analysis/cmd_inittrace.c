@@ -16,9 +16,11 @@
 #include "instr_report.h"
 #include "instrument.h"
 #include "proc.h"
+#include "samples.h"
 #include "stats.h"
 #include "util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -94,7 +96,7 @@ int cmd_inittrace(int argc, char **argv)
 	const char *bins[MAX_BIN], *bundle = "build/bundle", *out = NULL;
 	int nbins = 0, c, rc = 0;
 	long boots = 5, top = 20;
-	char *tmp = NULL;
+	char *tmp = NULL, *runsub = NULL;
 	struct acc acc[MAX_BIN + 1];
 	int nacc = 0;
 	memset(acc, 0, sizeof acc);
@@ -183,8 +185,24 @@ int cmd_inittrace(int argc, char **argv)
 		}
 		boots = 1;
 	} else {
-		if (!out)
-			out = tmp = util_fmt("/tmp/gvab-inittrace-%ld", (long)getpid());
+		if (!out) {
+			/* mkdtemp: a fixed /tmp name could be made in advance by
+			 * anyone, as a symlink to somewhere root writes. */
+			char *base = util_fmt("%s/gvab-inittrace-XXXXXX",
+			                      getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+			if (!mkdtemp(base)) {
+				rc = error_set("mkdtemp %s: %s", base, strerror(errno));
+				free(base);
+				for (int i = 0; i < nbins; i++) {
+					free(names[i]);
+					free(paths[i]);
+				}
+				goto out;
+			}
+			/* gvab run writes the run directory inside it. */
+			tmp = base;
+			out = runsub = util_fmt("%s/run", base);
+		}
 		char *self_dir = util_self_dir();
 		char *self = util_fmt("%s/gvab", self_dir);
 		free(self_dir);
@@ -237,38 +255,39 @@ int cmd_inittrace(int argc, char **argv)
 		free(bootsarg);
 		if (rc == 0) {
 			char *sp = util_fmt("%s/samples.jsonl", out);
-			char *text = util_read_file(sp, NULL);
+			struct samples_file sf;
+			rc = samples_load(sp, NULL, 0, &sf);
 			free(sp);
-			for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l;
-			     l = strtok_r(NULL, "\n", &save)) {
-				cJSON *o = cJSON_Parse(l);
-				const cJSON *arm = o ? cJSON_GetObjectItemCaseSensitive(o, "arm") : NULL;
-				const cJSON *it = o ? cJSON_GetObjectItemCaseSensitive(o, "inittrace") : NULL;
-				if (cJSON_IsString(arm) && it && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "warmup"))) {
-					struct acc *a = NULL;
-					for (int i = 0; i < nacc; i++)
-						if (strcmp(acc[i].name, arm->valuestring) == 0)
-							a = &acc[i];
-					if (!a && nacc < MAX_BIN + 1) {
-						a = &acc[nacc++];
-						snprintf(a->name, sizeof a->name, "%s", arm->valuestring);
-						a->pk = cJSON_CreateObject();
-						a->proc = cJSON_CreateObject();
-						a->tot = cJSON_CreateArray();
-					}
-					if (a) {
-						cJSON_AddItemToArray(a->tot, cJSON_CreateNumber(
-							cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble));
-						const cJSON *e;
-						cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
-							push(a->pk, e->string, e->valuedouble);
-						cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "processes_ms"))
-							push(a->proc, e->string, e->valuedouble);
-					}
+			for (size_t si = 0; rc == 0 && si < sf.n; si++) {
+				const struct sample *sm = &sf.s[si];
+				const cJSON *it = cJSON_GetObjectItemCaseSensitive(sm->instr, "inittrace");
+				if (!it || sm->warmup)
+					continue;
+				const char *arm = sf.arms[sm->arm];
+				struct acc *a = NULL;
+				for (int i = 0; i < nacc; i++)
+					if (strcmp(acc[i].name, arm) == 0)
+						a = &acc[i];
+				if (!a && nacc < MAX_BIN + 1) {
+					a = &acc[nacc++];
+					snprintf(a->name, sizeof a->name, "%s", arm);
+					a->pk = cJSON_CreateObject();
+					a->proc = cJSON_CreateObject();
+					a->tot = cJSON_CreateArray();
 				}
-				cJSON_Delete(o);
+				if (!a)
+					continue;
+				/* The reader checked these members' shape. */
+				cJSON_AddItemToArray(a->tot, cJSON_CreateNumber(
+					cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble));
+				const cJSON *e;
+				cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
+					push(a->pk, e->string, e->valuedouble);
+				cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "processes_ms"))
+					push(a->proc, e->string, e->valuedouble);
 			}
-			free(text);
+			if (rc == 0)
+				samples_free(&sf);
 		}
 	}
 	for (int i = 0; i < nbins; i++) {
@@ -361,5 +380,6 @@ out:
 		util_rm_rf(tmp);
 		free(tmp);
 	}
+	free(runsub);
 	return rc < 0 ? cmds_fail(rc, "inittrace") : 0;
 }

@@ -122,7 +122,9 @@ static void write_methodology(FILE *f, struct run_analysis *runs, size_t nruns,
 			fprintf(f, "- host: %s; kernel %s; CPU %s; %d online CPUs; %.1f GiB\n",
 			        jstr(host, "hostname", "?"), jstr(host, "kernel", "?"),
 			        jstr(host, "cpu_model", "?"),
-			        (int)cJSON_GetObjectItemCaseSensitive(host, "online_cpus")->valuedouble,
+			        cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(host, "online_cpus"))
+			            ? (int)cJSON_GetObjectItemCaseSensitive(host, "online_cpus")->valuedouble
+			            : -1,
 			        cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(host, "mem_total_kib"))
 			            ? cJSON_GetObjectItemCaseSensitive(host, "mem_total_kib")->valuedouble /
 			                  1048576.0
@@ -235,6 +237,16 @@ int cmd_report(int argc, char **argv)
 	{
 		size_t kept = 0;
 		for (size_t i = 0; i < ndirs; i++) {
+			/* run.json through its validating reader first (analysis_load
+			 * takes the file as it is). */
+			char *rp = util_fmt("%s/run.json", dirs[i]);
+			cJSON *chk = samples_run_load(rp);
+			free(rp);
+			if (!chk) {
+				rc = GVAB_EDATA;
+				goto out;
+			}
+			cJSON_Delete(chk);
 			if ((rc = analysis_load(dirs[i], &runs[kept])) < 0)
 				goto out;
 			int empty = 0;

@@ -1,7 +1,7 @@
 /* instr_report: the instrumented-run part of a report: internal phase
  * markers (--phases) and package init times (--inittrace), arm beside arm,
- * as Markdown tables and gnuplot charts. Reads samples.jsonl again, since
- * struct samples_file carries only the timing fields. */
+ * as Markdown tables and gnuplot charts, from the instrument members that
+ * samples_load checked and kept (struct sample's instr). */
 #define _GNU_SOURCE
 #include "instr_report.h"
 #include "charts.h"
@@ -123,51 +123,41 @@ static int clustered_chart(const char *out_dir, const char *base, const char *wh
 
 int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *charts)
 {
-	char *sp = util_fmt("%s/samples.jsonl", ra->dir);
-	char *text = util_read_file(sp, NULL);
-	free(sp);
-	if (!text)
-		return 0;
 	cJSON *markers = cJSON_CreateObject(), *pk = cJSON_CreateObject(), *tot = cJSON_CreateObject();
 	cJSON *sys = cJSON_CreateObject(), *timers = cJSON_CreateObject();
 	int have_m = 0, have_i = 0, have_s = 0, have_t = 0;
-	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		cJSON *o = cJSON_Parse(l);
-		if (!o)
+	/* samples_load checked every instrument member's shape. */
+	for (size_t k = 0; k < ra->sf.n; k++) {
+		const struct sample *sm = &ra->sf.s[k];
+		if (!sm->instr || !sm->ok || sm->warmup)
 			continue;
-		const cJSON *arm = cJSON_GetObjectItemCaseSensitive(o, "arm");
-		if (cJSON_IsString(arm) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok")) &&
-		    cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "warmup"))) {
-			const cJSON *in = cJSON_GetObjectItemCaseSensitive(o, "internal");
-			const cJSON *m = in ? cJSON_GetObjectItemCaseSensitive(in, "markers") : NULL, *e;
-			cJSON_ArrayForEach(e, m) {
-				push(markers, arm->valuestring, e->string, e->valuedouble);
-				have_m = 1;
-			}
-			const cJSON *tms = in ? cJSON_GetObjectItemCaseSensitive(in, "timers_ms") : NULL;
-			cJSON_ArrayForEach(e, tms) {
-				push(timers, arm->valuestring, e->string, e->valuedouble);
-				have_t = 1;
-			}
-			const cJSON *sy = cJSON_GetObjectItemCaseSensitive(o, "syscalls");
-			cJSON_ArrayForEach(e, sy) {
-				push(sys, arm->valuestring, e->string, e->valuedouble);
-				have_s = 1;
-			}
-			const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "inittrace");
-			if (it) {
-				have_i = 1;
-				push(tot, arm->valuestring, "total_ms",
-				     cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble);
-				push(tot, arm->valuestring, "processes",
-				     cJSON_GetObjectItemCaseSensitive(it, "processes")->valuedouble);
-				cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
-					push(pk, arm->valuestring, e->string, e->valuedouble);
-			}
+		const char *arm = ra->sf.arms[sm->arm];
+		const cJSON *in = cJSON_GetObjectItemCaseSensitive(sm->instr, "internal");
+		const cJSON *m = in ? cJSON_GetObjectItemCaseSensitive(in, "markers") : NULL, *e;
+		cJSON_ArrayForEach(e, m) {
+			push(markers, arm, e->string, e->valuedouble);
+			have_m = 1;
 		}
-		cJSON_Delete(o);
+		const cJSON *tms = in ? cJSON_GetObjectItemCaseSensitive(in, "timers_ms") : NULL;
+		cJSON_ArrayForEach(e, tms) {
+			push(timers, arm, e->string, e->valuedouble);
+			have_t = 1;
+		}
+		const cJSON *sy = cJSON_GetObjectItemCaseSensitive(sm->instr, "syscalls");
+		cJSON_ArrayForEach(e, sy) {
+			push(sys, arm, e->string, e->valuedouble);
+			have_s = 1;
+		}
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(sm->instr, "inittrace");
+		if (it) {
+			have_i = 1;
+			push(tot, arm, "total_ms", cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble);
+			push(tot, arm, "processes",
+			     cJSON_GetObjectItemCaseSensitive(it, "processes")->valuedouble);
+			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
+				push(pk, arm, e->string, e->valuedouble);
+		}
 	}
-	free(text);
 	char *base = charts_slug(ra->label);
 	int rc = 0;
 	if (have_m) {

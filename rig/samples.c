@@ -7,19 +7,58 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *const sample_phase_names[PH_COUNT] = {"create", "start", "wait",
                                                   "delete", "core", "overall"};
 
+/* Before appending to a file whose last line has no newline: a torn line
+ * (cut short by a crash or a full disk) is cut off, with a warning, and a
+ * complete one gets its newline; a file that is invalid otherwise is not
+ * appended to at all. */
+static int repair_tail(int fd, const char *path)
+{
+	struct stat st;
+	char last;
+	if (fstat(fd, &st) < 0)
+		return error_set("%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return error_setc(GVAB_EDATA, "%s: not a regular file", path);
+	if (st.st_size == 0 || pread(fd, &last, 1, st.st_size - 1) != 1 || last == '\n')
+		return 0;
+	struct samples_file f;
+	int rc = samples_load_ex(path, NULL, 0, SAMPLES_QUIET_TORN, &f);
+	if (rc < 0)
+		return rc;
+	if (f.torn_line) {
+		fprintf(stderr, "gvab: warning: %s:%d: incomplete last line (a write cut short) removed "
+		                "before appending\n", path, f.torn_line);
+		if (ftruncate(fd, (off_t)f.valid_len) < 0)
+			rc = error_set("%s: truncating the torn last line: %s", path, strerror(errno));
+	} else if (write(fd, "\n", 1) != 1) {
+		rc = error_set("%s: %s", path, strerror(errno));
+	}
+	samples_free(&f);
+	return rc;
+}
+
 int samples_open(struct samples_writer *w, const char *path)
 {
-	w->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* O_NOFOLLOW: a run directory may come from another machine. */
+	w->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (w->fd < 0)
 		return error_set("%s: %s", path, strerror(errno));
-	return 0;
+	int rc = repair_tail(w->fd, path);
+	if (rc < 0) {
+		close(w->fd);
+		w->fd = -1;
+	}
+	return rc;
 }
 
 int samples_append(struct samples_writer *w, int seq, const char *arm, int round, int warmup,
@@ -101,92 +140,337 @@ static int add_arm(struct samples_file *f, const char *name)
 	return (int)f->narms++;
 }
 
-static int get_num(const cJSON *o, const char *k, double *v)
+/* Largest time a sample may hold: 10^15 ns (11.6 days). Anything larger is
+ * not a boot, and keeps every later conversion (int64, sums, ms doubles)
+ * exact and defined. */
+#define MAX_NS 1e15
+
+struct line_ctx {
+	const char *path;
+	int lineno;
+};
+
+/* An integer-valued, finite JSON number within [lo, hi]. */
+static int get_int(const struct line_ctx *c, const cJSON *o, const char *k, int required,
+                   double lo, double hi, double *v)
 {
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (!cJSON_IsNumber(j))
-		return -1;
+	if (!j) {
+		if (required)
+			return error_setc(GVAB_EDATA, "%s:%d: field %s missing", c->path, c->lineno, k);
+		return 1;
+	}
+	if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || j->valuedouble < lo ||
+	    j->valuedouble > hi || j->valuedouble != floor(j->valuedouble))
+		return error_setc(GVAB_EDATA, "%s:%d: field %s: expected an integer in [%.0f, %.0f]",
+		                  c->path, c->lineno, k, lo, hi);
 	*v = j->valuedouble;
 	return 0;
 }
 
-int samples_load(const char *path, char *const *order, size_t norder, struct samples_file *out)
+/* A finite number within [lo, hi]. */
+static int check_num(const struct line_ctx *c, const cJSON *j, const char *what, double lo,
+                     double hi)
+{
+	if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || j->valuedouble < lo ||
+	    j->valuedouble > hi)
+		return error_setc(GVAB_EDATA, "%s:%d: field %s: expected a number in [%g, %g]", c->path,
+		                  c->lineno, what, lo, hi);
+	return 0;
+}
+
+/* A string of printable text (no control characters), at most max bytes. */
+static int check_name(const char *s, size_t max)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
+		if (*p < 0x20 || *p == 0x7f)
+			return -1;
+	return n > 0 && n <= max ? 0 : -1;
+}
+
+/* An object whose members are all finite numbers in [lo, hi], with
+ * printable keys (they become table rows and chart labels). */
+static int check_num_object(const struct line_ctx *c, const cJSON *o, const char *what, double lo,
+                            double hi)
+{
+	if (!cJSON_IsObject(o))
+		return error_setc(GVAB_EDATA, "%s:%d: field %s: expected an object", c->path, c->lineno,
+		                  what);
+	if (cJSON_GetArraySize(o) > 4096) /* tables and charts look keys up one by one */
+		return error_setc(GVAB_EDATA, "%s:%d: field %s: more than 4096 entries", c->path,
+		                  c->lineno, what);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, o) {
+		char where[160];
+		snprintf(where, sizeof where, "%s.%.100s", what, e->string);
+		if (check_name(e->string, 512) < 0)
+			return error_setc(GVAB_EDATA, "%s:%d: field %s: a key is empty, too long or has "
+			                  "control characters", c->path, c->lineno, what);
+		if (check_num(c, e, where, lo, hi) < 0)
+			return GVAB_EDATA;
+	}
+	return 0;
+}
+
+/* The instrument members an instrumented run adds ("internal", "syscalls",
+ * "inittrace"), checked to the shape the report reads; detached from `o`
+ * into a new object (NULL when the line has none). */
+static int take_instruments(const struct line_ctx *c, cJSON *o, cJSON **out)
+{
+	*out = NULL;
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(o, "internal");
+	if (in) {
+		if (!cJSON_IsObject(in))
+			return error_setc(GVAB_EDATA, "%s:%d: field internal: expected an object", c->path,
+			                  c->lineno);
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(in, "markers");
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(in, "timers_ms");
+		if ((m && check_num_object(c, m, "internal.markers", -1e9, 1e9) < 0) ||
+		    (t && check_num_object(c, t, "internal.timers_ms", -1e9, 1e9) < 0))
+			return GVAB_EDATA;
+	}
+	const cJSON *sy = cJSON_GetObjectItemCaseSensitive(o, "syscalls");
+	if (sy && check_num_object(c, sy, "syscalls", 0, 1e15) < 0)
+		return GVAB_EDATA;
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "inittrace");
+	if (it) {
+		if (!cJSON_IsObject(it))
+			return error_setc(GVAB_EDATA, "%s:%d: field inittrace: expected an object", c->path,
+			                  c->lineno);
+		if (check_num(c, cJSON_GetObjectItemCaseSensitive(it, "total_ms"), "inittrace.total_ms", 0,
+		              1e9) < 0 ||
+		    check_num(c, cJSON_GetObjectItemCaseSensitive(it, "processes"), "inittrace.processes",
+		              0, 1e6) < 0 ||
+		    check_num_object(c, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"),
+		                     "inittrace.packages_ms", 0, 1e9) < 0)
+			return GVAB_EDATA;
+		const cJSON *pm = cJSON_GetObjectItemCaseSensitive(it, "processes_ms");
+		if (pm && check_num_object(c, pm, "inittrace.processes_ms", 0, 1e9) < 0)
+			return GVAB_EDATA;
+	}
+	static const char *const keys[] = {"internal", "syscalls", "inittrace"};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		cJSON *e = cJSON_DetachItemFromObjectCaseSensitive(o, keys[i]);
+		if (!e)
+			continue;
+		if (!*out)
+			*out = cJSON_CreateObject();
+		cJSON_AddItemToObject(*out, keys[i], e);
+	}
+	return 0;
+}
+
+/* One line, parsed and checked, into *s. */
+static int parse_line(const struct line_ctx *c, cJSON *o, size_t nlines, struct samples_file *out,
+                      struct sample *s)
+{
+	memset(s, 0, sizeof *s);
+	if (!cJSON_IsObject(o))
+		return error_setc(GVAB_EDATA, "%s:%d: not a JSON object", c->path, c->lineno);
+	const cJSON *arm = cJSON_GetObjectItemCaseSensitive(o, "arm");
+	if (!cJSON_IsString(arm) || check_name(arm->valuestring, 255) < 0)
+		return error_setc(GVAB_EDATA, "%s:%d: field arm: expected a name (1-255 printable bytes)",
+		                  c->path, c->lineno);
+	static const char *const bools[] = {"ok", "warmup"};
+	for (int i = 0; i < 2; i++)
+		if (!cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(o, bools[i])))
+			return error_setc(GVAB_EDATA, "%s:%d: field %s: expected true or false", c->path,
+			                  c->lineno, bools[i]);
+	double v;
+	if (get_int(c, o, "seq", 1, 0, INT_MAX - 1, &v) < 0)
+		return GVAB_EDATA;
+	s->seq = (int)v;
+	/* Every round has a line of its own, so a round beyond the line count
+	 * is not one gvab wrote (and would size the paired analysis). */
+	if (get_int(c, o, "round", 1, 0, (double)(nlines ? nlines - 1 : 0), &v) < 0)
+		return GVAB_EDATA;
+	s->round = (int)v;
+	s->warmup = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "warmup"));
+	s->ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
+	int r = get_int(c, o, "exit_status", 0, -1, 65535, &v);
+	if (r < 0)
+		return GVAB_EDATA;
+	s->exit_status = r == 0 ? (int)v : -1;
+	r = get_int(c, o, "t_ns", 0, 0, 1e18, &v);
+	if (r < 0)
+		return GVAB_EDATA;
+	s->t_ns = r == 0 ? (int64_t)v : 0;
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
+	if (kind && !(cJSON_IsString(kind) && strcmp(kind->valuestring, "exec") == 0))
+		return error_setc(GVAB_EDATA, "%s:%d: field kind: expected \"exec\"", c->path, c->lineno);
+	s->kind = kind != NULL;
+	if (s->ok && s->kind) {
+		if (get_int(c, o, "exec_ns", 1, 0, MAX_NS, &v) < 0)
+			return GVAB_EDATA;
+		s->exec_ns = (int64_t)v;
+	} else if (s->ok) {
+		for (int p = 0; p < PH_COUNT; p++) {
+			char key[32];
+			snprintf(key, sizeof key, "%s_ns", sample_phase_names[p]);
+			if (get_int(c, o, key, 1, 0, MAX_NS, &v) < 0)
+				return GVAB_EDATA;
+			s->ns[p] = (int64_t)v;
+		}
+	}
+	if (take_instruments(c, o, &s->instr) < 0)
+		return GVAB_EDATA;
+	s->arm = add_arm(out, arm->valuestring);
+	return 0;
+}
+
+/* True when s[0..n) can be the start of a JSON value, but is not a whole
+ * one: what a line cut short by a crash or a full disk looks like. A line
+ * that goes wrong before its end ("{"seq":1}x", "garbage") is not torn but
+ * invalid. A small pushdown scanner: containers on a stack, and what may
+ * come next. */
+static int json_torn_prefix(const char *s, size_t n)
+{
+	enum { VALUE, FIRST_KEY, KEY, COLON, NEXT, FIRST_VALUE } want = VALUE;
+	char stack[256];
+	size_t depth = 0, i = 0;
+	int done = 0;
+	while (i < n) {
+		char ch = s[i];
+		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+			i++;
+			continue;
+		}
+		if (done)
+			return 0;
+		if (want == COLON) {
+			if (ch != ':')
+				return 0;
+			want = VALUE;
+			i++;
+			continue;
+		}
+		if (want == NEXT) {
+			char top = stack[depth - 1];
+			if (ch == ',') {
+				want = top == '{' ? KEY : VALUE;
+			} else if (ch == (top == '{' ? '}' : ']')) {
+				if (--depth == 0)
+					done = 1;
+			} else {
+				return 0;
+			}
+			i++;
+			continue;
+		}
+		if ((want == FIRST_KEY && ch == '}') || (want == FIRST_VALUE && ch == ']')) {
+			if (--depth == 0)
+				done = 1;
+			else
+				want = NEXT;
+			i++;
+			continue;
+		}
+		int is_key = want == FIRST_KEY || want == KEY;
+		if (ch == '"') {
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\' && ++i < n && !strchr("\"\\/bfnrtu", s[i]))
+					return 0;
+			if (i >= n)
+				return 1; /* cut inside a string */
+			i++;
+		} else if (is_key) {
+			return 0;
+		} else if (ch == '{' || ch == '[') {
+			if (depth == sizeof stack)
+				return 0;
+			stack[depth++] = ch;
+			want = ch == '{' ? FIRST_KEY : FIRST_VALUE;
+			i++;
+			continue;
+		} else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+			while (i < n && strchr("+-.0123456789eE", s[i]))
+				i++;
+			if (i >= n)
+				return 1; /* cut inside a number */
+		} else {
+			static const char *const lits[] = {"true", "false", "null"};
+			size_t k, m = 0;
+			for (k = 0; k < 3; k++) {
+				size_t l = strlen(lits[k]);
+				for (m = 0; m < l && i + m < n && s[i + m] == lits[k][m]; m++)
+					;
+				if (m == l || i + m == n)
+					break;
+			}
+			if (k == 3)
+				return 0;
+			if (i + m == n && m < strlen(lits[k]))
+				return 1; /* cut inside a literal */
+			i += m;
+		}
+		/* A scalar (or key) ended. */
+		if (is_key)
+			want = COLON;
+		else if (depth == 0)
+			done = 1;
+		else
+			want = NEXT;
+	}
+	return !done;
+}
+
+int samples_load_ex(const char *path, char *const *order, size_t norder, int flags,
+                    struct samples_file *out)
 {
 	memset(out, 0, sizeof *out);
 	size_t len;
 	char *text = util_read_file(path, &len);
 	if (!text)
 		return error_wrap(GVAB_EDATA, "samples");
+	out->valid_len = len;
 	for (size_t i = 0; i < norder; i++)
 		add_arm(out, order[i]);
-	int lineno = 0, rc = 0;
+	size_t nlines = len && text[len - 1] != '\n';
+	for (size_t i = 0; i < len; i++)
+		nlines += text[i] == '\n';
+	struct line_ctx c = {.path = path};
+	int rc = 0;
 	size_t cap = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		if (!*line)
-			continue;
-		cJSON *o = cJSON_Parse(line);
-		if (!o) {
-			/* A torn last line (the run was killed mid-write) is dropped
-			 * with a warning; anywhere else it is invalid data. */
-			if (!strtok_r(NULL, "\n", &save) && text[len - 1] != '\n') {
-				fprintf(stderr, "gvab: %s:%d: incomplete last line ignored\n", path, lineno);
-				break;
-			}
-			rc = error_setc(GVAB_EDATA, "%s:%d: not valid JSON", path, lineno);
+	for (size_t off = 0; off < len && rc == 0;) {
+		char *line = text + off, *nl = memchr(line, '\n', len - off);
+		size_t ll = nl ? (size_t)(nl - line) : len - off;
+		size_t next = off + ll + (nl ? 1 : 0);
+		c.lineno++;
+		if (memchr(line, '\0', ll)) {
+			rc = error_setc(GVAB_EDATA, "%s:%d: NUL byte in the line", path, c.lineno);
 			break;
 		}
-		const cJSON *arm = cJSON_GetObjectItemCaseSensitive(o, "arm");
-		const cJSON *ok = cJSON_GetObjectItemCaseSensitive(o, "ok");
-		const cJSON *wu = cJSON_GetObjectItemCaseSensitive(o, "warmup");
-		double seq, round;
-		if (!cJSON_IsString(arm) || !cJSON_IsBool(ok) || !cJSON_IsBool(wu) ||
-		    get_num(o, "seq", &seq) < 0 || get_num(o, "round", &round) < 0) {
-			rc = error_setc(GVAB_EDATA, "%s:%d: missing arm, ok, warmup, seq or round", path,
-			                lineno);
-			cJSON_Delete(o);
+		line[ll] = '\0';
+		size_t lead = strspn(line, " \t\r");
+		if (lead == ll) { /* blank */
+			off = next;
+			continue;
+		}
+		cJSON *o = cJSON_ParseWithLengthOpts(line, ll + 1, NULL, 1);
+		if (!o) {
+			/* Only the last line, without its newline, and cut off mid-value
+			 * is a torn write; anything else is invalid data. */
+			if (!nl && json_torn_prefix(line, ll)) {
+				out->torn_line = c.lineno;
+				out->valid_len = off;
+				if (!(flags & SAMPLES_QUIET_TORN))
+					fprintf(stderr, "gvab: warning: %s:%d: incomplete last line (a write cut "
+					                "short) ignored\n", path, c.lineno);
+				break;
+			}
+			rc = error_setc(GVAB_EDATA, "%s:%d: not valid JSON", path, c.lineno);
 			break;
 		}
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 256;
 			out->s = util_xrealloc(out->s, cap * sizeof *out->s);
 		}
-		struct sample *s = &out->s[out->n];
-		memset(s, 0, sizeof *s);
-		s->arm = add_arm(out, arm->valuestring);
-		s->seq = (int)seq;
-		s->round = (int)round;
-		s->warmup = cJSON_IsTrue(wu);
-		s->ok = cJSON_IsTrue(ok);
-		double v;
-		s->exit_status = get_num(o, "exit_status", &v) == 0 ? (int)v : -1;
-		s->t_ns = get_num(o, "t_ns", &v) == 0 ? (int64_t)v : 0;
-		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
-		s->kind = cJSON_IsString(kind) && strcmp(kind->valuestring, "exec") == 0;
-		if (s->ok && s->kind) {
-			if (get_num(o, "exec_ns", &v) < 0 || v < 0) {
-				rc = error_setc(GVAB_EDATA, "%s:%d: ok exec sample without a valid exec_ns",
-				                path, lineno);
-			} else {
-				s->exec_ns = (int64_t)v;
-			}
-		} else if (s->ok) {
-			for (int p = 0; p < PH_COUNT; p++) {
-				char key[32];
-				snprintf(key, sizeof key, "%s_ns", sample_phase_names[p]);
-				if (get_num(o, key, &v) < 0 || v < 0) {
-					rc = error_setc(GVAB_EDATA, "%s:%d: ok sample without a valid %s", path,
-					                lineno, key);
-					break;
-				}
-				s->ns[p] = (int64_t)v;
-			}
-		}
+		rc = parse_line(&c, o, nlines, out, &out->s[out->n]);
 		cJSON_Delete(o);
-		if (rc < 0)
-			break;
-		out->n++;
+		if (rc == 0)
+			out->n++;
+		off = next;
 	}
 	free(text);
 	if (rc < 0)
@@ -194,8 +478,164 @@ int samples_load(const char *path, char *const *order, size_t norder, struct sam
 	return rc;
 }
 
+int samples_load(const char *path, char *const *order, size_t norder, struct samples_file *out)
+{
+	return samples_load_ex(path, order, norder, 0, out);
+}
+
+/* run.json ---------------------------------------------------------------- */
+
+static int run_err(const char *path, const char *field, const char *why)
+{
+	return error_setc(GVAB_EDATA, "%s: field %s: %s", path, field, why);
+}
+
+static int run_opt_string(const cJSON *o, const char *k, const char *path, const char *prefix)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+	if (j && !cJSON_IsString(j)) {
+		char f[96];
+		snprintf(f, sizeof f, "%s%s", prefix, k);
+		return run_err(path, f, "expected a string");
+	}
+	return 0;
+}
+
+static int run_opt_int(const cJSON *o, const char *k, double lo, double hi, int required,
+                       const char *path, const char *prefix)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+	char f[96];
+	snprintf(f, sizeof f, "%s%s", prefix, k);
+	if (!j)
+		return required ? run_err(path, f, "missing") : 0;
+	if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || j->valuedouble < lo ||
+	    j->valuedouble > hi || j->valuedouble != floor(j->valuedouble)) {
+		char why[96];
+		snprintf(why, sizeof why, "expected an integer in [%.0f, %.0f]", lo, hi);
+		return run_err(path, f, why);
+	}
+	return 0;
+}
+
+static int run_check_host(const cJSON *h, const char *k, const char *path)
+{
+	if (!h)
+		return 0;
+	char prefix[32];
+	snprintf(prefix, sizeof prefix, "%s.", k);
+	if (!cJSON_IsObject(h))
+		return run_err(path, k, "expected an object");
+	static const char *const strs[] = {"hostname", "kernel", "cpu_model", "clocksource",
+	                                   "cpufreq_governor", "boot_id"};
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		if (run_opt_string(h, strs[i], path, prefix) < 0)
+			return GVAB_EDATA;
+	if (run_opt_int(h, "online_cpus", 1, 1 << 20, 1, path, prefix) < 0 ||
+	    run_opt_int(h, "mem_total_kib", 0, 1e15, 0, path, prefix) < 0)
+		return GVAB_EDATA;
+	return 0;
+}
+
+int samples_run_check(const cJSON *run, const char *path)
+{
+	if (!cJSON_IsObject(run))
+		return error_setc(GVAB_EDATA, "%s: not a JSON object", path);
+	const cJSON *arms = cJSON_GetObjectItemCaseSensitive(run, "arms"), *a;
+	if (!cJSON_IsArray(arms) || cJSON_GetArraySize(arms) < 1 || cJSON_GetArraySize(arms) > 64)
+		return run_err(path, "arms", "expected an array of 1 to 64 arms");
+	int i = 0;
+	cJSON_ArrayForEach(a, arms) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(a, "name");
+		char f[48];
+		snprintf(f, sizeof f, "arms[%d].name", i);
+		if (!cJSON_IsString(n) || check_name(n->valuestring, 255) < 0)
+			return run_err(path, f, "expected a name (1-255 printable bytes)");
+		const cJSON *b;
+		int j = 0;
+		cJSON_ArrayForEach(b, arms) {
+			if (j++ >= i)
+				break;
+			const cJSON *m = cJSON_GetObjectItemCaseSensitive(b, "name");
+			if (strcmp(m->valuestring, n->valuestring) == 0)
+				return run_err(path, f, "a second arm of that name");
+		}
+		i++;
+	}
+	if (run_check_host(cJSON_GetObjectItemCaseSensitive(run, "host"), "host", path) < 0 ||
+	    run_check_host(cJSON_GetObjectItemCaseSensitive(run, "host_after"), "host_after", path) < 0)
+		return GVAB_EDATA;
+	static const char *const strs[] = {"format", "status", "host_label", "order", "seed",
+	                                   "started_at", "ended_at"};
+	for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
+		if (run_opt_string(run, strs[k], path, "") < 0)
+			return GVAB_EDATA;
+	if (run_opt_int(run, "iterations", 0, 1e7, 0, path, "") < 0 ||
+	    run_opt_int(run, "warmups", 0, 1e7, 0, path, "") < 0 ||
+	    run_opt_int(run, "measured_ok", 0, 1e9, 0, path, "") < 0)
+		return GVAB_EDATA;
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command"), *c;
+	if (cmd && !cJSON_IsArray(cmd))
+		return run_err(path, "command", "expected an array of strings");
+	i = 0;
+	cJSON_ArrayForEach(c, cmd) {
+		char f[48];
+		snprintf(f, sizeof f, "command[%d]", i++);
+		if (!cJSON_IsString(c))
+			return run_err(path, f, "expected a string");
+	}
+	const cJSON *drift = cJSON_GetObjectItemCaseSensitive(run, "drift"), *d;
+	if (drift && !cJSON_IsArray(drift))
+		return run_err(path, "drift", "expected an array");
+	i = 0;
+	cJSON_ArrayForEach(d, drift) {
+		char f[48];
+		snprintf(f, sizeof f, "drift[%d].fact", i++);
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(d, "fact")))
+			return run_err(path, f, "expected a string");
+	}
+	static const char *const objs[] = {"settings", "bundle", "gvab", "host_meta"};
+	for (size_t k = 0; k < sizeof objs / sizeof objs[0]; k++) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(run, objs[k]);
+		if (o && !cJSON_IsObject(o))
+			return run_err(path, objs[k], "expected an object");
+	}
+	return 0;
+}
+
+cJSON *samples_run_load(const char *path)
+{
+	size_t len;
+	char *text = util_read_file(path, &len);
+	if (!text) {
+		error_wrap(GVAB_EDATA, "run");
+		return NULL;
+	}
+	cJSON *doc = NULL;
+	const char *nul = memchr(text, '\0', len);
+	if (nul) {
+		int line = 1;
+		for (const char *p = text; p < nul; p++)
+			line += *p == '\n';
+		error_setc(GVAB_EDATA, "%s:%d: NUL byte", path, line);
+	} else if (!(doc = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 1))) {
+		const char *at = cJSON_GetErrorPtr();
+		int line = 1;
+		for (const char *p = text; at && p < at && p < text + len; p++)
+			line += *p == '\n';
+		error_setc(GVAB_EDATA, "%s:%d: not valid JSON", path, line);
+	} else if (samples_run_check(doc, path) < 0) {
+		cJSON_Delete(doc);
+		doc = NULL;
+	}
+	free(text);
+	return doc;
+}
+
 void samples_free(struct samples_file *f)
 {
+	for (size_t i = 0; i < f->n; i++)
+		cJSON_Delete(f->s[i].instr);
 	for (size_t i = 0; i < f->narms; i++)
 		free(f->arms[i]);
 	free(f->arms);

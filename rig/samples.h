@@ -1,4 +1,5 @@
-/* samples: the run directory's raw data, format "gvab-samples/1".
+/* samples: the run directory's raw data, format "gvab-samples/1", and the
+ * validating reader of its run.json.
  *
  * samples.jsonl holds one JSON object per line, one line per boot attempt,
  * appended and flushed (fdatasync) as soon as the attempt ends, so an
@@ -39,6 +40,8 @@ struct sample {
 	int64_t t_ns;
 	int64_t ns[PH_COUNT];
 	int64_t exec_ns;
+	cJSON *instr;   /* instrumented runs: {"internal", "syscalls", "inittrace"}
+	                 * as checked by the reader, or NULL; owned by the file */
 };
 
 struct samples_file {
@@ -46,12 +49,17 @@ struct samples_file {
 	size_t narms;
 	struct sample *s;
 	size_t n;
+	int torn_line;    /* line number of an ignored torn last line, or 0 */
+	size_t valid_len; /* bytes up to that line (the file size when none) */
 };
 
 struct samples_writer {
 	int fd;
 };
 
+/* Opens for appending (never through a symlink). A last line without its
+ * newline is repaired first: cut off with a warning when torn, completed
+ * when whole; an otherwise invalid file is refused (GVAB_EDATA). */
 int samples_open(struct samples_writer *w, const char *path);
 /* `extra` (may be NULL): more members for the line (instrument data). */
 int samples_append(struct samples_writer *w, int seq, const char *arm, int round, int warmup,
@@ -59,10 +67,29 @@ int samples_append(struct samples_writer *w, int seq, const char *arm, int round
                    const cJSON *extra);
 void samples_close(struct samples_writer *w);
 
-/* Reads samples.jsonl; arms are named in the order of `order` (may be
- * NULL) then of first appearance. */
+/* Reads samples.jsonl, validating every line; arms are named in the order
+ * of `order` (may be NULL) then of first appearance. Any invalid line is
+ * GVAB_EDATA with "FILE:LINE: field F: why": a NUL byte, a non-object, a
+ * missing or mistyped field, a number that is not finite, not an integer
+ * where one is due, or out of range (times up to 1e15 ns, rounds below the
+ * line count), a bad instrument member. The one exception is a last line
+ * without a newline that breaks off mid-JSON (a torn write): it is ignored
+ * with a warning on stderr and reported in torn_line/valid_len. */
 int samples_load(const char *path, char *const *order, size_t norder, struct samples_file *out);
+#define SAMPLES_QUIET_TORN 1 /* no warning for a torn last line */
+int samples_load_ex(const char *path, char *const *order, size_t norder, int flags,
+                    struct samples_file *out);
 void samples_free(struct samples_file *f);
+
+/* run.json ("gvab-run/1"), the run directory's other file: checks every
+ * field a reader uses (arms with unique printable names; host and
+ * host_after with online_cpus; command an array of strings; drift entries
+ * with a fact; integers in range; strings where strings are due) and
+ * returns 0 or GVAB_EDATA naming the file and the field. */
+int samples_run_check(const cJSON *run, const char *path);
+/* Reads and checks run.json (a NUL byte or bad JSON names the line);
+ * NULL with the error recorded. Caller frees with cJSON_Delete. */
+cJSON *samples_run_load(const char *path);
 int samples_arm_index(const struct samples_file *f, const char *name);
 
 #endif

@@ -204,6 +204,36 @@ START_TEST(test_report_label_injection)
 }
 END_TEST
 
+/* Hostile run directories: gvab report stops with exit 65 and one line
+ * naming the file, line and field (no crash, no 1.5 GB allocation). */
+START_TEST(test_report_hostile_run)
+{
+	char *r1 = make_run("hostile", 20, 0.9, 10, 0, 2);
+	char *sp = util_fmt("%s/samples.jsonl", r1), *rj = util_fmt("%s/run.json", r1);
+	char *out = util_fmt("%s/report", dir);
+	char *argv[] = {(char *)itest_gvab(), "report", "--out", out, r1, NULL};
+	char *o = NULL;
+	FILE *f = fopen(sp, "a");
+	fputs("{\"seq\":99,\"arm\":\"A\",\"round\":1e8,\"warmup\":false,\"ok\":false}\n", f);
+	fclose(f);
+	ck_assert_int_eq(itest_run(&o, argv), 65);
+	ck_assert_msg(strstr(o, "samples.jsonl:41: field round"), "%s", o);
+	free(o);
+	char *m = make_run("hostile", 20, 0.9, 10, 0, 2);
+	free(m);
+	const char *run = "{\"format\":\"gvab-run/1\",\"host\":{\"hostname\":\"h\"},"
+	                  "\"arms\":[{\"name\":\"A\"},{\"name\":\"B\"}]}";
+	util_write_file_atomic(rj, run, strlen(run));
+	ck_assert_int_eq(itest_run(&o, argv), 65);
+	ck_assert_msg(strstr(o, "run.json: field host.online_cpus: missing"), "%s", o);
+	free(o);
+	free(out);
+	free(sp);
+	free(rj);
+	free(r1);
+}
+END_TEST
+
 START_TEST(test_gate_adaptive)
 {
 	/* A real (fake-runsc) A/A run gated with a 0% threshold: the gate adds
@@ -289,6 +319,7 @@ Suite *suite_analysis(void)
 	tcase_add_test(tc, test_gate_verdicts);
 	tcase_add_test(tc, test_report_and_charts);
 	tcase_add_test(tc, test_report_label_injection);
+	tcase_add_test(tc, test_report_hostile_run);
 	tcase_add_test(tc, test_gate_adaptive);
 	tcase_add_test(tc, test_inittrace_audit);
 	suite_add_tcase(s, tc);
