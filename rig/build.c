@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "build.h"
 #include "blobs.h"
+#include "gotool.h"
+#include "modsource.h"
 #include "error.h"
 #include "patch.h"
 #include "proc.h"
@@ -17,12 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 /* Bump when the build recipe changes in a way that changes the binary. */
-#define BUILD_RECIPE "gvab-build/1"
+#define BUILD_RECIPE "gvab-build/2"
 
 size_t build_arm_series(const char *arm, char ***names, char **buf)
 {
@@ -99,25 +102,6 @@ void build_debian_tag(char **version, char **tag)
 	*tag = debian_tag(*version);
 }
 
-static char *gomod_version(const char *tree)
-{
-	char *path = util_fmt("%s/go.mod", tree);
-	char *text = util_read_file(path, NULL);
-	char *res = NULL;
-	free(path);
-	if (!text)
-		return NULL;
-	for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		int maj, min;
-		if (sscanf(l, "go %d.%d", &maj, &min) == 2) {
-			res = util_fmt("%d.%d", maj, min);
-			break;
-		}
-	}
-	free(text);
-	return res;
-}
-
 static char *capture_trim(char *const *argv, const char *cwd)
 {
 	char *out = NULL;
@@ -131,6 +115,40 @@ static char *capture_trim(char *const *argv, const char *cwd)
 	while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
 		out[--n] = '\0';
 	return out;
+}
+
+/* One line saying why go build failed, from its log: the first line that
+ * is Go's own error (not a download note or a "# package" header), plus what
+ * it means where gvab knows: a go:embed pattern with no file is a non-Go
+ * file the go branch lacks (Bazel generates it), C files are refused without
+ * cgo, and a missing package in GOPATH mode is a library Debian lacks. */
+static char *build_log_summary(const char *log_path)
+{
+	char *log = util_read_file(log_path, NULL);
+	char *res = NULL;
+	const char *hint = "";
+	if (!log)
+		return util_xstrdup("no log");
+	for (char *l = log, *next; l && *l && !res; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*l || strncmp(l, "go: downloading", 15) == 0 || strncmp(l, "go: finding", 11) == 0 ||
+		    l[0] == '#')
+			continue;
+		if (strstr(l, "no matching files found") || strstr(l, "cannot embed"))
+			hint = " [the tree lacks a non-Go file it embeds; the go branch does not ship "
+			       "some Bazel-generated files: add it with a compat series]";
+		else if (strstr(l, "C source files not allowed"))
+			hint = " [C sources in a CGO_ENABLED=0 build: a compat series must drop them]";
+		else if (strstr(l, "cannot find package") || strstr(l, "is not in std") ||
+		         strstr(l, "no required module provides"))
+			hint = " [a Go package is missing: GOPATH mode needs it from Debian's "
+			       "golang-*-dev packages; module mode from the module proxy]";
+		res = util_fmt("%.300s%s", l, hint);
+	}
+	free(log);
+	return res ? res : util_xstrdup("no error line in the log");
 }
 
 static volatile sig_atomic_t build_interrupted;
@@ -188,14 +206,9 @@ static int run_go_build(char *const *argv, char *const *envp, const char *cwd,
 		fprintf(stderr, tty ? "\r  %s: go build %.1fs\n" : "  %s: go build done in %.1fs\n",
 		        label, *wall_s);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		char *log = util_read_file(log_path, NULL);
-		const char *tail = log ? log : "";
-		size_t n = strlen(tail);
-		if (n > 600)
-			tail += n - 600;
-		rc = error_set("go build failed (%s); log %s ends: %s", proc_status_str(st),
-		               log_path, tail);
-		free(log);
+		char *why = build_log_summary(log_path);
+		rc = error_set("go build failed (%s): %s (log: %s)", proc_status_str(st), why, log_path);
+		free(why);
 		goto out;
 	}
 out:
@@ -221,56 +234,259 @@ static int provenance_up_to_date(const char *prov_path, const char *runsc, const
 	return ok;
 }
 
+/* The text of `path` in `commit`'s tree, or NULL when it has none. */
+static char *read_blob_text(git_repository *repo, const git_oid *commit, const char *path,
+                            size_t *len)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *b = NULL;
+	char *res = NULL;
+	if (git_commit_lookup(&c, repo, commit) == 0 && git_commit_tree(&t, c) == 0 &&
+	    git_tree_entry_bypath(&e, t, path) == 0 &&
+	    git_blob_lookup(&b, repo, git_tree_entry_id(e)) == 0) {
+		size_t n = (size_t)git_blob_rawsize(b);
+		res = util_xmalloc(n + 1);
+		memcpy(res, git_blob_rawcontent(b), n);
+		res[n] = '\0';
+		if (len)
+			*len = n;
+	}
+	git_blob_free(b);
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_commit_free(c);
+	return res;
+}
+
+/* "golang-foo-dev=1.2-3\n..." for every installed golang-*-dev package:
+ * the libraries a GOPATH-mode build compiles in. */
+static char *debian_libraries(void)
+{
+	char *argv[] = {"dpkg-query", "-W", "-f=${db:Status-Abbrev} ${Package}=${Version}\n",
+	                "golang-*-dev", NULL};
+	char *out = NULL, *res;
+	int st;
+	size_t len = 0, cap = 0;
+	if (proc_run_capture(argv, NULL, NULL, &out, &st) < 0 || !out) {
+		free(out);
+		return util_xstrdup("");
+	}
+	res = util_xstrdup("");
+	for (char *l = out, *next; l && *l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strncmp(l, "ii ", 3) != 0)
+			continue;
+		const char *pkg = l + 3;
+		while (*pkg == ' ')
+			pkg++;
+		size_t n = strlen(pkg);
+		if (len + n + 2 > cap) {
+			cap = (len + n + 2) * 2;
+			res = util_xrealloc(res, cap);
+		}
+		memcpy(res + len, pkg, n);
+		len += n;
+		res[len++] = '\n';
+		res[len] = '\0';
+	}
+	free(out);
+	return res;
+}
+
+/* Adds the series directory `dir` to the list. */
+static int add_series(const char *dir, struct patch_series **list, size_t *n)
+{
+	*list = util_xrealloc(*list, (*n + 1) * sizeof **list);
+	int r = patch_series_load(dir, &(*list)[*n]);
+	if (r == 0)
+		(*n)++;
+	return r;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every compat-* series (patches dir, then each --series dir that is one),
+ * then the arm's own series, each looked up in the --series dirs (by base
+ * name) before the patches dir. */
+static int load_series(const struct build_opts *o, struct patch_series **list, size_t *n)
+{
+	char **names = NULL, *buf = NULL;
+	size_t nn = 0, ncompat = 0;
+	char **compat = NULL;
+	int rc = 0;
+	DIR *d = opendir(o->patches_dir);
+	if (!d)
+		return error_setc(GVAB_EUSAGE, "patches directory %s: %s", o->patches_dir, strerror(errno));
+	for (struct dirent *e; (e = readdir(d));)
+		if (strncmp(e->d_name, "compat-", 7) == 0) {
+			compat = util_xrealloc(compat, (ncompat + 1) * sizeof *compat);
+			compat[ncompat++] = util_fmt("%s/%s", o->patches_dir, e->d_name);
+		}
+	closedir(d);
+	qsort(compat, ncompat, sizeof *compat, cmp_names);
+	for (size_t i = 0; i < ncompat && rc == 0; i++)
+		rc = add_series(compat[i], list, n);
+	for (size_t j = 0; o->series_dirs && o->series_dirs[j] && rc == 0; j++) {
+		const char *base = strrchr(o->series_dirs[j], '/');
+		base = base ? base + 1 : o->series_dirs[j];
+		if (strncmp(base, "compat-", 7) == 0)
+			rc = add_series(o->series_dirs[j], list, n);
+	}
+	nn = build_arm_series(o->arm, &names, &buf);
+	for (size_t i = 0; i < nn && rc == 0; i++) {
+		if (!*names[i] || strchr(names[i], '/') || names[i][0] == '.') {
+			rc = error_setc(GVAB_EUSAGE, "series name '%s': must be a plain name", names[i]);
+			break;
+		}
+		char *dir = NULL;
+		for (size_t j = 0; o->series_dirs && o->series_dirs[j] && !dir; j++) {
+			const char *base = strrchr(o->series_dirs[j], '/');
+			base = base ? base + 1 : o->series_dirs[j];
+			if (strcmp(base, names[i]) == 0)
+				dir = util_xstrdup(o->series_dirs[j]);
+		}
+		if (!dir)
+			dir = util_fmt("%s/%s", o->patches_dir, names[i]);
+		rc = add_series(dir, list, n);
+		free(dir);
+	}
+	for (size_t i = 0; i < ncompat; i++)
+		free(compat[i]);
+	free(compat);
+	free(names);
+	free(buf);
+	return rc;
+}
+
+static void key_add(char **key, size_t *len, size_t *cap, const char *s)
+{
+	size_t n = strlen(s);
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*key = util_xrealloc(*key, *cap);
+	}
+	memcpy(*key + *len, s, n + 1);
+	*len += n;
+}
+
+/* Is `ref` something the cache can answer without a fetch: a commit id or
+ * a tag it already has? Branches always move, so they are fetched. */
+static int ref_is_cached(git_repository *cache, const char *ref)
+{
+	git_object *obj = NULL;
+	size_t n = strlen(ref);
+	int hex = n >= 7 && n <= 40 && strspn(ref, "0123456789abcdef") == n;
+	char *tagref = util_fmt("refs/tags/%s", ref);
+	git_oid id;
+	int tagged = git_reference_name_to_id(&id, cache, tagref) == 0;
+	free(tagref);
+	if (tagged)
+		return 1;
+	if (hex && git_revparse_single(&obj, cache, ref) == 0) {
+		git_object_free(obj);
+		return 1;
+	}
+	return 0;
+}
+
 int build_arm(const struct build_opts *o, char **runsc_out)
 {
 	int rc = GVAB_EFAIL;
 	git_repository *cache = NULL, *work = NULL;
 	struct patch_series *series = NULL;
 	size_t nseries = 0;
-	char **series_names = NULL, *series_buf = NULL;
-	char *cache_repo = NULL, *gocache = NULL, *arm_dir = NULL, *gopath = NULL, *tree = NULL,
-	     *runsc = NULL, *runsc_tmp = NULL, *prov_path = NULL, *log_path = NULL,
-	     *deb_version = NULL, *tag = NULL, *go_version = NULL, *gomod = NULL,
-	     *version_out = NULL, *gov_m = NULL, *keytext = NULL, *source_desc = NULL,
-	     *blob_src = NULL, *blob_dir = NULL, *ldflags = NULL;
-	cJSON *blob_rec = NULL;
-	const char *go = o->go ? o->go : GVAB_DEFAULT_GO;
+	char *cache_repo = NULL, *gocache = NULL, *gomodcache = NULL, *arm_dir = NULL, *gopath = NULL,
+	     *tree = NULL, *runsc = NULL, *runsc_tmp = NULL, *prov_path = NULL, *log_path = NULL,
+	     *deb_version = NULL, *tag = NULL, *go_version = NULL, *version_out = NULL,
+	     *gov_m = NULL, *keytext = NULL, *source_desc = NULL, *blob_src = NULL, *blob_dir = NULL,
+	     *ldflags = NULL, *go_alloc = NULL, *gomod_text = NULL, *gosum_text = NULL,
+	     *deb_libs = NULL, *toolchain_env = NULL, *env_gopath = NULL, *env_cache = NULL,
+	     *env_modcache = NULL, *check_what = NULL;
+	char **envp = NULL;
+	cJSON *blob_rec = NULL, *prov = NULL;
+	const char *go = o->go;
 	const char *deb_tree = o->debian_tree ? o->debian_tree : GVAB_DEBIAN_TREE;
 	const char *name = o->name ? o->name : o->arm;
 	const char *ref = o->ref;
+	const char *kind = "git";
 	struct source_resolution res;
-	cJSON *prov = NULL;
-	char hex[GIT_OID_HEXSZ + 1];
+	struct modsource_info mod;
+	struct gomod_info gm;
+	char hex[GIT_OID_HEXSZ + 1], gosum_sha[65] = "", required[48] = "";
 	int is_debian = strcmp(o->source, "debian") == 0;
+	int is_module = strcmp(o->source, "module") == 0 || strcmp(o->source, MODSOURCE_MODULE) == 0;
+	int module_mode = 0, fetched = 0;
 	double wall_s = 0;
+	size_t keylen = 0, keycap = 0;
 
+	memset(&res, 0, sizeof res);
+	memset(&mod, 0, sizeof mod);
+	memset(&gm, 0, sizeof gm);
 	if (strchr(name, '/') || !*name || name[0] == '.')
 		return error_setc(GVAB_EUSAGE, "arm name '%s': must be a plain name", name);
-	if (access(go, X_OK) != 0)
-		return error_setc(GVAB_EPRECOND, "Go toolchain %s not found (run hosts/install-deps.sh)", go);
 
 	cache_repo = util_fmt("%s/gvisor.git", o->cache_dir);
 	gocache = util_fmt("%s/gocache", o->cache_dir);
+	gomodcache = util_fmt("%s/gomod", o->cache_dir);
 	if ((rc = source_open_cache(cache_repo, &cache)) < 0)
 		goto out;
 	rc = GVAB_EFAIL;
 
 	/* Source. */
-	if (!is_debian) {
-		unsigned got = 0;
-		if (o->progress)
-			fprintf(stderr, "  fetching %s\n", o->source);
-		if (source_fetch(cache, o->source, &got) < 0) {
-			error_wrap(GVAB_EPRECOND, "fetching gVisor");
-			rc = GVAB_EPRECOND;
+	if (is_module) {
+		kind = "module";
+		if (!go)
+			go = go_alloc = gotool_default_go();
+		if (!go) {
+			rc = error_setc(GVAB_EPRECOND, "no go binary for the module source (/usr/local/go/bin/go "
+			                               "or go in PATH); pass --go");
 			goto out;
 		}
-		if (o->progress)
-			fprintf(stderr, "  fetched %u new objects\n", got);
-		source_desc = util_xstrdup(o->source);
+		if ((rc = modsource_fetch(cache, o->cache_dir, go, ref, o->offline, &mod)) < 0)
+			goto out;
+		rc = GVAB_EFAIL;
+		git_oid_cpy(&res.commit, &mod.commit);
+		git_oid_cpy(&res.asked, &mod.commit);
+		res.master_between = -1;
+		snprintf(res.how, sizeof res.how, "%s", mod.how);
+		source_desc = util_fmt("module %s@%s", MODSOURCE_MODULE, mod.version);
+		ref = ref ? ref : "go";
+		fetched = strcmp(mod.sumdb, "cached") != 0;
+		if (o->go == NULL) {
+			free(go_alloc);
+			go = go_alloc = NULL;
+		}
+	} else if (!is_debian) {
 		if (!ref)
 			ref = "go";
+		if (o->offline || ref_is_cached(cache, ref)) {
+			if (o->progress)
+				fprintf(stderr, "  %s: %s\n", ref, o->offline ? "offline, using the cache" : "already cached, no fetch");
+		} else {
+			unsigned got = 0;
+			if (o->progress)
+				fprintf(stderr, "  fetching %s\n", o->source);
+			if (source_fetch(cache, o->source, &got) < 0) {
+				rc = error_wrap(GVAB_EPRECOND, "fetching gVisor");
+				goto out;
+			}
+			fetched = 1;
+			if (o->progress)
+				fprintf(stderr, "  fetched %u new objects\n", got);
+		}
+		source_desc = util_xstrdup(o->source);
+		if ((rc = source_resolve_ref(cache, ref, &res)) < 0)
+			goto out;
+		rc = GVAB_EFAIL;
 	} else {
+		kind = "debian";
 		git_oid imported;
 		build_debian_tag(&deb_version, &tag);
 		if (source_import_tree(cache, deb_tree, "debian", tag, &imported) < 0) {
@@ -280,77 +496,128 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 		source_desc = util_fmt("debian:%s (golang-gvisor-gvisor-dev %s)", deb_tree, deb_version);
 		if (!ref)
 			ref = tag;
+		if ((rc = source_resolve_ref(cache, ref, &res)) < 0)
+			goto out;
+		rc = GVAB_EFAIL;
 	}
-	if ((rc = source_resolve_ref(cache, ref, &res)) < 0)
-		goto out;
-	rc = GVAB_EFAIL;
 	git_oid_tostr(hex, sizeof hex, &res.commit);
-	if (o->progress)
+	if (o->progress) {
 		fprintf(stderr, "  %s\n", res.how);
+		if (res.beyond[0])
+			fprintf(stderr, "%s", res.beyond);
+	}
+	(void)fetched;
 
-	/* Patch series: compat-offline for every arm, then the arm's own. */
-	char **arm_series;
-	nseries = build_arm_series(o->arm, &arm_series, &series_buf);
-	series_names = util_xcalloc(nseries + 1, sizeof *series_names);
-	series_names[0] = "compat-offline";
-	for (size_t i = 0; i < nseries; i++)
-		series_names[i + 1] = arm_series[i];
-	free(arm_series);
-	nseries++;
-	series = util_xcalloc(nseries, sizeof *series);
-	for (size_t i = 0; i < nseries; i++) {
-		char *dir = util_fmt("%s/%s", o->patches_dir, series_names[i]);
-		int r = patch_series_load(dir, &series[i]);
-		free(dir);
-		if (r < 0) {
-			rc = r;
+	/* go.mod and go.sum straight from the commit: the mode, the toolchain and
+	 * the up-to-date key are known before anything is checked out. */
+	gomod_text = read_blob_text(cache, &res.commit, "go.mod", NULL);
+	{
+		size_t n = 0;
+		gosum_text = read_blob_text(cache, &res.commit, "go.sum", &n);
+		if (gosum_text)
+			util_sha256_buf(gosum_text, n, gosum_sha);
+	}
+	if (gomod_text)
+		gotool_gomod_parse(gomod_text, &gm);
+	module_mode = o->mode == BUILD_MODE_MODULE ||
+	              (o->mode == BUILD_MODE_AUTO && gomod_text && !is_debian);
+	if (module_mode && !gomod_text) {
+		rc = error_setc(GVAB_EPRECOND, "commit %.12s has no go.mod; module mode needs one", hex);
+		goto out;
+	}
+
+	/* Toolchain. Module mode: the go binary (default /usr/local/go) runs
+	 * with GOTOOLCHAIN set to what go.mod names, so Go fetches exactly that
+	 * toolchain; --go pins one binary (GOTOOLCHAIN=local) and is checked. */
+	if (!go)
+		go = go_alloc = module_mode ? gotool_default_go() : util_xstrdup(GVAB_DEFAULT_GO);
+	if (!go || access(go, X_OK) != 0) {
+		rc = error_setc(GVAB_EPRECOND, "Go toolchain %s not found (run hosts/install-deps.sh, or pass --go)",
+		                go ? go : "go");
+		goto out;
+	}
+	if (gm.go[0])
+		gotool_required(&gm, required, sizeof required);
+	if (module_mode && !o->go && required[0]) {
+		toolchain_env = util_fmt("GOTOOLCHAIN=%s", required);
+		check_what = util_fmt("GOTOOLCHAIN=%s (through %s)", required, go);
+	} else {
+		toolchain_env = util_xstrdup("GOTOOLCHAIN=local");
+		check_what = util_fmt("%s", go);
+	}
+	{
+		char out_abs_tmp[PATH_MAX];
+		if (util_mkdir_p(o->out_dir, 0755) < 0 || !realpath(o->out_dir, out_abs_tmp)) {
+			rc = error_set("output directory %s: %s", o->out_dir, strerror(errno));
 			goto out;
 		}
+		arm_dir = util_fmt("%s/%s", out_abs_tmp, name);
 	}
-
-	go_version = capture_trim((char *[]){(char *)go, "version", NULL}, NULL);
-	if (!go_version) {
-		rc = error_setc(GVAB_EPRECOND, "%s version failed", go);
+	gopath = util_fmt("%s/gopath", arm_dir);
+	tree = module_mode ? util_fmt("%s/tree", arm_dir) : util_fmt("%s/src/gvisor.dev/gvisor", gopath);
+	env_gopath = module_mode ? util_fmt("GOPATH=%s/gopath", o->cache_dir)
+	                         : util_fmt("GOPATH=%s:%s", gopath, GVAB_DEBIAN_GOPATH);
+	env_cache = util_fmt("GOCACHE=%s", gocache);
+	env_modcache = util_fmt("GOMODCACHE=%s", gomodcache);
+	{
+		char *env_compat = util_fmt("DEB_GOMINCOMPAT=%s", gm.go);
+		char *set[] = {env_gopath, env_cache, module_mode ? env_modcache : "GOMODCACHE=",
+		               toolchain_env, env_compat,
+		               module_mode ? "GO111MODULE=on" : "GO111MODULE=off", "CGO_ENABLED=0",
+		               module_mode ? "GOFLAGS=-modcacherw -mod=readonly" : "GOFLAGS=",
+		               "GOWORK=off", o->offline ? "GOPROXY=off" : "GVAB_BUILD=1", "GONOSUMDB=",
+		               NULL};
+		envp = gotool_env(set);
+		free(env_compat);
+	}
+	if (util_mkdir_p(gocache, 0755) < 0 || util_mkdir_p(gomodcache, 0755) < 0)
+		goto out;
+	if (o->progress && module_mode && !o->go)
+		fprintf(stderr, "  %s: toolchain %s (go.mod: go %s%s%s)\n", name, required, gm.go,
+		        gm.toolchain[0] ? ", toolchain " : "", gm.toolchain);
+	if ((rc = gotool_version(go, envp, &go_version)) < 0) {
+		error_wrap(rc, "toolchain %s", check_what);
 		goto out;
 	}
+	if ((rc = gotool_check(&gm, go_version, check_what)) < 0)
+		goto out;
+	rc = GVAB_EFAIL;
+
+	if ((rc = load_series(o, &series, &nseries)) < 0)
+		goto out;
+	rc = GVAB_EFAIL;
+	if (!module_mode)
+		deb_libs = debian_libraries();
 
 	/* Input key: everything that decides the binary. */
+	blob_src = o->blob_source ? util_xstrdup(o->blob_source) : blobs_default_source();
 	{
-		size_t cap = 4096, len = 0;
-		keytext = util_xmalloc(cap);
-		blob_src = o->blob_source ? util_xstrdup(o->blob_source) : blobs_default_source();
-		len += (size_t)snprintf(keytext, cap, "%s\ncommit %s\ngo %s\ntags %s\nmode %s\nblobs %s\n",
-		                        BUILD_RECIPE, hex, go_version, o->tags ? o->tags : "",
-		                        o->module_mode ? "module" : "gopath", blob_src ? blob_src : "");
+		char *head = util_fmt("%s\nsource %s %s\ncommit %s\ngo %s\ntoolchain %s\ntags %s\nmode %s\n"
+		                      "blobs %s\ngo.mod go %s toolchain %s\ngo.sum %s\n",
+		                      BUILD_RECIPE, kind, is_module ? mod.version : "", hex, go_version,
+		                      toolchain_env, o->tags ? o->tags : "", module_mode ? "module" : "gopath",
+		                      blob_src && !module_mode ? blob_src : "", gm.go, gm.toolchain, gosum_sha);
+		key_add(&keytext, &keylen, &keycap, head);
+		free(head);
+		if (deb_libs)
+			key_add(&keytext, &keylen, &keycap, deb_libs);
 		for (size_t i = 0; i < nseries; i++)
-			for (size_t j = 0; j < series[i].count; j++) {
-				char *l = util_fmt("patch %s/%s %s\n", series[i].name,
-				                   series[i].patches[j].name, series[i].patches[j].sha256);
-				if (len + strlen(l) + 1 > cap) {
-					cap = (len + strlen(l) + 1) * 2;
-					keytext = util_xrealloc(keytext, cap);
+			for (size_t j = 0; j < series[i].count; j++)
+				for (size_t k = 0; k < series[i].patches[j].nv; k++) {
+					char *l = util_fmt("patch %s/%s %s\n", series[i].name,
+					                   series[i].patches[j].v[k].name,
+					                   series[i].patches[j].v[k].sha256);
+					key_add(&keytext, &keylen, &keycap, l);
+					free(l);
 				}
-				memcpy(keytext + len, l, strlen(l) + 1);
-				len += strlen(l);
-				free(l);
-			}
 	}
 	char key[65];
 	util_sha256_buf(keytext, strlen(keytext), key);
 
-	/* go needs absolute GOPATH entries, and tools run elsewhere. */
-	char out_abs[PATH_MAX];
-	if (util_mkdir_p(o->out_dir, 0755) < 0 || !realpath(o->out_dir, out_abs)) {
-		rc = error_set("output directory %s: %s", o->out_dir, strerror(errno));
-		goto out;
-	}
-	arm_dir = util_fmt("%s/%s", out_abs, name);
 	runsc = util_fmt("%s/runsc", arm_dir);
 	runsc_tmp = util_fmt("%s/runsc.tmp", arm_dir);
 	prov_path = util_fmt("%s/provenance.json", arm_dir);
 	log_path = util_fmt("%s/build.log", arm_dir);
-	gopath = util_fmt("%s/gopath", arm_dir);
-	tree = util_fmt("%s/src/gvisor.dev/gvisor", gopath);
 
 	if (!o->force && provenance_up_to_date(prov_path, runsc, key)) {
 		if (o->progress)
@@ -359,11 +626,18 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 		goto done;
 	}
 
-	if (util_rm_rf(gopath) < 0 || util_mkdir_p(arm_dir, 0755) < 0 ||
-	    util_mkdir_p(gocache, 0755) < 0)
+	if (util_rm_rf(gopath) < 0 || util_rm_rf(module_mode ? tree : gopath) < 0 ||
+	    util_mkdir_p(arm_dir, 0755) < 0)
 		goto out;
-	unlink(log_path);
 	{
+		char *t2 = util_fmt("%s/tree", arm_dir);
+		int r = util_rm_rf(t2);
+		free(t2);
+		if (r < 0)
+			goto out;
+	}
+	unlink(log_path);
+	if (!module_mode) {
 		char *parent = util_fmt("%s/src/gvisor.dev", gopath);
 		int r = util_mkdir_p(parent, 0755);
 		free(parent);
@@ -378,17 +652,22 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 		source_git_error(tree);
 		goto out;
 	}
-	for (size_t i = 0; i < nseries; i++) {
-		if ((rc = patch_apply_series(work, &series[i])) < 0)
-			goto out;
-		rc = GVAB_EFAIL;
-		for (size_t j = 0; j < series[i].count && o->progress; j++)
-			fprintf(stderr, "  %s: %s/%s %s\n", name, series[i].name, series[i].patches[j].name,
-			        series[i].patches[j].status == PATCH_APPLIED ? "applied"
-			                                                     : "already upstream, skipped");
+	{
+		struct patch_context ctx = {.tree = tree, .history = is_module || is_debian ? NULL : cache,
+		                            .commit = &res.commit, .gomod_go = gm.go[0] ? gm.go : NULL};
+		for (size_t i = 0; i < nseries; i++) {
+			if ((rc = patch_apply_series(work, &ctx, &series[i])) < 0)
+				goto out;
+			rc = GVAB_EFAIL;
+			for (size_t j = 0; j < series[i].count && o->progress; j++) {
+				const struct patch_entry *p = &series[i].patches[j];
+				fprintf(stderr, "  %s: %s/%s %s%s%s\n", name, series[i].name, p->v[p->chosen].name,
+				        patch_status_name(p->status), p->detail[0] ? ": " : "", p->detail);
+			}
+		}
 	}
 
-	if (blobs_needed(tree)) {
+	if (!module_mode && blobs_needed(tree)) {
 		if (!blob_src) {
 			rc = error_setc(GVAB_EPRECOND,
 			                "%s has placeholder vDSO/systrap blobs and no blob source was found "
@@ -404,22 +683,16 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 		rc = GVAB_EFAIL;
 		if (o->progress)
 			fprintf(stderr, "  %s: built vDSO and systrap stub from %s\n", name, blob_src);
+	} else if (module_mode && blobs_needed(tree)) {
+		rc = error_setc(GVAB_EPRECOND,
+		                "%.12s ships placeholder vDSO/systrap blobs (non-Go files Bazel generates); "
+		                "this tree cannot build in module mode as is", hex);
+		goto out;
 	}
 
-	gomod = gomod_version(tree);
 	/* runsc --version reports this, so a binary says which commit it is. */
 	ldflags = util_fmt("-X gvisor.dev/gvisor/runsc/version.version=gvab-%.12s", hex);
 	{
-		char *env_gopath = o->module_mode ? util_fmt("GOPATH=%s/modpath", o->cache_dir)
-		                                  : util_fmt("GOPATH=%s:%s", gopath, GVAB_DEBIAN_GOPATH);
-		char *env_cache = util_fmt("GOCACHE=%s", gocache);
-		char *env_home = util_fmt("HOME=%s", getenv("HOME") ? getenv("HOME") : "/root");
-		char *env_path = util_fmt("PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
-		char *env_compat = gomod ? util_fmt("DEB_GOMINCOMPAT=%s", gomod)
-		                         : util_xstrdup("DEB_GOMINCOMPAT=");
-		char *envp[] = {env_gopath, env_cache, env_home, env_path, env_compat,
-		                o->module_mode ? "GO111MODULE=on" : "GO111MODULE=off",
-		                "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=", NULL};
 		char *argv[14];
 		int a = 0;
 		argv[a++] = (char *)go;
@@ -435,13 +708,7 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 		argv[a++] = runsc_tmp;
 		argv[a++] = "./runsc";
 		argv[a] = NULL;
-		rc = run_go_build(argv, envp, tree, log_path, name, o->progress, &wall_s);
-		free(env_gopath);
-		free(env_cache);
-		free(env_home);
-		free(env_path);
-		free(env_compat);
-		if (rc < 0)
+		if ((rc = run_go_build(argv, envp, tree, log_path, name, o->progress, &wall_s)) < 0)
 			goto out;
 		rc = GVAB_EFAIL;
 	}
@@ -462,7 +729,16 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 		error_set("%s --version failed", runsc);
 		goto out;
 	}
-	gov_m = capture_trim((char *[]){(char *)go, "version", "-m", runsc, NULL}, NULL);
+	{
+		char *out = NULL;
+		int s2;
+		char *argv[] = {(char *)go, "version", "-m", runsc, NULL};
+		if (proc_run_capture(argv, envp, NULL, &out, &s2) == 0 && WIFEXITED(s2) &&
+		    WEXITSTATUS(s2) == 0)
+			gov_m = out;
+		else
+			free(out);
+	}
 
 	/* Provenance. */
 	{
@@ -472,32 +748,52 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 			goto out;
 		util_utc_now(when, sizeof when);
 		prov = cJSON_CreateObject();
-		cJSON_AddStringToObject(prov, "format", "gvab-provenance/1");
+		cJSON_AddStringToObject(prov, "format", "gvab-provenance/2");
 		cJSON_AddStringToObject(prov, "arm", name);
 		cJSON_AddStringToObject(prov, "arm_spec", o->arm);
 		cJSON *src = cJSON_AddObjectToObject(prov, "source");
-		cJSON_AddStringToObject(src, "kind", is_debian ? "debian" : "git");
-		cJSON_AddStringToObject(src, "location", is_debian ? deb_tree : o->source);
+		cJSON_AddStringToObject(src, "kind", kind);
+		cJSON_AddStringToObject(src, "location", is_debian ? deb_tree : is_module ? MODSOURCE_MODULE : o->source);
 		cJSON_AddStringToObject(src, "description", source_desc);
 		if (deb_version)
 			cJSON_AddStringToObject(src, "debian_version", deb_version);
+		if (is_module) {
+			cJSON_AddStringToObject(src, "module_version", mod.version);
+			cJSON_AddStringToObject(src, "go_branch_commit", mod.origin_hash);
+			cJSON_AddStringToObject(src, "module_sum", mod.sum);
+			cJSON_AddStringToObject(src, "sumdb", mod.sumdb);
+		}
 		cJSON_AddStringToObject(prov, "ref", ref);
 		cJSON_AddStringToObject(prov, "resolved_commit", hex);
 		cJSON_AddStringToObject(prov, "resolution", res.how);
 		if (res.master_between >= 0)
-			cJSON_AddNumberToObject(prov, "master_commits_between", res.master_between);
+			cJSON_AddNumberToObject(prov, "master_commits_beyond_tag", res.master_between);
+		if (res.beyond[0])
+			cJSON_AddStringToObject(prov, "master_commits_beyond_tag_first", res.beyond);
+		cJSON *pd = cJSON_AddArrayToObject(prov, "patches_dirs");
+		{
+			char abs[PATH_MAX];
+			cJSON_AddItemToArray(pd, cJSON_CreateString(realpath(o->patches_dir, abs) ? abs : o->patches_dir));
+			for (size_t j = 0; o->series_dirs && o->series_dirs[j]; j++)
+				cJSON_AddItemToArray(pd, cJSON_CreateString(realpath(o->series_dirs[j], abs)
+				                                                ? abs : o->series_dirs[j]));
+		}
 		cJSON *ser = cJSON_AddArrayToObject(prov, "series");
 		for (size_t i = 0; i < nseries; i++) {
 			cJSON *s = cJSON_CreateObject();
 			cJSON_AddStringToObject(s, "name", series[i].name);
+			cJSON_AddStringToObject(s, "dir", series[i].dir);
 			cJSON *ps = cJSON_AddArrayToObject(s, "patches");
 			for (size_t j = 0; j < series[i].count; j++) {
+				const struct patch_entry *pe = &series[i].patches[j];
 				cJSON *p = cJSON_CreateObject();
-				cJSON_AddStringToObject(p, "name", series[i].patches[j].name);
-				cJSON_AddStringToObject(p, "sha256", series[i].patches[j].sha256);
-				cJSON_AddStringToObject(p, "status",
-				                        series[i].patches[j].status == PATCH_APPLIED
-				                            ? "applied" : "already-upstream");
+				cJSON_AddStringToObject(p, "name", pe->v[pe->chosen].name);
+				cJSON_AddStringToObject(p, "sha256", pe->v[pe->chosen].sha256);
+				cJSON_AddStringToObject(p, "status", patch_status_name(pe->status));
+				if (pe->nv > 1)
+					cJSON_AddNumberToObject(p, "variant", (double)pe->chosen + 1);
+				if (pe->detail[0])
+					cJSON_AddStringToObject(p, "detail", pe->detail);
 				cJSON_AddItemToArray(ps, p);
 			}
 			cJSON_AddItemToArray(ser, s);
@@ -505,8 +801,23 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 		cJSON *g = cJSON_AddObjectToObject(prov, "go");
 		cJSON_AddStringToObject(g, "path", go);
 		cJSON_AddStringToObject(g, "version", go_version);
-		cJSON_AddStringToObject(g, "mode", o->module_mode ? "module" : "gopath");
-		cJSON_AddStringToObject(g, "deb_gomincompat", gomod ? gomod : "");
+		cJSON_AddStringToObject(g, "gotoolchain", toolchain_env + strlen("GOTOOLCHAIN="));
+		cJSON_AddStringToObject(g, "mode", module_mode ? "module" : "gopath");
+		cJSON_AddStringToObject(g, "gomod_go", gm.go);
+		cJSON_AddStringToObject(g, "gomod_toolchain", gm.toolchain);
+		cJSON_AddStringToObject(g, "gosum_sha256", gosum_sha);
+		if (module_mode) {
+			cJSON_AddStringToObject(g, "gomodcache", gomodcache);
+			const char *proxy = getenv("GOPROXY");
+			cJSON_AddStringToObject(g, "goproxy", o->offline ? "off" : proxy ? proxy : "(go default)");
+		} else {
+			cJSON_AddStringToObject(g, "deb_gomincompat", gm.go);
+			cJSON *libs = cJSON_AddArrayToObject(g, "debian_libraries");
+			char *copy = util_xstrdup(deb_libs ? deb_libs : "");
+			for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+				cJSON_AddItemToArray(libs, cJSON_CreateString(l));
+			free(copy);
+		}
 		cJSON *b = cJSON_AddObjectToObject(prov, "build");
 		cJSON_AddStringToObject(b, "flags", "CGO_ENABLED=0 go build -trimpath");
 		cJSON_AddStringToObject(b, "ldflags", ldflags);
@@ -542,6 +853,7 @@ done:
 out:
 	cJSON_Delete(prov);
 	cJSON_Delete(blob_rec);
+	gotool_env_free(envp);
 	free(blob_src);
 	free(blob_dir);
 	free(ldflags);
@@ -550,10 +862,9 @@ out:
 	for (size_t i = 0; series && i < nseries; i++)
 		patch_series_free(&series[i]);
 	free(series);
-	free(series_names);
-	free(series_buf);
 	free(cache_repo);
 	free(gocache);
+	free(gomodcache);
 	free(arm_dir);
 	free(gopath);
 	free(tree);
@@ -564,10 +875,18 @@ out:
 	free(deb_version);
 	free(tag);
 	free(go_version);
-	free(gomod);
 	free(version_out);
 	free(gov_m);
 	free(keytext);
 	free(source_desc);
+	free(go_alloc);
+	free(gomod_text);
+	free(gosum_text);
+	free(deb_libs);
+	free(toolchain_env);
+	free(env_gopath);
+	free(env_cache);
+	free(env_modcache);
+	free(check_what);
 	return rc;
 }

@@ -1,15 +1,26 @@
 /* build: one runsc arm from source, with provenance.
  *
- * Steps: source (fetch or import Debian's tree) -> resolve ref -> fresh
- * checkout in the arm's own directory -> apply compat-offline then the arm's
- * series -> `go build` (CGO_ENABLED=0, -trimpath, GOCACHE shared by arms)
- * -> check the binary is static and `runsc --version` runs -> provenance.json
- * beside the binary. An arm whose inputs (commit, patches, Go, flags) match
- * the existing provenance and whose binary still hashes the same is not
- * rebuilt.
+ * Steps: source (git fetch, module download, or Debian import; nothing is
+ * fetched when the ref is already cached) -> resolve ref -> fresh checkout in
+ * the arm's own directory -> apply every compat-* series (by their
+ * Applies-if conditions) then the arm's series -> `go build` (CGO_ENABLED=0,
+ * -trimpath) -> check the binary is static and `runsc --version` runs ->
+ * provenance.json beside the binary.
  *
- * Layout: <out_dir>/<arm>/runsc, <out_dir>/<arm>/provenance.json and the
- * patched tree at <out_dir>/<arm>/gopath/src/gvisor.dev/gvisor.
+ * Modes: trees with go.mod from git or module sources build in module mode
+ * (GOMODCACHE and GOCACHE in gvab's cache, shared by every arm; GOTOOLCHAIN
+ * set to the toolchain go.mod names, so Go fetches it through the module
+ * proxy). Debian's offline tree builds in GOPATH mode with Debian's Go and
+ * libraries. Either way the toolchain is checked against go.mod first and a
+ * mismatch fails in one line naming both versions.
+ *
+ * An arm whose inputs (source and commit, patches, toolchain, go.mod and
+ * go.sum, Debian library versions, flags) match its provenance and whose
+ * binary still hashes the same is not rebuilt.
+ *
+ * Layout: <out_dir>/<arm>/runsc, <out_dir>/<arm>/provenance.json, and the
+ * patched tree at <out_dir>/<arm>/tree (module mode) or
+ * <out_dir>/<arm>/gopath/src/gvisor.dev/gvisor (GOPATH mode).
  */
 #ifndef GVAB_BUILD_H
 #define GVAB_BUILD_H
@@ -22,21 +33,28 @@
 #define GVAB_DEFAULT_GO "/usr/lib/go-1.22/bin/go"
 
 struct build_opts {
-	const char *source;       /* "debian", a URL or a local repository path */
+	const char *source;       /* "debian", "module" (gvisor.dev/gvisor from the module
+	                           * proxy), a git URL or a local repository path */
 	const char *debian_tree;  /* default GVAB_DEBIAN_TREE */
 	const char *ref;          /* NULL: the Debian import's tag, or "go" */
 	const char *arm;          /* "stock", "patched" or series names joined by '+' */
 	const char *name;         /* output arm name; NULL: derived from arm */
 	const char *patches_dir;  /* holds one directory per series */
+	const char *const *series_dirs; /* extra series directories (NULL-terminated, may be NULL) */
 	const char *out_dir;      /* arms are built under it */
-	const char *cache_dir;    /* bare repository + GOCACHE live here */
-	const char *go;           /* go binary; default GVAB_DEFAULT_GO */
+	const char *cache_dir;    /* bare repository, GOMODCACHE, GOCACHE live here */
+	const char *go;           /* go binary (GOTOOLCHAIN=local); NULL: module mode uses
+	                           * /usr/local/go with GOTOOLCHAIN from go.mod, GOPATH mode
+	                           * GVAB_DEFAULT_GO */
 	const char *tags;         /* go build -tags value, or NULL */
 	const char *blob_source;  /* C sources of the generated blobs (see blobs.h); NULL: default */
-	int module_mode;          /* 1: go.mod module mode; 0: GOPATH mode */
+	int mode;                 /* BUILD_MODE_AUTO, _MODULE or _GOPATH */
+	int offline;              /* never fetch or download; everything must be cached */
 	int force;                /* rebuild even when up to date */
 	int progress;             /* print progress to stderr */
 };
+
+enum { BUILD_MODE_AUTO, BUILD_MODE_MODULE, BUILD_MODE_GOPATH };
 
 /* Builds one arm. On success *runsc_out (may be NULL) is the binary's path
  * (caller frees). */

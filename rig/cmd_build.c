@@ -19,21 +19,32 @@ static const char usage_text[] =
 	"  --arm ARM        stock | patched (= hostmm-lazy) | SERIES[+SERIES...], optionally\n"
 	"                   @TAGS for go build -tags; NAME=SPEC names the output arm\n"
 	"                   (e.g. both=hostmm-lazy+buildtag-split@runsc_slim)\n"
-	"  --source SRC     debian (Debian's golang-gvisor-gvisor-dev tree), a git URL or\n"
-	"                   a local repository path; default: auto (the upstream URL,\n"
-	"                   falling back to debian when it cannot be fetched)\n"
-	"  --ref REF        commit, branch or release tag (default: the Debian import's\n"
-	"                   tag, or the go branch for git sources)\n"
+	"  --source SRC     module (gvisor.dev/gvisor from the Go module proxy), debian\n"
+	"                   (Debian's golang-gvisor-gvisor-dev tree), a git URL or a local\n"
+	"                   repository path; default: auto (the upstream URL, falling back\n"
+	"                   to debian when it cannot be fetched)\n"
+	"  --ref REF        git: go-branch commit, branch or release tag (a release tag\n"
+	"                   builds the first go merge containing it; default: go).\n"
+	"                   module: pseudo-version v0.0.0-<time>-<12 hex>, commit or go.\n"
+	"                   debian: the import's tag\n"
 	"  --out DIR        where arms go (default: build/arms)\n"
-	"  --patches DIR    patch series directory (default: patches)\n"
-	"  --cache DIR      cache (bare repository, GOCACHE); default $GVAB_CACHE_DIR,\n"
-	"                   $XDG_CACHE_HOME/gvab or ~/.cache/gvab\n"
-	"  --go PATH        go binary (default " GVAB_DEFAULT_GO ")\n"
+	"  --patches DIR    patch series directory (default: patches); every compat-*\n"
+	"                   series in it applies to every arm, by its Applies-if lines\n"
+	"  --series DIR     one more series directory (repeatable), found by its base\n"
+	"                   name before patches/; a compat-* one applies to every arm\n"
+	"  --cache DIR      cache (bare repository, GOMODCACHE, GOCACHE); default\n"
+	"                   $GVAB_CACHE_DIR, $XDG_CACHE_HOME/gvab or ~/.cache/gvab\n"
+	"  --go PATH        one go binary for every tree (GOTOOLCHAIN=local), checked\n"
+	"                   against go.mod. Default: module mode runs /usr/local/go/bin/go\n"
+	"                   with GOTOOLCHAIN set to the toolchain go.mod names; GOPATH\n"
+	"                   mode uses " GVAB_DEFAULT_GO "\n"
+	"  --offline        no fetch or download: refs, modules and toolchains must be cached\n"
 	"  --tags TAGS      go build -tags\n"
 	"  --blob-source DIR  gVisor tree with the vDSO and systrap C sources, for trees\n"
 	"                   that ship placeholder blobs (default: Debian's orig tarball\n"
 	"                   under /var/cache/gvab/debian-src, from hosts/install-deps.sh)\n"
-	"  --module-mode    build in module mode (needs a module proxy or vendor/)\n"
+	"  --module-mode    force module mode (default for git and module sources with go.mod)\n"
+	"  --gopath-mode    force GOPATH mode with Debian's libraries (default for debian)\n"
 	"  --force          rebuild even when provenance says the arm is up to date\n"
 	"  -q, --quiet      no progress lines\n";
 
@@ -47,7 +58,11 @@ int cmd_build(int argc, char **argv)
 		{"module-mode", no_argument, 0, 'm'}, {"force", no_argument, 0, 'f'},
 		{"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
 		{"blob-source", required_argument, 0, 'B'},
+		{"series", required_argument, 0, 'S'}, {"offline", no_argument, 0, 'O'},
+		{"gopath-mode", no_argument, 0, 'G'},
 		{0, 0, 0, 0}};
+	const char *series_dirs[17] = {0};
+	int nseries_dirs = 0;
 	struct build_opts bo = {.source = "auto", .patches_dir = "patches", .out_dir = "build/arms",
 	                        .progress = 1};
 	const char *arms[16];
@@ -70,7 +85,16 @@ int cmd_build(int argc, char **argv)
 		case 'c': bo.cache_dir = optarg; break;
 		case 'g': bo.go = optarg; break;
 		case 't': bo.tags = optarg; break;
-		case 'm': bo.module_mode = 1; break;
+		case 'm': bo.mode = BUILD_MODE_MODULE; break;
+		case 'G': bo.mode = BUILD_MODE_GOPATH; break;
+		case 'O': bo.offline = 1; break;
+		case 'S':
+			if (nseries_dirs == 16) {
+				fprintf(stderr, "gvab: build: at most 16 --series\n");
+				return EXIT_GVAB_USAGE;
+			}
+			series_dirs[nseries_dirs++] = optarg;
+			break;
 		case 'f': bo.force = 1; break;
 		case 'q': bo.progress = 0; break;
 		case 'B': bo.blob_source = optarg; break;
@@ -88,6 +112,7 @@ int cmd_build(int argc, char **argv)
 	}
 	if (!bo.cache_dir)
 		bo.cache_dir = cache = util_cache_dir();
+	bo.series_dirs = series_dirs;
 	int auto_src = strcmp(bo.source, "auto") == 0;
 	const char *tags_all = bo.tags;
 	if (auto_src)

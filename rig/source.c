@@ -182,7 +182,9 @@ int source_import_tree(git_repository *repo, const char *dir, const char *branch
 		source_git_error("signature");
 		goto out;
 	}
-	msg = util_fmt("Import %s as %s\n", dir, tag);
+	/* The message names the tag only: the same tree gives the same commit
+	 * wherever it was unpacked (module caches differ between machines). */
+	msg = util_fmt("Import %s\n", tag);
 	if (git_commit_create(out, repo, NULL, sig, sig, NULL, msg, tree, 0, NULL) < 0) {
 		source_git_error("commit");
 		goto out;
@@ -251,101 +253,221 @@ static int lookup_go_branch(git_repository *repo, git_oid *out)
 	return 0;
 }
 
+/* Looks `ref` up as git would, then as a remote-tracking branch of the
+ * fetched upstream (refs/remotes/origin/REF), which is where `go` and
+ * `master` live after a fetch. */
+static int lookup_ref(git_repository *repo, const char *ref, git_commit **out)
+{
+	git_object *obj = NULL;
+	int r = git_revparse_single(&obj, repo, ref);
+	if (r < 0) {
+		char *rr = util_fmt("refs/remotes/origin/%s", ref);
+		git_oid id;
+		if (git_reference_name_to_id(&id, repo, rr) == 0)
+			r = git_object_lookup(&obj, repo, &id, GIT_OBJECT_COMMIT);
+		free(rr);
+	}
+	if (r < 0)
+		return -1;
+	r = git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	return r;
+}
+
+/* The go branch's first-parent chain, oldest first. */
+struct chain {
+	git_oid *ids;
+	size_t n;
+};
+
+static int chain_load(git_repository *repo, const git_oid *head, struct chain *c)
+{
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	size_t cap = 0;
+	memset(c, 0, sizeof *c);
+	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, head) < 0 ||
+	    git_revwalk_simplify_first_parent(walk) < 0) {
+		git_revwalk_free(walk);
+		return source_git_error("walking the go branch");
+	}
+	while (git_revwalk_next(&oid, walk) == 0) {
+		if (c->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			c->ids = util_xrealloc(c->ids, cap * sizeof *c->ids);
+		}
+		git_oid_cpy(&c->ids[c->n++], &oid);
+	}
+	git_revwalk_free(walk);
+	for (size_t i = 0; i < c->n / 2; i++) {
+		git_oid t = c->ids[i];
+		c->ids[i] = c->ids[c->n - 1 - i];
+		c->ids[c->n - 1 - i] = t;
+	}
+	return 0;
+}
+
+/* 1 if chain commit i is a merge whose second parent is `target` or
+ * contains it, 0 if not, negative on error. */
+static int merge_contains(git_repository *repo, const git_oid *id, const git_oid *target)
+{
+	git_commit *c = NULL;
+	if (git_commit_lookup(&c, repo, id) < 0)
+		return source_git_error("reading go branch");
+	int r = 0;
+	if (git_commit_parentcount(c) >= 2) {
+		const git_oid *p2 = git_commit_parent_id(c, 1);
+		r = git_oid_equal(p2, target) || git_graph_descendant_of(repo, p2, target) == 1;
+	}
+	git_commit_free(c);
+	return r;
+}
+
+/* Index of the first (oldest) go merge containing `target`, or -1. The go
+ * branch merges master in order, so "contains" is monotone along the chain
+ * and a binary search finds the first with O(log n) ancestry queries. */
+static long first_merge_containing(git_repository *repo, const struct chain *c,
+                                   const git_oid *target)
+{
+	long lo = 0, hi = (long)c->n; /* answer in [lo, hi]; hi = none */
+	if (c->n == 0 || git_graph_descendant_of(repo, &c->ids[c->n - 1], target) != 1)
+		return -1;
+	while (lo < hi) {
+		long mid = lo + (hi - lo) / 2;
+		int r = merge_contains(repo, &c->ids[mid], target);
+		if (r < 0)
+			return -2;
+		if (r)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo < (long)c->n ? lo : -1;
+}
+
+/* "  abc123456789 subject" lines for master commits in `from` but not in
+ * `hide`, oldest first, at most `max`. */
+static void list_beyond(git_repository *repo, const git_oid *from, const git_oid *hide, int max,
+                        char *buf, size_t len)
+{
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	buf[0] = '\0';
+	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, from) < 0 ||
+	    git_revwalk_hide(walk, hide) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0) {
+		git_revwalk_free(walk);
+		return;
+	}
+	for (int k = 0; k < max && git_revwalk_next(&oid, walk) == 0; k++) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo, &oid) < 0)
+			break;
+		const char *subj = git_commit_summary(c);
+		size_t used = strlen(buf);
+		snprintf(buf + used, len - used, "  %.12s %s\n", git_oid_tostr_s(&oid), subj ? subj : "");
+		git_commit_free(c);
+	}
+	git_revwalk_free(walk);
+}
+
 int source_resolve_ref(git_repository *repo, const char *ref, struct source_resolution *out)
 {
 	int rc = GVAB_EFAIL;
-	git_object *obj = NULL;
 	git_commit *commit = NULL;
-	git_revwalk *walk = NULL;
-	git_oid go_head, fallback, fallback_p2, oid;
-	int have_fallback = 0, is_tag = 0;
+	struct chain ch = {0};
+	git_oid go_head, tagid;
 	char hex[GIT_OID_HEXSZ + 1], hex2[GIT_OID_HEXSZ + 1];
 	char *tagref = NULL;
 
 	memset(out, 0, sizeof *out);
 	out->master_between = -1;
-	if (git_revparse_single(&obj, repo, ref) < 0 ||
-	    git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+	if (!ref || !*ref)
+		ref = "go";
+	if (lookup_ref(repo, ref, &commit) < 0) {
 		rc = unknown_ref_error(repo, ref);
 		goto out;
 	}
 	git_oid_cpy(&out->asked, git_commit_id(commit));
 	git_oid_tostr(hex, sizeof hex, &out->asked);
 
-	/* Release tags point at master commits; other tags (a Debian import's,
-	 * a user's tag on the go branch) name buildable trees themselves. */
-	tagref = util_fmt("refs/tags/%s", ref);
-	is_tag = strncmp(ref, "release-", 8) == 0 &&
-	         git_reference_name_to_id(&oid, repo, tagref) == 0;
-	if (!is_tag || !lookup_go_branch(repo, &go_head)) {
+	if (!lookup_go_branch(repo, &go_head)) {
+		/* No go branch: a Debian or module import, or a user's own tree. */
 		git_oid_cpy(&out->commit, &out->asked);
-		snprintf(out->how, sizeof out->how, "%s is commit %.12s, used as is", ref, hex);
+		snprintf(out->how, sizeof out->how, "%s is commit %.12s (no go branch in this source), used as is",
+		         ref, hex);
 		rc = 0;
 		goto out;
 	}
-
-	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &go_head) < 0 ||
-	    git_revwalk_simplify_first_parent(walk) < 0) {
-		source_git_error("walking the go branch");
+	if ((rc = chain_load(repo, &go_head, &ch)) < 0)
 		goto out;
-	}
-	while (git_revwalk_next(&oid, walk) == 0) {
-		git_commit *c = NULL;
-		if (git_oid_equal(&oid, &out->asked)) {
+	rc = GVAB_EFAIL;
+	for (size_t i = 0; i < ch.n; i++)
+		if (git_oid_equal(&ch.ids[i], &out->asked)) {
 			git_oid_cpy(&out->commit, &out->asked);
-			snprintf(out->how, sizeof out->how,
-			         "%s is go-branch commit %.12s, used as is", ref, hex);
+			snprintf(out->how, sizeof out->how, "%s is go-branch commit %.12s, used as is", ref, hex);
 			rc = 0;
 			goto out;
 		}
-		if (git_commit_lookup(&c, repo, &oid) < 0) {
-			source_git_error("reading go branch");
-			goto out;
-		}
-		if (git_commit_parentcount(c) == 2) {
-			const git_oid *p2 = git_commit_parent_id(c, 1);
-			if (git_oid_equal(p2, &out->asked)) {
-				git_oid_cpy(&out->commit, &oid);
-				out->master_between = 0;
-				git_oid_tostr(hex2, sizeof hex2, &oid);
-				snprintf(out->how, sizeof out->how,
-				         "%s (%.12s) resolves to go-branch merge %.12s, whose second parent is exactly the tag's commit",
-				         ref, hex, hex2);
-				git_commit_free(c);
-				rc = 0;
-				goto out;
-			}
-			if (!have_fallback && git_graph_descendant_of(repo, &out->asked, p2) == 1) {
-				git_oid_cpy(&fallback, &oid);
-				git_oid_cpy(&fallback_p2, p2);
-				have_fallback = 1;
-			}
-		}
-		git_commit_free(c);
+
+	/* Not on the go branch: a master commit (a release tag's, or given by
+	 * id). Release tags resolve to the first go merge that contains them;
+	 * anything else would be a Bazel tree, so it is refused by name. */
+	tagref = util_fmt("refs/tags/%s", ref);
+	int is_release = strncmp(ref, "release-", 8) == 0 &&
+	                 git_reference_name_to_id(&tagid, repo, tagref) == 0;
+	long first = first_merge_containing(repo, &ch, &out->asked);
+	if (first == -2)
+		goto out;
+	if (!is_release) {
+		if (first >= 0)
+			rc = error_setc(GVAB_EUSAGE,
+			                "ref '%s' (%.12s) is a master commit, not a go-branch tree (master needs "
+			                "Bazel); the first go merge containing it is %.12s: pass that",
+			                ref, hex, git_oid_tostr_s(&ch.ids[first]));
+		else
+			rc = error_setc(GVAB_EUSAGE,
+			                "ref '%s' (%.12s) is not on the go branch and no go merge contains it yet",
+			                ref, hex);
+		goto out;
 	}
-	if (!have_fallback) {
+	if (first < 0) {
 		rc = error_setc(GVAB_EUSAGE,
-		                "ref '%s' (%.12s): no go-branch merge contains it or any ancestor of it",
+		                "ref '%s' (%.12s): no go-branch merge contains it yet (fetch again later)",
 		                ref, hex);
 		goto out;
 	}
+	git_commit *m = NULL;
+	if (git_commit_lookup(&m, repo, &ch.ids[first]) < 0) {
+		source_git_error("reading go merge");
+		goto out;
+	}
+	git_oid p2;
+	git_oid_cpy(&p2, git_commit_parent_id(m, 1));
+	git_commit_free(m);
 	size_t ahead = 0, behind = 0;
-	if (git_graph_ahead_behind(&ahead, &behind, repo, &out->asked, &fallback_p2) < 0) {
+	if (git_graph_ahead_behind(&ahead, &behind, repo, &p2, &out->asked) < 0) {
 		source_git_error("counting master commits");
 		goto out;
 	}
-	git_oid_cpy(&out->commit, &fallback);
+	git_oid_cpy(&out->commit, &ch.ids[first]);
 	out->master_between = (int)ahead;
-	git_oid_tostr(hex2, sizeof hex2, &fallback);
-	snprintf(out->how, sizeof out->how,
-	         "%s (%.12s) has no exact go-branch merge; using the newest merge %.12s whose second parent is %zu master commit%s before the tag",
-	         ref, hex, hex2, ahead, ahead == 1 ? "" : "s");
+	git_oid_tostr(hex2, sizeof hex2, &out->commit);
+	if (ahead == 0)
+		snprintf(out->how, sizeof out->how,
+		         "%s (%.12s) resolves to go-branch merge %.12s, the first that contains it (its second "
+		         "parent is exactly the tag's commit)", ref, hex, hex2);
+	else
+		snprintf(out->how, sizeof out->how,
+		         "%s (%.12s) resolves to go-branch merge %.12s, the first that contains it; it also "
+		         "brings %zu master commit%s beyond the tag", ref, hex, hex2, ahead,
+		         ahead == 1 ? "" : "s");
+	list_beyond(repo, &p2, &out->asked, 5, out->beyond, sizeof out->beyond);
 	rc = 0;
 out:
+	free(ch.ids);
 	free(tagref);
-	git_revwalk_free(walk);
 	git_commit_free(commit);
-	git_object_free(obj);
 	return rc;
 }
 

@@ -35,17 +35,23 @@ int source_import_tree(git_repository *repo, const char *dir, const char *branch
 struct source_resolution {
 	git_oid commit;          /* the go-tree commit to build */
 	git_oid asked;           /* what the ref itself named */
-	int master_between;      /* master commits between asked and the merge's 2nd parent; -1 if n/a */
+	int master_between;      /* master commits the merge brings beyond the tag; -1 if n/a */
 	char how[512];           /* one human sentence: which commit and why */
+	char beyond[1024];       /* "  <12 hex> <subject>\n" of the first few of those, oldest first */
 };
 
-/* Resolves `ref` (commit id, branch, tag) to a buildable commit:
- * - a commit, branch, or a tag whose commit is on the go branch: as is;
- * - a release tag pointing at a master commit: the go-branch merge whose
- *   second parent is that commit, else the newest go-branch merge whose
- *   second parent is an ancestor of it.
- * The go branch is refs/heads/go or refs/remotes/origin/go. An unknown ref
- * fails (GVAB_EUSAGE) with a message listing the nearest release tags. */
+/* Resolves `ref` (commit id, branch, tag; default "go") to a buildable commit.
+ * Names are looked up as git does, then under refs/remotes/origin/ (where a
+ * fetch puts `go` and `master`). With a go branch (refs/heads/go or
+ * refs/remotes/origin/go):
+ * - a commit on its first-parent chain is used as is;
+ * - a release tag (refs/tags/release-*, on master) resolves to the FIRST go
+ *   merge, oldest first, whose second parent contains the tag's commit;
+ *   master_between and beyond say what else that merge brings;
+ * - any other commit is a master (Bazel) tree and fails (GVAB_EUSAGE) naming
+ *   the first go merge that contains it.
+ * Without a go branch (Debian or module imports) the commit is used as is.
+ * An unknown ref fails (GVAB_EUSAGE) listing the nearest release tags. */
 int source_resolve_ref(git_repository *repo, const char *ref, struct source_resolution *out);
 
 /* Checks `commit` out into `dir` (which must not exist or be empty) as a
