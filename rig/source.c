@@ -391,6 +391,14 @@ int source_resolve_ref(git_repository *repo, const char *ref, struct source_reso
 	git_oid_cpy(&out->asked, git_commit_id(commit));
 	git_oid_tostr(hex, sizeof hex, &out->asked);
 
+	const git_signature *au = git_commit_author(commit);
+	if (git_commit_parentcount(commit) == 0 && au && au->name && strcmp(au->name, "gvab import") == 0) {
+		/* A Debian or module import: a buildable tree of its own. */
+		git_oid_cpy(&out->commit, &out->asked);
+		snprintf(out->how, sizeof out->how, "%s is imported tree %.12s, used as is", ref, hex);
+		rc = 0;
+		goto out;
+	}
 	if (!lookup_go_branch(repo, &go_head)) {
 		/* No go branch: a Debian or module import, or a user's own tree. */
 		git_oid_cpy(&out->commit, &out->asked);

@@ -6,6 +6,7 @@
 #include "tests.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,11 +129,187 @@ START_TEST(test_series_load)
 	ck_assert_int_eq(patch_series_load(sd, &s), 0);
 	ck_assert_uint_eq(s.count, 1);
 	ck_assert_str_eq(s.name, "myseries");
-	ck_assert_uint_eq(strlen(s.patches[0].sha256), 64);
+	ck_assert_uint_eq(strlen(s.patches[0].v[0].sha256), 64);
 	patch_series_free(&s);
 	free(sd);
 	free(series);
 	free(cp);
+}
+END_TEST
+
+
+/* Writes a series directory `name` under dir with the given files
+ * (name, text pairs, NULL-terminated) and series text; returns its path. */
+static char *write_series(const char *name, const char *series_text, const char *const *files)
+{
+	char *sd = util_fmt("%s/%s", dir, name);
+	ck_assert_int_eq(util_mkdir_p(sd, 0755), 0);
+	char *sf = util_fmt("%s/series", sd);
+	ck_assert_int_eq(util_write_file_atomic(sf, series_text, strlen(series_text)), 0);
+	free(sf);
+	for (size_t i = 0; files[i]; i += 2) {
+		char *f = util_fmt("%s/%s", sd, files[i]);
+		ck_assert_int_eq(util_write_file_atomic(f, files[i + 1], strlen(files[i + 1])), 0);
+		free(f);
+	}
+	return sd;
+}
+
+/* A variant for another tree: its context does not match. */
+static const char *other_tree_patch =
+	"Subject: same change, other tree\n\n"
+	"diff --git a/dir/file.txt b/dir/file.txt\n"
+	"--- a/dir/file.txt\n"
+	"+++ b/dir/file.txt\n"
+	"@@ -1,3 +1,3 @@\n"
+	" other 1\n"
+	"-other 2\n"
+	"+other two\n"
+	" other 3\n";
+
+START_TEST(test_variants_first_that_applies)
+{
+	const char *files[] = {"a.patch", other_tree_patch, "b.patch", patch_text, NULL};
+	char *sd = write_series("var", "a.patch | b.patch\n", files);
+	struct patch_series s;
+	ck_assert_int_eq(patch_series_load(sd, &s), 0);
+	ck_assert_uint_eq(s.patches[0].nv, 2);
+	struct patch_context ctx = {.tree = work};
+	ck_assert_int_eq(patch_apply_series(repo, &ctx, &s), 0);
+	ck_assert_uint_eq(s.patches[0].chosen, 1);
+	ck_assert_int_eq(s.patches[0].status, PATCH_APPLIED);
+	patch_series_free(&s);
+	/* No variant fits: one error naming the patch and the variant count. */
+	const char *files2[] = {"a.patch", other_tree_patch, "c.patch", other_tree_patch, NULL};
+	char *sd2 = write_series("var2", "a.patch|c.patch\n", files2);
+	ck_assert_int_eq(patch_series_load(sd2, &s), 0);
+	ck_assert_int_eq(patch_apply_series(repo, &ctx, &s), GVAB_EDATA);
+	ck_assert_ptr_nonnull(strstr(error_last(), "none of the 2 variants of a.patch applies"));
+	patch_series_free(&s);
+	free(sd);
+	free(sd2);
+}
+END_TEST
+
+START_TEST(test_applies_if)
+{
+	char *with_cond = util_fmt("Applies-if: exists dir/absent.txt\n%s", patch_text);
+	char *go_cond = util_fmt("Applies-if: go < 1.23\n%s", patch_text);
+	const char *files[] = {"a.patch", with_cond, "b.patch", go_cond, NULL};
+	char *sd = write_series("cond", "a.patch\nb.patch\n", files);
+	struct patch_series s;
+	ck_assert_int_eq(patch_series_load(sd, &s), 0);
+	/* go.mod says 1.26.3: b's condition is false too; nothing changes. */
+	struct patch_context ctx = {.tree = work, .gomod_go = "1.26.3"};
+	ck_assert_int_eq(patch_apply_series(repo, &ctx, &s), 0);
+	ck_assert_int_eq(s.patches[0].status, PATCH_NOT_APPLICABLE);
+	ck_assert_int_eq(s.patches[1].status, PATCH_NOT_APPLICABLE);
+	ck_assert_ptr_nonnull(strstr(s.patches[1].detail, "go < 1.23"));
+	char *n = util_fmt("%s/new.txt", work);
+	ck_assert(!util_path_exists(n));
+	/* go.mod says 1.22.0: b applies. */
+	ctx.gomod_go = "1.22.0";
+	ck_assert_int_eq(patch_apply_series(repo, &ctx, &s), 0);
+	ck_assert_int_eq(s.patches[1].status, PATCH_APPLIED);
+	ck_assert(util_path_exists(n));
+	patch_series_free(&s);
+	/* A malformed condition is refused at load, naming file and line. */
+	char *bad = util_fmt("Subject: x\nApplies-if: sometimes\n%s", patch_text);
+	const char *files2[] = {"bad.patch", bad, NULL};
+	char *sd2 = write_series("badcond", "bad.patch\n", files2);
+	ck_assert_int_eq(patch_series_load(sd2, &s), GVAB_EDATA);
+	ck_assert_ptr_nonnull(strstr(error_last(), "bad.patch:2: Applies-if"));
+	free(n);
+	free(bad);
+	free(sd2);
+	free(with_cond);
+	free(go_cond);
+	free(sd);
+}
+END_TEST
+
+START_TEST(test_deleting_absent_files_is_not_upstream)
+{
+	/* Deleting files this tree never had: the reverse (creating them)
+	 * applies, but that is not "already upstream". */
+	const char *del =
+		"Subject: drop C sources\n\n"
+		"diff --git a/bpf/x.c b/bpf/x.c\n"
+		"deleted file mode 100644\n"
+		"--- a/bpf/x.c\n"
+		"+++ /dev/null\n"
+		"@@ -1,2 +0,0 @@\n"
+		"-int x;\n"
+		"-int y;\n";
+	char *pf = util_fmt("%s/del.patch", dir);
+	ck_assert_int_eq(util_write_file_atomic(pf, del, strlen(del)), 0);
+	enum patch_status st;
+	ck_assert_int_eq(patch_apply_file(repo, pf, "del.patch", &st), 0);
+	ck_assert_int_eq(st, PATCH_NOT_APPLICABLE);
+	free(pf);
+}
+END_TEST
+
+START_TEST(test_superseded_by_probe)
+{
+	char *sup = util_fmt("Subject: x\nSuperseded-by: 00160b93c79e (Upstream did it)\n"
+	                     "Superseded-probe: dir/file.txt: line 4\n%s", patch_text);
+	const char *files[] = {"s.patch", sup, NULL};
+	char *sd = write_series("sup", "s.patch\n", files);
+	struct patch_series s;
+	ck_assert_int_eq(patch_series_load(sd, &s), 0);
+	ck_assert_str_eq(s.patches[0].v[0].hdr.superseded_rev, "00160b93c79e");
+	struct patch_context ctx = {.tree = work};
+	ck_assert_int_eq(patch_apply_series(repo, &ctx, &s), 0);
+	ck_assert_int_eq(s.patches[0].status, PATCH_SUPERSEDED);
+	ck_assert_ptr_nonnull(strstr(s.patches[0].detail, "superseded upstream by 00160b93c"));
+	char *n = util_fmt("%s/new.txt", work);
+	ck_assert(!util_path_exists(n)); /* built without it */
+	patch_series_free(&s);
+	free(n);
+	free(sup);
+	free(sd);
+}
+END_TEST
+
+START_TEST(test_superseded_by_history)
+{
+	/* History: base -> fix; the tree's commit contains fix, or does not. */
+	git_oid blob, tree, base, fix;
+	git_treebuilder *tb;
+	git_tree *t;
+	git_signature *sig;
+	git_commit *pc;
+	ck_assert_int_eq(git_blob_create_from_buffer(&blob, repo, "x", 1), 0);
+	ck_assert_int_eq(git_treebuilder_new(&tb, repo, NULL), 0);
+	ck_assert_int_eq(git_treebuilder_insert(NULL, tb, "x", &blob, GIT_FILEMODE_BLOB), 0);
+	ck_assert_int_eq(git_treebuilder_write(&tree, tb), 0);
+	git_treebuilder_free(tb);
+	ck_assert_int_eq(git_tree_lookup(&t, repo, &tree), 0);
+	ck_assert_int_eq(git_signature_new(&sig, "t", "t@example.org", 1700000000, 0), 0);
+	ck_assert_int_eq(git_commit_create(&base, repo, NULL, sig, sig, NULL, "base", t, 0, NULL), 0);
+	ck_assert_int_eq(git_commit_lookup(&pc, repo, &base), 0);
+	const git_commit *parents[1] = {pc};
+	ck_assert_int_eq(git_commit_create(&fix, repo, NULL, sig, sig, NULL, "fix", t, 1, parents), 0);
+	git_commit_free(pc);
+	git_tree_free(t);
+	git_signature_free(sig);
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof hex, &fix);
+	char *sup = util_fmt("Superseded-by: %.12s (fix)\n%s", hex, patch_text);
+	const char *files[] = {"s.patch", sup, NULL};
+	char *sd = write_series("suph", "s.patch\n", files);
+	struct patch_series s;
+	ck_assert_int_eq(patch_series_load(sd, &s), 0);
+	struct patch_context ctx = {.tree = work, .history = repo, .commit = &base};
+	ck_assert_int_eq(patch_apply_series(repo, &ctx, &s), 0);
+	ck_assert_int_eq(s.patches[0].status, PATCH_APPLIED); /* base lacks fix */
+	ctx.commit = &fix;
+	ck_assert_int_eq(patch_apply_series(repo, &ctx, &s), 0);
+	ck_assert_int_eq(s.patches[0].status, PATCH_SUPERSEDED);
+	patch_series_free(&s);
+	free(sup);
+	free(sd);
 }
 END_TEST
 
@@ -145,6 +322,11 @@ Suite *suite_patch(void)
 	tcase_add_test(tc, test_does_not_apply);
 	tcase_add_test(tc, test_reverse_text);
 	tcase_add_test(tc, test_series_load);
+	tcase_add_test(tc, test_variants_first_that_applies);
+	tcase_add_test(tc, test_applies_if);
+	tcase_add_test(tc, test_deleting_absent_files_is_not_upstream);
+	tcase_add_test(tc, test_superseded_by_probe);
+	tcase_add_test(tc, test_superseded_by_history);
 	suite_add_tcase(s, tc);
 	return s;
 }

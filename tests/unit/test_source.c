@@ -7,6 +7,7 @@
 #include "tests.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,9 +52,14 @@ static void ref(git_repository *r, const char *name, const git_oid *id)
 }
 
 static git_repository *repo;
-static git_oid m[5], g[4];
+static git_oid m[8], g[5];
 static char *dir;
 
+/* master m1..m7; the go branch merges m1, m2, m4 and m6 (like upstream's
+ * automated merges, which skip master commits); release tags on m2 (merged
+ * exactly), m3 (between merges) and m7 (not merged yet). Branches are
+ * remote-tracking, as after a fetch, plus refs/heads/go so that a fetch of
+ * this repository by path finds a go branch. */
 static void setup(void)
 {
 	source_lib_init();
@@ -62,18 +68,22 @@ static void setup(void)
 	ck_assert_int_eq(source_open_cache(p, &repo), 0);
 	free(p);
 	m[1] = commit(repo, "f", "1", NULL, NULL, "m1");
-	m[2] = commit(repo, "f", "2", &m[1], NULL, "m2");
-	m[3] = commit(repo, "f", "3", &m[2], NULL, "m3");
-	m[4] = commit(repo, "f", "4", &m[3], NULL, "m4");
+	for (int i = 2; i <= 7; i++) {
+		char c[2] = {(char)('0' + i), 0}, msg[32];
+		snprintf(msg, sizeof msg, "master change %d", i);
+		m[i] = commit(repo, "f", c, &m[i - 1], NULL, msg);
+	}
 	g[0] = commit(repo, "f.go", "0", NULL, NULL, "go branch root");
 	g[1] = commit(repo, "f.go", "1", &g[0], &m[1], "Merge release-20240101.0-1-gaaaa (automated)");
 	g[2] = commit(repo, "f.go", "2", &g[1], &m[2], "Merge release-20240201.0 (automated)");
-	g[3] = commit(repo, "f.go", "3", &g[2], &m[3], "Merge release-20240201.0-1-gcccc (automated)");
-	ref(repo, "refs/heads/master", &m[4]);
-	ref(repo, "refs/remotes/origin/go", &g[3]);
-	ref(repo, "refs/heads/go", &g[3]);
+	g[3] = commit(repo, "f.go", "3", &g[2], &m[4], "Merge release-20240301.0-1-gcccc (automated)");
+	g[4] = commit(repo, "f.go", "4", &g[3], &m[6], "Merge release-20240301.0-3-geeee (automated)");
+	ref(repo, "refs/remotes/origin/master", &m[7]);
+	ref(repo, "refs/remotes/origin/go", &g[4]);
+	ref(repo, "refs/heads/go", &g[4]); /* what a fetch of this repository copies */
 	ref(repo, "refs/tags/release-20240201.0", &m[2]);
-	ref(repo, "refs/tags/release-20240301.0", &m[4]);
+	ref(repo, "refs/tags/release-20240301.0", &m[3]);
+	ref(repo, "refs/tags/release-20240401.0", &m[7]);
 	ref(repo, "refs/tags/release-20240115.0", &m[1]);
 	ref(repo, "refs/tags/on-go", &g[1]);
 }
@@ -93,17 +103,44 @@ START_TEST(test_exact_merge)
 	ck_assert(git_oid_equal(&res.asked, &m[2]));
 	ck_assert_int_eq(res.master_between, 0);
 	ck_assert_ptr_nonnull(strstr(res.how, "exactly"));
+	ck_assert_str_eq(res.beyond, "");
 }
 END_TEST
 
-START_TEST(test_ancestor_fallback)
+START_TEST(test_tag_between_merges)
 {
 	struct source_resolution res;
 	ck_assert_int_eq(source_resolve_ref(repo, "release-20240301.0", &res), 0);
-	/* No merge of m4: newest merge whose 2nd parent (m3) is an ancestor. */
+	/* m3 was never merged alone: the FIRST merge containing it is g3 (m4),
+	 * not g2, the newest merge behind the tag, which would lack m3 itself. */
 	ck_assert(git_oid_equal(&res.commit, &g[3]));
 	ck_assert_int_eq(res.master_between, 1);
-	ck_assert_ptr_nonnull(strstr(res.how, "1 master commit "));
+	ck_assert_ptr_nonnull(strstr(res.how, "1 master commit beyond"));
+	ck_assert_ptr_nonnull(strstr(res.beyond, "master change 4"));
+	ck_assert_ptr_null(strstr(res.beyond, "master change 5"));
+}
+END_TEST
+
+START_TEST(test_tag_not_merged_yet)
+{
+	struct source_resolution res;
+	ck_assert_int_eq(source_resolve_ref(repo, "release-20240401.0", &res), GVAB_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(error_last(), "no go-branch merge contains it yet"));
+}
+END_TEST
+
+START_TEST(test_master_commit_refused)
+{
+	struct source_resolution res;
+	char hex[GIT_OID_HEXSZ + 1], g4[13];
+	git_oid_tostr(hex, sizeof hex, &m[5]);
+	git_oid_tostr(g4, sizeof g4, &g[4]);
+	ck_assert_int_eq(source_resolve_ref(repo, hex, &res), GVAB_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(error_last(), "is a master commit"));
+	ck_assert_ptr_nonnull(strstr(error_last(), g4));
+	/* `master` resolves from refs/remotes/origin/ and is refused the same way. */
+	ck_assert_int_eq(source_resolve_ref(repo, "master", &res), GVAB_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(error_last(), "not on the go branch"));
 }
 END_TEST
 
@@ -111,13 +148,28 @@ START_TEST(test_as_is)
 {
 	struct source_resolution res;
 	ck_assert_int_eq(source_resolve_ref(repo, "origin/go", &res), 0);
-	ck_assert(git_oid_equal(&res.commit, &g[3]));
+	ck_assert(git_oid_equal(&res.commit, &g[4]));
 	ck_assert_int_eq(source_resolve_ref(repo, "on-go", &res), 0);
 	ck_assert(git_oid_equal(&res.commit, &g[1]));
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof hex, &g[2]);
 	ck_assert_int_eq(source_resolve_ref(repo, hex, &res), 0);
 	ck_assert(git_oid_equal(&res.commit, &g[2]));
+}
+END_TEST
+
+START_TEST(test_default_branch)
+{
+	/* Only refs/remotes/origin/go exists: `go` and no ref both find it. */
+	struct source_resolution res;
+	git_reference *r;
+	ck_assert_int_eq(git_reference_lookup(&r, repo, "refs/heads/go"), 0);
+	ck_assert_int_eq(git_reference_delete(r), 0);
+	git_reference_free(r);
+	ck_assert_int_eq(source_resolve_ref(repo, "go", &res), 0);
+	ck_assert(git_oid_equal(&res.commit, &g[4]));
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, &res), 0);
+	ck_assert(git_oid_equal(&res.commit, &g[4]));
 }
 END_TEST
 
@@ -190,7 +242,10 @@ Suite *suite_source(void)
 	TCase *tc = tcase_create("resolve");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_exact_merge);
-	tcase_add_test(tc, test_ancestor_fallback);
+	tcase_add_test(tc, test_tag_between_merges);
+	tcase_add_test(tc, test_tag_not_merged_yet);
+	tcase_add_test(tc, test_master_commit_refused);
+	tcase_add_test(tc, test_default_branch);
 	tcase_add_test(tc, test_as_is);
 	tcase_add_test(tc, test_unknown_ref);
 	tcase_add_test(tc, test_import_and_checkout);
