@@ -25,7 +25,27 @@ struct parse {
 	size_t ng;
 	cJSON *host_vars;   /* name -> object of host-line vars */
 	cJSON *host_order;  /* array of names in first-seen order */
+	long yaml_budget;   /* YAML nodes still to visit (aliases repeat nodes) */
+	size_t nhosts;      /* size of host_order */
+	size_t nmember;     /* host and child entries of groups */
 };
+
+/* YAML aliases let a 1.3 KB file name a mapping 2^30 times ("billion
+ * laughs"); every visit of a group, host or variable spends one unit. An
+ * inventory of 10,000 hosts with a few variables each stays far below. */
+#define YAML_NODE_BUDGET 200000
+#define INV_MAX_HOSTS 4096
+#define INV_MAX_GROUPS 1024
+#define INV_MAX_MEMBERSHIPS 50000
+
+static int yaml_spend(struct parse *p, long n)
+{
+	p->yaml_budget -= n;
+	if (p->yaml_budget < 0)
+		return error_setc(GVAB_EDATA, "%s: more than %d YAML nodes once aliases are expanded "
+		                  "(nested aliases?)", p->path, YAML_NODE_BUDGET);
+	return 0;
+}
 
 static struct group *group_get(struct parse *p, const char *name, int create)
 {
@@ -103,6 +123,70 @@ static int name_ok(const char *n)
 	return 1;
 }
 
+/* A host name is also a directory name (RESULTS/CAMPAIGN/HOST and the same
+ * on the host) and a word of ssh's argv: no ".", "..", or other leading dot,
+ * no leading '-'. */
+static int host_name_ok(const char *n)
+{
+	return name_ok(n) && n[0] != '.' && n[0] != '-' && strlen(n) <= 128;
+}
+
+/* ansible_host: a DNS name or an IPv4/IPv6 address ("fe80::1%eth0"), which
+ * ssh gets as its destination: nothing that could read as an option
+ * ("-oProxyCommand=..."), a user ("a@b") or a shell word. */
+static int address_ok(const char *a)
+{
+	size_t n = strlen(a);
+	if (n == 0 || n > 253 || a[0] == '-' || a[0] == '.')
+		return 0;
+	for (const char *c = a; *c; c++)
+		if (!(isalnum((unsigned char)*c) || strchr("-_.:%", *c)))
+			return 0;
+	return 1;
+}
+
+/* ansible_user: a POSIX-ish user name. */
+static int user_ok(const char *u)
+{
+	size_t n = strlen(u);
+	if (n == 0 || n > 64 || u[0] == '-')
+		return 0;
+	for (const char *c = u; *c; c++)
+		if (!(isalnum((unsigned char)*c) || strchr("-_.$", *c)))
+			return 0;
+	return 1;
+}
+
+/* gvab_env: "NAME=VALUE NAME=VALUE", each word becoming one argument of the
+ * remote env(1): a word that is not NAME=VALUE would be env's command. */
+static int env_ok(const char *e, char *bad, size_t badlen)
+{
+	char *copy = util_xstrdup(e);
+	int ok = 1;
+	for (char *save = NULL, *w = strtok_r(copy, " \t", &save); w && ok;
+	     w = strtok_r(NULL, " \t", &save)) {
+		const char *eq = strchr(w, '=');
+		ok = eq && eq > w && (isalpha((unsigned char)w[0]) || w[0] == '_');
+		for (const char *c = w; ok && c < eq; c++)
+			ok = isalnum((unsigned char)*c) || *c == '_';
+		for (const char *c = eq ? eq : w; ok && *c; c++)
+			ok = (unsigned char)*c >= 0x20 && *c != 0x7f;
+		if (!ok)
+			snprintf(bad, badlen, "%s", w);
+	}
+	free(copy);
+	return ok;
+}
+
+/* Control characters have no place in any variable gvab uses. */
+static int printable(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* Groups containing `host`, with their depth (ancestors deeper first). */
 static void host_groups(struct parse *p, const char *host, int *depth_of)
 {
@@ -169,6 +253,8 @@ static int yaml_vars(struct parse *p, yaml_document_t *d, yaml_node_t *m, cJSON 
 	if (m->type != YAML_MAPPING_NODE)
 		return error_setc(GVAB_EDATA, "%s:%zu: %s: expected a mapping of variables", p->path,
 		                  m->start_mark.line + 1, what);
+	if (yaml_spend(p, m->data.mapping.pairs.top - m->data.mapping.pairs.start + 1) < 0)
+		return GVAB_EDATA;
 	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = yaml_document_get_node(d, pr->key), *v = yaml_document_get_node(d, pr->value);
 		const char *ks = yscalar(k), *vs = yscalar(v);
@@ -186,10 +272,14 @@ static int yaml_group(struct parse *p, yaml_document_t *d, yaml_node_t *gn, cons
 {
 	if (depth > 32)
 		return error_setc(GVAB_EDATA, "%s: groups nested too deeply at '%s'", p->path, gname);
+	if (yaml_spend(p, 1) < 0)
+		return GVAB_EDATA;
 	if (!name_ok(gname))
 		return error_setc(GVAB_EDATA, "%s:%zu: bad group name '%s'", p->path,
 		                  (gn ? gn->start_mark.line : 0) + 1, gname);
 	size_t gi = (size_t)(group_get(p, gname, 1) - p->g);
+	if (p->ng > INV_MAX_GROUPS)
+		return error_setc(GVAB_EDATA, "%s: more than %d groups", p->path, INV_MAX_GROUPS);
 	if (!p->g[gi].defined_line)
 		p->g[gi].defined_line = (int)(gn ? gn->start_mark.line : 0) + 1;
 	if (yaml_is_null(gn))
@@ -214,13 +304,18 @@ static int yaml_group(struct parse *p, yaml_document_t *d, yaml_node_t *gn, cons
 			for (yaml_node_pair_t *hp = v->data.mapping.pairs.start; hp < v->data.mapping.pairs.top; hp++) {
 				yaml_node_t *hk = yaml_document_get_node(d, hp->key);
 				const char *hn = yscalar(hk);
-				if (!hn || !name_ok(hn))
+				if (!hn || !host_name_ok(hn))
 					return error_setc(GVAB_EDATA, "%s:%zu: bad host name '%s'", p->path,
 					                  (hk ? hk->start_mark.line : 0) + 1, hn ? hn : "?");
+				if (yaml_spend(p, 1) < 0)
+					return GVAB_EDATA;
 				cJSON *hv = cJSON_GetObjectItemCaseSensitive(p->host_vars, hn);
 				if (!hv) {
 					hv = cJSON_AddObjectToObject(p->host_vars, hn);
 					cJSON_AddItemToArray(p->host_order, cJSON_CreateString(hn));
+					if (++p->nhosts > INV_MAX_HOSTS)
+						return error_setc(GVAB_EDATA, "%s: more than %d hosts", p->path,
+						                  INV_MAX_HOSTS);
 				}
 				char *what = util_fmt("host '%s'", hn);
 				rc = yaml_vars(p, d, yaml_document_get_node(d, hp->value), hv, what);
@@ -266,6 +361,7 @@ static int parse_yaml(struct parse *p, const char *text)
 	if (!yaml_parser_initialize(&parser))
 		return error_set("libyaml: out of memory");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+	p->yaml_budget = YAML_NODE_BUDGET;
 	if (!yaml_parser_load(&parser, &doc)) {
 		rc = error_setc(GVAB_EDATA, "%s:%zu: %s", p->path, parser.problem_mark.line + 1,
 		                parser.problem ? parser.problem : "YAML syntax error");
@@ -349,6 +445,10 @@ int inventory_load(const char *path, struct inventory *out)
 				break;
 			}
 			cur = group_get(&p, name, 1);
+			if (p.ng > INV_MAX_GROUPS) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: more than %d groups", path, lineno, INV_MAX_GROUPS);
+				break;
+			}
 			if (!cur->defined_line)
 				cur->defined_line = lineno;
 			continue;
@@ -369,9 +469,18 @@ int inventory_load(const char *path, struct inventory *out)
 			}
 			size_t ci = (size_t)(cur - p.g);
 			struct group *cg = group_get(&p, l, 1);
+			if (p.ng > INV_MAX_GROUPS) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: more than %d groups", path, lineno, INV_MAX_GROUPS);
+				break;
+			}
 			if (!cg->ref_line)
 				cg->ref_line = lineno;
 			cur = &p.g[ci]; /* group_get may have moved the array */
+			if (++p.nmember > INV_MAX_MEMBERSHIPS) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: more than %d group entries", path, lineno,
+				                INV_MAX_MEMBERSHIPS);
+				break;
+			}
 			cJSON_AddItemToArray(cur->children, cJSON_CreateString(l));
 			continue;
 		}
@@ -395,13 +504,17 @@ int inventory_load(const char *path, struct inventory *out)
 			*portp = '\0';
 			hv = cJSON_GetObjectItemCaseSensitive(p.host_vars, hname);
 		}
-		if (!name_ok(hname)) {
+		if (!host_name_ok(hname)) {
 			rc = error_setc(GVAB_EDATA, "%s:%d: bad host name '%s'", path, lineno, hname);
 			break;
 		}
 		if (!hv) {
 			hv = cJSON_AddObjectToObject(p.host_vars, hname);
 			cJSON_AddItemToArray(p.host_order, cJSON_CreateString(hname));
+			if (++p.nhosts > INV_MAX_HOSTS) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: more than %d hosts", path, lineno, INV_MAX_HOSTS);
+				break;
+			}
 		}
 		if (portbuf[0]) {
 			cJSON_DeleteItemFromObjectCaseSensitive(hv, "ansible_port");
@@ -409,6 +522,11 @@ int inventory_load(const char *path, struct inventory *out)
 		}
 		if ((rc = parse_pairs(&p, lineno, rest, hv)) < 0)
 			break;
+		if (++p.nmember > INV_MAX_MEMBERSHIPS) {
+			rc = error_setc(GVAB_EDATA, "%s:%d: more than %d group entries", path, lineno,
+			                INV_MAX_MEMBERSHIPS);
+			break;
+		}
 		cJSON_AddItemToArray(cur->hosts, cJSON_CreateString(hname));
 	}
 	free(text);
@@ -417,6 +535,18 @@ int inventory_load(const char *path, struct inventory *out)
 			rc = error_setc(GVAB_EDATA, "%s:%d: child group '%s' is never defined", path,
 			                p.g[i].ref_line, p.g[i].name);
 
+	/* Resolution below is hosts x memberships; keep it to a second or so
+	 * whatever the file (a fuzzer found 1 MB INI files that took minutes). */
+	if (rc == 0) {
+		size_t memberships = 0, nhosts = (size_t)cJSON_GetArraySize(p.host_order);
+		for (size_t i = 0; i < p.ng; i++)
+			memberships += (size_t)cJSON_GetArraySize(p.g[i].hosts) +
+			               (size_t)cJSON_GetArraySize(p.g[i].children);
+		if (nhosts > INV_MAX_HOSTS || p.ng > INV_MAX_GROUPS || memberships > INV_MAX_MEMBERSHIPS)
+			rc = error_setc(GVAB_EDATA, "%s: too large: %zu hosts (at most %d), %zu groups (at "
+			                "most %d), %zu group entries (at most %d)", path, nhosts,
+			                INV_MAX_HOSTS, p.ng, INV_MAX_GROUPS, memberships, INV_MAX_MEMBERSHIPS);
+	}
 	if (rc == 0) {
 		size_t nh = (size_t)cJSON_GetArraySize(p.host_order);
 		out->hosts = util_xcalloc(nh + 1, sizeof *out->hosts);
@@ -466,6 +596,25 @@ int inventory_load(const char *path, struct inventory *out)
 			h->notes = dup_or_null(var(h->vars, "gvab_notes"));
 			h->env = dup_or_null(var(h->vars, "gvab_env"));
 			h->local = (v = var(h->vars, "ansible_connection")) && strcmp(v, "local") == 0;
+			char bad[64] = "";
+			const char *why = NULL;
+			if (!address_ok(h->address))
+				why = "ansible_host is not a host name or address";
+			else if (h->user && !user_ok(h->user))
+				why = "ansible_user is not a user name";
+			else if (h->env && !env_ok(h->env, bad, sizeof bad))
+				why = "gvab_env: expected NAME=VALUE words";
+			const cJSON *e2;
+			cJSON_ArrayForEach(e2, h->vars)
+				if (!why && !printable(e2->valuestring)) {
+					why = "a control character in a value of";
+					snprintf(bad, sizeof bad, "%s", e2->string);
+				}
+			if (why) {
+				rc = error_setc(GVAB_EDATA, "%s: host %s: %s%s%.60s%s", path, h->name, why,
+				                bad[0] ? " ('" : "", bad, bad[0] ? "')" : "");
+				break;
+			}
 			if ((v = var(h->vars, "ansible_port"))) {
 				long port;
 				if (util_parse_long(v, 1, 65535, "ansible_port", &port) < 0) {

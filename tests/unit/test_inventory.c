@@ -5,6 +5,8 @@
 #include "tests.h"
 #include "util.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +105,69 @@ START_TEST(test_inventory_errors)
 }
 END_TEST
 
+/* Inventories from someone else: nothing in them may become an ssh option,
+ * an env(1) command, a path outside the results, or minutes of CPU. */
+START_TEST(test_inventory_hostile)
+{
+	static const struct {
+		const char *name, *text, *want;
+	} cases[] = {
+		{"hosts.ini", "..\n", "hosts.ini:1: bad host name '..'"},
+		{"hosts.ini", ".hidden\n", "bad host name '.hidden'"},
+		{"hosts.ini", "-oProxyCommand=x\n", "bad host name '-oProxyCommand=x'"},
+		{"hosts.ini", "h1 ansible_host=-oProxyCommand=touch\n", "host h1: ansible_host is not"},
+		{"hosts.ini", "h1 ansible_host=a@b\n", "host h1: ansible_host is not"},
+		{"hosts.ini", "h1 ansible_host='a b'\n", "host h1: ansible_host is not"},
+		{"hosts.ini", "h1 ansible_user=-oX\n", "host h1: ansible_user is not"},
+		{"hosts.ini", "h1 gvab_env='X=1 sh -c id'\n", "host h1: gvab_env: expected NAME=VALUE words ('sh')"},
+		{"hosts.ini", "h1 gvab_env='1X=1'\n", "gvab_env: expected NAME=VALUE"},
+		{"hosts.ini", "h1 gvab_env='=1'\n", "gvab_env: expected NAME=VALUE"},
+		{"hosts.yml", "all:\n  hosts:\n    h1: {gvab_label: \"a\\nsystem('id')\"}\n",
+		 "host h1: a control character in a value of ('gvab_label')"},
+		{"hosts.yml", "all:\n  hosts:\n    '..': {}\n", "bad host name '..'"},
+		{"hosts.yml",
+		 "all:\n  children:\n"
+		 "    a: &a {hosts: {h1: {x: '1'}, h2: {x: '2'}}, vars: {v1: '1', v2: '2'}}\n"
+		 "    b: &b {children: {a1: *a, a2: *a, a3: *a, a4: *a, a5: *a, a6: *a, a7: *a, a8: *a}}\n"
+		 "    c: &c {children: {b1: *b, b2: *b, b3: *b, b4: *b, b5: *b, b6: *b, b7: *b, b8: *b}}\n"
+		 "    d: &d {children: {c1: *c, c2: *c, c3: *c, c4: *c, c5: *c, c6: *c, c7: *c, c8: *c}}\n"
+		 "    e: &e {children: {d1: *d, d2: *d, d3: *d, d4: *d, d5: *d, d6: *d, d7: *d, d8: *d}}\n"
+		 "    f: &f {children: {e1: *e, e2: *e, e3: *e, e4: *e, e5: *e, e6: *e, e7: *e, e8: *e}}\n"
+		 "    g: &g {children: {f1: *f, f2: *f, f3: *f, f4: *f, f5: *f, f6: *f, f7: *f, f8: *f}}\n"
+		 "    h: &h {children: {g1: *g, g2: *g, g3: *g, g4: *g, g5: *g, g6: *g, g7: *g, g8: *g}}\n",
+		 "YAML nodes once aliases are expanded"},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		char *p = write_inv_as(cases[k].text, cases[k].name);
+		struct inventory inv;
+		int64_t t0 = util_now_ns();
+		ck_assert_msg(inventory_load(p, &inv) == GVAB_EDATA, "case %zu accepted", k);
+		ck_assert_msg(util_now_ns() - t0 < 2000000000LL, "case %zu took over 2 s", k);
+		ck_assert_msg(strstr(error_last(), cases[k].want), "case %zu: got '%s'", k, error_last());
+		free(p);
+	}
+	/* What stays accepted: IPv6 and DNS addresses, env words with '=' in the value. */
+	char *p = write_inv("h1 ansible_host=fe80::1%eth0 gvab_env='A=1 B_2=x=y'\nh2 ansible_host=web-1.example.com\n");
+	struct inventory inv;
+	ck_assert_msg(inventory_load(p, &inv) == 0, "%s", error_last());
+	ck_assert_str_eq(inv.hosts[0].env, "A=1 B_2=x=y");
+	inventory_free(&inv);
+	free(p);
+	/* Many groups: refused quickly rather than resolved in minutes. */
+	size_t cap = 1 << 20, len = 0;
+	char *big = util_xmalloc(cap);
+	for (int g = 0; g < 2000 && len + 64 < cap; g++)
+		len += (size_t)snprintf(big + len, cap - len, "[g%d]\nh%d\n", g, g);
+	p = write_inv(big);
+	int64_t t0 = util_now_ns();
+	ck_assert_int_eq(inventory_load(p, &inv), GVAB_EDATA);
+	ck_assert_ptr_nonnull(strstr(error_last(), "more than 1024 groups"));
+	ck_assert_int_lt(util_now_ns() - t0, 2000000000LL);
+	free(big);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_inventory_yaml)
 {
 	/* The same inventory as test_inventory_ok, in Ansible's YAML form. */
@@ -169,6 +234,7 @@ Suite *suite_inventory(void)
 	tcase_add_test(tc, test_inventory_ok);
 	tcase_add_test(tc, test_inventory_errors);
 	tcase_add_test(tc, test_inventory_yaml);
+	tcase_add_test(tc, test_inventory_hostile);
 	suite_add_tcase(s, tc);
 	return s;
 }
