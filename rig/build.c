@@ -661,8 +661,13 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 			rc = GVAB_EFAIL;
 			for (size_t j = 0; j < series[i].count && o->progress; j++) {
 				const struct patch_entry *p = &series[i].patches[j];
-				fprintf(stderr, "  %s: %s/%s %s%s%s\n", name, series[i].name, p->v[p->chosen].name,
-				        patch_status_name(p->status), p->detail[0] ? ": " : "", p->detail);
+				if (p->status == PATCH_SUPERSEDED)
+					fprintf(stderr, "  %s: %s/%s %s\n", name, series[i].name, p->v[p->chosen].name,
+					        p->detail);
+				else
+					fprintf(stderr, "  %s: %s/%s %s%s%s\n", name, series[i].name,
+					        p->v[p->chosen].name, patch_status_name(p->status),
+					        p->detail[0] ? ": " : "", p->detail);
 			}
 		}
 	}

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
 	if (!fast) {
 		srunner_add_suite(sr, suite_rig_real());
 		srunner_add_suite(sr, suite_build());
+		srunner_add_suite(sr, suite_build_module());
 	}
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -1,0 +1,202 @@
+/* Building real upstream gVisor from the Go module proxy (gvisor.dev/gvisor):
+ * the 2024 go merge of release-20240729.0 with Go 1.22 and a 2026 go merge
+ * with Go 1.26, each in module mode with the toolchain its go.mod names,
+ * each arm booting the bundle; hostmm-lazy applies to release-20260706.0's
+ * go merge (its 2026 variant) and is reported superseded on a tree with
+ * upstream's own fix; a toolchain that does not match go.mod fails in one
+ * line; a release tag on a module source is refused with what to pass.
+ *
+ * Arms go into a fresh directory per test (nothing stale is reused); the
+ * module, toolchain and build caches live in gvab's cache directory and are
+ * shared between runs, which is what keeps CI fast after the first run. */
+#define _GNU_SOURCE
+#include "build.h"
+#include "itest.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* release-20240729.0's go merge, release-20260706.0's go merge, and the
+ * first go merge after release-20260714.0's that the proxy serves here
+ * (it contains upstream's lazy-membarrier commit 00160b93c). */
+#define V2024 "v0.0.0-20240726212243-a2b0498dbe7d"
+#define V0706 "v0.0.0-20260709014902-8ed0c00a3f90"
+#define V0715 "v0.0.0-20260715073107-67db8f16ca32"
+
+static cJSON *prov_of(const char *out, const char *arm)
+{
+	char *p = util_fmt("%s/%s/provenance.json", out, arm);
+	cJSON *doc = util_json_load(p);
+	ck_assert_msg(doc != NULL, "no provenance %s", p);
+	free(p);
+	return doc;
+}
+
+static const char *jpath(const cJSON *doc, const char *a, const char *b)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, a);
+	const cJSON *v = b ? cJSON_GetObjectItemCaseSensitive(o, b) : o;
+	ck_assert_msg(cJSON_IsString(v), "provenance field %s.%s missing", a, b ? b : "");
+	return v->valuestring;
+}
+
+/* Status of the hostmm-lazy patch in an arm's provenance. */
+static const char *hostmm_status(const cJSON *prov, const char **name)
+{
+	const cJSON *ser = cJSON_GetObjectItemCaseSensitive(prov, "series"), *s;
+	cJSON_ArrayForEach(s, ser)
+	{
+		if (strcmp(cJSON_GetObjectItem(s, "name")->valuestring, "hostmm-lazy") != 0)
+			continue;
+		const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(s, "patches"), 0);
+		*name = cJSON_GetObjectItem(p, "name")->valuestring;
+		return cJSON_GetObjectItem(p, "status")->valuestring;
+	}
+	return NULL;
+}
+
+/* Builds stock and patched from `version`, boots each once with
+ * --syscalls, and checks REGISTER_PRIVATE_EXPEDITED: stock > 0, patched 0. */
+static void build_and_boot(const char *version, const char *want_go, const char *want_variant)
+{
+	char *d = itest_tmpdir("modbuild");
+	char *out = util_fmt("%s/arms", d), *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "build", "--source", "module", "--ref", (char *)version,
+	                "--out", out, "--arm", "stock", "--arm", "patched", NULL};
+	int rc = itest_run(&o, argv);
+	fprintf(stderr, "%s", o);
+	ck_assert_msg(rc == 0, "gvab build %s exit %d: %s", version, rc, o);
+	free(o);
+	static const char *arms[] = {"stock", "patched"};
+	for (int i = 0; i < 2; i++) {
+		char *bin = util_fmt("%s/%s/runsc", out, arms[i]);
+		ck_assert_int_eq(build_elf_is_static(bin), 1);
+		cJSON *prov = prov_of(out, arms[i]);
+		ck_assert_str_eq(jpath(prov, "source", "kind"), "module");
+		ck_assert_str_eq(jpath(prov, "source", "module_version"), version);
+		ck_assert_str_eq(jpath(prov, "go", "mode"), "module");
+		ck_assert_msg(strncmp(jpath(prov, "go", "version"), want_go, strlen(want_go)) == 0,
+		              "toolchain %s, want %s", jpath(prov, "go", "version"), want_go);
+		ck_assert_uint_eq(strlen(jpath(prov, "go", "gosum_sha256")), 64);
+		if (i == 1) {
+			const char *name = NULL, *st = hostmm_status(prov, &name);
+			ck_assert_str_eq(st, "applied");
+			ck_assert_str_eq(name, want_variant);
+		}
+		cJSON_Delete(prov);
+		free(bin);
+	}
+	/* Both boot; the patched arm makes no REGISTER call. */
+	char *b = util_fmt("%s/bundle", d), *run = util_fmt("%s/run", d);
+	itest_bundle(b, NULL);
+	char *sa = util_fmt("stock=%s/stock/runsc", out), *pa = util_fmt("patched=%s/patched/runsc", out);
+	char *rv[] = {(char *)itest_gvab(), "run", "-q", "--out", run, "--bundle", b, "--iterations", "1",
+	              "--warmups", "0", "--syscalls", "--arm", sa, "--arm", pa, NULL};
+	rc = itest_run(&o, rv);
+	ck_assert_msg(rc == 0, "boot %s: %s", version, o);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", run);
+	ck_assert_int_eq(itest_count_lines(sp, "\"ok\":true"), 2);
+	ck_assert_int_eq(itest_count_lines(sp, "\"membarrier_register_private_expedited\":0"), 1);
+	ck_assert_int_eq(itest_count_lines(sp, "\"membarrier_register_private_expedited\":"), 2);
+	/* Unchanged inputs: nothing is rebuilt and nothing is downloaded. */
+	rc = itest_run(&o, argv);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(o, "already imported, no download"));
+	ck_assert_ptr_nonnull(strstr(o, "stock: up to date"));
+	ck_assert_ptr_nonnull(strstr(o, "patched: up to date"));
+	free(o);
+	util_rm_rf(d);
+	free(sp);
+	free(sa);
+	free(pa);
+	free(b);
+	free(run);
+	free(out);
+	free(d);
+}
+
+START_TEST(test_module_2024)
+{
+	build_and_boot(V2024, "go1.22", "0001-hostmm-register-private-expedited-membarrier-lazily.patch");
+}
+END_TEST
+
+START_TEST(test_module_2026)
+{
+	build_and_boot(V0706, "go1.26",
+	               "0002-hostmm-register-private-expedited-membarrier-lazily-2026.patch");
+}
+END_TEST
+
+START_TEST(test_superseded_upstream)
+{
+	char *d = itest_tmpdir("modsup");
+	char *out = util_fmt("%s/arms", d), *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "build", "--source", "module", "--ref", V0715, "--out", out,
+	                "--arm", "patched", NULL};
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "gvab build exit %d: %s", rc, o);
+	ck_assert_ptr_nonnull(strstr(o, "superseded upstream by 00160b93c"));
+	free(o);
+	cJSON *prov = prov_of(out, "patched");
+	const char *name = NULL;
+	ck_assert_str_eq(hostmm_status(prov, &name), "superseded");
+	cJSON_Delete(prov);
+	util_rm_rf(d);
+	free(out);
+	free(d);
+}
+END_TEST
+
+START_TEST(test_toolchain_mismatch)
+{
+	/* Debian's Go 1.22 against a tree whose go.mod says 1.26.3. */
+	char *d = itest_tmpdir("modgo");
+	char *out = util_fmt("%s/arms", d), *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "build", "--source", "module", "--ref", V0706, "--go",
+	                GVAB_DEFAULT_GO, "--out", out, "--arm", "stock", NULL};
+	int rc = itest_run(&o, argv);
+	ck_assert_int_eq(rc, 69);
+	ck_assert_msg(strstr(o, "go.mod asks for go 1.26.3") && strstr(o, "is go1.22"), "%s", o);
+	free(o);
+	util_rm_rf(d);
+	free(out);
+	free(d);
+}
+END_TEST
+
+START_TEST(test_module_refs_refused)
+{
+	char *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "build", "--source", "module", "--ref", "release-20260714.0",
+	                "--out", "/nonexistent-gvab-out", "--arm", "stock", NULL};
+	ck_assert_int_eq(itest_run(&o, argv), 64);
+	ck_assert_ptr_nonnull(strstr(o, "no git history"));
+	ck_assert_ptr_nonnull(strstr(o, "pseudo-version"));
+	free(o);
+	/* --offline and a version never imported: a failed precondition. */
+	char *a2[] = {(char *)itest_gvab(), "build", "--source", "module", "--offline", "--ref",
+	              "v0.0.0-20200101000000-000000000000", "--out", "/nonexistent-gvab-out", "--arm",
+	              "stock", NULL};
+	ck_assert_int_eq(itest_run(&o, a2), 69);
+	ck_assert_ptr_nonnull(strstr(o, "--offline"));
+	free(o);
+}
+END_TEST
+
+Suite *suite_build_module(void)
+{
+	Suite *s = suite_create("build (module source)");
+	TCase *tc = tcase_create("module");
+	tcase_set_timeout(tc, 1800);
+	tcase_add_test(tc, test_module_refs_refused);
+	tcase_add_test(tc, test_module_2026);
+	tcase_add_test(tc, test_superseded_upstream);
+	tcase_add_test(tc, test_toolchain_mismatch);
+	tcase_add_test(tc, test_module_2024);
+	suite_add_tcase(s, tc);
+	return s;
+}
