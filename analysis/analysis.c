@@ -199,10 +199,12 @@ static double *log_copy(const double *x, size_t n)
 }
 
 /* Carry-over: walks the measured ok boots of arms a and b in time order
- * and takes B - A of every two adjacent boots of different arms, grouped
- * by which went first. ABBA gives disjoint pairs; alternate order pairs
- * each boot with both neighbours (B_r - A_r, A first; B_r - A_{r+1}, B
- * first), so its p-value is approximate there. */
+ * and takes B - A of every two adjacent boots of one round, grouped by
+ * which went first. Under ABBA half the rounds have each order, so a
+ * first-in-round effect shows as a difference between the groups and
+ * cancels in the estimate. Under --order alternate A is first in every
+ * round: the effect cannot be measured (no B-first group) and is in every
+ * pair. */
 static void carry_over(const struct run_analysis *ra, struct comparison *c)
 {
 	size_t n = ra->sf.n;
@@ -213,7 +215,7 @@ static void carry_over(const struct run_analysis *ra, struct comparison *c)
 		const struct sample *s = &ra->sf.s[k];
 		if (s->warmup || s->kind || !s->ok || (s->arm != c->a && s->arm != c->b))
 			continue;
-		if (prev && prev->arm != s->arm) {
+		if (prev && prev->arm != s->arm && prev->round == s->round) {
 			double v = (double)s->ns[c->phase] / 1e6, pv = (double)prev->ns[c->phase] / 1e6;
 			if (prev->arm == c->a)
 				af[naf++] = v - pv;

@@ -111,7 +111,18 @@ static double midranks(struct ranked *r, size_t n, double *rank)
  * recurrence f(n,m,u) = f(n-1,m,u-m) + f(n,m-1,u). Caller frees. */
 static double *mw_counts(size_t n, size_t m)
 {
+	/* The last few tables are kept: a report or a simulation asks for the
+	 * same sizes again and again (gvab is single-threaded). */
+	enum { NCACHE = 16 };
+	static double *cache[NCACHE];
+	static size_t cache_n[NCACHE], cache_m[NCACHE], next;
 	size_t umax = n * m;
+	for (size_t i = 0; i < NCACHE; i++)
+		if (cache[i] && cache_n[i] == n && cache_m[i] == m) {
+			double *c = util_xmalloc((umax + 1) * sizeof *c);
+			memcpy(c, cache[i], (umax + 1) * sizeof *c);
+			return c;
+		}
 	/* A 3-D table over (i, j, u) is too much memory, so iterate over i with
 	 * a 2-D table over (j, u). */
 	double *prev = util_xcalloc((m + 1) * (umax + 1), sizeof(double));
@@ -140,6 +151,12 @@ static double *mw_counts(size_t n, size_t m)
 #undef AT
 	free(prev);
 	free(cur);
+	free(cache[next]);
+	cache[next] = util_xmalloc((umax + 1) * sizeof *c);
+	memcpy(cache[next], c, (umax + 1) * sizeof *c);
+	cache_n[next] = n;
+	cache_m[next] = m;
+	next = (next + 1) % NCACHE;
 	return c;
 }
 
