@@ -14,6 +14,7 @@ static const struct cmd {
 } cmds[] = {
 	{"source", cmd_source, "fetch or import gVisor source and resolve a ref"},
 	{"build", cmd_build, "build a runsc arm (stock, patched, or patch series) with provenance"},
+	{"cache", cmd_cache, "disk usage of the source, module and build caches; prune them"},
 	{"bundle", cmd_bundle, "write the hardened busybox OCI bundle"},
 	{"run", cmd_run, "interleaved A/B cold boots, writing run.json + samples.jsonl"},
 	{"restore", cmd_restore, "put back host knobs a killed run left changed"},
