@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,10 +188,20 @@ static char **make_argv(const struct boot_cfg *c, const char *root_flag, const c
 	return a;
 }
 
+static int cleanup_timeout_ms(const struct boot_cfg *c)
+{
+	return c->cleanup_timeout_ms > 0 ? c->cleanup_timeout_ms : 10000;
+}
+
 /* `runsc delete --force ID`, untimed, ignoring a stop request (this is the
- * cleanup a stop asks for), killed after 10 s. */
+ * cleanup a stop asks for), killed after c->cleanup_timeout_ms. Every child
+ * that exits meanwhile is reaped at once: runsc delete waits for the
+ * sandbox and gofer to go, and a zombie (an exited child of this
+ * subreaper, not yet reaped) never goes, so without this the delete hung
+ * for its full 10 s after every Ctrl-C. *sandbox_reaped is set when
+ * `sandbox` was among the reaped. */
 static void force_delete(const struct boot_cfg *c, const char *root_flag, const char *id,
-                         const char *errlog)
+                         const char *errlog, pid_t sandbox, int *sandbox_reaped)
 {
 	char *tail[] = {"delete", "--force", (char *)id, NULL};
 	char **a = make_argv(c, root_flag, NULL, tail);
@@ -196,11 +209,27 @@ static void force_delete(const struct boot_cfg *c, const char *root_flag, const 
 	                       .stderr_path = errlog, .stdin_null = 1, .own_pgroup = 1};
 	pid_t pid;
 	int st;
-	int64_t t;
-	if (proc_spawn(&po, &pid) == 0 &&
-	    wait_child(pid, util_now_ns() + 10000000000LL, NULL, &st, &t) < 0) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &st, 0);
+	int64_t deadline = util_now_ns() + (int64_t)cleanup_timeout_ms(c) * 1000000;
+	if (proc_spawn(&po, &pid) < 0) {
+		free(a);
+		return;
+	}
+	for (;;) {
+		pid_t r;
+		int done = 0;
+		while ((r = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (r == sandbox && sandbox_reaped)
+				*sandbox_reaped = 1;
+			if (r == pid)
+				done = 1;
+		}
+		if (done)
+			break;
+		if (await_sigchld(deadline, NULL) < 0) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			break;
+		}
 	}
 	free(a);
 }
@@ -287,69 +316,224 @@ static int reap_all(int grace_ms)
 	}
 }
 
-/* runsc creates cgroups named after the container; delete removes them,
- * but a failed or forced delete can leave empty ones behind. Removes any
- * /sys/fs/cgroup/<controller>/<id> and /sys/fs/cgroup/<id>; returns how
- * many could not be removed. */
-static int remove_cgroups(const char *id)
+/* Mount points of cgroup (v1) and cgroup2 file systems, from
+ * /proc/self/mountinfo: hybrid hosts have both (v1 controllers under
+ * /sys/fs/cgroup/<controller>, v2 at /sys/fs/cgroup/unified), pure v2 hosts
+ * one at /sys/fs/cgroup. Returns how many (at most max); caller frees. */
+static size_t cgroup_mounts(char **out, size_t max)
 {
-	int left = 0;
-	DIR *d = opendir("/sys/fs/cgroup");
-	if (!d)
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	size_t n = 0;
+	char line[4096];
+	if (!f)
 		return 0;
-	struct dirent *de;
-	char *top = util_fmt("/sys/fs/cgroup/%s", id);
-	if (util_is_dir(top) && rmdir(top) < 0)
-		left++;
-	free(top);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+	while (n < max && fgets(line, sizeof line, f)) {
+		char mnt[1024], type[64];
+		const char *sep = strstr(line, " - ");
+		if (!sep || sscanf(sep + 3, "%63s", type) != 1 ||
+		    (strcmp(type, "cgroup") != 0 && strcmp(type, "cgroup2") != 0))
 			continue;
-		char *p = util_fmt("/sys/fs/cgroup/%s/%s", de->d_name, id);
-		if (util_is_dir(p) && rmdir(p) < 0)
-			left++;
-		free(p);
+		/* fields: id parent major:minor root mount-point ... */
+		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
+			continue;
+		out[n++] = util_xstrdup(mnt);
+	}
+	fclose(f);
+	return n;
+}
+
+/* Removes cgroup directory `path` and any below it, killing the tasks
+ * still in them. 0 when gone; -1 while something is left. */
+static int cgroup_remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	struct dirent *de;
+	int left = 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		char *sub = util_fmt("%s/%s", path, de->d_name);
+		left |= cgroup_remove_tree(sub) < 0;
+		free(sub);
 	}
 	closedir(d);
+	char *procs = util_fmt("%s/cgroup.procs", path);
+	FILE *f = fopen(procs, "re");
+	long pid;
+	while (f && fscanf(f, "%ld", &pid) == 1)
+		if (pid > 1 && (pid_t)pid != getpid())
+			kill((pid_t)pid, SIGKILL);
+	if (f)
+		fclose(f);
+	free(procs);
+	if (left || (rmdir(path) < 0 && errno != ENOENT))
+		return -1;
+	return 0;
+}
+
+/* runsc creates cgroups named after the container; delete removes them,
+ * but a failed or forced delete, or a killed run, can leave them behind,
+ * with tasks still in them for a moment after a SIGKILL (rmdir fails with
+ * EBUSY until the kernel has reaped them). Removes <mount>/<id> under every
+ * cgroup mount, retrying for up to timeout_ms; returns how many could not
+ * be removed. */
+static int remove_cgroups(const char *id, int timeout_ms)
+{
+	char *mounts[64];
+	size_t nm = cgroup_mounts(mounts, 64);
+	int64_t deadline = util_now_ns() + (int64_t)timeout_ms * 1000000;
+	int left;
+	for (;;) {
+		left = 0;
+		for (size_t i = 0; i < nm; i++) {
+			char *p = util_fmt("%s/%s", mounts[i], id);
+			if (util_is_dir(p) && cgroup_remove_tree(p) < 0)
+				left++;
+			free(p);
+		}
+		if (left == 0 || util_now_ns() >= deadline)
+			break;
+		proc_reap_nohang();
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+	}
+	for (size_t i = 0; i < nm; i++)
+		free(mounts[i]);
 	return left;
+}
+
+int boot_count_cgroups(const char *prefix)
+{
+	char *mounts[64];
+	size_t nm = cgroup_mounts(mounts, 64);
+	int n = 0;
+	for (size_t i = 0; i < nm; i++) {
+		DIR *d = opendir(mounts[i]);
+		struct dirent *de;
+		while (d && (de = readdir(d)))
+			if (de->d_type == DT_DIR && strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+				n++;
+		if (d)
+			closedir(d);
+		free(mounts[i]);
+	}
+	return n;
+}
+
+const char *boot_state_base(void)
+{
+	const char *b = getenv("GVAB_STATE_DIR");
+	return (b && *b) ? b : "/run/gvab";
+}
+
+int boot_state_open(struct boot_state *s)
+{
+	s->dir = NULL;
+	s->fd = -1;
+	const char *base = boot_state_base();
+	int rc = util_mkdir_p(base, 0700);
+	char *tmp = util_fmt("%s/.new-XXXXXX", base);
+	if (rc < 0)
+		goto out;
+	if (!mkdtemp(tmp)) {
+		rc = error_set("%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	s->fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->fd < 0 || flock(s->fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = error_set("locking %s: %s", tmp, strerror(errno));
+		rmdir(tmp);
+		goto out;
+	}
+	s->dir = util_fmt("%s/state-%ld", base, (long)getpid());
+	/* rename fails if a directory of that name with anything in it is
+	 * there: callers run boot_recover_stale first, which removes a dead
+	 * run's, so that means a bug, not a race to paper over. */
+	if (rename(tmp, s->dir) < 0) {
+		rc = error_set("renaming %s to %s: %s", tmp, s->dir, strerror(errno));
+		rmdir(tmp);
+		goto out;
+	}
+out:
+	if (rc < 0) {
+		if (s->fd >= 0)
+			close(s->fd);
+		s->fd = -1;
+		free(s->dir);
+		s->dir = NULL;
+	}
+	free(tmp);
+	return rc;
+}
+
+void boot_state_close(struct boot_state *s)
+{
+	if (s->dir)
+		util_rm_rf(s->dir);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->dir);
+	s->dir = NULL;
+	s->fd = -1;
+}
+
+/* Kills every process of container `id` a dead run left: those recorded
+ * with their start time, and those whose argv names its --root (runsc
+ * create caught mid-way, before any state file exists, and the sandbox and
+ * gofer it had spawned). Repeated until none is found, since a create
+ * killed between two forks stops making more only once it is dead. */
+static void kill_container(const char *dir, const char *id)
+{
+	char *pids = util_fmt("%s/%s.pids", dir, id);
+	char *arg = util_fmt("--root=%s/%s", dir, id);
+	for (int i = 0; i < 100; i++) {
+		int n = proc_kill_recorded(pids) + proc_signal_by_arg(arg, SIGKILL);
+		if (n == 0)
+			break;
+		proc_reap_nohang();
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+	}
+	free(pids);
+	free(arg);
 }
 
 int boot_recover_stale(void)
 {
-	DIR *d = opendir(BOOT_STATE_BASE);
+	const char *base = boot_state_base();
+	DIR *d = opendir(base);
 	int cleaned = 0;
 	if (!d)
 		return 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		long pid;
-		char *end;
 		if (strncmp(de->d_name, "state-", 6) != 0)
 			continue;
-		pid = strtol(de->d_name + 6, &end, 10);
-		if (*end || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0)
+		char *dir = util_fmt("%s/%s", base, de->d_name);
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		/* Held by a live run (whatever its pid): not ours to touch. The
+		 * lock is kept while cleaning so no other gvab cleans it too. */
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (fd >= 0)
+				close(fd);
+			free(dir);
 			continue;
-		char *dir = util_fmt("%s/%s", BOOT_STATE_BASE, de->d_name);
-		DIR *cd = opendir(dir);
+		}
+		DIR *cd = fdopendir(dup(fd));
 		struct dirent *ce;
 		while (cd && (ce = readdir(cd))) {
-			if (ce->d_name[0] == '.')
+			if (ce->d_name[0] == '.' || ce->d_type != DT_DIR)
 				continue;
-			char *root = util_fmt("%s/%s", dir, ce->d_name);
-			pid_t sb = 0, gf = 0;
-			if (boot_read_pids(root, ce->d_name, &sb, &gf) == 0) {
-				if (sb > 0)
-					kill(sb, SIGKILL);
-				if (gf > 0)
-					kill(gf, SIGKILL);
-			}
-			remove_cgroups(ce->d_name);
+			kill_container(dir, ce->d_name);
+			remove_cgroups(ce->d_name, 5000);
 			cleaned++;
-			free(root);
 		}
 		if (cd)
 			closedir(cd);
 		util_rm_rf(dir);
+		close(fd);
 		free(dir);
 	}
 	closedir(d);
@@ -365,6 +549,7 @@ int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *
 	char *errlog = util_fmt("%s/%s.stderr", c->log_dir, id);
 	char *dbg_dir = c->debug_log_dir ? util_fmt("%s/%s/", c->debug_log_dir, id) : NULL;
 	char *dbg_flag = dbg_dir ? util_fmt("--debug-log=%s", dbg_dir) : NULL;
+	char *pids = util_fmt("%s/%s.pids", c->state_dir, id);
 	char **argv = NULL;
 	int created = 0, sandbox_reaped = 0, gofer_reaped = 0, rc = 0;
 	pid_t sandbox = 0, gofer = 0;
@@ -395,6 +580,11 @@ int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *
 		snprintf(r->error, sizeof r->error, "create: %s", error_last());
 		goto cleanup;
 	}
+	/* For a later gvab restore should this run be killed: pid and start
+	 * time, between the timed phases. */
+	proc_record(pids, sandbox);
+	if (gofer > 0)
+		proc_record(pids, gofer);
 	{
 		char *tail[] = {"start", (char *)id, NULL};
 		argv = make_argv(c, root_flag, dbg_flag, tail);
@@ -465,9 +655,12 @@ cleanup:
 	if (created) {
 		/* Something failed after create: force the sandbox away, untimed,
 		 * ignoring a stop request (this is the cleanup a stop asks for). */
-		force_delete(c, root_flag, id, errlog);
+		force_delete(c, root_flag, id, errlog, sandbox, &sandbox_reaped);
 		if (sandbox > 0 && !sandbox_reaped)
 			kill(sandbox, SIGKILL);
+		/* A sandbox that was never adopted (not gvab's child) or that a
+		 * forced delete could not find: its argv names this --root. */
+		proc_signal_by_arg(root_flag, SIGKILL);
 	}
 	/* Gofer and systrap stubs exit with the sandbox; give them a moment. */
 	int killed = reap_all(r->ok ? 2000 : 500);
@@ -477,7 +670,7 @@ cleanup:
 		snprintf(r->error, sizeof r->error,
 		         "cleanup: %d process(es) still running after delete were killed", killed);
 	}
-	if (remove_cgroups(id) > 0 && r->ok) {
+	if (remove_cgroups(id, r->ok ? 1000 : cleanup_timeout_ms(c)) > 0 && r->ok) {
 		r->ok = 0;
 		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
 		snprintf(r->error, sizeof r->error, "cleanup: cgroup %s could not be removed", id);
@@ -487,6 +680,7 @@ cleanup:
 		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
 		snprintf(r->error, sizeof r->error, "cleanup: %s", error_last());
 	}
+	unlink(pids);
 	if (r->ok && !c->keep_logs)
 		unlink(errlog);
 	else
@@ -496,6 +690,7 @@ cleanup:
 	free(errlog);
 	free(dbg_dir);
 	free(dbg_flag);
+	free(pids);
 	if (c->stop && *c->stop)
 		return error_setc(GVAB_EINTR, "interrupted");
 	return 0;
@@ -530,6 +725,11 @@ int boot_warm_up(const struct boot_cfg *c, const char *id, struct warm_sandbox *
 		snprintf(r->error, sizeof r->error, "create: %s", error_last());
 		return GVAB_EFAIL;
 	}
+	char *pids = util_fmt("%s/%s.pids", c->state_dir, id);
+	proc_record(pids, w->sandbox);
+	if (gofer > 0)
+		proc_record(pids, gofer);
+	free(pids);
 	char *tail2[] = {"start", (char *)id, NULL};
 	argv = make_argv(c, w->root_flag, NULL, tail2);
 	rc = run_phase(c, "start", argv, w->errlog, &ns, r);
@@ -593,11 +793,18 @@ int boot_warm_exec(const struct boot_cfg *c, struct warm_sandbox *w, char *const
 void boot_warm_down(const struct boot_cfg *c, struct warm_sandbox *w)
 {
 	if (w->up) {
-		force_delete(c, w->root_flag, w->id, w->errlog);
-		if (w->sandbox > 0)
+		/* Other warm sandboxes may still run: only this one's orphans are
+		 * collected here (they are reaped by boot_warm_finish). */
+		int reaped = 0;
+		force_delete(c, w->root_flag, w->id, w->errlog, w->sandbox, &reaped);
+		if (w->sandbox > 0 && !reaped)
 			kill(w->sandbox, SIGKILL);
-		remove_cgroups(w->id);
+		proc_signal_by_arg(w->root_flag, SIGKILL);
+		remove_cgroups(w->id, cleanup_timeout_ms(c));
 		util_rm_rf(w->root);
+		char *pids = util_fmt("%s/%s.pids", c->state_dir, w->id);
+		unlink(pids);
+		free(pids);
 	}
 	free(w->root);
 	free(w->root_flag);

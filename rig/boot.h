@@ -38,6 +38,7 @@ struct boot_cfg {
 	const char *debug_log_dir; /* non-NULL: --debug --debug-log=<dir>/<id>/ */
 	char *const *envp;         /* environment for runsc (NULL: inherit) */
 	int timeout_ms;            /* per phase */
+	int cleanup_timeout_ms;    /* `runsc delete --force` after a failure (0: 10000) */
 	int expect_exit;           /* container exit status that counts as success */
 	int keep_logs;             /* keep the stderr log of successful boots too */
 	volatile sig_atomic_t *stop; /* set by a signal handler: abandon and clean up */
@@ -64,15 +65,36 @@ int boot_setup(void);
  * (GVAB_EINTR after a stop request, once everything is cleaned up). */
 int boot_run_once(const struct boot_cfg *cfg, const char *id, struct boot_result *r);
 
-/* Cleans up after runs that were killed (SIGKILL) mid-boot: for every
- * /run/gvab/state-<pid> directory whose gvab process is gone, kills the
- * sandbox and gofer recorded in each container's state file, removes the
- * container's cgroups and the directory. Returns how many containers were
- * cleaned up. */
+/* Per-run state directory <base>/state-<pid> (base: $GVAB_STATE_DIR, else
+ * /run/gvab), locked with flock for as long as the run lives. The lock, not
+ * the pid in the name, says whether its run is alive: a pid can be reused,
+ * a lock dies with its holder. Inside, per boot: <id>/ (runsc --root,
+ * created before runsc is spawned, so every runsc process of the boot
+ * carries "--root=<dir>/<id>" in its argv) and <id>.pids (pid and start
+ * time of each process gvab spawned or adopted for it). */
+struct boot_state {
+	char *dir;
+	int fd;   /* the locked directory, -1 when closed */
+};
+const char *boot_state_base(void);
+/* Creates and locks a fresh state directory (mkdtemp, locked, then renamed,
+ * so no other gvab ever sees it unlocked). */
+int boot_state_open(struct boot_state *s);
+/* Removes the directory and drops the lock. */
+void boot_state_close(struct boot_state *s);
+
+/* Cleans up after runs that were killed (SIGKILL), also mid-create: for
+ * every state directory under boot_state_base() whose lock is free, kills
+ * the processes its .pids files record (start time checked), every process
+ * whose argv names one of its --root directories, removes the containers'
+ * cgroups (retrying until their tasks are gone) and the directory. Returns
+ * how many containers were cleaned up. */
 int boot_recover_stale(void);
 
-/* Directory holding per-run state directories ("/run/gvab"). */
-#define BOOT_STATE_BASE "/run/gvab"
+/* Cgroup directories named <prefix>* under every cgroup v1 and v2 mount
+ * (from /proc/self/mountinfo), one level down. Used by tests and the fault
+ * script to find leftovers. */
+int boot_count_cgroups(const char *prefix);
 
 /* Warm pool (the second seed's warm-slot trick): one sandbox per arm is
  * booted once with a long-running init, then `runsc exec` of the workload

@@ -10,9 +10,14 @@
 static const char usage_text[] =
 	"\n"
 	"If a gvab run was killed (SIGKILL) while it had host knobs changed, its journal\n"
-	"is still on disk; this puts the original values back and removes the journal,\n"
-	"and kills and removes the sandboxes the killed run left in /run/gvab. gvab run\n"
-	"does the same on start. Exit 0 also when there is nothing to restore.\n";
+	"is still on disk; this puts the original values back and removes the journal.\n"
+	"It also kills what killed runs left in their state directories (under\n"
+	"$GVAB_STATE_DIR, default /run/gvab), even mid-create: processes whose argv\n"
+	"names a boot's --root, and recorded pids whose start time still matches; then\n"
+	"removes the boots' cgroups (v1 and v2) and the directories. A directory whose\n"
+	"run is alive (it holds a lock on it) is left alone, whatever its pid. gvab run\n"
+	"does the same on start. Exit 0 also when there is nothing to restore;\n"
+	"69 when another gvab process owns the host knobs.\n";
 
 int cmd_restore(int argc, char **argv)
 {

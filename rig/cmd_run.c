@@ -3,9 +3,13 @@
  * (run.json + samples.jsonl, see samples.h and README "Run directory").
  *
  * Invariants: every host knob changed is journaled first and put back on
- * every exit path (success, error, SIGINT/SIGTERM/SIGHUP); each attempt is
- * on disk before the next boot starts; a failed attempt is recorded and
- * never counted.
+ * every exit path (success, error, SIGINT/SIGTERM/SIGHUP, a closed output
+ * pipe); each boot runs with its arm's knobs and every other knob at the
+ * run's value; each attempt is on disk before the next boot starts, and a
+ * line that could not be written whole is cut off again; a failed attempt
+ * is recorded and never counted. One run at a time writes a run directory
+ * (flock on it), and --append adds a chunk only to a run with the same
+ * arms, binaries and settings, keeping the earlier chunks' description.
  */
 #define _GNU_SOURCE
 #include "boot.h"
@@ -23,12 +27,14 @@
 #include "version.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -68,7 +74,10 @@ static const char usage_text[] =
 	"                       (2 warm-up execs per arm discarded); reported beside CORE\n"
 	"  --label TEXT         the host's label in reports (default: its hostname)\n"
 	"  --meta KEY=VALUE     extra host metadata for run.json (sku, notes, ...)\n"
-	"  --append             add to an existing run directory's samples\n"
+	"  --cleanup-timeout-ms N  limit for `runsc delete --force` after a failed or\n"
+	"                       interrupted boot (default 10000)\n"
+	"  --append             add a chunk to an existing run directory (same arms,\n"
+	"                       binaries and settings); run.json keeps every chunk\n"
 	"  -q, --quiet          no progress line\n"
 	"\n"
 	"Exit: 0 complete, 1 stopped by failures, 64 usage, 65 invalid input,\n"
@@ -195,6 +204,105 @@ static cJSON *arm_json(const struct arm *a)
 	return o;
 }
 
+/* Bytes kept free in the run directory (a preallocated file) for the
+ * closing run.json: a run.json with two arms and host facts is about 6 KB,
+ * so a full disk can still record how and why the run ended. */
+#define RUN_RESERVE_BYTES (64 * 1024)
+
+/* --append adds to a run only what it could have measured itself: the
+ * same arms (names, binaries by sha256, flags, knobs), bundle and
+ * settings. Returns the first thing that differs, or NULL. */
+static const char *append_mismatch(const cJSON *old, const cJSON *fresh)
+{
+	static const char *const same[] = {"bundle", "settings", "order", "expect_exit", "drop_caches",
+	                                   "phases", "inittrace", "syscalls", NULL};
+	static char what[128];
+	for (size_t i = 0; same[i]; i++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(old, same[i]);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(fresh, same[i]);
+		if (!a || !cJSON_Compare(a, b, 1)) {
+			snprintf(what, sizeof what, "'%s'", same[i]);
+			return what;
+		}
+	}
+	const cJSON *oa = cJSON_GetObjectItemCaseSensitive(old, "arms");
+	const cJSON *fa = cJSON_GetObjectItemCaseSensitive(fresh, "arms");
+	if (!cJSON_IsArray(oa) || cJSON_GetArraySize(oa) != cJSON_GetArraySize(fa))
+		return "the number of arms";
+	static const char *const arm_same[] = {"name", "sha256", "flags", "knobs", NULL};
+	for (int i = 0; i < cJSON_GetArraySize(fa); i++) {
+		const cJSON *x = cJSON_GetArrayItem(oa, i), *y = cJSON_GetArrayItem(fa, i);
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(y, "name");
+		for (size_t k = 0; arm_same[k]; k++) {
+			const cJSON *a = cJSON_GetObjectItemCaseSensitive(x, arm_same[k]);
+			const cJSON *b = cJSON_GetObjectItemCaseSensitive(y, arm_same[k]);
+			if (!a || !cJSON_Compare(a, b, 1)) {
+				snprintf(what, sizeof what, "arm %d (%s): '%s'", i + 1,
+				         cJSON_IsString(name) ? name->valuestring : "?", arm_same[k]);
+				return what;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* run.json's "chunks": one entry per invocation that wrote to the run. A
+ * run.json from before chunks existed gets its first chunk from its own
+ * top-level fields. */
+static cJSON *run_chunks(cJSON *run)
+{
+	cJSON *chunks = cJSON_GetObjectItemCaseSensitive(run, "chunks");
+	if (cJSON_IsArray(chunks))
+		return chunks;
+	cJSON_DeleteItemFromObjectCaseSensitive(run, "chunks");
+	chunks = cJSON_AddArrayToObject(run, "chunks");
+	cJSON *first = cJSON_CreateObject();
+	static const char *const keep[] = {"command", "started_at", "ended_at", "seed", "warmups",
+	                                   "iterations", "warm_pool_execs", "status", "attempts",
+	                                   "measured_ok", "failures", "error", NULL};
+	for (size_t i = 0; keep[i]; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(run, keep[i]);
+		if (v)
+			cJSON_AddItemToObject(first, keep[i], cJSON_Duplicate(v, 1));
+	}
+	cJSON_AddItemToArray(chunks, first);
+	return chunks;
+}
+
+/* Adds n to the number run[key] (missing: 0). */
+static void run_add_count(cJSON *run, const char *key, int n)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(run, key);
+	double total = (cJSON_IsNumber(v) ? v->valuedouble : 0) + n;
+	cJSON_DeleteItemFromObjectCaseSensitive(run, key);
+	cJSON_AddNumberToObject(run, key, total);
+}
+
+/* Replaces (or adds) run[key]. */
+static void run_put(cJSON *o, const char *key, cJSON *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddItemToObject(o, key, v);
+}
+
+/* samples_append, and on failure (a full disk, say) the file cut back to
+ * its last whole line, so a later --append or report can read it, and an
+ * error that names the file. */
+static int append_sample(struct samples_writer *sw, const char *path, int seq, const char *arm,
+                         int round, int warmup, const char *id, int64_t t_ns,
+                         const struct boot_result *r, const cJSON *extra)
+{
+	off_t end = lseek(sw->fd, 0, SEEK_END);
+	int rc = samples_append(sw, seq, arm, round, warmup, id, t_ns, r, extra);
+	if (rc < 0) {
+		if (end >= 0 && ftruncate(sw->fd, end) < 0)
+			return error_wrap(rc, "%s (and cutting its torn last line: %s)", path,
+			                  strerror(errno));
+		return error_wrap(rc, "%s", path);
+	}
+	return 0;
+}
+
 static int drop_caches(void)
 {
 	/* sync first so dirty pages can be dropped; /proc needs a plain write. */
@@ -220,7 +328,7 @@ int cmd_run(int argc, char **argv)
 		{"phases", no_argument, 0, 'P'},           {"append", no_argument, 0, 'A'},
 		{"inittrace", no_argument, 0, 'I'},       {"warm-pool", required_argument, 0, 'W'},
 		{"syscalls", no_argument, 0, 'Y'},        {"label", required_argument, 0, 'L'},
-		{"meta", required_argument, 0, 'M'},
+		{"meta", required_argument, 0, 'M'},      {"cleanup-timeout-ms", required_argument, 0, 'C'},
 		{"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	struct arm arms[MAX_ARMS];
@@ -229,6 +337,7 @@ int cmd_run(int argc, char **argv)
 	size_t nset = 0;
 	const char *out_dir = NULL, *bundle = "build/bundle";
 	long iterations = 50, warmups = 5, timeout_ms = 30000, max_fail = 3, expect_exit = 0;
+	long cleanup_ms = 10000;
 	long warm_k = 0;
 	const char *label = NULL;
 	const char *meta[16];
@@ -240,6 +349,11 @@ int cmd_run(int argc, char **argv)
 	enum schedule_order order = ORDER_ABBA;
 	char *gen_out = NULL;
 
+	/* `gvab run | head`: a closed pipe must not kill gvab with knobs
+	 * changed and a sandbox up. Writes then fail with EPIPE, and progress
+	 * stops (see below); the run itself goes on. Children get the default
+	 * disposition back (proc_spawn resets every signal). */
+	signal(SIGPIPE, SIG_IGN);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		long v;
@@ -294,6 +408,10 @@ int cmd_run(int argc, char **argv)
 			if ((rc = util_parse_long(optarg, 100, 3600000, "--timeout-ms", &timeout_ms)) < 0)
 				goto usage_fail;
 			break;
+		case 'C':
+			if ((rc = util_parse_long(optarg, 100, 3600000, "--cleanup-timeout-ms", &cleanup_ms)) < 0)
+				goto usage_fail;
+			break;
 		case 'F':
 			if ((rc = util_parse_long(optarg, 1, 1000000, "--max-failures", &max_fail)) < 0)
 				goto usage_fail;
@@ -342,20 +460,6 @@ int cmd_run(int argc, char **argv)
 				goto usage_fail;
 			}
 
-	/* Preconditions: a killed run's knobs first, then inputs. */
-	{
-		int restored = knobs_recover_stale();
-		if (restored < 0) {
-			rc = restored;
-			goto fail;
-		}
-		if (restored > 0)
-			fprintf(stderr, "gvab: restored %d host knob(s) left changed by a killed run\n",
-			        restored);
-		int cleaned = boot_recover_stale();
-		if (cleaned > 0)
-			fprintf(stderr, "gvab: cleaned up %d sandbox(es) left by a killed run\n", cleaned);
-	}
 	for (size_t i = 0; i < narms; i++)
 		if (access(arms[i].runsc, X_OK) != 0) {
 			rc = error_setc(GVAB_EPRECOND, "arm %s: runsc '%s' is not an executable file",
@@ -389,12 +493,20 @@ int cmd_run(int argc, char **argv)
 
 	char *samples_path = util_fmt("%s/samples.jsonl", out_dir);
 	char *run_path = util_fmt("%s/run.json", out_dir);
-	char *state_dir = util_fmt(BOOT_STATE_BASE "/state-%ld", (long)getpid());
+	struct boot_state bstate = {.dir = NULL, .fd = -1};
+	const char *state_dir = NULL;
+	char *reserve_path = util_fmt("%s/.gvab-reserve", out_dir);
+	int out_fd = -1;
+	cJSON *chunk = NULL;
+	/* Knobs some arm sets for its own boots, and the value each has for
+	 * the other arms' boots: --set's, else the value before the run. */
+	char arm_knob[KNOBS_MAX][32], arm_knob_base[KNOBS_MAX][128];
+	size_t narm_knobs = 0;
 	char *log_dir = util_fmt("%s/logs", out_dir);
 	/* Init traces of the gofer and sandbox only reach their debug logs. */
 	char *dbg_dir = (phases || inittrace) ? util_fmt("%s/debug-logs", out_dir) : NULL;
 	char **envp = NULL;
-	cJSON *run = NULL, *before = NULL;
+	cJSON *run = NULL, *before = NULL, *old_run = NULL;
 	struct schedule_slot *slots = NULL;
 	size_t nslots = 0;
 	struct knobs knobs;
@@ -402,6 +514,52 @@ int cmd_run(int argc, char **argv)
 	int seq0 = 0, round0 = 0, attempts = 0, ok_count = 0, failures = 0, consecutive = 0;
 	int stopped_by_failures = 0;
 	knobs_init(&knobs);
+
+	/* Knobs first: whoever owns them is decided before anything is read
+	 * or written (a killed run's journal is put back on the way). A run
+	 * that changes no knob does not need them, and does not wait for a run
+	 * that does. */
+	{
+		int need_knobs = nset > 0;
+		for (size_t i = 0; i < narms; i++)
+			need_knobs |= arms[i].nknobs > 0;
+		int restored = need_knobs ? knobs_acquire(&knobs) : knobs_recover_stale();
+		if (restored == GVAB_EPRECOND && !need_knobs)
+			restored = 0;
+		if (restored < 0) {
+			rc = restored;
+			goto run_out;
+		}
+		if (restored > 0)
+			fprintf(stderr, "gvab: restored %d host knob(s) left changed by a killed run\n",
+			        restored);
+		int cleaned = boot_recover_stale();
+		if (cleaned > 0)
+			fprintf(stderr, "gvab: cleaned up %d sandbox(es) left by a killed run\n", cleaned);
+	}
+	for (size_t i = 0; i < narms; i++)
+		for (size_t j = 0; j < arms[i].nknobs; j++) {
+			size_t m;
+			for (m = 0; m < narm_knobs; m++)
+				if (strcmp(arm_knob[m], arms[i].knob_name[j]) == 0)
+					break;
+			if (m < narm_knobs)
+				continue;
+			if (narm_knobs == KNOBS_MAX) {
+				rc = error_setc(GVAB_EUSAGE, "at most %d different per-arm knobs", KNOBS_MAX);
+				goto run_out;
+			}
+			snprintf(arm_knob[m], sizeof arm_knob[m], "%s", arms[i].knob_name[j]);
+			const char *base = NULL;
+			for (size_t k = 0; k < nset; k++)
+				if (strcmp(set_name[k], arm_knob[m]) == 0)
+					base = set_value[k];
+			if (base)
+				snprintf(arm_knob_base[m], sizeof arm_knob_base[m], "%.127s", base);
+			else if ((rc = knobs_read(arm_knob[m], arm_knob_base[m], sizeof arm_knob_base[m])) < 0)
+				goto run_out;
+			narm_knobs++;
+		}
 
 	/* Preconditions that need no output come first, so a run that cannot
 	 * start leaves no half-written run directory behind.
@@ -411,6 +569,18 @@ int cmd_run(int argc, char **argv)
 		goto run_out;
 	if ((rc = util_mkdir_p(out_dir, 0755)) < 0)
 		goto run_out;
+	/* One writer per run directory: a second run with the same --out
+	 * would interleave sequence numbers and overwrite run.json. */
+	out_fd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (out_fd < 0) {
+		rc = error_set("%s: %s", out_dir, strerror(errno));
+		goto run_out;
+	}
+	if (flock(out_fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = error_setc(GVAB_EPRECOND, "another gvab run is writing %s (use another --out)",
+		                out_dir);
+		goto run_out;
+	}
 	{
 		struct stat st;
 		if (stat(samples_path, &st) == 0 && st.st_size > 0) {
@@ -433,6 +603,29 @@ int cmd_run(int argc, char **argv)
 			samples_free(&old);
 		}
 	}
+	if (append && util_path_exists(run_path)) {
+		old_run = util_json_load(run_path);
+		if (!old_run) {
+			rc = error_wrap(GVAB_EDATA, "--append");
+			goto run_out;
+		}
+	} else if (append && seq0 > 0) {
+		rc = error_setc(GVAB_EDATA, "--append: %s has samples but no run.json", out_dir);
+		goto run_out;
+	}
+	/* Space for the closing run.json even when the disk fills up during
+	 * the run: released just before that write. */
+	{
+		int fd = open(reserve_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int e = fd < 0 ? errno : posix_fallocate(fd, 0, RUN_RESERVE_BYTES);
+		if (fd >= 0)
+			close(fd);
+		if (e) {
+			unlink(reserve_path);
+			rc = error_set("%s: %s", reserve_path, strerror(e));
+			goto run_out;
+		}
+	}
 	if ((rc = samples_open(&sw, samples_path)) < 0)
 		goto run_out;
 	if ((rc = schedule_build((int)narms, (int)warmups, (int)iterations, order, seed, &slots,
@@ -440,6 +633,9 @@ int cmd_run(int argc, char **argv)
 		goto run_out;
 	if ((rc = boot_setup()) < 0)
 		goto run_out;
+	if ((rc = boot_state_open(&bstate)) < 0)
+		goto run_out;
+	state_dir = bstate.dir;
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -498,6 +694,38 @@ int cmd_run(int argc, char **argv)
 		for (size_t i = 0; i < narms; i++)
 			cJSON_AddItemToArray(ja, arm_json(&arms[i]));
 		cJSON_AddItemToObject(run, "host", cJSON_Duplicate(before, 1));
+		/* This invocation's own part of the run: the whole run when it is
+		 * the first, one more chunk when it appends. */
+		chunk = cJSON_CreateObject();
+		cJSON_AddItemToObject(chunk, "command", cJSON_Duplicate(cmd, 1));
+		cJSON_AddStringToObject(chunk, "started_at", when);
+		cJSON_AddStringToObject(chunk, "seed", seedbuf);
+		cJSON_AddNumberToObject(chunk, "warmups", (double)warmups);
+		cJSON_AddNumberToObject(chunk, "iterations", (double)iterations);
+		cJSON_AddNumberToObject(chunk, "warm_pool_execs", (double)warm_k);
+		cJSON_AddNumberToObject(chunk, "first_seq", seq0);
+		cJSON_AddStringToObject(chunk, "status", "running");
+		cJSON_AddItemToObject(chunk, "host", cJSON_Duplicate(before, 1));
+		if (old_run) {
+			const char *diff = append_mismatch(old_run, run);
+			if (diff) {
+				cJSON_Delete(chunk);
+				chunk = NULL;
+				cJSON_Delete(run); /* the earlier run.json stays as it is */
+				run = NULL;
+				rc = error_setc(GVAB_EUSAGE, "--append: %s differs from the run in %s (use another "
+				                             "--out)", diff, run_path);
+				goto run_out;
+			}
+			cJSON_Delete(run);
+			run = old_run;
+			old_run = NULL;
+			cJSON *chunks = run_chunks(run);
+			cJSON_ReplaceItemInObject(run, "status", cJSON_CreateString("running"));
+			cJSON_AddItemToArray(chunks, chunk);
+		} else {
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(run, "chunks"), chunk);
+		}
 		if ((rc = util_json_save(run_path, run)) < 0)
 			goto run_out;
 	}
@@ -526,8 +754,16 @@ int cmd_run(int argc, char **argv)
 				break;
 			const struct schedule_slot *sl = &slots[k];
 			struct arm *a = &arms[sl->arm];
-			for (size_t i = 0; i < a->nknobs && rc == 0; i++)
-				rc = knobs_set(&knobs, a->knob_name[i], a->knob_value[i]);
+			/* Every per-arm knob, for every boot: this arm's value if
+			 * it names the knob, else the run's, so no arm's setting
+			 * lingers into another arm's boots. */
+			for (size_t m = 0; m < narm_knobs && rc == 0; m++) {
+				const char *v = arm_knob_base[m];
+				for (size_t i = 0; i < a->nknobs; i++)
+					if (strcmp(a->knob_name[i], arm_knob[m]) == 0)
+						v = a->knob_value[i];
+				rc = knobs_set(&knobs, arm_knob[m], v);
+			}
 			if (rc < 0)
 				goto run_out;
 			if (drop && !sl->warmup && (rc = drop_caches()) < 0)
@@ -540,6 +776,7 @@ int cmd_run(int argc, char **argv)
 			                      .log_dir = log_dir, .debug_log_dir = dbg_dir,
 			                      .timeout_ms = (int)timeout_ms, .expect_exit = (int)expect_exit,
 			                      .keep_logs = inittrace, .envp = envp,
+			                      .cleanup_timeout_ms = (int)cleanup_ms,
 			                      .stop = &stop_requested};
 			struct boot_result br;
 			int64_t t_rel = util_now_ns() - t_run0;
@@ -591,8 +828,9 @@ int cmd_run(int argc, char **argv)
 				util_rm_rf(br.debug_log);
 				br.debug_log[0] = '\0';
 			}
-			rc = samples_append(&sw, seq, a->name, sl->warmup ? sl->round : sl->round + round0,
-			                    sl->warmup, id, t_rel, &br, extra);
+			rc = append_sample(&sw, samples_path, seq, a->name,
+			                   sl->warmup ? sl->round : sl->round + round0, sl->warmup, id, t_rel,
+			                   &br, extra);
 			cJSON_Delete(extra);
 			if (rc < 0)
 				goto run_out;
@@ -624,6 +862,10 @@ int cmd_run(int argc, char **argv)
 				else if ((k + 1) % 20 == 0 || k + 1 == nslots)
 					fprintf(stderr, "gvab run: %zu/%zu boots, %d failed, ETA %.0f s\n", k + 1,
 					        nslots, failures, eta);
+				if (ferror(stderr) && errno == EPIPE) {
+					quiet = 1; /* nobody reads it any more */
+					tty = 0;
+				}
 			}
 			if (brc == GVAB_EINTR)
 				break;
@@ -664,6 +906,7 @@ int cmd_run(int argc, char **argv)
 			                      .nflags = arms[i].nflags, .bundle = wdir_real,
 			                      .state_dir = state_dir, .log_dir = log_dir,
 			                      .timeout_ms = (int)timeout_ms, .expect_exit = (int)expect_exit,
+			                      .cleanup_timeout_ms = (int)cleanup_ms,
 			                      .stop = &stop_requested};
 			char id[64];
 			struct boot_result br;
@@ -686,8 +929,8 @@ int cmd_run(int argc, char **argv)
 			int64_t t_rel = util_now_ns() - t0;
 			if (boot_warm_exec(&bc, &ws[wslots[k].arm], wargs, &br) == GVAB_EINTR)
 				break;
-			if ((rc = samples_append(&sw, seq++, a->name, wslots[k].round, wslots[k].warmup,
-			                         ws[wslots[k].arm].id, t_rel, &br, NULL)) < 0)
+			if ((rc = append_sample(&sw, samples_path, seq++, a->name, wslots[k].round,
+			                        wslots[k].warmup, ws[wslots[k].arm].id, t_rel, &br, NULL)) < 0)
 				break;
 			attempts++;
 			if (!br.ok) {
@@ -705,7 +948,7 @@ int cmd_run(int argc, char **argv)
 		for (size_t i = 0; i < narms; i++) {
 			struct boot_cfg bc = {.runsc = arms[i].runsc, .flags = arms[i].flags,
 			                      .nflags = arms[i].nflags, .state_dir = state_dir,
-			                      .log_dir = log_dir};
+			                      .log_dir = log_dir, .cleanup_timeout_ms = (int)cleanup_ms};
 			boot_warm_down(&bc, &ws[i]);
 		}
 		int killed = boot_warm_finish();
@@ -726,6 +969,11 @@ run_out:
 		 * run's own settings do not show up as drift. */
 		cJSON *after = run ? hostfacts_collect() : NULL;
 		int restore_rc = knobs_restore(&knobs);
+		if (restore_rc == 0)
+			knobs_release(&knobs);
+		/* The reserve goes first: on a full disk it is the room this
+		 * last run.json is written in. */
+		unlink(reserve_path);
 		if (run) {
 			char when[32];
 			util_utc_now(when, sizeof when);
@@ -733,14 +981,6 @@ run_out:
 			const char *status = stop_requested ? "interrupted"
 			                     : stopped_by_failures ? "failed"
 			                     : rc < 0 ? "error" : "complete";
-			cJSON_ReplaceItemInObject(run, "status", cJSON_CreateString(status));
-			cJSON_AddStringToObject(run, "ended_at", when);
-			cJSON_AddNumberToObject(run, "attempts", attempts);
-			cJSON_AddNumberToObject(run, "measured_ok", ok_count);
-			cJSON_AddNumberToObject(run, "failures", failures);
-			if (rc < 0)
-				cJSON_AddStringToObject(run, "error", saved_err);
-			cJSON_AddItemToObject(run, "host_after", after);
 			int nd = cJSON_GetArraySize(drift);
 			for (int i = 0; i < nd; i++) {
 				const cJSON *d = cJSON_GetArrayItem(drift, i);
@@ -751,14 +991,54 @@ run_out:
 				free(b);
 				free(af);
 			}
-			cJSON_AddItemToObject(run, "drift", drift);
+			if (chunk) {
+				run_put(chunk, "status", cJSON_CreateString(status));
+				cJSON_AddStringToObject(chunk, "ended_at", when);
+				cJSON_AddNumberToObject(chunk, "attempts", attempts);
+				cJSON_AddNumberToObject(chunk, "measured_ok", ok_count);
+				cJSON_AddNumberToObject(chunk, "failures", failures);
+				if (rc < 0)
+					cJSON_AddStringToObject(chunk, "error", saved_err);
+				cJSON_AddItemToObject(chunk, "host_after", cJSON_Duplicate(after, 1));
+				cJSON_AddItemToObject(chunk, "drift", cJSON_Duplicate(drift, 1));
+			}
+			/* Top level: the latest chunk's status and end, totals over
+			 * chunks, and every chunk's drift (so the gate sees any). */
+			run_put(run, "status", cJSON_CreateString(status));
+			run_put(run, "ended_at", cJSON_CreateString(when));
+			run_add_count(run, "attempts", attempts);
+			run_add_count(run, "measured_ok", ok_count);
+			run_add_count(run, "failures", failures);
+			if (rc < 0)
+				run_put(run, "error", cJSON_CreateString(saved_err));
+			else
+				cJSON_DeleteItemFromObjectCaseSensitive(run, "error");
+			run_put(run, "host_after", after);
+			after = NULL;
+			cJSON *all = cJSON_GetObjectItemCaseSensitive(run, "drift");
+			if (cJSON_IsArray(all) && chunk && cJSON_GetArraySize(run_chunks(run)) > 1) {
+				cJSON *d;
+				while ((d = cJSON_DetachItemFromArray(drift, 0)))
+					cJSON_AddItemToArray(all, d);
+				cJSON_Delete(drift);
+			} else {
+				run_put(run, "drift", drift);
+			}
 			int save_rc = util_json_save(run_path, run);
-			if (rc == 0 && save_rc < 0)
-				rc = save_rc;
+			if (save_rc < 0) {
+				error_wrap(save_rc, "saving %s", run_path);
+				if (rc == 0)
+					rc = save_rc;
+				else
+					fprintf(stderr, "gvab: %s\n", error_last());
+				if (rc == save_rc)
+					snprintf(saved_err, sizeof saved_err, "%s", error_last());
+			}
 			if (!quiet)
 				fprintf(stderr, "gvab run: %s: %d attempts, %d measured samples, %d failed -> %s\n",
 				        status, attempts, ok_count, failures, out_dir);
 		}
+		cJSON_Delete(after);
 		if (restore_rc < 0 && rc == 0)
 			rc = restore_rc;
 		else if (restore_rc < 0)
@@ -769,14 +1049,17 @@ run_out:
 	samples_close(&sw);
 	syscount_close(&sc_reg);
 	syscount_close(&sc_all);
-	rmdir(state_dir);
+	boot_state_close(&bstate);
+	if (out_fd >= 0)
+		close(out_fd);
 	cJSON_Delete(run);
+	cJSON_Delete(old_run);
 	cJSON_Delete(before);
 	cJSON_Delete(bmeta);
 	free(slots);
 	free(samples_path);
 	free(run_path);
-	free(state_dir);
+	free(reserve_path);
 	free(log_dir);
 	free(dbg_dir);
 	for (size_t i = 0; envp && envp[i]; i++)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 const char *const knobs_names[] = {"rcu_expedited", "thp_enabled", "thp_defrag",
@@ -80,7 +81,72 @@ cJSON *knobs_snapshot(void)
 void knobs_init(struct knobs *k)
 {
 	memset(k, 0, sizeof *k);
+	k->lock_fd = -1;
 	snprintf(k->journal, sizeof k->journal, "%s", journal_path());
+}
+
+static int journal_mkdir(const char *journal)
+{
+	char *dir = util_xstrdup(journal);
+	char *slash = strrchr(dir, '/');
+	int rc = 0;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		rc = util_mkdir_p(dir, 0700);
+	}
+	free(dir);
+	return rc;
+}
+
+static int journal_replay(struct knobs *k);
+
+int knobs_acquire(struct knobs *k)
+{
+	if (k->lock_fd >= 0)
+		return 0;
+	char *lp = util_fmt("%s.lock", k->journal);
+	int rc = journal_mkdir(k->journal);
+	int fd = -1;
+	if (rc < 0)
+		goto out;
+	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rc = error_set("%s: %s", lp, strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		char who[64] = "";
+		ssize_t n = pread(fd, who, sizeof who - 1, 0);
+		who[n > 0 ? n : 0] = '\0';
+		who[strcspn(who, " \n")] = '\0';
+		rc = error_setc(GVAB_EPRECOND, "another gvab process (pid %s) owns the host knobs (lock %s)",
+		                who[0] ? who : "?", lp);
+		goto out;
+	}
+	/* For messages only: who owns it. The lock decides. */
+	char me[32];
+	int n = snprintf(me, sizeof me, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, me, (size_t)n, 0) != n) {
+		rc = error_set("%s: %s", lp, strerror(errno));
+		goto out;
+	}
+	k->lock_fd = fd;
+	fd = -1;
+	rc = journal_replay(k);
+	if (rc < 0)
+		knobs_release(k);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(lp);
+	return rc;
+}
+
+void knobs_release(struct knobs *k)
+{
+	if (k->lock_fd >= 0)
+		close(k->lock_fd);
+	k->lock_fd = -1;
 }
 
 static int journal_write(const struct knobs *k)
@@ -96,14 +162,7 @@ static int journal_write(const struct knobs *k)
 		cJSON_AddStringToObject(e, "original", k->changed[i].original);
 		cJSON_AddItemToArray(arr, e);
 	}
-	char *dir = util_xstrdup(k->journal);
-	char *slash = strrchr(dir, '/');
-	int rc = 0;
-	if (slash) {
-		*slash = '\0';
-		rc = util_mkdir_p(dir, 0700);
-	}
-	free(dir);
+	int rc = journal_mkdir(k->journal);
 	if (rc == 0)
 		rc = util_json_save(k->journal, doc);
 	cJSON_Delete(doc);
@@ -126,10 +185,16 @@ static int write_knob(const char *path, const char *value)
 
 int knobs_set(struct knobs *k, const char *name, const char *value)
 {
+	if (k->lock_fd < 0)
+		return error_set("knob %s: gvab does not own the host knobs (knobs_acquire)", name);
 	char cur[128];
 	int rc = knobs_read(name, cur, sizeof cur);
 	if (rc < 0)
 		return rc;
+	/* Already so (runs re-assert per-arm knobs before every boot): no
+	 * write, and no journal entry for a knob never changed. */
+	if (strcmp(cur, value) == 0)
+		return 0;
 	char *path = knobs_path(name);
 	size_t i;
 	for (i = 0; i < k->nchanged; i++)
@@ -178,52 +243,68 @@ int knobs_restore(struct knobs *k)
 	return rc;
 }
 
-int knobs_recover_stale(void)
+/* Restores the journal a dead owner left, if any; the caller owns the
+ * knobs. Returns how many knobs were put back. */
+static int journal_replay(struct knobs *k)
 {
-	const char *jp = journal_path();
+	const char *jp = k->journal;
 	if (!util_path_exists(jp))
 		return 0;
 	cJSON *doc = util_json_load(jp);
 	if (!doc)
 		return error_wrap(GVAB_EDATA, "knob journal %s (fix or remove it)", jp);
 	int rc = 0;
-	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(doc, "pid");
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "knobs");
-	if (!cJSON_IsNumber(pid) || !cJSON_IsArray(arr)) {
-		rc = error_setc(GVAB_EDATA, "knob journal %s: missing pid or knobs", jp);
+	if (!cJSON_IsArray(arr)) {
+		rc = error_setc(GVAB_EDATA, "knob journal %s: missing knobs", jp);
 		goto out;
 	}
-	if ((pid_t)pid->valuedouble != getpid() && kill((pid_t)pid->valuedouble, 0) == 0) {
-		rc = error_setc(GVAB_EPRECOND,
-		                "another gvab run (pid %d) is changing host knobs (journal %s)",
-		                (int)pid->valuedouble, jp);
-		goto out;
-	}
-	struct knobs k;
-	knobs_init(&k);
-	snprintf(k.journal, sizeof k.journal, "%s", jp);
+	/* Its pid is not consulted: whoever wrote it no longer holds the
+	 * lock, so it is dead, whatever process has that pid now. */
+	struct knobs old;
+	knobs_init(&old);
+	snprintf(old.journal, sizeof old.journal, "%s", jp);
 	const cJSON *e;
 	cJSON_ArrayForEach(e, arr) {
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "name");
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "path");
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "original");
 		if (!cJSON_IsString(n) || !cJSON_IsString(p) || !cJSON_IsString(o) ||
-		    k.nchanged == KNOBS_MAX) {
+		    old.nchanged == KNOBS_MAX) {
 			rc = error_setc(GVAB_EDATA, "knob journal %s: malformed entry", jp);
 			goto out;
 		}
-		struct knob_change *c = &k.changed[k.nchanged++];
+		/* Only paths of known knobs: the journal is root's file, but a
+		 * restore must never become a write to an arbitrary path. */
+		char *want = knobs_path(n->valuestring);
+		int known = want && strcmp(want, p->valuestring) == 0;
+		free(want);
+		if (!known) {
+			rc = error_setc(GVAB_EDATA, "knob journal %s: '%s' is not the path of knob '%s'", jp,
+			                p->valuestring, n->valuestring);
+			goto out;
+		}
+		struct knob_change *c = &old.changed[old.nchanged++];
 		snprintf(c->name, sizeof c->name, "%s", n->valuestring);
 		snprintf(c->path, sizeof c->path, "%s", p->valuestring);
 		snprintf(c->original, sizeof c->original, "%s", o->valuestring);
 	}
-	int n = (int)k.nchanged;
-	if ((rc = knobs_restore(&k)) < 0)
+	int n = (int)old.nchanged;
+	if ((rc = knobs_restore(&old)) < 0)
 		goto out;
 	unlink(jp);
 	rc = n;
 out:
 	cJSON_Delete(doc);
+	return rc;
+}
+
+int knobs_recover_stale(void)
+{
+	struct knobs k;
+	knobs_init(&k);
+	int rc = knobs_acquire(&k);
+	knobs_release(&k);
 	return rc;
 }
 

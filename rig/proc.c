@@ -169,3 +169,104 @@ int proc_reap_nohang(void)
 		n++;
 	return n;
 }
+
+int proc_start_time(pid_t pid, unsigned long long *ticks)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set("%s: %s", path, strerror(errno));
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return error_set("%s: cannot read", path);
+	buf[n] = '\0';
+	/* comm (field 2) may hold spaces and parentheses: fields resume after
+	 * the last ')'. Field 3 is the state; start time is field 22. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return error_set("%s: malformed", path);
+	p++;
+	for (int field = 2; field < 21; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return error_set("%s: malformed", path);
+	}
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(p + 1, &end, 10);
+	if (errno || end == p + 1)
+		return error_set("%s: malformed start time", path);
+	*ticks = v;
+	return 0;
+}
+
+int proc_record(const char *path, pid_t pid)
+{
+	unsigned long long st;
+	int rc = proc_start_time(pid, &st);
+	if (rc < 0)
+		return rc;
+	char line[64];
+	int n = snprintf(line, sizeof line, "%d %llu\n", (int)pid, st);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return error_set("%s: %s", path, strerror(errno));
+	if (write(fd, line, (size_t)n) != n || fdatasync(fd) < 0)
+		rc = error_set("writing %s: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+int proc_kill_recorded(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int n = 0;
+	if (!f)
+		return 0;
+	long pid;
+	unsigned long long want, now;
+	while (fscanf(f, "%ld %llu", &pid, &want) == 2)
+		if (pid > 1 && (pid_t)pid != getpid() && proc_start_time((pid_t)pid, &now) == 0 &&
+		    now == want && kill((pid_t)pid, SIGKILL) == 0)
+			n++;
+	fclose(f);
+	return n;
+}
+
+int proc_signal_by_arg(const char *arg, int sig)
+{
+	DIR *d = opendir("/proc");
+	int n = 0;
+	if (!d)
+		return 0;
+	size_t alen = strlen(arg);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 1 || (pid_t)pid == getpid())
+			continue;
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		char buf[8192];
+		ssize_t len = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* argv words are NUL-separated; compare each one whole. */
+		for (char *w = buf; w < buf + len; w += strlen(w) + 1)
+			if (strlen(w) == alen && memcmp(w, arg, alen) == 0) {
+				if (kill((pid_t)pid, sig) == 0)
+					n++;
+				break;
+			}
+	}
+	closedir(d);
+	return n;
+}

@@ -54,4 +54,25 @@ int proc_reap_nohang(void);
 /* Pids of this process's children, from /proc/self/task/ * /children. */
 size_t proc_list_children(pid_t *out, size_t max);
 
+/* Start time of `pid` in clock ticks after boot (field 22 of
+ * /proc/PID/stat). With the pid it names one process for the machine's
+ * uptime: a recorded (pid, start time) whose start time no longer matches
+ * is a reused pid and must not be trusted or signalled. 0, or GVAB_EFAIL
+ * when the process does not exist. */
+int proc_start_time(pid_t pid, unsigned long long *ticks);
+
+/* Appends "PID START_TIME\n" for `pid` to `path` (created 0600) and
+ * fdatasyncs it. */
+int proc_record(const char *path, pid_t pid);
+
+/* Sends SIGKILL to every process recorded in `path` by proc_record whose
+ * start time still matches (a reused pid is left alone). Returns how many
+ * were signalled; a missing file is 0. */
+int proc_kill_recorded(const char *path);
+
+/* Sends `sig` to every process (other than this one) one of whose argv
+ * words equals `arg` exactly, e.g. "--root=/run/gvab/state-1/gvab-1-0".
+ * Returns how many were signalled. */
+int proc_signal_by_arg(const char *arg, int sig);
+
 #endif

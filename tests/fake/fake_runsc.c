@@ -9,6 +9,8 @@
  *       runs /bin/false, else 0.
  *   fake-runsc --root=DIR start ID        lets the sandbox run
  *   fake-runsc --root=DIR delete [--force] ID
+ *       --force kills the sandbox and, like runsc, waits (up to 10 s) until
+ *       it is gone; a zombie is not gone, so its parent must reap it
  *   fake-runsc --version
  *
  * Failure injection (environment):
@@ -17,6 +19,11 @@
  *   FAKE_RUNSC_FAIL_EVERY=N   only every Nth call of that phase fails,
  *       counted in the file FAKE_RUNSC_COUNTER (default /tmp/fake-runsc.count)
  *   FAKE_SANDBOX_MS=N         the sandbox runs N ms after start (default 1)
+ *   FAKE_CREATE_MS=N          create sleeps N ms after forking the sandbox,
+ *       before the state file exists (a window for SIGKILL tests)
+ *   FAKE_RUNSC_PIDS=FILE      create appends the sandbox's pid to FILE
+ *   FAKE_RUNSC_KNOB=FILE, FAKE_RUNSC_KNOB_LOG=LOG   create appends
+ *       "ID <first line of FILE>" to LOG: which knob value a boot saw
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -138,6 +145,29 @@ static int do_create(const char *bundle, const char *id)
 		return 1;
 	close(pfd[0]);
 	waitpid(child, NULL, 0);
+	const char *pids = getenv("FAKE_RUNSC_PIDS");
+	if (pids && (f = fopen(pids, "a"))) {
+		fprintf(f, "%d\n", (int)sandbox);
+		fclose(f);
+	}
+	const char *knob = getenv("FAKE_RUNSC_KNOB"), *klog = getenv("FAKE_RUNSC_KNOB_LOG");
+	if (knob && klog) {
+		char v[128] = "";
+		FILE *kf = fopen(knob, "r");
+		if (kf) {
+			if (!fgets(v, sizeof v, kf))
+				v[0] = '\0';
+			fclose(kf);
+		}
+		v[strcspn(v, "\n")] = '\0';
+		if ((f = fopen(klog, "a"))) {
+			fprintf(f, "%s %s\n", id, v);
+			fclose(f);
+		}
+	}
+	const char *cms = getenv("FAKE_CREATE_MS");
+	if (cms)
+		msleep(strtol(cms, NULL, 10));
 	char *state = path2(root, id, "");
 	char *sp;
 	if (asprintf(&sp, "%s/%s_sandbox:%s.state", root, id, id) < 0)
@@ -182,8 +212,12 @@ static int do_delete(const char *id, int force)
 			buf[n] = '\0';
 			fclose(f);
 			char *p = strstr(buf, "\"pid\":");
-			if (p)
-				kill((pid_t)atoi(p + 6), SIGKILL);
+			pid_t sb = p ? (pid_t)atoi(p + 6) : 0;
+			if (sb > 0) {
+				kill(sb, SIGKILL);
+				for (int i = 0; i < 1000 && kill(sb, 0) == 0; i++)
+					msleep(10);
+			}
 		}
 	} else if (injected("delete")) {
 		fprintf(stderr, "fake-runsc: deleting container: injected failure\n");

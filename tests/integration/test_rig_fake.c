@@ -1,14 +1,27 @@
 /* The rig against the fake runsc: complete runs, injected failures per
  * phase recorded and never sampled, the consecutive-failure stop, SIGINT
- * keeping samples and restoring knobs, SIGKILL then restore, exit codes. */
+ * keeping samples and restoring knobs, SIGKILL then restore (also in the
+ * middle of create), a quick SIGTERM, a closed output pipe, per-arm knobs,
+ * --append rules, one run per directory, a full disk, pid reuse, exit
+ * codes. Everything lives in the test's own directory: fake sysfs, knob
+ * journal, state directory (GVAB_STATE_DIR). */
 #define _GNU_SOURCE
 #include "itest.h"
 #include "samples.h"
 #include "util.h"
 
+#include "boot.h"
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,9 +38,12 @@ static void setup(void)
 	char *f = util_fmt("%s/rcu_expedited", k);
 	util_write_file_atomic(f, "1\n", 2);
 	char *j = util_fmt("%s/journal.json", dir), *c = util_fmt("%s/counter", dir);
+	char *sd = util_fmt("%s/state", dir);
 	setenv("GVAB_SYSFS_ROOT", root, 1);
 	setenv("GVAB_JOURNAL", j, 1);
+	setenv("GVAB_STATE_DIR", sd, 1);
 	setenv("FAKE_RUNSC_COUNTER", c, 1);
+	free(sd);
 	free(root);
 	free(k);
 	free(f);
@@ -35,8 +51,20 @@ static void setup(void)
 	free(c);
 }
 
+/* Every variable a test may set: with CK_FORK=no tests share one process,
+ * and an injected failure must not outlive its test. */
+static const char *const test_env[] = {
+	"FAKE_RUNSC_FAIL", "FAKE_RUNSC_FAIL_EVERY", "FAKE_SANDBOX_MS", "FAKE_CREATE_MS",
+	"FAKE_RUNSC_PIDS", "FAKE_RUNSC_KNOB", "FAKE_RUNSC_KNOB_LOG", "FAKE_RUNSC_COUNTER",
+	"GVAB_SYSFS_ROOT", "GVAB_JOURNAL", "GVAB_STATE_DIR", NULL};
+
 static void teardown(void)
 {
+	for (size_t i = 0; test_env[i]; i++)
+		unsetenv(test_env[i]);
+	char *small = util_fmt("%s/small", dir);
+	umount2(small, MNT_DETACH);
+	free(small);
 	util_rm_rf(dir);
 	free(dir);
 	free(bundle);
@@ -233,7 +261,7 @@ START_TEST(test_sigkill_then_restore)
 	ck_assert_ptr_nonnull(strstr(o, "restored 1 host knob"));
 	free(o);
 	/* ...and the killed run's state directory (with any sandbox in it) is gone. */
-	char *st = util_fmt("/run/gvab/state-%d", (int)pid);
+	char *st = util_fmt("%s/state/state-%d", dir, (int)pid);
 	ck_assert(!util_path_exists(st));
 	free(st);
 	k = knob();
@@ -257,6 +285,381 @@ START_TEST(test_sigkill_then_restore)
 	free(out3);
 	free(log);
 	free(jp);
+}
+END_TEST
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+/* Running (not zombie) processes whose command line contains `needle`. */
+static int procs_naming(const char *needle)
+{
+	int n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || atoi(de->d_name) == getpid())
+			continue;
+		char *p = util_fmt("/proc/%s/cmdline", de->d_name);
+		size_t len;
+		char *c = util_read_file(p, &len);
+		for (size_t i = 0; c && i + 1 < len; i++)
+			if (!c[i])
+				c[i] = ' ';
+		if (c && strstr(c, needle))
+			n++;
+		free(c);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* A process that exists and is not a zombie. */
+static int alive(pid_t pid)
+{
+	char *p = util_fmt("/proc/%d/stat", (int)pid);
+	char *t = util_read_file(p, NULL);
+	free(p);
+	char *rp = t ? strrchr(t, ')') : NULL;
+	int up = rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+	free(t);
+	return up;
+}
+
+/* SIGKILL while `runsc create` runs, after it forked the sandbox and
+ * before any state file exists: restore must still find and kill the
+ * sandbox and the create process (their argv names the boot's --root), and
+ * leave no state directory. The old restore read only runsc's state file. */
+START_TEST(test_sigkill_during_create)
+{
+	char *out = util_fmt("%s/run", dir), *log = util_fmt("%s/log", dir);
+	char *pids = util_fmt("%s/sandbox-pids", dir);
+	setenv("FAKE_CREATE_MS", "20000", 1);
+	setenv("FAKE_RUNSC_PIDS", pids, 1);
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s", itest_fake());
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", bundle,
+	                "--iterations", "2", "--warmups", "0", "--arm", a1, "--arm", a2, NULL};
+	pid_t pid = itest_start(log, argv);
+	ck_assert_int_gt(pid, 0);
+	for (int i = 0; i < 500 && itest_count_lines(pids, NULL) < 1; i++)
+		sleep_ms(10);
+	ck_assert_int_eq(itest_count_lines(pids, NULL), 1);
+	char *t = util_read_file(pids, NULL);
+	pid_t sandbox = (pid_t)atoi(t);
+	free(t);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(itest_wait(pid), 128 + SIGKILL);
+	ck_assert(alive(sandbox));
+	char *state = util_fmt("%s/state/", dir);
+	ck_assert_int_ge(procs_naming(state), 2); /* the sandbox and create */
+	char *o = NULL;
+	char *r[] = {(char *)itest_gvab(), "restore", NULL};
+	ck_assert_int_eq(itest_run(&o, r), 0);
+	ck_assert_msg(strstr(o, "cleaned up 1 sandbox"), "%s", o);
+	free(o);
+	for (int i = 0; i < 200 && (alive(sandbox) || procs_naming(state) > 0); i++)
+		sleep_ms(10);
+	ck_assert(!alive(sandbox));
+	ck_assert_int_eq(procs_naming(state), 0);
+	char *sd = util_fmt("%s/state/state-%d", dir, (int)pid);
+	ck_assert(!util_path_exists(sd));
+	free(sd);
+	free(state);
+	free(a1);
+	free(a2);
+	free(pids);
+	free(out);
+	free(log);
+}
+END_TEST
+
+/* SIGTERM in the middle of boots: gvab cleans the current boot and exits
+ * within a second or two. It used to run `runsc delete --force` before
+ * reaping the sandbox it had just killed, and the delete (the fake, like
+ * runsc, waits for the sandbox to be gone) sat out its 10 s on a zombie. */
+START_TEST(test_sigterm_is_quick)
+{
+	char *out = util_fmt("%s/run", dir), *log = util_fmt("%s/log", dir);
+	setenv("FAKE_SANDBOX_MS", "400", 1); /* most of a boot is its wait phase */
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s", itest_fake());
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", bundle,
+	                "--iterations", "100", "--warmups", "0", "--set", "rcu_expedited=0",
+	                "--arm", a1, "--arm", a2, NULL};
+	pid_t pid = itest_start(log, argv);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	for (int i = 0; i < 500 && itest_count_lines(sp, NULL) < 2; i++)
+		sleep_ms(10);
+	ck_assert_int_ge(itest_count_lines(sp, NULL), 2);
+	sleep_ms(150); /* into the next boot's wait */
+	int64_t t0 = util_now_ns();
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(itest_wait(pid), 130);
+	double secs = (double)(util_now_ns() - t0) / 1e9;
+	ck_assert_msg(secs < 3.0, "SIGTERM took %.1f s", secs);
+	char *k = knob();
+	ck_assert_str_eq(k, "1");
+	free(k);
+	char *state = util_fmt("%s/state/", dir);
+	ck_assert_int_eq(procs_naming(state), 0);
+	free(state);
+	free(sp);
+	free(a1);
+	free(a2);
+	free(out);
+	free(log);
+}
+END_TEST
+
+/* `gvab run 2>&1 | head -c 1`: the reader goes away. gvab must not die of
+ * SIGPIPE with knobs changed: it finishes, restores and exits 0. */
+START_TEST(test_closed_pipe)
+{
+	char *out = util_fmt("%s/run", dir);
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s", itest_fake());
+	/* Not -q, not a terminal: a progress line every 20 boots. */
+	char *argv[] = {(char *)itest_gvab(), "run", "--out", out, "--bundle", bundle,
+	                "--iterations", "25", "--warmups", "0", "--set", "rcu_expedited=0",
+	                "--arm", a1, "--arm", a2, NULL};
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[0]); /* nobody will read */
+	struct proc_opts po = {.argv = argv, .stdin_null = 1, .out_fd = p[1]};
+	pid_t pid;
+	/* stderr too: proc_opts has no err_fd, so dup it around the spawn. */
+	int saved = dup(2);
+	dup2(p[1], 2);
+	int rc = proc_spawn(&po, &pid);
+	dup2(saved, 2);
+	close(saved);
+	close(p[1]);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(itest_wait(pid), 0);
+	char *k = knob();
+	ck_assert_str_eq(k, "1");
+	free(k);
+	char *rj = util_fmt("%s/run.json", out);
+	cJSON *run = util_json_load(rj);
+	ck_assert_str_eq(cJSON_GetObjectItem(run, "status")->valuestring, "complete");
+	cJSON_Delete(run);
+	free(rj);
+	free(a1);
+	free(a2);
+	free(out);
+}
+END_TEST
+
+/* Arm b sets rcu_expedited=0 for its boots; arm a names no knob and must
+ * boot at the run's value (1, the value before the run) every time, also
+ * after b's boots. The fake runsc logs the value each create saw. */
+START_TEST(test_per_arm_knobs)
+{
+	char *out = util_fmt("%s/run", dir), *klog = util_fmt("%s/knob-log", dir);
+	char *kp = util_fmt("%s/sys/kernel/rcu_expedited", dir);
+	setenv("FAKE_RUNSC_KNOB", kp, 1);
+	setenv("FAKE_RUNSC_KNOB_LOG", klog, 1);
+	char *a1 = util_fmt("a=%s", itest_fake());
+	char *a2 = util_fmt("b=%s,knob:rcu_expedited=0", itest_fake());
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", bundle,
+	                "--iterations", "4", "--warmups", "1", "--arm", a1, "--arm", a2, NULL};
+	char *o = NULL;
+	ck_assert_int_eq(itest_run(&o, argv), 0);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	char *samples = util_read_file(sp, NULL), *kl = util_read_file(klog, NULL);
+	ck_assert_ptr_nonnull(kl);
+	int n = 0;
+	for (char *save = NULL, *l = strtok_r(kl, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *sp2 = strchr(l, ' ');
+		ck_assert_ptr_nonnull(sp2);
+		*sp2 = '\0';
+		char *needle = util_fmt("\"arm\":\"b\",\"round\":%s", "");
+		char *idq = util_fmt("\"id\":\"%s\"", l);
+		char *line = strstr(samples, idq);
+		ck_assert_ptr_nonnull(line);
+		while (line > samples && line[-1] != '\n')
+			line--;
+		int is_b = strncmp(strstr(line, "\"arm\":\""), "\"arm\":\"b\"", 9) == 0;
+		ck_assert_msg(strcmp(sp2 + 1, is_b ? "0" : "1") == 0, "boot %s (arm %s) saw %s", l,
+		              is_b ? "b" : "a", sp2 + 1);
+		free(needle);
+		free(idq);
+		n++;
+	}
+	ck_assert_int_eq(n, 10);
+	char *k = knob();
+	ck_assert_str_eq(k, "1");
+	free(k);
+	free(samples);
+	free(kl);
+	free(sp);
+	free(a1);
+	free(a2);
+	free(kp);
+	free(klog);
+	free(out);
+}
+END_TEST
+
+/* --append adds chunks only to the same experiment, and run.json keeps
+ * what the first chunk described. */
+START_TEST(test_append_rules)
+{
+	char *out = util_fmt("%s/run", dir), *rj = util_fmt("%s/run/run.json", dir);
+	ck_assert_int_eq(run_fake(out, "2", NULL, NULL), 0);
+	char *before = util_read_file(rj, NULL);
+	/* Different arm flags: refused, run.json untouched. */
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s,--frob", itest_fake());
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", bundle,
+	                "--iterations", "2", "--warmups", "1", "--arm", a1, "--arm", a2, "--append",
+	                NULL};
+	char *o = NULL;
+	ck_assert_int_eq(itest_run(&o, argv), 64);
+	ck_assert_msg(strstr(o, "arm 2 (b): 'flags'"), "%s", o);
+	free(o);
+	/* A different setting: refused too. */
+	char *b2 = util_fmt("b=%s", itest_fake());
+	char *argv2[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", bundle,
+	                 "--iterations", "2", "--warmups", "1", "--arm", a1, "--arm", b2,
+	                 "--set", "rcu_expedited=0", "--append", NULL};
+	ck_assert_int_eq(itest_run(&o, argv2), 64);
+	ck_assert_msg(strstr(o, "'settings'"), "%s", o);
+	free(o);
+	char *after = util_read_file(rj, NULL);
+	ck_assert_str_eq(before, after);
+	free(after);
+	/* The same experiment: a second chunk. */
+	ck_assert_int_eq(run_fake(out, "3", NULL, "--append"), 0);
+	cJSON *run = util_json_load(rj), *old = cJSON_Parse(before);
+	ck_assert_str_eq(cJSON_GetObjectItem(run, "started_at")->valuestring,
+	                 cJSON_GetObjectItem(old, "started_at")->valuestring);
+	ck_assert(cJSON_Compare(cJSON_GetObjectItem(run, "command"), cJSON_GetObjectItem(old, "command"), 1));
+	cJSON *chunks = cJSON_GetObjectItem(run, "chunks");
+	ck_assert_int_eq(cJSON_GetArraySize(chunks), 2);
+	ck_assert_int_eq((int)cJSON_GetObjectItem(cJSON_GetArrayItem(chunks, 1), "attempts")->valuedouble, 8);
+	ck_assert_int_eq((int)cJSON_GetObjectItem(run, "attempts")->valuedouble, 6 + 8);
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(chunks, 1), "status")->valuestring,
+	                 "complete");
+	cJSON_Delete(run);
+	cJSON_Delete(old);
+	free(b2);
+	free(before);
+	free(a1);
+	free(a2);
+	free(rj);
+	free(out);
+}
+END_TEST
+
+/* Two runs with the same --out: the second is refused while the first
+ * runs, and the first's samples stay one run's. */
+START_TEST(test_one_run_per_dir)
+{
+	char *out = util_fmt("%s/run", dir), *log = util_fmt("%s/log", dir);
+	pid_t pid = start_long_run(out, log);
+	char *o = NULL;
+	ck_assert_int_eq(run_fake(out, "2", &o, "--append"), 69);
+	ck_assert_msg(strstr(o, "another gvab run is writing"), "%s", o);
+	free(o);
+	kill(pid, SIGINT);
+	ck_assert_int_eq(itest_wait(pid), 130);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	ck_assert_int_eq(itest_count_lines(sp, "\"arm\":\"a\",\"round\":0,"), 1);
+	free(sp);
+	free(out);
+	free(log);
+}
+END_TEST
+
+/* A full disk (a small tmpfs as the run directory): the error names
+ * samples.jsonl, the file keeps whole lines only, and run.json says the
+ * run ended in an error instead of staying "running". */
+START_TEST(test_full_disk)
+{
+	char *small = util_fmt("%s/small", dir), *out = util_fmt("%s/small/run", dir);
+	util_mkdir_p(small, 0755);
+	ck_assert_msg(mount("tmpfs", small, "tmpfs", 0, "size=160k") == 0, "mount: %s",
+	              strerror(errno));
+	char *o = NULL;
+	int rc = run_fake(out, "100000", &o, "-q");
+	ck_assert_int_eq(rc, 1);
+	/* The last write is short or fails with ENOSPC, depending on where
+	 * the tmpfs fills up; either way the file is named. */
+	ck_assert_msg(strstr(o, "/small/run/samples.jsonl: writing samples: ") &&
+	              (strstr(o, "No space left on device") || strstr(o, "short write")), "%s", o);
+	free(o);
+	char *rj = util_fmt("%s/run.json", out);
+	cJSON *run = util_json_load(rj);
+	ck_assert_ptr_nonnull(run);
+	ck_assert_str_eq(cJSON_GetObjectItem(run, "status")->valuestring, "error");
+	ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(run, "error")->valuestring, "samples.jsonl"));
+	cJSON_Delete(run);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	size_t len = 0;
+	char *t = util_read_file(sp, &len);
+	ck_assert_uint_gt(len, 0);
+	ck_assert_int_eq(t[len - 1], '\n');
+	free(t);
+	char *res = util_fmt("%s/.gvab-reserve", out);
+	ck_assert(!util_path_exists(res));
+	free(res);
+	free(sp);
+	free(rj);
+	ck_assert_int_eq(umount2(small, MNT_DETACH), 0);
+	free(small);
+	free(out);
+}
+END_TEST
+
+/* Stale state directories whose pids were reused: one named after a live
+ * process (pid 1) that holds no lock, one after a dead pid whose runsc
+ * state file names a live process that is not a sandbox. restore cleans
+ * both directories and kills nothing: the old code skipped the first
+ * forever and SIGKILLed the unrelated process. */
+START_TEST(test_state_pid_reuse)
+{
+	char *log = util_fmt("%s/sleep.log", dir);
+	char *sl[] = {"/bin/sleep", "30", NULL};
+	pid_t victim = itest_start(log, sl);
+	ck_assert_int_gt(victim, 0);
+	pid_t dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	char *d1 = util_fmt("%s/state/state-1/gvab-1-0", dir);
+	char *d2 = util_fmt("%s/state/state-%d/gvab-%d-0", dir, (int)dead, (int)dead);
+	ck_assert_int_eq(util_mkdir_p(d1, 0700), 0);
+	ck_assert_int_eq(util_mkdir_p(d2, 0700), 0);
+	char *sf = util_fmt("%s/gvab-%d-0_sandbox:gvab-%d-0.state", d2, (int)dead, (int)dead);
+	char *js = util_fmt("{\"goferPid\":0,\"sandbox\":{\"pid\":%d}}", (int)victim);
+	ck_assert_int_eq(util_write_file_atomic(sf, js, strlen(js)), 0);
+	/* A pids record naming the victim with another start time. */
+	char *pf = util_fmt("%s/state/state-%d/gvab-%d-0.pids", dir, (int)dead, (int)dead);
+	char *pl = util_fmt("%d 1\n", (int)victim);
+	ck_assert_int_eq(util_write_file_atomic(pf, pl, strlen(pl)), 0);
+	char *o = NULL;
+	char *r[] = {(char *)itest_gvab(), "restore", NULL};
+	ck_assert_int_eq(itest_run(&o, r), 0);
+	ck_assert_msg(strstr(o, "cleaned up 2 sandbox"), "%s", o);
+	free(o);
+	sleep_ms(50);
+	ck_assert(alive(victim));
+	char *s1 = util_fmt("%s/state/state-1", dir);
+	ck_assert(!util_path_exists(s1));
+	kill(victim, SIGKILL);
+	itest_wait(victim);
+	free(s1);
+	free(pl);
+	free(pf);
+	free(js);
+	free(sf);
+	free(d1);
+	free(d2);
+	free(log);
 }
 END_TEST
 
@@ -306,6 +709,14 @@ Suite *suite_rig_fake(void)
 	tcase_add_test(tc, test_sigint_keeps_samples_restores_knobs);
 	tcase_add_test(tc, test_sigkill_then_restore);
 	tcase_add_test(tc, test_usage_errors);
+	tcase_add_test(tc, test_sigkill_during_create);
+	tcase_add_test(tc, test_sigterm_is_quick);
+	tcase_add_test(tc, test_closed_pipe);
+	tcase_add_test(tc, test_per_arm_knobs);
+	tcase_add_test(tc, test_append_rules);
+	tcase_add_test(tc, test_one_run_per_dir);
+	tcase_add_test(tc, test_full_disk);
+	tcase_add_test(tc, test_state_pid_reuse);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,7 @@
 #include "tests.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +44,16 @@ START_TEST(test_bundle)
 	char *args[] = {"/bin/false", NULL};
 	ck_assert_int_eq(bundle_write_config(der, out, args), 0);
 	char *dp = util_fmt("%s/config.json", der);
-	char *t = util_read_file(dp, NULL);
-	ck_assert_ptr_nonnull(strstr(t, "/bin/false"));
-	ck_assert_ptr_nonnull(strstr(t, rootfs[0] == '/' ? "/rootfs" : "rootfs"));
-	free(t);
+	cJSON *dc = util_json_load(dp);
+	ck_assert_ptr_nonnull(dc);
+	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(dc, "process"), "args"), 0)->valuestring,
+	                 "/bin/false");
+	/* The derived bundle's root is the original's rootfs, by absolute
+	 * path (the derived directory has no rootfs of its own). */
+	char real[PATH_MAX];
+	ck_assert_ptr_nonnull(realpath(rootfs, real));
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(dc, "root"), "path")->valuestring, real);
+	cJSON_Delete(dc);
 	free(dp);
 	free(der);
 	free(rootfs);
