@@ -29,14 +29,16 @@ int cmd_restore(int argc, char **argv)
 		fprintf(stderr, "gvab: restore: unexpected argument '%s'\n", argv[1]);
 		return EXIT_GVAB_USAGE;
 	}
+	/* Sandboxes first: their directories have locks of their own, so
+	 * this is safe and useful even while another process owns the knobs. */
+	int c = boot_recover_stale();
+	if (c)
+		printf("cleaned up %d sandbox(es) left by a killed run\n", c);
 	int n = knobs_recover_stale();
 	if (n < 0)
 		return cmds_fail(n, "restore");
-	int c = boot_recover_stale();
 	if (n)
 		printf("restored %d host knob(s)\n", n);
-	if (c)
-		printf("cleaned up %d sandbox(es) left by a killed run\n", c);
 	if (!n && !c)
 		printf("nothing to restore\n");
 	return 0;

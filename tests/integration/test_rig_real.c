@@ -1,20 +1,42 @@
 /* The rig against real runsc (Debian's prebuilt one): a short A/A run
- * completes, exit statuses are right, and nothing is left behind. */
+ * completes, exit statuses are right, and nothing is left behind: not
+ * after a normal run, not after SIGTERM, not after SIGKILL in the middle
+ * of `runsc create` followed by `gvab restore`. State directories live in
+ * the test's own directory (GVAB_STATE_DIR); leftover cgroups are looked
+ * for under every cgroup v1 and v2 mount. */
 #define _GNU_SOURCE
 #include "itest.h"
 #include "util.h"
 
+#include "boot.h"
+
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #define DEBIAN_RUNSC "/usr/bin/runsc"
 
 static char *dir;
-static void setup(void) { dir = itest_tmpdir("real"); }
+static void setup(void)
+{
+	dir = itest_tmpdir("real");
+	char *sd = util_fmt("%s/state", dir), *j = util_fmt("%s/journal.json", dir);
+	setenv("GVAB_STATE_DIR", sd, 1);
+	/* These runs change no knob; their own journal keeps them out of
+	 * the way of any other gvab on the machine that does. */
+	setenv("GVAB_JOURNAL", j, 1);
+	free(sd);
+	free(j);
+}
 static void teardown(void)
 {
+	unsetenv("GVAB_STATE_DIR");
+	unsetenv("GVAB_JOURNAL");
 	util_rm_rf(dir);
 	free(dir);
 }
@@ -48,6 +70,8 @@ static int count_runsc_processes(void)
 	return n;
 }
 
+static int count_leftovers_of(long pid);
+
 /* State directories, mounts and cgroups left by the gvab run that wrote
  * `samples` (its pid is in the container ids, gvab-<pid>-<seq>). */
 static int count_leftovers(const char *samples)
@@ -57,15 +81,14 @@ static int count_leftovers(const char *samples)
 	long pid = id ? strtol(id + 11, NULL, 10) : 0;
 	free(t);
 	ck_assert_msg(pid > 0, "no container id in %s", samples);
-	char *state = util_fmt("/run/gvab/state-%ld", pid), *prefix = util_fmt("gvab-%ld-", pid);
+	return count_leftovers_of(pid);
+}
+
+static int count_leftovers_of(long pid)
+{
+	char *state = util_fmt("%s/state/state-%ld", dir, pid), *prefix = util_fmt("gvab-%ld-", pid);
 	int n = util_path_exists(state) + itest_count_lines("/proc/self/mountinfo", state);
-	DIR *d = opendir("/sys/fs/cgroup/memory");
-	struct dirent *de;
-	while (d && (de = readdir(d)))
-		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
-			n++;
-	if (d)
-		closedir(d);
+	n += boot_count_cgroups(prefix);
 	free(state);
 	free(prefix);
 	return n;
@@ -193,6 +216,140 @@ START_TEST(test_runc_baseline_arm)
 }
 END_TEST
 
+/* The leftover count must see cgroup v2: a directory made in the cgroup2
+ * mount (hybrid hosts: /sys/fs/cgroup/unified; v2 hosts: /sys/fs/cgroup)
+ * is counted. The old check read only /sys/fs/cgroup/memory. */
+START_TEST(test_cgroup_count_covers_v2)
+{
+	char *mnt = NULL;
+	char *mi = util_read_file("/proc/self/mountinfo", NULL);
+	for (char *save = NULL, *l = strtok_r(mi, "\n", &save); l && !mnt;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char m[1024];
+		if (strstr(l, " - cgroup2 ") && sscanf(l, "%*s %*s %*s %*s %1023s", m) == 1)
+			mnt = util_xstrdup(m);
+	}
+	free(mi);
+	if (!mnt) {
+		fprintf(stderr, "no cgroup2 mount on this host: v2 check skipped\n");
+		return;
+	}
+	char *name = util_fmt("gvab-itest-v2-%d", (int)getpid());
+	char *cg = util_fmt("%s/%s", mnt, name);
+	ck_assert_msg(mkdir(cg, 0755) == 0, "mkdir %s", cg);
+	int n = boot_count_cgroups(name);
+	rmdir(cg);
+	ck_assert_int_eq(n, 1);
+	free(cg);
+	free(name);
+	free(mnt);
+}
+END_TEST
+
+/* A gvab run of real runsc in the background; returns its pid. */
+static pid_t start_real_run(const char *b, const char *out, const char *log)
+{
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", (char *)out, "--bundle",
+	                (char *)b, "--iterations", "50", "--warmups", "0",
+	                "--arm", "a=" DEBIAN_RUNSC, "--arm", "b=" DEBIAN_RUNSC, NULL};
+	pid_t pid = itest_start(log, argv);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+/* A runsc process of this test in phase `word` (e.g. "create"). */
+static int runsc_in_phase(const char *word)
+{
+	int found = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && !found && (de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		char *p = util_fmt("/proc/%s/cmdline", de->d_name);
+		size_t len;
+		char *c = util_read_file(p, &len);
+		int has_word = 0, has_dir = 0;
+		for (size_t i = 0; c && i < len; i += strlen(c + i) + 1) {
+			has_word |= strcmp(c + i, word) == 0;
+			has_dir |= strstr(c + i, dir) != NULL;
+		}
+		found = c && has_word && has_dir && strstr(c, "runsc");
+		free(c);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* SIGKILL while `runsc create` runs: the sandbox and gofer it spawned have
+ * no state file yet. `gvab restore` must leave no process, cgroup, mount
+ * or state directory of the killed run. */
+START_TEST(test_real_sigkill_mid_create)
+{
+	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
+	char *log = util_fmt("%s/log", dir);
+	itest_bundle(b, NULL);
+	pid_t pid = start_real_run(b, out, log);
+	/* Past the first boot, so a create is caught in the middle. */
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	for (int i = 0; i < 3000 && itest_count_lines(sp, NULL) < 1; i++) {
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL);
+	}
+	int seen = 0;
+	for (int i = 0; i < 20000 && !seen; i++)
+		seen = runsc_in_phase("create");
+	ck_assert_msg(seen, "no runsc create seen");
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(itest_wait(pid), 128 + SIGKILL);
+	char *o = NULL;
+	char *r[] = {(char *)itest_gvab(), "restore", NULL};
+	ck_assert_int_eq(itest_run(&o, r), 0);
+	ck_assert_msg(strstr(o, "cleaned up 1 sandbox"), "%s", o);
+	free(o);
+	for (int i = 0; i < 200 && count_runsc_processes() > 0; i++) {
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+	}
+	ck_assert_int_eq(count_runsc_processes(), 0);
+	ck_assert_int_eq(count_leftovers_of(pid), 0);
+	free(sp);
+	free(log);
+	free(b);
+	free(out);
+}
+END_TEST
+
+/* SIGTERM mid-run: out within a few seconds, nothing left behind. */
+START_TEST(test_real_sigterm)
+{
+	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
+	char *log = util_fmt("%s/log", dir);
+	itest_bundle(b, NULL);
+	pid_t pid = start_real_run(b, out, log);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	for (int i = 0; i < 3000 && itest_count_lines(sp, NULL) < 2; i++) {
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL);
+	}
+	struct timespec ts = {0, 60000000};
+	nanosleep(&ts, NULL);
+	int64_t t0 = util_now_ns();
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(itest_wait(pid), 130);
+	double secs = (double)(util_now_ns() - t0) / 1e9;
+	ck_assert_msg(secs < 4.0, "SIGTERM took %.1f s", secs);
+	ck_assert_int_eq(count_runsc_processes(), 0);
+	ck_assert_int_eq(count_leftovers_of(pid), 0);
+	free(sp);
+	free(log);
+	free(b);
+	free(out);
+}
+END_TEST
+
 Suite *suite_rig_real(void)
 {
 	Suite *s = suite_create("rig (real runsc)");
@@ -204,6 +361,9 @@ Suite *suite_rig_real(void)
 	tcase_add_test(tc, test_real_instrumented);
 	tcase_add_test(tc, test_real_warm_pool);
 	tcase_add_test(tc, test_runc_baseline_arm);
+	tcase_add_test(tc, test_cgroup_count_covers_v2);
+	tcase_add_test(tc, test_real_sigkill_mid_create);
+	tcase_add_test(tc, test_real_sigterm);
 	suite_add_tcase(s, tc);
 	return s;
 }
