@@ -103,15 +103,17 @@ static int gate_load_command(const char *dir, cJSON **run_out, const cJSON **cmd
 		rc = error_wrap(GVAB_EDATA, "run directory %s", dir);
 		goto out;
 	}
+	/* Only what is used here is checked (samples_run_check would also
+	 * refuse facts the gate never reads). */
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command"), *it;
 	if (!cJSON_IsArray(cmd)) {
-		rc = error_setc(GVAB_EDATA, "%s: command: missing or not an array", rp);
+		rc = error_setc(GVAB_EDATA, "%s: field command: expected an array of strings", rp);
 		goto out;
 	}
 	int i = 0;
 	cJSON_ArrayForEach(it, cmd) {
 		if (!cJSON_IsString(it)) {
-			rc = error_setc(GVAB_EDATA, "%s: command[%d]: not a string", rp, i);
+			rc = error_setc(GVAB_EDATA, "%s: field command[%d]: expected a string", rp, i);
 			goto out;
 		}
 		i++;

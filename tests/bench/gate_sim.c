@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include "analysis.h"
+#include "bench_run.h"
 #include "stats.h"
 #include "util.h"
 #include "verdict.h"
@@ -82,41 +83,6 @@ static void simulate(const struct shape *sh, int rounds, double delta, double ka
 	}
 }
 
-/* The first `rounds` rounds through the library, as `gvab gate` decides
- * (one-sided error `look_alpha` for the interval). */
-static struct comparison decide(const double *core, const int *arm, int rounds, double look_alpha)
-{
-	struct run_analysis ra;
-	memset(&ra, 0, sizeof ra);
-	size_t n = (size_t)rounds * 2;
-	ra.sf.narms = 2;
-	ra.sf.arms = util_xcalloc(2, sizeof *ra.sf.arms);
-	ra.sf.arms[0] = util_xstrdup("A");
-	ra.sf.arms[1] = util_xstrdup("B");
-	ra.sf.s = util_xcalloc(n, sizeof *ra.sf.s);
-	ra.sf.n = n;
-	for (size_t k = 0; k < n; k++) {
-		struct sample *s = &ra.sf.s[k];
-		s->seq = (int)k;
-		s->arm = arm[k];
-		s->round = (int)(k / 2);
-		s->ok = 1;
-		int64_t ns = (int64_t)(core[k] * 1e6);
-		for (int p = 0; p < PH_COUNT; p++)
-			s->ns[p] = ns;
-	}
-	analysis_index_samples(&ra);
-	struct analysis_opts o = ANALYSIS_OPTS_DEFAULT;
-	o.reps = 1;
-	o.phase_mask = 1u << PH_CORE;
-	o.interval_alpha = look_alpha;
-	analysis_compare(&ra, &o);
-	analysis_adjust(&ra, 1, &o, 1u << PH_CORE);
-	struct comparison c = ra.cmp[0];
-	analysis_free(&ra);
-	return c;
-}
-
 struct rates {
 	int pass, same, fail, undecided, slower, faster, trials;
 	double pairs;
@@ -146,7 +112,7 @@ static struct rates fixed_run(const struct shape *sh, int rounds, double delta, 
 	int *arm = util_xmalloc(2 * (size_t)rounds * sizeof *arm);
 	for (int i = 0; i < trials; i++) {
 		simulate(sh, rounds, delta, 0, 0, core, arm);
-		struct comparison c = decide(core, arm, rounds, ALPHA);
+		struct comparison c = bench_decide(core, arm, rounds, ALPHA, ALPHA);
 		tally(&t, &c, rounds);
 	}
 	free(core);
@@ -189,7 +155,7 @@ static struct rates sequential_run(const struct shape *sh, const struct design *
 		struct comparison c;
 		int j = 0;
 		for (;; j++) {
-			c = decide(core, arm, (int)n[j], la[j]);
+			c = bench_decide(core, arm, (int)n[j], ALPHA, la[j]);
 			if (c.gate != GATE_UNDECIDED || j + 1 == k)
 				break;
 		}
@@ -328,7 +294,7 @@ int main(int argc, char **argv)
 		int *arm = util_xmalloc(100 * sizeof *arm);
 		for (int t = 0; t < trials / 2; t++) {
 			simulate(&shapes[1], 50, 0, log1p(0.03), alt, core, arm);
-			struct comparison c = decide(core, arm, 50, ALPHA);
+			struct comparison c = bench_decide(core, arm, 50, ALPHA, ALPHA);
 			flagged += c.co_p <= 0.05;
 			fail += c.gate == GATE_FAIL;
 			pass += c.gate == GATE_PASS;

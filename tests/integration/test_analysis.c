@@ -310,6 +310,87 @@ START_TEST(test_inittrace_audit)
 }
 END_TEST
 
+/* The gate decides on the interval, not the point estimate: a shift of
+ * +6.8% that is significant (p = 0.001) but whose 98% interval starts at
+ * +2.3% is undecided against a 3% threshold, not a FAIL; an interval
+ * inside +-3% is a PASS that says "same". */
+START_TEST(test_gate_interval_rule)
+{
+	char *o = NULL;
+	char *straddle = make_run("straddle", 16, 1.05, 20, 0, 10);
+	ck_assert_int_eq(gate(straddle, &o, NULL), 3);
+	ck_assert_msg(strstr(o, "gate: UNDECIDED B vs A: core") && strstr(o, "98% CI [+2.51, +12.49]"),
+	              "%s", o);
+	free(o);
+	char *same = make_run("same", 60, 1.0, 20, 0, 2);
+	ck_assert_int_eq(gate(same, &o, NULL), 0);
+	ck_assert_msg(strstr(o, "gate: PASS (same) B vs A"), "%s", o);
+	/* ABBA-free fixture (A first in every round): the gate says carry-over
+	 * cannot be measured. */
+	ck_assert_msg(strstr(o, "cannot be measured"), "%s", o);
+	free(o);
+	char *argv[] = {(char *)itest_gvab(), "gate", same, "--alpha", "0.5", NULL};
+	ck_assert_int_eq(itest_run(&o, argv), 64);
+	free(o);
+	free(straddle);
+	free(same);
+}
+END_TEST
+
+/* Holm families are per run: a run's verdicts are the same alone and in a
+ * report with other runs. */
+START_TEST(test_report_family_per_run)
+{
+	char *r1 = make_run("one", 30, 1.02, 10, 0, 4), *r2 = make_run("two", 30, 0.8, 10, 0, 2);
+	char *out1 = util_fmt("%s/rep1", dir), *out2 = util_fmt("%s/rep2", dir);
+	char *a1[] = {(char *)itest_gvab(), "report", "--no-charts", "--out", out1, r1, NULL};
+	char *a2[] = {(char *)itest_gvab(), "report", "--no-charts", "--out", out2, r1, r2, NULL};
+	ck_assert_int_eq(itest_run(NULL, a1), 0);
+	ck_assert_int_eq(itest_run(NULL, a2), 0);
+	char *c1p = util_fmt("%s/results.csv", out1), *c2p = util_fmt("%s/results.csv", out2);
+	char *c1 = util_read_file(c1p, NULL), *c2 = util_read_file(c2p, NULL);
+	/* Every line of the run alone appears unchanged in the joint report
+	 * (from the arm names on: the label becomes the directory name when
+	 * two runs share a host). */
+	char *save = NULL;
+	for (char *l = strtok_r(c1, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		const char *from = strstr(l, ",\"A\",\"B\",");
+		if (from)
+			ck_assert_msg(strstr(c2, from), "line changed in the joint report: %s", l);
+	}
+	free(c1);
+	free(c2);
+	free(c1p);
+	free(c2p);
+	free(out1);
+	free(out2);
+	free(r1);
+	free(r2);
+}
+END_TEST
+
+/* gate --adaptive reruns the command recorded in run.json: a non-string
+ * item there is invalid data (exit 65, file and field named) before any
+ * boot, not a crash. */
+START_TEST(test_gate_adaptive_bad_command)
+{
+	char *rd = make_run("badcmd", 12, 1.02, 20, 0, 60);
+	char *rj = util_fmt("%s/run.json", rd);
+	const char *run = "{\"format\":\"gvab-run/1\",\"status\":\"complete\",\"host\":{\"hostname\":"
+	                  "\"h\",\"online_cpus\":2},\"arms\":[{\"name\":\"A\"},{\"name\":\"B\"}],"
+	                  "\"drift\":[],\"command\":[\"gvab\",\"run\",5]}";
+	util_write_file_atomic(rj, run, strlen(run));
+	char *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "gate", rd, "--adaptive", "10", NULL};
+	ck_assert_int_eq(itest_run(&o, argv), 65);
+	ck_assert_msg(strstr(o, "run.json") && strstr(o, "command[2]"), "%s", o);
+	ck_assert_ptr_null(strstr(o, "look 1"));
+	free(o);
+	free(rj);
+	free(rd);
+}
+END_TEST
+
 Suite *suite_analysis(void)
 {
 	Suite *s = suite_create("analysis");
@@ -321,6 +402,9 @@ Suite *suite_analysis(void)
 	tcase_add_test(tc, test_report_label_injection);
 	tcase_add_test(tc, test_report_hostile_run);
 	tcase_add_test(tc, test_gate_adaptive);
+	tcase_add_test(tc, test_gate_interval_rule);
+	tcase_add_test(tc, test_report_family_per_run);
+	tcase_add_test(tc, test_gate_adaptive_bad_command);
 	tcase_add_test(tc, test_inittrace_audit);
 	suite_add_tcase(s, tc);
 	return s;
