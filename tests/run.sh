@@ -2,11 +2,44 @@
 # Runs every test binary of a build directory (normal build, then the
 # ASan+UBSan build) and ends with one line CI can read: "N passed, N failed".
 # Usage: tests/run.sh BUILD_DIR
+#
+# Hermetic: everything the tests write goes under one fresh directory of
+# this run (TMPDIR for the tests' own directories, gvab's state directories
+# and knob journal, the arms the build suite builds), so two test runs on
+# one machine, or a gvab run beside them, do not meet; and only processes
+# this run started are stopped at the end, by pid.
 set -u
 B=${1:-build}
 top=$(pwd)
+scratch=$(mktemp -d /tmp/gvab-tests-XXXXXX)
+# Arms are big (a GOPATH copy per arm): next to the build, not in /tmp.
+# Fresh each run, so a build test can never pass on arms an earlier run built.
+arms=$(mktemp -d "$top/$B/itest-arms.XXXXXX")
+export TMPDIR="$scratch"
+export GVAB_STATE_DIR="$scratch/state"
+export GVAB_JOURNAL="$scratch/knobs-journal.json"
 export GVAB_FAKE_RUNSC="$top/$B/tests/fake-runsc"
-export GVAB_ITEST_ARMS="$top/$B/itest-arms"
+export GVAB_ITEST_ARMS="$arms"
+
+# stop_ours: sshd daemons of the hosts suite outlive a test that failed
+# mid-way; they write their pid files in the test's directory, under
+# $scratch. Each pid is checked against its command line (its config file
+# is under $scratch) before it is signalled.
+stop_ours() {
+    for f in $(find "$scratch" -name 'sshd_*.pid' 2>/dev/null); do
+        pid=$(cat "$f" 2>/dev/null) || continue
+        case "$pid" in ''|*[!0-9]*) continue ;; esac
+        if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$scratch/"; then
+            kill "$pid" 2>/dev/null || true
+        fi
+    done
+}
+cleanup() {
+    stop_ours
+    rm -rf "$scratch" "$arms"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-1}
 passed=0
 failed=0
@@ -47,7 +80,5 @@ run "unit (ASan+UBSan)" "$B/asan/tests/unit"
 run "integration (ASan+UBSan, fast suites)" "$B/asan/tests/integration" fast
 
 rm -f "$log"
-# sshd instances of the hosts suite outlive a test that failed mid-way.
-pkill -f "sshd -f /tmp/gvab-itest-hosts-" 2>/dev/null || true
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
