@@ -17,6 +17,7 @@
 #include "ssh.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,23 +85,83 @@ static int needs_sudo(const struct inv_host *h)
 	return h->user && strcmp(h->user, "root") != 0;
 }
 
-/* argv prefix for a remote gvab-rig: [sudo -n] [env K=V...] DIR/gvab-rig */
-static int remote_prefix(const struct inv_host *h, const char *rdir, char **a, char **owned, int *no)
+/* A growing argv (no fixed array: gvab_env words, arms and pass-through
+ * options have no set count), with the strings it owns. */
+struct args {
+	char **a;
+	size_t n, cap;
+	char **owned;
+	size_t nowned;
+};
+
+static void args_add(struct args *v, char *s)
 {
-	int k = 0;
+	if (v->n + 2 > v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 64;
+		v->a = util_xrealloc(v->a, v->cap * sizeof *v->a);
+	}
+	v->a[v->n++] = s;
+	v->a[v->n] = NULL;
+}
+
+/* Adds s, which the args then own. */
+static void args_own(struct args *v, char *s)
+{
+	v->owned = util_xrealloc(v->owned, (v->nowned + 1) * sizeof *v->owned);
+	v->owned[v->nowned++] = s;
+	args_add(v, s);
+}
+
+static void args_free(struct args *v)
+{
+	for (size_t i = 0; i < v->nowned; i++)
+		free(v->owned[i]);
+	free(v->owned);
+	free(v->a);
+	memset(v, 0, sizeof *v);
+}
+
+/* argv prefix for a remote gvab-rig: [sudo -n] [env K=V...] DIR/gvab-rig.
+ * inventory_load accepted gvab_env only as NAME=VALUE words, so no word
+ * here can be env's command. */
+static void remote_prefix(const struct inv_host *h, const char *rdir, struct args *v)
+{
 	if (needs_sudo(h)) {
-		a[k++] = "sudo";
-		a[k++] = "-n";
+		args_add(v, "sudo");
+		args_add(v, "-n");
 	}
 	if (h->env && *h->env) {
-		a[k++] = "env";
+		args_add(v, "env");
 		char *copy = util_xstrdup(h->env);
-		owned[(*no)++] = copy;
-		for (char *save = NULL, *w = strtok_r(copy, " ", &save); w && k < 40; w = strtok_r(NULL, " ", &save))
-			a[k++] = w;
+		for (char *save = NULL, *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+			args_own(v, util_xstrdup(w));
+		free(copy);
 	}
-	a[k++] = owned[(*no)++] = util_fmt("%s/gvab-rig", rdir);
-	return k;
+	args_own(v, util_fmt("%s/gvab-rig", rdir));
+}
+
+/* A name that becomes one path component (campaign, arm): letters, digits,
+ * '.', '_', '-', not starting with '.' or '-' (so never "." or ".."). */
+static int plain_name(const char *s)
+{
+	if (!*s || *s == '.' || *s == '-' || strlen(s) > 128)
+		return 0;
+	for (const char *c = s; *c; c++)
+		if (!(isalnum((unsigned char)*c) || strchr("._-", *c)))
+			return 0;
+	return 1;
+}
+
+/* mkdir -p, then make sure the directory is one (not a symlink that an
+ * earlier pull or anything else left where gvab writes). */
+static int real_dir(const char *path)
+{
+	struct stat st;
+	if (util_mkdir_p(path, 0755) < 0)
+		return GVAB_EFAIL;
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return error_setc(GVAB_EDATA, "%s: not a directory (a symlink?); refused", path);
+	return 0;
 }
 
 static void logf_host(const char *host, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -178,7 +240,10 @@ static void write_status(const char *dir, const struct inv_host *h, int ok, cons
 	cJSON_AddStringToObject(s, "started_at", started);
 	cJSON_AddStringToObject(s, "ended_at", when);
 	char *p = util_fmt("%s/status.json", dir);
-	util_json_save(p, s);
+	char *text = cJSON_Print(s);
+	if (text)
+		util_write_file_excl(p, text, strlen(text));
+	free(text);
 	free(p);
 	cJSON_Delete(s);
 }
@@ -205,34 +270,40 @@ static int host_campaign(const struct hosts_opts *o, const struct inv_host *h, c
 	struct ssh_target t;
 	target_of(h, hctl, &t);
 	int rc = 0, code = 0;
-	char *owned[64];
-	int no = 0;
-	char *argv[128];
+	struct args av = {0};
 	char msg[1024] = "";
 
-	util_mkdir_p(outdir, 0755);
+	char *cdir = util_fmt("%s/%s", o->results, o->campaign);
+	if ((rc = real_dir(cdir)) == 0)
+		rc = real_dir(outdir);
+	free(cdir);
+	if (rc < 0) {
+		/* No status.json either: the directory is not ours to write. */
+		logf_host(h->name, "FAILED: %s", error_last());
+		goto out_nostatus;
+	}
 	logf_host(h->name, "copying gvab-rig, bundle and %d arm(s) to %s:%s", o->narms, h->address, rdir);
 	if ((rc = push_rig(h, &t, rdir, o->bundle, log)) < 0)
 		goto out;
-	int k = remote_prefix(h, rdir, argv, owned, &no);
-	argv[k++] = "run";
-	argv[k++] = "-q";
-	argv[k++] = "--out";
-	argv[k++] = rrun;
-	argv[k++] = "--bundle";
-	argv[k++] = owned[no++] = bundle_remote(rdir, o->bundle);
-	argv[k++] = "--label";
-	argv[k++] = h->label;
+	remote_prefix(h, rdir, &av);
+	args_add(&av, "run");
+	args_add(&av, "-q");
+	args_add(&av, "--out");
+	args_add(&av, rrun);
+	args_add(&av, "--bundle");
+	args_own(&av, bundle_remote(rdir, o->bundle));
+	args_add(&av, "--label");
+	args_add(&av, h->label);
 	if (h->sku) {
-		argv[k++] = "--meta";
-		argv[k++] = owned[no++] = util_fmt("sku=%s", h->sku);
+		args_add(&av, "--meta");
+		args_own(&av, util_fmt("sku=%s", h->sku));
 	}
 	if (h->notes) {
-		argv[k++] = "--meta";
-		argv[k++] = owned[no++] = util_fmt("notes=%s", h->notes);
+		args_add(&av, "--meta");
+		args_own(&av, util_fmt("notes=%s", h->notes));
 	}
-	argv[k++] = "--meta";
-	argv[k++] = owned[no++] = util_fmt("inventory_host=%s", h->name);
+	args_add(&av, "--meta");
+	args_own(&av, util_fmt("inventory_host=%s", h->name));
 	for (int i = 0; i < o->narms; i++) {
 		/* NAME=LOCALPATH[,items]: copy LOCALPATH to arms/NAME/runsc. */
 		char *spec = o->arms[i], *eq = strchr(spec, '=');
@@ -251,8 +322,8 @@ static int host_campaign(const struct hosts_opts *o, const struct inv_host *h, c
 		char *adir = util_fmt("%s/arms/%s", rdir, name);
 		char *ents[] = {base, NULL};
 		rc = ssh_push(&t, dir, ents, adir, log);
-		argv[k++] = "--arm";
-		argv[k++] = owned[no++] = util_fmt("%s=%s/%s%s", name, adir, base, comma ? comma : "");
+		args_add(&av, "--arm");
+		args_own(&av, util_fmt("%s=%s/%s%s", name, adir, base, comma ? comma : ""));
 		free(dir);
 		free(adir);
 		free(name);
@@ -261,11 +332,10 @@ static int host_campaign(const struct hosts_opts *o, const struct inv_host *h, c
 			goto out;
 	}
 	for (int i = 0; i < o->npass; i++)
-		argv[k++] = o->pass[i];
-	argv[k] = NULL;
+		args_add(&av, o->pass[i]);
 	logf_host(h->name, "running the campaign (%s)", rrun);
 	char *runlog = util_fmt("%s/run.log", outdir);
-	rc = ssh_run(&t, argv, runlog, NULL, &code);
+	rc = ssh_run(&t, av.a, runlog, NULL, &code);
 	free(runlog);
 	if (rc < 0)
 		goto out;
@@ -320,9 +390,9 @@ out:
 		snprintf(msg, sizeof msg, "%s", error_last());
 	write_status(outdir, h, rc == 0, rc < 0 ? msg : NULL, started);
 	logf_host(h->name, rc == 0 ? "done: %s/run.json" : "FAILED: %s", rc == 0 ? outdir : msg);
+out_nostatus:
 	ssh_close(&t);
-	for (int i = 0; i < no; i++)
-		free(owned[i]);
+	args_free(&av);
 	free(hctl);
 	free(outdir);
 	free(log);
@@ -411,8 +481,9 @@ static int hosts_check(const struct hosts_opts *o, struct inventory *inv, size_t
 		util_mkdir_p(hctl, 0700);
 		struct ssh_target t;
 		target_of(h, hctl, &t);
-		char *out = NULL, *owned[64];
-		int code = -1, no = 0;
+		char *out = NULL;
+		int code = -1;
+		struct args av = {0};
 		char *rdir = util_fmt("%s/check/%s", o->remote_dir, h->name);
 		printf("%s (%s%s%s:%d)\n", h->name, h->user ? h->user : "", h->user ? "@" : "",
 		       h->address, h->port ? h->port : 22);
@@ -449,11 +520,9 @@ static int hosts_check(const struct hosts_opts *o, struct inventory *inv, size_t
 			printf("  gvab-rig: NO (%s)\n", error_last());
 			ok = 0;
 		} else {
-			char *a[64];
-			int k = remote_prefix(h, rdir, a, owned, &no);
-			a[k++] = "facts";
-			a[k] = NULL;
-			if (ssh_run(&t, a, NULL, &out, &code) == 0 && code == 0) {
+			remote_prefix(h, rdir, &av);
+			args_add(&av, "facts");
+			if (ssh_run(&t, av.a, NULL, &out, &code) == 0 && code == 0) {
 				cJSON *f = cJSON_Parse(out);
 				const cJSON *kr = f ? cJSON_GetObjectItemCaseSensitive(f, "kernel") : NULL;
 				const cJSON *cpu = f ? cJSON_GetObjectItemCaseSensitive(f, "cpu_model") : NULL;
@@ -482,23 +551,23 @@ static int hosts_check(const struct hosts_opts *o, struct inventory *inv, size_t
 			} else {
 				runsc = util_xstrdup("/usr/bin/runsc");
 			}
-			k = remote_prefix(h, rdir, a, owned, &no);
-			a[k++] = "run";
-			a[k++] = "-q";
-			a[k++] = "--out";
-			a[k++] = owned[no++] = util_fmt("%s/run-%ld-%ld", rdir, (long)getpid(), (long)time(NULL));
-			a[k++] = "--bundle";
-			a[k++] = owned[no++] = bundle_remote(rdir, o->bundle);
-			a[k++] = "--iterations";
-			a[k++] = "1";
-			a[k++] = "--warmups";
-			a[k++] = "0";
-			a[k++] = "--arm";
-			a[k++] = owned[no++] = util_fmt("a=%s", runsc ? runsc : "runsc");
-			a[k++] = "--arm";
-			a[k++] = owned[no++] = util_fmt("b=%s", runsc ? runsc : "runsc");
-			a[k] = NULL;
-			int boots = ssh_run(&t, a, NULL, &out, &code) == 0 && code == 0;
+			args_free(&av);
+			remote_prefix(h, rdir, &av);
+			args_add(&av, "run");
+			args_add(&av, "-q");
+			args_add(&av, "--out");
+			args_own(&av, util_fmt("%s/run-%ld-%ld", rdir, (long)getpid(), (long)time(NULL)));
+			args_add(&av, "--bundle");
+			args_own(&av, bundle_remote(rdir, o->bundle));
+			args_add(&av, "--iterations");
+			args_add(&av, "1");
+			args_add(&av, "--warmups");
+			args_add(&av, "0");
+			args_add(&av, "--arm");
+			args_own(&av, util_fmt("a=%s", runsc ? runsc : "runsc"));
+			args_add(&av, "--arm");
+			args_own(&av, util_fmt("b=%s", runsc ? runsc : "runsc"));
+			int boots = ssh_run(&t, av.a, NULL, &out, &code) == 0 && code == 0;
 			printf("  runsc boots the bundle: %s", boots ? "yes\n" : "NO: ");
 			if (!boots) {
 				const char *l = out ? out : "";
@@ -514,9 +583,7 @@ static int hosts_check(const struct hosts_opts *o, struct inventory *inv, size_t
 			free(out);
 			free(runsc);
 		}
-		for (int j = 0; j < no; j++)
-			free(owned[j]);
-		no = 0;
+		args_free(&av);
 		ssh_close(&t);
 		free(rdir);
 		free(hctl);
@@ -573,6 +640,17 @@ int cmd_hosts(int argc, char **argv)
 				rc = error_setc(GVAB_EUSAGE, "--arm '%s': expected NAME=RUNSC[,ITEM...]", optarg);
 				goto out;
 			}
+			{
+				/* NAME becomes the remote directory arms/NAME. */
+				char *nm = util_fmt("%.*s", (int)(strchr(optarg, '=') - optarg), optarg);
+				int okname = plain_name(nm);
+				free(nm);
+				if (!okname) {
+					rc = error_setc(GVAB_EUSAGE, "--arm '%s': NAME must be letters, digits, '.', "
+					                "'_' or '-', not starting with '.' or '-'", optarg);
+					goto out;
+				}
+			}
 			o.arms[o.narms++] = optarg;
 			break;
 		case 'P':
@@ -616,15 +694,23 @@ int cmd_hosts(int argc, char **argv)
 		}
 		goto out;
 	}
-	ctl = util_fmt("/tmp/gvab-ssh-%ld", (long)getpid());
-	util_mkdir_p(ctl, 0700);
+	/* ssh's ControlPath sockets: a fresh private directory (mkdtemp), not a
+	 * predictable name someone could create first. */
+	ctl = util_xstrdup("/tmp/gvab-ssh-XXXXXX");
+	if (!mkdtemp(ctl)) {
+		rc = error_set("mkdtemp %s: %s", ctl, strerror(errno));
+		free(ctl);
+		ctl = NULL;
+		goto out;
+	}
 	if (strcmp(sub, "check") == 0) {
 		rc = hosts_check(&o, &inv, idx, n, ctl) ? GVAB_EFAIL : 0;
 		if (rc < 0)
 			error_set("some hosts failed the check");
 	} else if (strcmp(sub, "run") == 0) {
-		if (!o.campaign || !*o.campaign || strchr(o.campaign, '/')) {
-			rc = error_setc(GVAB_EUSAGE, "run needs --campaign NAME (a plain name)");
+		if (!o.campaign || !plain_name(o.campaign)) {
+			rc = error_setc(GVAB_EUSAGE, "run needs --campaign NAME (letters, digits, '.', '_' "
+			                "or '-', not starting with '.' or '-')");
 			goto out;
 		}
 		if (o.narms < 2) {

@@ -493,10 +493,10 @@ static int run_err(const char *path, const char *field, const char *why)
 static int run_opt_string(const cJSON *o, const char *k, const char *path, const char *prefix)
 {
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (j && !cJSON_IsString(j)) {
+	if (j && !cJSON_IsString(j) && !cJSON_IsNull(j)) { /* null: a fact not known */
 		char f[96];
 		snprintf(f, sizeof f, "%s%s", prefix, k);
-		return run_err(path, f, "expected a string");
+		return run_err(path, f, "expected a string or null");
 	}
 	return 0;
 }

@@ -9,8 +9,16 @@
  *   every argument is single-quoted (' becomes '\'') before joining: values
  *   from inventories and options never reach a shell unquoted. Locally
  *   nothing goes through a shell (posix_spawn with argv arrays).
- * - Copies: `tar -c | ssh HOST tar -x`, two spawned processes joined by a
+ * - Options: built in one place; every ssh (commands, copies, `-O exit`)
+ *   has BatchMode and ConnectTimeout and ends its options with "--" before
+ *   the destination.
+ * - Pushes: `tar -c | ssh HOST tar -x`, two spawned processes joined by a
  *   pipe, which keeps symlinks (the busybox rootfs) as they are.
+ * - Pulls trust the host with nothing but bytes: each expected file comes
+ *   back through `ssh HOST cat -- FILE` into a temporary file created
+ *   O_EXCL|O_NOFOLLOW in the local directory (opened O_NOFOLLOW) and renamed
+ *   into place, at most 256 MiB. No tar stream, so no symlinks, devices or
+ *   other paths. Log files are refused when they are symlinks.
  * - ansible_connection=local hosts run the same commands without ssh.
  */
 #ifndef GVAB_SSH_H
@@ -38,7 +46,9 @@ int ssh_run(const struct ssh_target *t, char *const *argv, const char *log, char
 int ssh_push(const struct ssh_target *t, const char *local_dir, char *const *entries,
              const char *remote_dir, const char *log);
 
-/* Copies `entries` (relative to remote_dir) into local_dir (created). */
+/* Copies the regular files `entries` (plain names) of remote_dir into
+ * local_dir (created) as regular files, see above. Every entry is tried;
+ * the first error is returned. */
 int ssh_pull(const struct ssh_target *t, const char *remote_dir, char *const *entries,
              const char *local_dir, const char *log);
 

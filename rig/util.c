@@ -364,3 +364,48 @@ int util_parse_long(const char *s, long min, long max, const char *what, long *o
 	*out = v;
 	return 0;
 }
+
+int util_open_nofollow(const char *path, int flags, unsigned mode)
+{
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0)
+		return error_set("%s: %s%s", path, strerror(errno),
+		                 errno == ELOOP ? " (a symlink; refused)" : "");
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_setc(GVAB_EDATA, "%s: not a regular file", path);
+	}
+	return fd;
+}
+
+int util_write_file_excl(const char *path, const char *data, size_t len)
+{
+	char *tmp = util_fmt("%s.tmp.%ld", path, (long)getpid());
+	unlink(tmp);
+	int fd = util_open_nofollow(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0) {
+		free(tmp);
+		return fd;
+	}
+	int rc = 0;
+	for (size_t off = 0; off < len && rc == 0;) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			rc = error_set("writing %s: %s", tmp, strerror(errno));
+		else
+			off += (size_t)w;
+	}
+	if (rc == 0 && fsync(fd) < 0)
+		rc = error_set("writing %s: %s", tmp, strerror(errno));
+	close(fd);
+	/* rename(2) replaces a symlink at `path` itself, never its target. */
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = error_set("renaming %s to %s: %s", tmp, path, strerror(errno));
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}

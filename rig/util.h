@@ -28,10 +28,17 @@ int util_is_dir(const char *path);
 /* Reads a whole file; NUL-terminated; *len_out (may be NULL) excludes the
  * NUL. Returns NULL and records an error on failure. */
 char *util_read_file(const char *path, size_t *len_out);
+/* open(2) with O_NOFOLLOW|O_CLOEXEC added, refusing anything but a regular
+ * file: for files in directories that data from other machines reaches
+ * (results of inventory hosts). Returns the fd or a negative code. */
+int util_open_nofollow(const char *path, int flags, unsigned mode);
 /* Copies a file (atomically, see below) and gives it `mode`. */
 int util_copy_file(const char *from, const char *to, unsigned mode);
 /* Writes via a temporary file and rename(2). */
 int util_write_file_atomic(const char *path, const char *data, size_t len);
+/* Like util_write_file_atomic, with the temporary file created O_EXCL and
+ * O_NOFOLLOW: for directories that data from other machines reaches. */
+int util_write_file_excl(const char *path, const char *data, size_t len);
 /* First line of a small file (a sysfs knob, say), trailing newline removed. */
 int util_read_line(const char *path, char *buf, size_t len);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -228,6 +229,166 @@ START_TEST(test_hosts_list_check_errors)
 }
 END_TEST
 
+/* A compromised host: whatever it sends, the pull writes regular files and
+ * nothing through symlinks; names from the command line and the inventory
+ * never leave --results or --remote-dir. */
+START_TEST(test_hosts_hostile)
+{
+	char *inv = inventory(NULL), *res = util_fmt("%s/results", dir), *b = util_fmt("%s/bundle", dir);
+	itest_bundle(b, NULL);
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s", itest_fake());
+	char *remote = util_fmt("%s/remote", dir);
+	/* Symlinks left in h1's results directory (as the old tar pull let a
+	 * host create) point at files outside; neither may be written. */
+	char *victim = util_fmt("%s/victim", dir), *victim2 = util_fmt("%s/victim2", dir);
+	util_write_file_atomic(victim, "keep\n", 5);
+	util_write_file_atomic(victim2, "keep\n", 5);
+	char *h1 = util_fmt("%s/c2/h1", res), *h2 = util_fmt("%s/c2/h2", res);
+	util_mkdir_p(h1, 0755);
+	util_mkdir_p(h2, 0755);
+	char *rl = util_fmt("%s/run.log", h1), *sj = util_fmt("%s/samples.jsonl", h2);
+	ck_assert_int_eq(symlink(victim, rl), 0);
+	ck_assert_int_eq(symlink(victim2, sj), 0);
+	char *argv[] = {(char *)itest_gvab(), "hosts", "run", "--inventory", inv, "--limit", "vms",
+	                "--campaign", "c2", "--results", res, "--bundle", b, "--remote-dir", remote,
+	                "--arm", a1, "--arm", a2, "--iterations", "2", "--warmups", "0", NULL};
+	char *o = NULL;
+	ck_assert_int_eq(itest_run(&o, argv), 1); /* h1 refuses its run.log */
+	ck_assert_msg(strstr(o, "run.log: Too many levels of symbolic links (a symlink; refused)"), "%s", o);
+	free(o);
+	char *t = util_read_file(victim, NULL), *t2 = util_read_file(victim2, NULL);
+	ck_assert_str_eq(t, "keep\n");
+	ck_assert_str_eq(t2, "keep\n");
+	free(t);
+	free(t2);
+	/* h2's samples.jsonl is now a regular file with the run's samples. */
+	struct stat st;
+	ck_assert_int_eq(lstat(sj, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(itest_count_lines(sj, "\"ok\":true"), 4);
+	/* Names that are paths. */
+	char *dots[] = {(char *)itest_gvab(), "hosts", "run", "--inventory", inv, "--campaign", "..",
+	                "--results", res, "--arm", a1, "--arm", a2, NULL};
+	ck_assert_int_eq(itest_run(&o, dots), 64);
+	ck_assert_ptr_nonnull(strstr(o, "--campaign NAME"));
+	free(o);
+	char *evil = util_fmt("../../../escape=%s", itest_fake());
+	char *arm[] = {(char *)itest_gvab(), "hosts", "run", "--inventory", inv, "--campaign", "c3",
+	               "--results", res, "--arm", evil, "--arm", a2, NULL};
+	ck_assert_int_eq(itest_run(&o, arm), 64);
+	ck_assert_ptr_nonnull(strstr(o, "NAME must be"));
+	free(o);
+	free(evil);
+	free(rl);
+	free(sj);
+	free(h1);
+	free(h2);
+	free(victim);
+	free(victim2);
+	free(inv);
+	free(res);
+	free(b);
+	free(a1);
+	free(a2);
+	free(remote);
+}
+END_TEST
+
+/* Every ssh gvab runs (commands, copies, `-O exit`) ends its options with
+ * "--" before the destination and keeps BatchMode; argv of any size (39
+ * gvab_env words, 16 arms, 32 options overflowed a fixed argv[128]). A fake
+ * ssh first in PATH records each argv. */
+START_TEST(test_hosts_ssh_argv)
+{
+	char *bin = util_fmt("%s/fakebin", dir), *log = util_fmt("%s/ssh.log", dir);
+	util_mkdir_p(bin, 0755);
+	char *ssh = util_fmt("%s/ssh", bin);
+	char *script = util_fmt("#!/bin/sh\n{ echo ARGV; for a in \"$@\"; do echo \"$a\"; done; } >> %s\n"
+	                        "cat > /dev/null\nexit 0\n", log);
+	util_write_file_atomic(ssh, script, strlen(script));
+	chmod(ssh, 0755);
+	size_t cap = 4096, len = 0;
+	char *env = util_xmalloc(cap);
+	len += (size_t)snprintf(env + len, cap - len, "gvab_env=\"");
+	for (int i = 0; i < 39; i++)
+		len += (size_t)snprintf(env + len, cap - len, "%sV%d=%d", i ? " " : "", i, i);
+	snprintf(env + len, cap - len, "\"");
+	char *invtext = util_fmt("[vms]\nh1 ansible_host=127.0.0.1 ansible_port=%d %s\n", port1, env);
+	char *inv = util_fmt("%s/many.ini", dir);
+	util_write_file_atomic(inv, invtext, strlen(invtext));
+	char *b = util_fmt("%s/bundle", dir), *res = util_fmt("%s/results", dir);
+	itest_bundle(b, NULL);
+	char *argv[128];
+	int k = 0;
+	char *owned[32];
+	int no = 0;
+	argv[k++] = (char *)itest_gvab();
+	argv[k++] = "hosts";
+	argv[k++] = "run";
+	argv[k++] = "--inventory";
+	argv[k++] = inv;
+	argv[k++] = "--campaign";
+	argv[k++] = "many";
+	argv[k++] = "--results";
+	argv[k++] = res;
+	argv[k++] = "--bundle";
+	argv[k++] = b;
+	for (int i = 0; i < 16; i++) {
+		argv[k++] = "--arm";
+		argv[k++] = owned[no++] = util_fmt("arm%d=%s", i, itest_fake());
+	}
+	for (int i = 0; i < 16; i++) {
+		argv[k++] = "--set";
+		argv[k++] = "rcu_expedited=0";
+	}
+	argv[k] = NULL;
+	const char *path0 = getenv("PATH");
+	char *path = util_fmt("%s:%s", bin, path0);
+	char *saved = util_xstrdup(path0);
+	setenv("PATH", path, 1);
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	setenv("PATH", saved, 1);
+	ck_assert_msg(rc == 1, "exit %d: %s", rc, o); /* the fake ssh brings back no run */
+	ck_assert_msg(strstr(o, "no boot succeeded") || strstr(o, "run.json"), "%s", o);
+	free(o);
+	char *text = util_read_file(log, NULL);
+	ck_assert_ptr_nonnull(text);
+	int calls = 0, exits = 0;
+	for (char *blk = strstr(text, "ARGV\n"); blk; blk = strstr(blk + 1, "ARGV\n")) {
+		char *end = strstr(blk + 1, "ARGV\n");
+		size_t n = end ? (size_t)(end - blk) : strlen(blk);
+		char *one = util_fmt("%.*s", (int)n, blk);
+		calls++;
+		ck_assert_msg(strstr(one, "\n--\n127.0.0.1\n"), "no '-- ADDRESS' in %s", one);
+		ck_assert_msg(strstr(one, "\nBatchMode=yes\n"), "no BatchMode in %s", one);
+		ck_assert_msg(strstr(one, "\nConnectTimeout=10\n"), "no ConnectTimeout in %s", one);
+		if (strstr(one, "\n-O\nexit\n"))
+			exits++;
+		if (strstr(one, "gvab-rig' 'run'")) {
+			ck_assert_msg(strstr(one, "'V38=38'") && strstr(one, "'arm15="), "%s", one);
+		}
+		free(one);
+	}
+	ck_assert_int_ge(calls, 5);
+	ck_assert_int_eq(exits, 1);
+	free(text);
+	for (int i = 0; i < no; i++)
+		free(owned[i]);
+	free(path);
+	free(saved);
+	free(bin);
+	free(log);
+	free(ssh);
+	free(script);
+	free(env);
+	free(invtext);
+	free(inv);
+	free(b);
+	free(res);
+}
+END_TEST
+
 /* Two hosts in their own network namespaces (veth, 10.250.N.0/24), each
  * with its own sshd, reached over SSH with real runsc. */
 START_TEST(test_hosts_netns_real_runsc)
@@ -313,6 +474,8 @@ Suite *suite_hosts(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_hosts_list_check_errors);
 	tcase_add_test(tc, test_hosts_campaign);
+	tcase_add_test(tc, test_hosts_hostile);
+	tcase_add_test(tc, test_hosts_ssh_argv);
 	tcase_add_test(tc, test_hosts_netns_real_runsc);
 	suite_add_tcase(s, tc);
 	return s;
