@@ -289,6 +289,22 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 	}
 }
 
+/* Lag-1 autocorrelation of x in its order (0 for fewer than 3 values). */
+static double lag1_autocorr(const double *x, size_t n)
+{
+	if (n < 3)
+		return 0;
+	double m = 0, num = 0, den = 0;
+	for (size_t i = 0; i < n; i++)
+		m += x[i] / (double)n;
+	for (size_t i = 0; i < n; i++) {
+		den += (x[i] - m) * (x[i] - m);
+		if (i + 1 < n)
+			num += (x[i] - m) * (x[i + 1] - m);
+	}
+	return den > 0 ? num / den : 0;
+}
+
 /* The verdict interval at one-sided error `tail` (see analysis.h): on log
  * times, turned into ms of A's median, so that the threshold is a fixed
  * ratio and a multiplicative change shifts a symmetric distribution. */
@@ -300,7 +316,19 @@ static void shift_interval(const struct run_analysis *ra, struct comparison *c, 
 	if (c->used_paired) {
 		double *d;
 		size_t n = paired_diffs_scale(ra, c->a, c->b, c->phase, 1, &d, &lg);
-		stats_walsh_ci(d, n, tail, &e, &lo, &hi);
+		/* Rounds are not independent on a real host (lag-1 autocorrelation
+		 * of boot times up to +0.45 makes neighbouring round differences
+		 * correlate), which the rank interval assumes. With a positive
+		 * lag-1 autocorrelation r of the differences the variance of a
+		 * location estimate grows by about (1 + r) / (1 - r); the interval
+		 * is widened by that factor's square root through its level.
+		 * tests/bench/gate_sim measures coverage with and without. */
+		c->lag1 = lag1_autocorr(d, n);
+		double r = c->lag1 > 0.5 ? 0.5 : c->lag1;
+		double t = tail;
+		if (r > 0)
+			t = stats_norm_cdf(stats_norm_quantile(tail) * sqrt((1 + r) / (1 - r)));
+		stats_walsh_ci(d, n, t, &e, &lo, &hi);
 		free(d);
 	} else {
 		const struct arm_stats *A = &ra->arms[c->a], *B = &ra->arms[c->b];
@@ -391,4 +419,36 @@ void analysis_adjust(struct run_analysis *runs, size_t nruns, const struct analy
 			set_verdict(c, o);
 		}
 	}
+}
+
+int analysis_chunk_drift(const struct run_analysis *ra, char *why, size_t whysz)
+{
+	static const char *const facts[] = {"boot_id", "kernel", "cpu_model", "online_cpus",
+	                                    "clocksource", "knobs", NULL};
+	const cJSON *chunks = cJSON_GetObjectItemCaseSensitive(ra->run, "chunks");
+	const cJSON *first = NULL, *c;
+	int i = 0;
+	cJSON_ArrayForEach(c, chunks) {
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(c, "host");
+		if (!cJSON_IsObject(h)) {
+			i++;
+			continue;
+		}
+		if (!first) {
+			first = h;
+			i++;
+			continue;
+		}
+		for (int f = 0; facts[f]; f++) {
+			const cJSON *a = cJSON_GetObjectItemCaseSensitive(first, facts[f]);
+			const cJSON *b = cJSON_GetObjectItemCaseSensitive(h, facts[f]);
+			if ((a || b) && !(a && b && cJSON_Compare(a, b, 1))) {
+				snprintf(why, whysz, "host fact %s of chunk %d differs from the first chunk's",
+				         facts[f], i + 1);
+				return 1;
+			}
+		}
+		i++;
+	}
+	return 0;
 }

@@ -74,6 +74,10 @@ struct comparison {
 	 * (exp(shift) - 1); in ms directly if a time is not positive. */
 	double shift_ms, shift_lo, shift_hi, shift_tail;
 	int shift_log;
+	/* Lag-1 autocorrelation of the same-round differences in round order;
+	 * when positive the paired interval is widened by sqrt((1+r)/(1-r))
+	 * (r capped at 0.5), as dependent rounds carry less information. */
+	double lag1;
 	double thr_ms;              /* threshold_pct of med_a */
 	double pair_sd_ms;          /* sd of the same-round differences */
 	enum analysis_family family;
@@ -136,5 +140,13 @@ void analysis_adjust(struct run_analysis *runs, size_t nruns, const struct analy
                      unsigned phase_mask);
 
 int analysis_phase_index(const char *name);
+
+/* A run extended with `gvab run --append` has one run.json "chunks" entry
+ * per invocation, each with the host facts at its start. Returns 1 (and
+ * why) when a chunk's boot id, kernel, CPU, online CPUs, clocksource or
+ * knobs differ from the first chunk's: its samples then come from another
+ * machine state and should not be pooled. Drift within each chunk is in
+ * the top-level "drift", which gathers every chunk's. */
+int analysis_chunk_drift(const struct run_analysis *ra, char *why, size_t whysz);
 
 #endif

@@ -259,6 +259,12 @@ static int gate_decide(const char *dir, struct gate_params *gp, double look_alph
 		                       "rerun, or pass --allow-drift", dir);
 		goto done;
 	}
+	char why[256];
+	if (!gp->allow_drift && analysis_chunk_drift(&ra, why, sizeof why)) {
+		snprintf(line, linesz, "gate: INVALID: %s (%s, appended with --append); rerun, or pass "
+		                       "--allow-drift", why, dir);
+		goto done;
+	}
 	for (size_t i = 0; i < ra.narms; i++) {
 		const struct arm_stats *as = &ra.arms[i];
 		if ((int)i != a && only_b >= 0 && (int)i != only_b)

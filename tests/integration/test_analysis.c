@@ -391,6 +391,29 @@ START_TEST(test_gate_adaptive_bad_command)
 }
 END_TEST
 
+/* A run appended to in two chunks on different boots of the host is not
+ * pooled by the gate (unless --allow-drift). */
+START_TEST(test_gate_chunks)
+{
+	char *rd = make_run("chunks", 40, 1.0, 20, 0, 2);
+	char *rj = util_fmt("%s/run.json", rd);
+	const char *run = "{\"format\":\"gvab-run/1\",\"status\":\"complete\",\"host\":{\"hostname\":"
+	                  "\"h\",\"online_cpus\":2,\"boot_id\":\"b1\"},\"arms\":[{\"name\":\"A\"},"
+	                  "{\"name\":\"B\"}],\"drift\":[],\"command\":[\"gvab\",\"run\"],\"chunks\":["
+	                  "{\"first_seq\":0,\"host\":{\"online_cpus\":2,\"boot_id\":\"b1\"}},"
+	                  "{\"first_seq\":40,\"host\":{\"online_cpus\":2,\"boot_id\":\"b2\"}}]}";
+	util_write_file_atomic(rj, run, strlen(run));
+	char *o = NULL;
+	ck_assert_int_eq(gate(rd, &o, NULL), 2);
+	ck_assert_msg(strstr(o, "host fact boot_id of chunk 2 differs"), "%s", o);
+	free(o);
+	ck_assert_int_eq(gate(rd, &o, "--allow-drift"), 0);
+	free(o);
+	free(rj);
+	free(rd);
+}
+END_TEST
+
 Suite *suite_analysis(void)
 {
 	Suite *s = suite_create("analysis");
@@ -405,6 +428,7 @@ Suite *suite_analysis(void)
 	tcase_add_test(tc, test_gate_interval_rule);
 	tcase_add_test(tc, test_report_family_per_run);
 	tcase_add_test(tc, test_gate_adaptive_bad_command);
+	tcase_add_test(tc, test_gate_chunks);
 	tcase_add_test(tc, test_inittrace_audit);
 	suite_add_tcase(s, tc);
 	return s;
