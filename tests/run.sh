@@ -65,9 +65,19 @@ run() {
     failed=$((failed + bad))
 }
 
+# Each fuzz target's seed corpus and crash reproducers, replayed through
+# its harness (tests/fuzz/replay.c; `make fuzz` does the fuzzing).
+replay_fuzz() {
+    for c in tests/fuzz/corpus/*/; do
+        t=$(basename "$c")
+        run "fuzz replay $t$2" "$1/tests/fuzz/replay-$t" "$c" "tests/fuzz/crashes/$t"
+    done
+}
+
 export GVAB_BIN="$top/$B/gvab"
 run "unit" "$B/tests/unit"
 run "integration" "$B/tests/integration"
+replay_fuzz "$B" ""
 
 # Sanitizers: the same tests built with -fsanitize=address,undefined. The
 # slow suites that build gVisor are not repeated (same code paths as above).
@@ -78,6 +88,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export GVAB_FAKE_RUNSC="$top/$B/asan/tests/fake-runsc"
 run "unit (ASan+UBSan)" "$B/asan/tests/unit"
 run "integration (ASan+UBSan, fast suites)" "$B/asan/tests/integration" fast
+replay_fuzz "$B/asan" " (ASan+UBSan)"
 
 rm -f "$log"
 echo "$passed passed, $failed failed"
