@@ -305,17 +305,15 @@ static double lag1_autocorr(const double *x, size_t n)
 	return den > 0 ? num / den : 0;
 }
 
-/* The verdict interval at one-sided error `tail` (see analysis.h): on log
- * times, turned into ms of A's median, so that the threshold is a fixed
- * ratio and a multiplicative change shifts a symmetric distribution. */
-static void shift_interval(const struct run_analysis *ra, struct comparison *c, double tail)
+/* The shift's interval at one-sided error `tail` on log times (lg = 1), or
+ * in ms when a time is not positive (lg = 0); see shift_interval. */
+static void interval_at(const struct run_analysis *ra, struct comparison *c, double tail,
+                        double *e, double *lo, double *hi, int *lg)
 {
-	c->shift_tail = tail;
-	int lg = 0;
-	double e, lo, hi;
+	*lg = 0;
 	if (c->used_paired) {
 		double *d;
-		size_t n = paired_diffs_scale(ra, c->a, c->b, c->phase, 1, &d, &lg);
+		size_t n = paired_diffs_scale(ra, c->a, c->b, c->phase, 1, &d, lg);
 		/* Rounds are not independent on a real host (lag-1 autocorrelation
 		 * of boot times up to +0.45 makes neighbouring round differences
 		 * correlate), which the rank interval assumes. With a positive
@@ -328,35 +326,43 @@ static void shift_interval(const struct run_analysis *ra, struct comparison *c, 
 		double t = tail;
 		if (r > 0)
 			t = stats_norm_cdf(stats_norm_quantile(tail) * sqrt((1 + r) / (1 - r)));
-		stats_walsh_ci(d, n, t, &e, &lo, &hi);
+		stats_walsh_ci(d, n, t, e, lo, hi);
 		free(d);
 	} else {
 		const struct arm_stats *A = &ra->arms[c->a], *B = &ra->arms[c->b];
 		double *la = log_copy(A->vals[c->phase], A->n_ok), *lb = log_copy(B->vals[c->phase], B->n_ok);
-		lg = la && lb;
-		if (lg)
-			stats_shift_ci(la, A->n_ok, lb, B->n_ok, tail, &e, &lo, &hi);
+		*lg = la && lb;
+		if (*lg)
+			stats_shift_ci(la, A->n_ok, lb, B->n_ok, tail, e, lo, hi);
 		else
-			stats_shift_ci(A->vals[c->phase], A->n_ok, B->vals[c->phase], B->n_ok, tail, &e, &lo,
-			               &hi);
+			stats_shift_ci(A->vals[c->phase], A->n_ok, B->vals[c->phase], B->n_ok, tail, e, lo, hi);
 		free(la);
 		free(lb);
 	}
-	if (lg && c->med_a > 0) {
-		c->shift_ms = c->med_a * expm1(e);
-		c->shift_lo = c->med_a * expm1(lo);
-		c->shift_hi = c->med_a * expm1(hi);
-	} else {
-		c->shift_ms = e;
-		c->shift_lo = lo;
-		c->shift_hi = hi;
+	if (*lg && c->med_a > 0) {
+		*e = c->med_a * expm1(*e);
+		*lo = c->med_a * expm1(*lo);
+		*hi = c->med_a * expm1(*hi);
 	}
-	c->shift_log = lg;
+}
+
+/* The verdict intervals (see analysis.h): at one-sided error `tail` for
+ * the threshold decisions, and at tail / 2 for "faster"/"slower", a
+ * two-sided claim. On log times, turned into ms of A's median, so that
+ * the threshold is a fixed ratio and a multiplicative change shifts a
+ * symmetric distribution. */
+static void shift_interval(const struct run_analysis *ra, struct comparison *c, double tail)
+{
+	double e;
+	c->shift_tail = tail;
+	interval_at(ra, c, tail / 2, &e, &c->sig_lo, &c->sig_hi, &c->shift_log);
+	interval_at(ra, c, tail, &c->shift_ms, &c->shift_lo, &c->shift_hi, &c->shift_log);
 }
 
 static void set_verdict(struct comparison *c, const struct analysis_opts *o)
 {
 	struct verdict_in in = {.lo = c->shift_lo, .hi = c->shift_hi,
+	                        .sig_lo = c->sig_lo, .sig_hi = c->sig_hi,
 	                        .p_adj = c->used_paired ? c->p_wx_adj : c->p_mw_adj,
 	                        .alpha = o->alpha, .thr_ms = c->thr_ms};
 	c->verdict = verdict_report(&in);

@@ -74,6 +74,7 @@ struct comparison {
 	 * (exp(shift) - 1); in ms directly if a time is not positive. */
 	double shift_ms, shift_lo, shift_hi, shift_tail;
 	int shift_log;
+	double sig_lo, sig_hi;      /* the same at shift_tail / 2 (faster/slower) */
 	/* Lag-1 autocorrelation of the same-round differences in round order;
 	 * when positive the paired interval is widened by sqrt((1+r)/(1-r))
 	 * (r capped at 0.5), as dependent rounds carry less information. */

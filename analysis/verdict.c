@@ -14,9 +14,9 @@ int verdict_equivalent(const struct verdict_in *in)
 
 enum verdict verdict_report(const struct verdict_in *in)
 {
-	if (in->p_adj <= in->alpha && in->lo > 0)
+	if (in->p_adj <= in->alpha && in->sig_lo > 0)
 		return V_SLOWER;
-	if (in->p_adj <= in->alpha && in->hi < 0)
+	if (in->p_adj <= in->alpha && in->sig_hi < 0)
 		return V_FASTER;
 	if (verdict_equivalent(in))
 		return V_SAME;

@@ -7,7 +7,9 @@
  * its family, alpha, and the threshold in ms (threshold_pct of A's median).
  *
  * Report verdicts:
- *   faster / slower  p_adj <= alpha, the interval excludes 0 on that side;
+ *   faster / slower  p_adj <= alpha and the interval at tail / 2 [sig_lo,
+ *                    sig_hi] excludes 0 on that side: a two-sided claim,
+ *                    wrong with probability at most alpha in all;
  *   same             otherwise, when -threshold < lo and hi < +threshold: the
  *                    two one-sided tests (TOST) of equivalence at `tail`;
  *   undecided        anything else (more data needed).
@@ -33,6 +35,7 @@ enum gate_code { GATE_PASS = 0, GATE_FAIL = 1, GATE_INVALID = 2, GATE_UNDECIDED 
 
 struct verdict_in {
 	double lo, hi;     /* interval of the shift B - A, ms */
+	double sig_lo, sig_hi; /* the same at one-sided error tail / 2 */
 	double p_adj;      /* two-sided, adjusted in the comparison's family */
 	double alpha;
 	double thr_ms;     /* >= 0 */

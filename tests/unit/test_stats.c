@@ -187,7 +187,8 @@ END_TEST
 /* The verdict rule on hand-made intervals (threshold 3 ms, alpha 0.01). */
 START_TEST(test_verdict_rule)
 {
-	struct verdict_in in = {.lo = 0.5, .hi = 2.0, .p_adj = 0.001, .alpha = 0.01, .thr_ms = 3};
+	struct verdict_in in = {.lo = 0.5, .hi = 2.0, .sig_lo = 0.2, .sig_hi = 2.3, .p_adj = 0.001,
+	                        .alpha = 0.01, .thr_ms = 3};
 	/* Significantly slower but within the threshold: the gate passes. */
 	ck_assert_int_eq(verdict_report(&in), V_SLOWER);
 	ck_assert_int_eq(verdict_gate(&in), GATE_PASS);
@@ -205,8 +206,11 @@ START_TEST(test_verdict_rule)
 	in.lo = -3.5;
 	ck_assert_int_eq(verdict_report(&in), V_UNDECIDED);
 	ck_assert_int_eq(verdict_gate(&in), GATE_PASS);
-	in.lo = -9, in.hi = -4, in.p_adj = 0.0001;
+	in.lo = -9, in.hi = -4, in.sig_lo = -10, in.sig_hi = -3, in.p_adj = 0.0001;
 	ck_assert_int_eq(verdict_report(&in), V_FASTER);
+	/* Significance is two-sided: the wider interval must exclude 0 too. */
+	in.sig_hi = 0.5;
+	ck_assert_int_eq(verdict_report(&in), V_UNDECIDED);
 	ck_assert_str_eq(verdict_name(V_SAME), "same");
 	ck_assert_str_eq(verdict_gate_name(GATE_UNDECIDED), "UNDECIDED");
 	/* Sequential levels: strict early, near alpha last, never above it. */
