@@ -233,6 +233,77 @@ static double sd_of(const double *x, size_t n)
 	return s.stdev;
 }
 
+/* Lag-1 autocorrelation of x in its order (0 for fewer than 3 values). */
+static double lag1_autocorr(const double *x, size_t n)
+{
+	if (n < 3)
+		return 0;
+	double m = 0, num = 0, den = 0;
+	for (size_t i = 0; i < n; i++)
+		m += x[i] / (double)n;
+	for (size_t i = 0; i < n; i++) {
+		den += (x[i] - m) * (x[i] - m);
+		if (i + 1 < n)
+			num += (x[i] - m) * (x[i + 1] - m);
+	}
+	return den > 0 ? num / den : 0;
+}
+
+/* Log ratios (or ms) as they are, or turned into ms of A's median. */
+static void to_ms(const struct comparison *c, int lg, double *e, double *lo, double *hi)
+{
+	if (lg && c->med_a > 0) {
+		*e = c->med_a * expm1(*e);
+		*lo = c->med_a * expm1(*lo);
+		*hi = c->med_a * expm1(*hi);
+	}
+}
+
+/* The paired shift (Hodges-Lehmann of the same-round log ratios) and its
+ * interval at one-sided error `tail`, in ms; sets c->lag1. */
+static void paired_shift(const struct run_analysis *ra, struct comparison *c, double tail,
+                         double *e, double *lo, double *hi, int *lg)
+{
+	double *d;
+	size_t n = paired_diffs_scale(ra, c->a, c->b, c->phase, 1, &d, lg);
+	/* Rounds are not independent on a real host (lag-1 autocorrelation of
+	 * boot times up to +0.45 makes neighbouring round differences
+	 * correlate), which the rank interval assumes. With a positive lag-1
+	 * autocorrelation r of the differences the variance of a location
+	 * estimate grows by about (1 + r) / (1 - r); the interval is widened by
+	 * that factor's square root through its level. tests/bench/gate_sim
+	 * measures coverage with and without. */
+	c->lag1 = lag1_autocorr(d, n);
+	double r = c->lag1 > 0.5 ? 0.5 : c->lag1;
+	double t = tail;
+	if (r > 0)
+		t = stats_norm_cdf(stats_norm_quantile(tail) * sqrt((1 + r) / (1 - r)));
+	stats_walsh_ci(d, n, t, e, lo, hi);
+	free(d);
+	to_ms(c, *lg, e, lo, hi);
+}
+
+/* The shift's interval at one-sided error `tail`: paired when the
+ * comparison uses pairs, else the unpaired (Moses) one; in ms. */
+static void interval_at(const struct run_analysis *ra, struct comparison *c, double tail,
+                        double *e, double *lo, double *hi, int *lg)
+{
+	if (c->used_paired) {
+		paired_shift(ra, c, tail, e, lo, hi, lg);
+		return;
+	}
+	const struct arm_stats *A = &ra->arms[c->a], *B = &ra->arms[c->b];
+	double *la = log_copy(A->vals[c->phase], A->n_ok), *lb = log_copy(B->vals[c->phase], B->n_ok);
+	*lg = la && lb;
+	if (*lg)
+		stats_shift_ci(la, A->n_ok, lb, B->n_ok, tail, e, lo, hi);
+	else
+		stats_shift_ci(A->vals[c->phase], A->n_ok, B->vals[c->phase], B->n_ok, tail, e, lo, hi);
+	free(la);
+	free(lb);
+	to_ms(c, *lg, e, lo, hi);
+}
+
 void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 {
 	free(ra->cmp);
@@ -270,12 +341,16 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 			c->p95_delta = B->ph[p].p95 - A->ph[p].p95;
 			double *d;
 			c->npairs = paired_diffs(ra, a, (int)b, p, &d);
-			c->paired_ms = stats_median(d, c->npairs);
+			c->pmed_ms = stats_median(d, c->npairs);
 			/* Order-statistic interval: the percentile bootstrap of a median
 			 * under-covers at n = 10-20 (97.5% for nominal 99% at n = 10). */
-			stats_median_ci(d, c->npairs, (1 - lvl) / 2, &c->paired_lo, &c->paired_hi);
+			stats_median_ci(d, c->npairs, (1 - lvl) / 2, &c->pmed_lo, &c->pmed_hi);
 			c->pair_sd_ms = sd_of(d, c->npairs);
 			free(d);
+			/* The paired figure reports show: the shift the Wilcoxon test
+			 * tests, with its interval at the report's level. */
+			int lg;
+			paired_shift(ra, c, (1 - lvl) / 2, &c->paired_ms, &c->paired_lo, &c->paired_hi, &lg);
 			/* The signed-rank test on log ratios, to match the shift's
 			 * interval (Mann-Whitney needs nothing: ranks do not change). */
 			paired_diffs_scale(ra, a, (int)b, p, 1, &d, NULL);
@@ -286,63 +361,6 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 			c->used_paired = c->npairs >= 10;
 			carry_over(ra, c);
 		}
-	}
-}
-
-/* Lag-1 autocorrelation of x in its order (0 for fewer than 3 values). */
-static double lag1_autocorr(const double *x, size_t n)
-{
-	if (n < 3)
-		return 0;
-	double m = 0, num = 0, den = 0;
-	for (size_t i = 0; i < n; i++)
-		m += x[i] / (double)n;
-	for (size_t i = 0; i < n; i++) {
-		den += (x[i] - m) * (x[i] - m);
-		if (i + 1 < n)
-			num += (x[i] - m) * (x[i + 1] - m);
-	}
-	return den > 0 ? num / den : 0;
-}
-
-/* The shift's interval at one-sided error `tail` on log times (lg = 1), or
- * in ms when a time is not positive (lg = 0); see shift_interval. */
-static void interval_at(const struct run_analysis *ra, struct comparison *c, double tail,
-                        double *e, double *lo, double *hi, int *lg)
-{
-	*lg = 0;
-	if (c->used_paired) {
-		double *d;
-		size_t n = paired_diffs_scale(ra, c->a, c->b, c->phase, 1, &d, lg);
-		/* Rounds are not independent on a real host (lag-1 autocorrelation
-		 * of boot times up to +0.45 makes neighbouring round differences
-		 * correlate), which the rank interval assumes. With a positive
-		 * lag-1 autocorrelation r of the differences the variance of a
-		 * location estimate grows by about (1 + r) / (1 - r); the interval
-		 * is widened by that factor's square root through its level.
-		 * tests/bench/gate_sim measures coverage with and without. */
-		c->lag1 = lag1_autocorr(d, n);
-		double r = c->lag1 > 0.5 ? 0.5 : c->lag1;
-		double t = tail;
-		if (r > 0)
-			t = stats_norm_cdf(stats_norm_quantile(tail) * sqrt((1 + r) / (1 - r)));
-		stats_walsh_ci(d, n, t, e, lo, hi);
-		free(d);
-	} else {
-		const struct arm_stats *A = &ra->arms[c->a], *B = &ra->arms[c->b];
-		double *la = log_copy(A->vals[c->phase], A->n_ok), *lb = log_copy(B->vals[c->phase], B->n_ok);
-		*lg = la && lb;
-		if (*lg)
-			stats_shift_ci(la, A->n_ok, lb, B->n_ok, tail, e, lo, hi);
-		else
-			stats_shift_ci(A->vals[c->phase], A->n_ok, B->vals[c->phase], B->n_ok, tail, e, lo, hi);
-		free(la);
-		free(lb);
-	}
-	if (*lg && c->med_a > 0) {
-		*e = c->med_a * expm1(*e);
-		*lo = c->med_a * expm1(*lo);
-		*hi = c->med_a * expm1(*hi);
 	}
 }
 

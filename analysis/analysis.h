@@ -6,9 +6,11 @@
  * - unpaired: difference of medians (B - A) in ms and %, its percentile
  *   bootstrap 95% CI, the Mann-Whitney U p-value, the Hodges-Lehmann shift;
  * - paired: boots of the same measured round of A and B ran next to each
- *   other, so they share the host's momentary state; the median of the
- *   per-round differences with its order-statistic (binomial) CI, and the
- *   Wilcoxon signed-rank p;
+ *   other, so they share the host's momentary state; the paired shift
+ *   (paired_*: Hodges-Lehmann of the same-round log ratios, in ms of A's
+ *   median, with its Walsh interval at the CI level, matching the Wilcoxon
+ *   signed-rank p of the log ratios); the plain median of the per-round
+ *   differences with its order-statistic (binomial) CI (pmed_*);
  * - tail: the p95 difference with a bootstrap CI.
  * - shift: the Hodges-Lehmann shift with its distribution-free interval
  *   (paired: Walsh averages of the same-round differences, Tukey's interval,
@@ -66,6 +68,7 @@ struct comparison {
 	double p_mw, p_mw_adj, hl_ms;
 	size_t npairs;
 	double paired_ms, paired_lo, paired_hi, p_wx, p_wx_adj;
+	double pmed_ms, pmed_lo, pmed_hi; /* median of same-round differences, ms */
 	double p95_delta, p95_lo, p95_hi;
 	int used_paired;
 	/* Hodges-Lehmann shift B - A (paired when used_paired) and its
