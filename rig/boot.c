@@ -479,23 +479,34 @@ void boot_state_close(struct boot_state *s)
 	s->fd = -1;
 }
 
-/* Kills every process of container `id` a dead run left: those recorded
- * with their start time, and those whose argv names its --root (runsc
- * create caught mid-way, before any state file exists, and the sandbox and
- * gofer it had spawned). Repeated until none is found, since a create
- * killed between two forks stops making more only once it is dead. */
+/* SIGKILLs every process of one boot: those `pids_path` records with their
+ * start time, and those whose argv has the word `root_flag`
+ * ("--root=<state>/<id>": runsc create, caught mid-way before any state
+ * file exists, and the sandbox and gofer it spawned). One empty scan is
+ * not enough: the gofer and the sandbox exec themselves again while
+ * starting, a process between two execs can be missed, and a create killed
+ * between two forks has made its last child only once it is dead (seen:
+ * a sandbox and gofer outliving a SIGTERM'd run). So it scans until five
+ * scans 20 ms apart find nothing, for at most 5 s. */
+static void kill_boot(const char *root_flag, const char *pids_path)
+{
+	int quiet = 0;
+	for (int i = 0; i < 250 && quiet < 5; i++) {
+		int n = (pids_path ? proc_kill_recorded(pids_path) : 0) +
+		        proc_signal_by_arg(root_flag, SIGKILL);
+		quiet = n ? 0 : quiet + 1;
+		proc_reap_nohang();
+		struct timespec ts = {0, 20000000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Kills every process of container `id` a dead run left (see kill_boot). */
 static void kill_container(const char *dir, const char *id)
 {
 	char *pids = util_fmt("%s/%s.pids", dir, id);
 	char *arg = util_fmt("--root=%s/%s", dir, id);
-	for (int i = 0; i < 100; i++) {
-		int n = proc_kill_recorded(pids) + proc_signal_by_arg(arg, SIGKILL);
-		if (n == 0)
-			break;
-		proc_reap_nohang();
-		struct timespec ts = {0, 10000000};
-		nanosleep(&ts, NULL);
-	}
+	kill_boot(arg, pids);
 	free(pids);
 	free(arg);
 }
@@ -660,7 +671,7 @@ cleanup:
 			kill(sandbox, SIGKILL);
 		/* A sandbox that was never adopted (not gvab's child) or that a
 		 * forced delete could not find: its argv names this --root. */
-		proc_signal_by_arg(root_flag, SIGKILL);
+		kill_boot(root_flag, pids);
 	}
 	/* Gofer and systrap stubs exit with the sandbox; give them a moment. */
 	int killed = reap_all(r->ok ? 2000 : 500);
@@ -799,10 +810,10 @@ void boot_warm_down(const struct boot_cfg *c, struct warm_sandbox *w)
 		force_delete(c, w->root_flag, w->id, w->errlog, w->sandbox, &reaped);
 		if (w->sandbox > 0 && !reaped)
 			kill(w->sandbox, SIGKILL);
-		proc_signal_by_arg(w->root_flag, SIGKILL);
+		char *pids = util_fmt("%s/%s.pids", c->state_dir, w->id);
+		kill_boot(w->root_flag, pids);
 		remove_cgroups(w->id, cleanup_timeout_ms(c));
 		util_rm_rf(w->root);
-		char *pids = util_fmt("%s/%s.pids", c->state_dir, w->id);
 		unlink(pids);
 		free(pids);
 	}

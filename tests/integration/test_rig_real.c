@@ -315,6 +315,12 @@ START_TEST(test_real_sigkill_mid_create)
 	}
 	ck_assert_int_eq(count_runsc_processes(), 0);
 	ck_assert_int_eq(count_leftovers_of(pid), 0);
+	/* And later: a runsc process missed mid-exec would start the sandbox
+	 * and gofer only after the cleanup (seen once). */
+	struct timespec later = {1, 0};
+	nanosleep(&later, NULL);
+	ck_assert_int_eq(count_runsc_processes(), 0);
+	ck_assert_int_eq(count_leftovers_of(pid), 0);
 	free(sp);
 	free(log);
 	free(b);
@@ -341,6 +347,12 @@ START_TEST(test_real_sigterm)
 	ck_assert_int_eq(itest_wait(pid), 130);
 	double secs = (double)(util_now_ns() - t0) / 1e9;
 	ck_assert_msg(secs < 4.0, "SIGTERM took %.1f s", secs);
+	ck_assert_int_eq(count_runsc_processes(), 0);
+	ck_assert_int_eq(count_leftovers_of(pid), 0);
+	/* And later: a runsc process missed mid-exec would start the sandbox
+	 * and gofer only after the cleanup (seen once). */
+	struct timespec later = {1, 0};
+	nanosleep(&later, NULL);
 	ck_assert_int_eq(count_runsc_processes(), 0);
 	ck_assert_int_eq(count_leftovers_of(pid), 0);
 	free(sp);
