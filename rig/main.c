@@ -22,6 +22,7 @@ static const struct cmd {
 	{"hosts", cmd_hosts, "list, check and run A/B campaigns on an Ansible inventory"},
 	{"report", cmd_report, "tables, statistics and charts from run directories"},
 	{"gate", cmd_gate, "pass/fail regression verdict for a run"},
+	{"bisect", cmd_bisect, "find the go-branch merge where cold boot changed"},
 	{"inittrace", cmd_inittrace, "package init() time per runsc process, binary A beside B"},
 };
 

@@ -152,6 +152,10 @@ int modsource_fetch(git_repository *cache, const char *cache_dir, const char *go
 		err = jstr(doc, "Error");
 	}
 	if (err) {
+		/* One line: Go's answer spans lines ("\n\tserver response: ..."). */
+		for (char *c = (char *)err; *c; c++)
+			if (*c == '\n' || *c == '\t')
+				*c = ' ';
 		const char *hint = is_hex_id(rev) ? "; the proxy may not resolve bare commit ids: pass the "
 		                                    "pseudo-version v0.0.0-<UTC commit time>-<12 hex>" : "";
 		rc = error_setc(GVAB_EPRECOND, "module %s@%s: %s%s", MODSOURCE_MODULE, rev, err, hint);

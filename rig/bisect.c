@@ -1,0 +1,777 @@
+/* bisect: see bisect.h. */
+#define _GNU_SOURCE
+#include "bisect.h"
+#include "analysis.h"
+#include "build.h"
+#include "charts.h"
+#include "error.h"
+#include "modsource.h"
+#include "proc.h"
+#include "samples.h"
+#include "source.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+enum rev_state { R_UNTESTED, R_GOOD, R_BAD, R_SKIP, R_UNDECIDED };
+static const char *const state_names[] = {"untested", "good-like", "bad-like", "skipped", "undecided"};
+
+struct rev {
+	char id[96];        /* what build --ref gets */
+	char commit[41];    /* go-branch commit (hex, possibly abbreviated) */
+	char master[41];    /* the master commit a revisions file names, if any */
+	char subject[200];
+	enum rev_state state;
+	char note[400];
+	int step;           /* step that measured it, -1 none */
+	double med_ms, lo_ms, hi_ms; /* metric median and its CI in that step */
+};
+
+struct path {
+	struct rev *r;
+	size_t n;
+	int have_history;
+};
+
+static void rev_label(const struct rev *r, char *buf, size_t len)
+{
+	if (modsource_is_pseudo(r->id))
+		snprintf(buf, len, "%.12s", r->id + 22);
+	else
+		snprintf(buf, len, "%.12s", r->commit[0] ? r->commit : r->id);
+}
+
+/* ---- the path ---------------------------------------------------------- */
+
+static int path_from_git(const struct bisect_opts *o, git_repository *repo, struct path *p)
+{
+	struct source_resolution rg, rb;
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	int rc;
+	if ((rc = source_resolve_ref(repo, o->good, &rg)) < 0)
+		return error_wrap(rc, "--good");
+	if ((rc = source_resolve_ref(repo, o->bad, &rb)) < 0)
+		return error_wrap(rc, "--bad");
+	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &rb.commit) < 0 ||
+	    git_revwalk_simplify_first_parent(walk) < 0) {
+		git_revwalk_free(walk);
+		return source_git_error("walking the go branch");
+	}
+	int found = 0;
+	size_t cap = 0;
+	while (git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		if (p->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			p->r = util_xrealloc(p->r, cap * sizeof *p->r);
+		}
+		struct rev *r = &p->r[p->n++];
+		memset(r, 0, sizeof *r);
+		r->step = -1;
+		git_oid_tostr(r->commit, sizeof r->commit, &oid);
+		snprintf(r->id, sizeof r->id, "%s", r->commit);
+		if (git_commit_lookup(&c, repo, &oid) == 0) {
+			snprintf(r->subject, sizeof r->subject, "%s", git_commit_summary(c) ? git_commit_summary(c) : "");
+			git_commit_free(c);
+		}
+		if (git_oid_equal(&oid, &rg.commit)) {
+			found = 1;
+			break;
+		}
+		if (p->n > 100000)
+			break;
+	}
+	git_revwalk_free(walk);
+	if (!found)
+		return error_setc(GVAB_EUSAGE, "--good %s (%.12s) is not on the go branch's first-parent path "
+		                               "behind --bad %s", o->good, git_oid_tostr_s(&rg.commit), o->bad);
+	for (size_t i = 0; i < p->n / 2; i++) {
+		struct rev t = p->r[i];
+		p->r[i] = p->r[p->n - 1 - i];
+		p->r[p->n - 1 - i] = t;
+	}
+	p->have_history = 1;
+	return 0;
+}
+
+static int matches(const struct rev *r, const char *want)
+{
+	size_t n = strlen(want);
+	if (strcmp(r->id, want) == 0)
+		return 1;
+	return n >= 7 && n <= 40 && strncmp(r->commit, want, n) == 0;
+}
+
+/* Lines: "<commit> [<pseudo-version> [<master commit> [<subject>]]]";
+ * '#' starts a comment. */
+static int path_from_file(const struct bisect_opts *o, int module, struct path *p)
+{
+	char *text = util_read_file(o->revisions_file, NULL);
+	if (!text)
+		return error_wrap(GVAB_EUSAGE, "--revisions");
+	size_t cap = 0;
+	int lineno = 0, rc = 0;
+	long gi = -1, bi = -1;
+	for (char *l = text, *next; l && *l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (!*l || *l == '#')
+			continue;
+		char commit[64] = "", ver[96] = "", master[64] = "";
+		int used = 0;
+		int k = sscanf(l, "%63s %95s %63s %n", commit, ver, master, &used);
+		size_t cn = strlen(commit);
+		if (k < 1 || cn < 7 || cn > 40 || strspn(commit, "0123456789abcdef") != cn) {
+			rc = error_setc(GVAB_EDATA, "%s:%d: want '<commit hex> [<pseudo-version> [<master commit> "
+			                            "[<subject>]]]'", o->revisions_file, lineno);
+			goto out;
+		}
+		if (k >= 2 && !modsource_is_pseudo(ver)) {
+			rc = error_setc(GVAB_EDATA, "%s:%d: '%s' is not a pseudo-version v0.0.0-<time>-<12 hex>",
+			                o->revisions_file, lineno, ver);
+			goto out;
+		}
+		if (module && k < 2) {
+			rc = error_setc(GVAB_EDATA, "%s:%d: a module source needs each line's pseudo-version",
+			                o->revisions_file, lineno);
+			goto out;
+		}
+		if (p->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			p->r = util_xrealloc(p->r, cap * sizeof *p->r);
+		}
+		struct rev *r = &p->r[p->n++];
+		memset(r, 0, sizeof *r);
+		r->step = -1;
+		snprintf(r->commit, sizeof r->commit, "%s", commit);
+		snprintf(r->id, sizeof r->id, "%s", module ? ver : commit);
+		if (k >= 3)
+			snprintf(r->master, sizeof r->master, "%s", master);
+		if (k >= 3 && used > 0) {
+			const char *s = l + used;
+			for (size_t i = 0; s[i] && i + 1 < sizeof r->subject; i++)
+				r->subject[i] = (s[i] >= 32 && s[i] != 127) ? s[i] : '?';
+		}
+		if (gi < 0 && matches(r, o->good))
+			gi = (long)p->n - 1;
+		if (bi < 0 && matches(r, o->bad))
+			bi = (long)p->n - 1;
+	}
+	if (gi < 0 || bi < 0) {
+		rc = error_setc(GVAB_EUSAGE, "%s: %s '%s' is not in the list", o->revisions_file,
+		                gi < 0 ? "--good" : "--bad", gi < 0 ? o->good : o->bad);
+		goto out;
+	}
+	if (gi >= bi) {
+		rc = error_setc(GVAB_EUSAGE, "%s: --good (line order %ld) must come before --bad (%ld)",
+		                o->revisions_file, gi + 1, bi + 1);
+		goto out;
+	}
+	memmove(p->r, p->r + gi, (size_t)(bi - gi + 1) * sizeof *p->r);
+	p->n = (size_t)(bi - gi + 1);
+out:
+	free(text);
+	return rc;
+}
+
+/* ---- state file -------------------------------------------------------- */
+
+static cJSON *params_json(const struct bisect_opts *o)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "source", o->source);
+	cJSON_AddStringToObject(j, "good", o->good);
+	cJSON_AddStringToObject(j, "bad", o->bad);
+	cJSON_AddStringToObject(j, "revisions_file", o->revisions_file ? o->revisions_file : "");
+	cJSON_AddStringToObject(j, "arm", o->arm);
+	cJSON_AddStringToObject(j, "metric", o->metric);
+	cJSON_AddNumberToObject(j, "threshold_pct", o->threshold_pct);
+	cJSON_AddNumberToObject(j, "alpha", o->alpha);
+	cJSON_AddNumberToObject(j, "iterations", (double)o->iterations);
+	cJSON_AddNumberToObject(j, "looks", o->looks);
+	return j;
+}
+
+static int state_save(const struct bisect_opts *o, const struct path *p, int steps,
+                      const char *status, cJSON *answer)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "format", "gvab-bisect/1");
+	cJSON_AddItemToObject(doc, "params", params_json(o));
+	cJSON_AddStringToObject(doc, "status", status);
+	cJSON_AddNumberToObject(doc, "steps", steps);
+	cJSON *arr = cJSON_AddArrayToObject(doc, "path");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct rev *r = &p->r[i];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "id", r->id);
+		cJSON_AddStringToObject(x, "commit", r->commit);
+		if (r->master[0])
+			cJSON_AddStringToObject(x, "master_commit", r->master);
+		cJSON_AddStringToObject(x, "subject", r->subject);
+		cJSON_AddStringToObject(x, "state", state_names[r->state]);
+		cJSON_AddStringToObject(x, "note", r->note);
+		cJSON_AddNumberToObject(x, "step", r->step);
+		if (r->step >= 0) {
+			cJSON_AddNumberToObject(x, "median_ms", r->med_ms);
+			cJSON_AddNumberToObject(x, "median_lo_ms", r->lo_ms);
+			cJSON_AddNumberToObject(x, "median_hi_ms", r->hi_ms);
+		}
+		cJSON_AddItemToArray(arr, x);
+	}
+	if (answer)
+		cJSON_AddItemReferenceToObject(doc, "answer", answer);
+	char *path = util_fmt("%s/bisect.json", o->out_dir);
+	int rc = util_json_save(path, doc);
+	free(path);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* Resumes: copies states of a saved bisect with the same parameters. */
+static int state_load(const struct bisect_opts *o, struct path *p, int *steps)
+{
+	char *path = util_fmt("%s/bisect.json", o->out_dir);
+	*steps = 0;
+	if (!util_path_exists(path)) {
+		free(path);
+		return 0;
+	}
+	cJSON *doc = util_json_load(path), *want = params_json(o);
+	int rc = 0;
+	const cJSON *params = doc ? cJSON_GetObjectItemCaseSensitive(doc, "params") : NULL;
+	const cJSON *arr = doc ? cJSON_GetObjectItemCaseSensitive(doc, "path") : NULL;
+	if (!params || !cJSON_Compare(params, want, 1)) {
+		rc = error_setc(GVAB_EUSAGE, "%s belongs to a bisect with other parameters (or is not one); "
+		                             "use another --out", path);
+		goto out;
+	}
+	if (!cJSON_IsArray(arr) || (size_t)cJSON_GetArraySize(arr) != p->n) {
+		rc = error_setc(GVAB_EDATA, "%s: field path: expected %zu revisions", path, p->n);
+		goto out;
+	}
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "steps");
+	*steps = cJSON_IsNumber(st) && st->valuedouble >= 0 && st->valuedouble < 1e6 ? (int)st->valuedouble : 0;
+	size_t i = 0;
+	const cJSON *x;
+	cJSON_ArrayForEach(x, arr) {
+		struct rev *r = &p->r[i];
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(x, "id");
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(x, "state");
+		if (!cJSON_IsString(id) || strcmp(id->valuestring, r->id) != 0 || !cJSON_IsString(s)) {
+			rc = error_setc(GVAB_EDATA, "%s: field path[%zu]: not revision %s", path, i, r->id);
+			goto out;
+		}
+		for (int k = 0; k < 5; k++)
+			if (strcmp(s->valuestring, state_names[k]) == 0)
+				r->state = (enum rev_state)k;
+		const cJSON *note = cJSON_GetObjectItemCaseSensitive(x, "note");
+		if (cJSON_IsString(note))
+			snprintf(r->note, sizeof r->note, "%s", note->valuestring);
+		const cJSON *stp = cJSON_GetObjectItemCaseSensitive(x, "step");
+		if (cJSON_IsNumber(stp) && stp->valuedouble >= 0 && stp->valuedouble < 1e6) {
+			r->step = (int)stp->valuedouble;
+			const cJSON *m = cJSON_GetObjectItemCaseSensitive(x, "median_ms");
+			const cJSON *lo = cJSON_GetObjectItemCaseSensitive(x, "median_lo_ms");
+			const cJSON *hi = cJSON_GetObjectItemCaseSensitive(x, "median_hi_ms");
+			r->med_ms = cJSON_IsNumber(m) ? m->valuedouble : NAN;
+			r->lo_ms = cJSON_IsNumber(lo) ? lo->valuedouble : NAN;
+			r->hi_ms = cJSON_IsNumber(hi) ? hi->valuedouble : NAN;
+		}
+		i++;
+	}
+out:
+	cJSON_Delete(doc);
+	cJSON_Delete(want);
+	free(path);
+	return rc;
+}
+
+/* ---- building and running ---------------------------------------------- */
+
+static int build_rev(const struct bisect_opts *o, const struct rev *r, char **runsc)
+{
+	char label[16];
+	rev_label(r, label, sizeof label);
+	char *name = util_fmt("r-%s", label), *arms = util_fmt("%s/arms", o->out_dir);
+	struct build_opts bo = {.source = o->source, .ref = r->id, .arm = o->arm, .name = name,
+	                        .patches_dir = o->patches_dir, .series_dirs = o->series_dirs,
+	                        .out_dir = arms, .cache_dir = o->cache_dir, .go = o->go,
+	                        .offline = o->offline, .progress = o->progress};
+	if (o->progress)
+		fprintf(stderr, "gvab: bisect: building %s (%s)\n", label, r->subject);
+	int rc = build_arm(&bo, runsc);
+	free(name);
+	free(arms);
+	return rc;
+}
+
+/* Runs `gvab run` for one look of a step (appending after the first). */
+static int run_look(const struct bisect_opts *o, const char *dir, int append, char *const bins[3])
+{
+	char *self_dir = util_self_dir();
+	char *self = util_fmt("%s/gvab", self_dir);
+	char *iters = util_fmt("%ld", o->iterations);
+	char *a[3];
+	static const char *const names[3] = {"mid", "good", "bad"};
+	for (int i = 0; i < 3; i++)
+		a[i] = util_fmt("%s=%s", names[i], bins[i]);
+	size_t nextra = 0;
+	while (o->run_args && o->run_args[nextra])
+		nextra++;
+	char **argv = util_xcalloc(24 + nextra, sizeof *argv);
+	int k = 0;
+	argv[k++] = self;
+	argv[k++] = "run";
+	argv[k++] = "-q";
+	argv[k++] = "--out";
+	argv[k++] = (char *)dir;
+	argv[k++] = "--bundle";
+	argv[k++] = (char *)o->bundle;
+	argv[k++] = "--iterations";
+	argv[k++] = iters;
+	argv[k++] = "--warmups";
+	argv[k++] = append ? "1" : "2";
+	for (int i = 0; i < 3; i++) {
+		argv[k++] = "--arm";
+		argv[k++] = a[i];
+	}
+	for (size_t i = 0; i < nextra; i++)
+		argv[k++] = o->run_args[i];
+	if (append)
+		argv[k++] = "--append";
+	argv[k] = NULL;
+	struct proc_opts po = {.argv = argv, .stdin_null = 1};
+	pid_t pid;
+	int st = 0, rc = proc_spawn(&po, &pid);
+	if (rc == 0)
+		rc = proc_wait(pid, &st, NULL);
+	if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 130)
+		rc = error_setc(GVAB_EINTR, "interrupted");
+	else if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+		rc = error_set("gvab run %s", proc_status_str(st));
+	for (int i = 0; i < 3; i++)
+		free(a[i]);
+	free(argv);
+	free(self);
+	free(self_dir);
+	free(iters);
+	return rc;
+}
+
+/* Verdicts of good (b=1) and bad (b=2) against mid (a=0) on `phase`, with
+ * intervals at one-sided error `tail`; medians and CIs per arm; and the
+ * ends' delta bad - good with its interval. */
+struct look_result {
+	enum verdict vs_good, vs_bad, ends;
+	double med[3], lo[3], hi[3];
+	double ends_ms, ends_lo, ends_hi, ends_pct;
+	size_t pairs;
+};
+
+static int analyse(const struct bisect_opts *o, const char *dir, int phase, double tail,
+                   struct look_result *lr)
+{
+	struct run_analysis ra;
+	int rc = analysis_load(dir, &ra);
+	if (rc < 0)
+		return rc;
+	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
+	ao.alpha = o->alpha;
+	ao.threshold_pct = o->threshold_pct;
+	ao.interval_alpha = tail;
+	ao.phase_mask = 1u << phase;
+	ao.baseline = 0;
+	memset(lr, 0, sizeof *lr);
+	lr->vs_good = lr->vs_bad = lr->ends = V_UNDECIDED;
+	analysis_compare(&ra, &ao);
+	analysis_adjust(&ra, 1, &ao, ao.phase_mask);
+	for (size_t i = 0; i < ra.ncmp; i++) {
+		const struct comparison *c = &ra.cmp[i];
+		if (c->phase != phase)
+			continue;
+		if (c->b == 1)
+			lr->vs_good = c->verdict;
+		if (c->b == 2) {
+			lr->vs_bad = c->verdict;
+			lr->pairs = c->npairs;
+		}
+	}
+	for (size_t a = 0; a < ra.narms && a < 3; a++) {
+		const struct arm_stats *as = &ra.arms[a];
+		lr->med[a] = as->ph[phase].median;
+		stats_median_ci(as->vals[phase], as->n_ok, 0.025, &lr->lo[a], &lr->hi[a]);
+	}
+	/* The ends against each other: bad - good. */
+	free(ra.cmp);
+	ra.cmp = NULL;
+	ra.ncmp = 0;
+	ao.baseline = 1;
+	analysis_compare(&ra, &ao);
+	analysis_adjust(&ra, 1, &ao, ao.phase_mask);
+	for (size_t i = 0; i < ra.ncmp; i++) {
+		const struct comparison *c = &ra.cmp[i];
+		if (c->phase == phase && c->b == 2) {
+			lr->ends = c->verdict;
+			lr->ends_ms = c->shift_ms;
+			lr->ends_lo = c->shift_lo;
+			lr->ends_hi = c->shift_hi;
+			lr->ends_pct = c->med_a > 0 ? 100.0 * c->shift_ms / c->med_a : 0;
+		}
+	}
+	analysis_free(&ra);
+	return 0;
+}
+
+static int significant(enum verdict v)
+{
+	return v == V_FASTER || v == V_SLOWER;
+}
+
+/* ---- outputs ----------------------------------------------------------- */
+
+static void write_chart(const struct bisect_opts *o, const struct path *p)
+{
+	char *dat = util_fmt("%s/bisect.dat", o->out_dir);
+	FILE *f = fopen(dat, "w");
+	if (!f) {
+		free(dat);
+		return;
+	}
+	int any = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct rev *r = &p->r[i];
+		if (r->step < 0 || isnan(r->med_ms))
+			continue;
+		char label[16];
+		rev_label(r, label, sizeof label);
+		fprintf(f, "%zu %.3f %.3f %.3f \"%s\" %d\n", i, r->med_ms, r->lo_ms, r->hi_ms, label,
+		        r->state == R_BAD ? 2 : r->state == R_GOOD ? 1 : 0);
+		any = 1;
+	}
+	fclose(f);
+	if (any) {
+		char *metric = charts_gp_str(o->metric, 1);
+		char *body = util_fmt(
+			"  set title \"gvab bisect: %s p50 along the go-branch path (95%% CI)\"\n"
+			"  set xlabel \"revision (position on the path, oldest first)\"\n"
+			"  set ylabel \"%s p50 (ms)\"\n"
+			"  set grid ytics\n  set key top right\n  set xtics rotate by -45\n"
+			"  set offsets 0.5, 0.5, 0, 0\n"
+			"  plot \"bisect.dat\" using 1:($6==1?$2:1/0):3:4:xtic(5) with yerrorbars pt 7 lc rgb \"#0072B2\" title \"good-like\", \\\n"
+			"       \"\" using 1:($6==2?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#D55E00\" title \"bad-like\", \\\n"
+			"       \"\" using 1:($6==0?$2:1/0):3:4 with yerrorbars pt 6 lc rgb \"#999999\" title \"undecided\"\n",
+			metric, metric);
+		if (charts_script(o->out_dir, "bisect", body, 900, 500) < 0)
+			fprintf(stderr, "gvab: bisect: chart: %s\n", error_last());
+		free(body);
+		free(metric);
+	}
+	free(dat);
+}
+
+/* The master commits a go merge brought (git history only). */
+static void merge_brings(git_repository *repo, const char *merge_hex, cJSON *list)
+{
+	git_oid id;
+	git_commit *m = NULL;
+	git_revwalk *w = NULL;
+	if (!repo || git_oid_fromstr(&id, merge_hex) < 0 || git_commit_lookup(&m, repo, &id) < 0)
+		return;
+	if (git_commit_parentcount(m) == 2 && git_revwalk_new(&w, repo) == 0 &&
+	    git_revwalk_push(w, git_commit_parent_id(m, 1)) == 0 &&
+	    git_revwalk_hide(w, git_commit_parent_id(m, 0)) == 0) {
+		git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+		git_oid o;
+		for (int k = 0; k < 200 && git_revwalk_next(&o, w) == 0; k++) {
+			git_commit *c = NULL;
+			if (git_commit_lookup(&c, repo, &o) < 0)
+				break;
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddStringToObject(x, "commit", git_oid_tostr_s(&o));
+			cJSON_AddStringToObject(x, "subject", git_commit_summary(c) ? git_commit_summary(c) : "");
+			cJSON_AddItemToArray(list, x);
+			git_commit_free(c);
+		}
+	}
+	git_revwalk_free(w);
+	git_commit_free(m);
+}
+
+/* ---- the search -------------------------------------------------------- */
+
+/* Next revision to measure: an untested one between the last good-like and
+ * the first bad-like, nearest the middle; -1 when none is left. */
+static long next_mid(const struct path *p, long *lo_out, long *hi_out)
+{
+	long lo = 0, hi = (long)p->n - 1;
+	for (long i = 0; i < (long)p->n; i++)
+		if (p->r[i].state == R_GOOD)
+			lo = i;
+	for (long i = (long)p->n - 1; i > lo; i--)
+		if (p->r[i].state == R_BAD)
+			hi = i;
+	*lo_out = lo;
+	*hi_out = hi;
+	long mid = lo + (hi - lo) / 2, best = -1;
+	for (long d = 0; d <= hi - lo; d++) {
+		long cand[2] = {mid - d, mid + d};
+		for (int k = 0; k < 2; k++)
+			if (cand[k] > lo && cand[k] < hi && p->r[cand[k]].state == R_UNTESTED) {
+				best = cand[k];
+				return best;
+			}
+	}
+	return best;
+}
+
+int bisect_run(const struct bisect_opts *o)
+{
+	int rc = GVAB_EFAIL, steps = 0, phase = analysis_phase_index(o->metric);
+	int module = strcmp(o->source, "module") == 0 || strcmp(o->source, MODSOURCE_MODULE) == 0;
+	struct path p = {0};
+	git_repository *repo = NULL;
+	char *repo_path = NULL, *bins[3] = {NULL, NULL, NULL};
+	cJSON *answer = NULL;
+	double *look_alpha = NULL;
+	long *look_n = NULL;
+
+	if (phase < 0)
+		return error_setc(GVAB_EUSAGE, "--metric %s: not a phase (create, start, wait, delete, core, "
+		                               "overall)", o->metric);
+	if (module && !o->revisions_file)
+		return error_setc(GVAB_EUSAGE, "a module source has no history: pass --revisions FILE, an "
+		                               "ordered list of go-branch commits and pseudo-versions");
+	if (util_mkdir_p(o->out_dir, 0755) < 0)
+		return GVAB_EFAIL;
+
+	/* The path. */
+	repo_path = util_fmt("%s/gvisor.git", o->cache_dir);
+	if (!module) {
+		if ((rc = source_open_cache(repo_path, &repo)) < 0)
+			goto out;
+		if (!o->offline) {
+			unsigned got = 0;
+			if (o->progress)
+				fprintf(stderr, "gvab: bisect: fetching %s\n", o->source);
+			if ((rc = source_fetch(repo, o->source, &got)) < 0) {
+				error_wrap(rc, "fetching gVisor");
+				goto out;
+			}
+		}
+	}
+	rc = o->revisions_file ? path_from_file(o, module, &p) : path_from_git(o, repo, &p);
+	if (rc < 0)
+		goto out;
+	if (p.n < 2) {
+		rc = error_setc(GVAB_EUSAGE, "--good and --bad name the same revision");
+		goto out;
+	}
+	if ((rc = state_load(o, &p, &steps)) < 0)
+		goto out;
+	if (o->progress)
+		fprintf(stderr, "gvab: bisect: %zu revisions from %s to %s (about %d steps)\n", p.n, o->good,
+		        o->bad, (int)ceil(log2((double)(p.n > 2 ? p.n - 1 : 1))));
+	p.r[0].state = R_GOOD;
+	p.r[p.n - 1].state = R_BAD;
+
+	/* Both ends must build; they are in every step's run. */
+	if ((rc = build_rev(o, &p.r[0], &bins[1])) < 0 || (rc = build_rev(o, &p.r[p.n - 1], &bins[2])) < 0) {
+		error_wrap(rc == GVAB_EUSAGE ? rc : GVAB_EPRECOND, "an end of the path does not build");
+		rc = rc == GVAB_EUSAGE ? rc : GVAB_EPRECOND;
+		goto out;
+	}
+
+	look_alpha = util_xcalloc((size_t)o->looks, sizeof *look_alpha);
+	look_n = util_xcalloc((size_t)o->looks, sizeof *look_n);
+	for (int j = 0; j < o->looks; j++)
+		look_n[j] = (j + 1) * o->iterations;
+	if (o->looks > 1)
+		verdict_sequential_alphas(look_n, o->looks, o->alpha, look_alpha);
+	else
+		look_alpha[0] = o->alpha;
+
+	const char *status = "running";
+	struct look_result last_ends = {0};
+	int have_ends = 0;
+	for (;;) {
+		long lo, hi, mid = next_mid(&p, &lo, &hi);
+		if (mid < 0) {
+			status = "done";
+			break;
+		}
+		if (o->max_steps > 0 && steps >= o->max_steps) {
+			status = "stopped (--max-steps)";
+			break;
+		}
+		struct rev *r = &p.r[mid];
+		char label[16];
+		rev_label(r, label, sizeof label);
+		free(bins[0]);
+		bins[0] = NULL;
+		int b = build_rev(o, r, &bins[0]);
+		if (b == GVAB_EINTR) {
+			rc = b;
+			goto out;
+		}
+		if (b < 0) {
+			r->state = R_SKIP;
+			snprintf(r->note, sizeof r->note, "does not build: %.360s", error_last());
+			if (o->progress)
+				fprintf(stderr, "gvab: bisect: %s skipped: %s\n", label, r->note);
+			state_save(o, &p, steps, "running", NULL);
+			continue;
+		}
+		char *dir = util_fmt("%s/steps/%02d-%s", o->out_dir, steps + 1, label);
+		util_rm_rf(dir); /* a step interrupted earlier starts again */
+		struct look_result lr;
+		int decided = 0;
+		for (int j = 0; j < o->looks && !decided; j++) {
+			if (o->progress)
+				fprintf(stderr, "gvab: bisect: step %d, %s: look %d/%d, %ld rounds of mid/good/bad\n",
+				        steps + 1, label, j + 1, o->looks, o->iterations);
+			if ((rc = run_look(o, dir, j > 0, bins)) < 0) {
+				if (rc == GVAB_EINTR)
+					goto out;
+				break;
+			}
+			if ((rc = analyse(o, dir, phase, look_alpha[j], &lr)) < 0)
+				break;
+			decided = significant(lr.vs_good) != significant(lr.vs_bad);
+		}
+		steps++;
+		if (rc < 0) {
+			r->state = R_SKIP;
+			snprintf(r->note, sizeof r->note, "did not boot or measure: %.360s", error_last());
+			rc = 0;
+		} else {
+			r->step = steps;
+			r->med_ms = lr.med[0];
+			r->lo_ms = lr.lo[0];
+			r->hi_ms = lr.hi[0];
+			for (int e = 1; e < 3; e++) {
+				struct rev *er = &p.r[e == 1 ? 0 : p.n - 1];
+				er->step = steps;
+				er->med_ms = lr.med[e];
+				er->lo_ms = lr.lo[e];
+				er->hi_ms = lr.hi[e];
+			}
+			last_ends = lr;
+			have_ends = 1;
+			int classified = 0;
+			for (size_t i = 1; i + 1 < p.n; i++)
+				classified |= p.r[i].state == R_GOOD || p.r[i].state == R_BAD;
+			if (!significant(lr.ends) && classified) {
+				/* Noise in this run; earlier runs told the ends apart. */
+				r->state = R_UNDECIDED;
+				snprintf(r->note, sizeof r->note,
+				         "the ends did not differ in this step's run (%s); not classified",
+				         verdict_name(lr.ends));
+				if (o->progress)
+					fprintf(stderr, "gvab: bisect: %s undecided: %s\n", label, r->note);
+				free(dir);
+				state_save(o, &p, steps, "running", NULL);
+				continue;
+			}
+			if (!significant(lr.ends)) {
+				state_save(o, &p, steps, "ends do not differ", NULL);
+				rc = error_setc(GVAB_EDATA,
+				                "good and bad do not differ on %s in step %d (%s, bad - good %+.1f ms "
+				                "[%+.1f, %+.1f]): nothing to bisect at this threshold and n",
+				                o->metric, steps, verdict_name(lr.ends), lr.ends_ms, lr.ends_lo,
+				                lr.ends_hi);
+				free(dir);
+				goto out;
+			}
+			if (significant(lr.vs_bad) && !significant(lr.vs_good))
+				r->state = R_GOOD;
+			else if (significant(lr.vs_good) && !significant(lr.vs_bad))
+				r->state = R_BAD;
+			else
+				r->state = R_UNDECIDED;
+			snprintf(r->note, sizeof r->note,
+			         "%s p50 %.1f ms (good %.1f, bad %.1f); vs good: %s, vs bad: %s; %zu pairs; run %s",
+			         o->metric, lr.med[0], lr.med[1], lr.med[2], verdict_name(lr.vs_good),
+			         verdict_name(lr.vs_bad), lr.pairs, dir);
+		}
+		if (o->progress)
+			fprintf(stderr, "gvab: bisect: %s is %s: %s\n", label, state_names[r->state], r->note);
+		free(dir);
+		state_save(o, &p, steps, "running", NULL);
+	}
+
+	/* The answer: the first bad-like revision after the last good-like
+	 * one, and whatever could not be decided between them. */
+	long lo, hi;
+	next_mid(&p, &lo, &hi);
+	answer = cJSON_CreateObject();
+	const struct rev *fb = &p.r[hi];
+	cJSON_AddStringToObject(answer, "first_bad", fb->id);
+	cJSON_AddStringToObject(answer, "first_bad_commit", fb->commit);
+	cJSON_AddStringToObject(answer, "first_bad_subject", fb->subject);
+	cJSON_AddStringToObject(answer, "last_good", p.r[lo].id);
+	cJSON *between = cJSON_AddArrayToObject(answer, "unresolved_between");
+	for (long i = lo + 1; i < hi; i++)
+		cJSON_AddItemToArray(between, cJSON_CreateString(p.r[i].id));
+	cJSON_AddBoolToObject(answer, "exact", hi == lo + 1);
+	cJSON *brings = cJSON_AddArrayToObject(answer, "master_commits");
+	if (p.have_history)
+		merge_brings(repo, fb->commit, brings);
+	else if (fb->master[0]) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "commit", fb->master);
+		cJSON_AddStringToObject(x, "subject", fb->subject);
+		cJSON_AddItemToArray(brings, x);
+	}
+	if (have_ends) {
+		cJSON_AddStringToObject(answer, "metric", o->metric);
+		cJSON_AddNumberToObject(answer, "delta_ms", last_ends.ends_ms);
+		cJSON_AddNumberToObject(answer, "delta_lo_ms", last_ends.ends_lo);
+		cJSON_AddNumberToObject(answer, "delta_hi_ms", last_ends.ends_hi);
+		cJSON_AddNumberToObject(answer, "delta_pct", last_ends.ends_pct);
+		cJSON_AddStringToObject(answer, "delta_is", "bad - good, from the last step's run");
+	}
+	cJSON_AddStringToObject(answer, "status", status);
+	state_save(o, &p, steps, status, answer);
+	write_chart(o, &p);
+
+	char flabel[16], glabel[16];
+	rev_label(fb, flabel, sizeof flabel);
+	rev_label(&p.r[lo], glabel, sizeof glabel);
+	if (hi == lo + 1)
+		printf("first bad: %s %s\n", flabel, fb->subject);
+	else
+		printf("first bad: one of %ld revisions after %s up to %s (%s; skipped or undecided between)\n",
+		       hi - lo, glabel, flabel, fb->subject);
+	cJSON *x;
+	cJSON_ArrayForEach(x, brings)
+		printf("  brings %.12s %s\n", cJSON_GetObjectItem(x, "commit")->valuestring,
+		       cJSON_GetObjectItem(x, "subject")->valuestring);
+	if (have_ends)
+		printf("%s: bad - good %+.1f ms (%+.1f%%) [%+.1f, %+.1f]; %d steps; %s/bisect.json\n",
+		       o->metric, last_ends.ends_ms, last_ends.ends_pct, last_ends.ends_lo, last_ends.ends_hi,
+		       steps, o->out_dir);
+	rc = strcmp(status, "done") == 0 ? 0 : 3;
+out:
+	if (rc < 0 && p.n)
+		state_save(o, &p, steps, rc == GVAB_EINTR ? "interrupted" : "failed", NULL);
+	cJSON_Delete(answer);
+	for (int i = 0; i < 3; i++)
+		free(bins[i]);
+	free(look_alpha);
+	free(look_n);
+	free(p.r);
+	free(repo_path);
+	git_repository_free(repo);
+	return rc;
+}

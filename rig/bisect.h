@@ -1,0 +1,61 @@
+/* bisect: find the go-branch merge where cold boot changed.
+ *
+ * The path is an ordered list of buildable revisions from GOOD (the old
+ * behaviour) to BAD (the new one): the first-parent go-branch commits
+ * between them for a git source, or the lines of a revisions file (for a
+ * module source, which has no history). The search is git bisect's, with
+ * measurement instead of a human: each step builds the middle revision
+ * (every build cached), boots it interleaved with both ends in one run,
+ * and classifies it against both with the report's and the gate's
+ * statistics (analysis/verdict.h) on the chosen metric:
+ *   good-like  differs from BAD, not from GOOD;
+ *   bad-like   differs from GOOD, not from BAD;
+ *   undecided  neither (too little data) or both (the change is spread
+ *              over several commits): rounds are added (gvab run
+ *              --append) at group-sequential looks whose error is spent
+ *              over the looks (Lan-DeMets, O'Brien-Fleming type), and a
+ *              revision still undecided at the last look is reported so
+ *              and stepped around, never guessed.
+ * A revision that fails to build or boot is skipped, as `git bisect skip`.
+ * It works in either direction (a regression or an improvement): only
+ * "like GOOD" and "like BAD" matter.
+ *
+ * State: OUT/bisect.json is rewritten after every step, so a bisect stopped
+ * by Ctrl-C or a crash resumes where it was when started again with the
+ * same arguments. Outputs: bisect.json (path, every step, the answer),
+ * bisect.md, and a chart of the metric along the path (bisect.png/.svg).
+ */
+#ifndef GVAB_BISECT_H
+#define GVAB_BISECT_H
+
+#include <stddef.h>
+
+struct bisect_opts {
+	const char *source;          /* git URL/path or "module" */
+	const char *good, *bad;      /* revisions (commit ids, pseudo-versions, refs) */
+	const char *revisions_file;  /* ordered revision list, or NULL (git history) */
+	const char *out_dir;
+	const char *cache_dir;
+	const char *patches_dir;
+	const char *const *series_dirs; /* NULL-terminated or NULL */
+	const char *arm;             /* arm spec every revision is built with ("stock") */
+	const char *go;              /* NULL: build's default */
+	const char *bundle;
+	const char *metric;          /* phase name, default "core" */
+	double threshold_pct;
+	double alpha;
+	long iterations;             /* measured rounds per look */
+	int looks;                   /* looks per step (1 = no sequential extension) */
+	int max_steps;               /* 0: until done */
+	int offline;
+	int progress;
+	char *const *run_args;       /* extra gvab run arguments (--set ...), NULL-terminated */
+};
+
+/* Runs (or resumes) a bisect. Returns 0 when it named the first bad
+ * revision (or a range, when skipped or undecided revisions sit at the
+ * boundary), 3 (GATE_UNDECIDED-like) when it stopped early (--max-steps)
+ * with the range so far, or a negative code. */
+int bisect_run(const struct bisect_opts *o);
+
+#endif
