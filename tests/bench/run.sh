@@ -4,8 +4,12 @@
 #     program that does its work and exits at once) per phase; hyperfine -N
 #     times the same fake command. Target: gvab p50 overhead <= 1 ms and no
 #     larger than hyperfine's.
-#  2. A/A false-positive rate of the analysis (tests/bench/aa_fpr.c).
+#  2. A/A false-positive rate of gvab's verdicts (tests/bench/aa_fpr.c).
 #  3. Paired vs unpaired CI width on a real run directory ($GVAB_BENCH_RUN).
+#  4. The gate on simulated runs with known truth (tests/bench/gate_sim.c):
+#     error rates, power, minimum detectable regression, sequential looks,
+#     interval coverage, carry-over. About 100 s single-threaded;
+#     GVAB_SIM_TRIALS (default 1000) trades time for Monte Carlo error.
 # Usage: tests/bench/run.sh BUILD_DIR
 set -eu
 B=${1:-build}
@@ -46,6 +50,7 @@ for run in ${GVAB_BENCH_RUN:-}; do
 done
 
 echo "== 3. paired vs unpaired 95% CI width (CORE) on real runs"
+echo "   (paired: the Hodges-Lehmann shift's Walsh interval; unpaired: bootstrap of the difference of medians)"
 for run in ${GVAB_BENCH_RUN:-}; do
     "$gvab" report --no-charts --out "$tmp/rep" "$run" >/dev/null
     python3 - "$tmp/rep/results.json" <<'PY'
@@ -59,3 +64,6 @@ for r in json.load(open(sys.argv[1]))["runs"]:
               (r["dir"], c["b"], c["a"], u, p, 100 * p / u if u else 0))
 PY
 done
+
+echo "== 4. gate and report verdicts on simulated ABBA runs"
+"$B/tests/gate_sim" "${GVAB_SIM_TRIALS:-1000}"
