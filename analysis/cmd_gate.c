@@ -229,6 +229,31 @@ static void gate_print_carry_over(const struct run_analysis *ra, const struct co
 		       cp->co_n_bfirst);
 }
 
+/* Sample-size planning for an undecided comparison: an interval's half
+ * width shrinks about as 1 / sqrt(pairs), so if the shift stayed where it
+ * is, the side that would decide (upper bound below the threshold for a
+ * PASS, lower bound above it for a FAIL) gets there at about
+ * n * (half width / distance to the threshold)^2 pairs. A rough guide at
+ * this look's level, not a promise: the shift moves as pairs come in. */
+static void gate_print_plan(const struct comparison *cp)
+{
+	double n = (double)(cp->used_paired ? cp->npairs : cp->npairs ? cp->npairs : 1);
+	double gap = cp->thr_ms - cp->shift_ms, half = gap > 0 ? cp->shift_hi - cp->shift_ms
+	                                                       : cp->shift_ms - cp->shift_lo;
+	if (!isfinite(half) || fabs(gap) < 1e-9 * (cp->thr_ms > 0 ? cp->thr_ms : 1)) {
+		printf("gate: plan: the shift sits on the threshold; more pairs alone may not decide\n");
+		return;
+	}
+	double need = n * (half / fabs(gap)) * (half / fabs(gap));
+	if (need > 100000)
+		printf("gate: plan: if the shift stays at %+.2f ms, more than 100000 pairs would be needed "
+		       "to %s\n", cp->shift_ms, gap > 0 ? "PASS" : "FAIL");
+	else
+		printf("gate: plan: if the shift stays at %+.2f ms, about %.0f pairs in all (%.0f more) "
+		       "would %s\n", cp->shift_ms, ceil(need), ceil(need) - n > 0 ? ceil(need) - n : 0,
+		       gap > 0 ? "PASS" : "FAIL");
+}
+
 /* Decides once on the run directory at one-sided error `look_alpha` (the
  * gate's alpha, or a sequential look's level); prints one verdict line per
  * candidate and leaves the deciding line and verdict in line/verdict. */
@@ -319,6 +344,8 @@ static int gate_decide(const char *dir, struct gate_params *gp, double look_alph
 		         ao.threshold_pct, cp->thr_ms, ao.alpha);
 		printf("%s\n", line);
 		gate_print_carry_over(&ra, cp);
+		if (c_code == GATE_UNDECIDED)
+			gate_print_plan(cp);
 		/* The worst candidate decides: FAIL > UNDECIDED > PASS. */
 		if (c_code == GATE_FAIL || (c_code == GATE_UNDECIDED && code == GATE_PASS)) {
 			code = c_code;

@@ -321,6 +321,9 @@ START_TEST(test_gate_interval_rule)
 	ck_assert_int_eq(gate(straddle, &o, NULL), 3);
 	ck_assert_msg(strstr(o, "gate: UNDECIDED B vs A: core") && strstr(o, "98% CI [+2.51, +12.49]"),
 	              "%s", o);
+	/* ... with a sample-size guide: the lower bound needs to pass +3%. */
+	ck_assert_msg(strstr(o, "gate: plan: if the shift stays at +7.43 ms, about ") &&
+	              strstr(o, "would FAIL"), "%s", o);
 	free(o);
 	char *same = make_run("same", 60, 1.0, 20, 0, 2);
 	ck_assert_int_eq(gate(same, &o, NULL), 0);
