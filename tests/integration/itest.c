@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 		srunner_add_suite(sr, suite_rig_real());
 		srunner_add_suite(sr, suite_build());
 		srunner_add_suite(sr, suite_build_module());
+		srunner_add_suite(sr, suite_bisect());
 	}
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

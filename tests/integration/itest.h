@@ -26,5 +26,6 @@ Suite *suite_rig_real(void);
 Suite *suite_analysis(void);
 Suite *suite_build(void);
 Suite *suite_build_module(void);
+Suite *suite_bisect(void);
 Suite *suite_hosts(void);
 #endif

@@ -1,0 +1,175 @@
+/* gvab bisect on a synthetic go-branch history made of real gVisor trees:
+ * release-20260706.0's go merge (from the module proxy) and the same tree
+ * with patches/hostmm-lazy applied, as four first-parent go merges
+ *   g0 stock, g1 stock + a note, g2 lazy (merging master commit "fix"),
+ *   g3 lazy + another note,
+ * so the answer is known: the first bad (here: faster) merge is g2, and it
+ * brings the master commit "fix". Runs at rcu_expedited=0, where the lazy
+ * registration is worth tens of milliseconds on this machine kind. */
+#define _GNU_SOURCE
+#include "itest.h"
+#include "source.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define V0706 "v0.0.0-20260709014902-8ed0c00a3f90"
+
+static git_oid mkcommit(git_repository *r, const git_oid *tree, const char *msg, const git_oid *p1,
+                        const git_oid *p2)
+{
+	git_tree *t;
+	git_signature *sig;
+	git_commit *pc[2] = {NULL, NULL};
+	const git_commit *parents[2];
+	size_t np = 0;
+	git_oid id;
+	ck_assert_int_eq(git_tree_lookup(&t, r, tree), 0);
+	ck_assert_int_eq(git_signature_new(&sig, "t", "t@example.org", 1780000000, 0), 0);
+	if (p1) {
+		ck_assert_int_eq(git_commit_lookup(&pc[0], r, p1), 0);
+		parents[np++] = pc[0];
+	}
+	if (p2) {
+		ck_assert_int_eq(git_commit_lookup(&pc[1], r, p2), 0);
+		parents[np++] = pc[1];
+	}
+	ck_assert_int_eq(git_commit_create(&id, r, NULL, sig, sig, NULL, msg, t, np, parents), 0);
+	git_commit_free(pc[0]);
+	git_commit_free(pc[1]);
+	git_tree_free(t);
+	git_signature_free(sig);
+	return id;
+}
+
+/* `base` plus a root file NOTE with `text`. */
+static git_oid with_note(git_repository *r, const git_oid *base, const char *text)
+{
+	git_tree *t;
+	git_treebuilder *tb;
+	git_oid blob, out;
+	ck_assert_int_eq(git_tree_lookup(&t, r, base), 0);
+	ck_assert_int_eq(git_blob_create_from_buffer(&blob, r, text, strlen(text)), 0);
+	ck_assert_int_eq(git_treebuilder_new(&tb, r, t), 0);
+	ck_assert_int_eq(git_treebuilder_insert(NULL, tb, "NOTE", &blob, GIT_FILEMODE_BLOB), 0);
+	ck_assert_int_eq(git_treebuilder_write(&out, tb), 0);
+	git_treebuilder_free(tb);
+	git_tree_free(t);
+	return out;
+}
+
+START_TEST(test_bisect_finds_the_merge)
+{
+	char *o = NULL;
+	char *src[] = {(char *)itest_gvab(), "source", "--source", "module", "--ref", V0706, NULL};
+	int rc = itest_run(&o, src);
+	ck_assert_msg(rc == 0, "gvab source: %s", o);
+	free(o);
+
+	/* The synthetic upstream borrows the cache's objects (no copy). */
+	source_lib_init();
+	char *cache = util_cache_dir(), *d = itest_tmpdir("bisect");
+	char *cache_repo = util_fmt("%s/gvisor.git", cache), *up = util_fmt("%s/upstream.git", d);
+	git_repository *c, *r;
+	ck_assert_int_eq(git_repository_open_bare(&c, cache_repo), 0);
+	ck_assert_int_eq(git_repository_init(&r, up, 1), 0);
+	char *alt = util_fmt("%s/objects/info/alternates", up), *objs = util_fmt("%s/objects\n", cache_repo);
+	ck_assert_int_eq(util_write_file_atomic(alt, objs, strlen(objs)), 0);
+	git_repository_free(r);
+	ck_assert_int_eq(git_repository_open_bare(&r, up), 0);
+	git_oid imported, stock_tree, lazy_tree;
+	git_commit *ic;
+	ck_assert_int_eq(git_reference_name_to_id(&imported, c, "refs/tags/module/" V0706), 0);
+	ck_assert_int_eq(git_commit_lookup(&ic, r, &imported), 0);
+	git_oid_cpy(&stock_tree, git_commit_tree_id(ic));
+	/* The lazy tree: the series' 2026 variant applied with libgit2. */
+	char *ptext = util_read_file(
+		"patches/hostmm-lazy/0002-hostmm-register-private-expedited-membarrier-lazily-2026.patch", NULL);
+	ck_assert_ptr_nonnull(ptext);
+	git_diff *diff;
+	git_index *idx;
+	git_tree *st;
+	const char *dstart = strstr(ptext, "diff --git");
+	ck_assert_int_eq(git_diff_from_buffer(&diff, dstart, strlen(dstart)), 0);
+	ck_assert_int_eq(git_tree_lookup(&st, r, &stock_tree), 0);
+	ck_assert_int_eq(git_apply_to_tree(&idx, r, st, diff, NULL), 0);
+	ck_assert_int_eq(git_index_write_tree_to(&lazy_tree, idx, r), 0);
+	git_index_free(idx);
+	git_tree_free(st);
+	git_diff_free(diff);
+	git_commit_free(ic);
+
+	git_oid t1 = with_note(r, &stock_tree, "one\n"), t2 = with_note(r, &lazy_tree, "one\n"),
+	        t3 = with_note(r, &lazy_tree, "three\n");
+	git_oid m0 = mkcommit(r, &stock_tree, "master root", NULL, NULL);
+	git_oid fix = mkcommit(r, &lazy_tree, "fix: register membarrier lazily", &m0, NULL);
+	git_oid m3 = mkcommit(r, &lazy_tree, "docs: a later master change", &fix, NULL);
+	git_oid g0 = mkcommit(r, &stock_tree, "Merge release-20990101.0 (automated)", NULL, NULL);
+	git_oid g1 = mkcommit(r, &t1, "Merge release-20990101.0-1-g0000000 (automated)", &g0, &m0);
+	git_oid g2 = mkcommit(r, &t2, "Merge release-20990101.0-2-g1111111 (automated)",
+	                      &g1, &fix);
+	git_oid g3 = mkcommit(r, &t3, "Merge release-20990101.0-3-g2222222 (automated)", &g2, &m3);
+	git_reference *ref;
+	ck_assert_int_eq(git_reference_create(&ref, r, "refs/heads/go", &g3, 1, NULL), 0);
+	git_reference_free(ref);
+	(void)g1;
+
+	char good[41], bad[41], want[13], fixhex[13];
+	git_oid_tostr(good, sizeof good, &g0);
+	git_oid_tostr(bad, sizeof bad, &g3);
+	git_oid_tostr(want, sizeof want, &g2);
+	git_oid_tostr(fixhex, sizeof fixhex, &fix);
+	char *b = util_fmt("%s/bundle", d), *out = util_fmt("%s/bisect", d);
+	itest_bundle(b, NULL);
+	char *argv[] = {(char *)itest_gvab(), "bisect", "-q", "--source", up, "--good", good, "--bad", bad,
+	                "--out", out, "--bundle", b, "--set", "rcu_expedited=0", "--iterations", "20", NULL};
+	rc = itest_run(&o, argv);
+	fprintf(stderr, "%s", o);
+	ck_assert_msg(rc == 0, "gvab bisect exit %d: %s", rc, o);
+	char *line = util_fmt("first bad: %s", want);
+	ck_assert_msg(strstr(o, line), "want %s: %s", line, o);
+	ck_assert_ptr_nonnull(strstr(o, fixhex));
+	free(o);
+	char *bj = util_fmt("%s/bisect.json", out);
+	cJSON *doc = util_json_load(bj);
+	ck_assert_ptr_nonnull(doc);
+	const cJSON *ans = cJSON_GetObjectItem(doc, "answer");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(ans, "exact")));
+	ck_assert_double_lt(cJSON_GetObjectItem(ans, "delta_ms")->valuedouble, 0); /* faster */
+	cJSON_Delete(doc);
+	/* Resuming a finished bisect measures nothing again. */
+	rc = itest_run(&o, argv);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strstr(o, line), "resume: %s", o);
+	free(o);
+	char *chart = util_fmt("%s/bisect.svg", out);
+	ck_assert(util_path_exists(chart));
+	git_repository_free(r);
+	git_repository_free(c);
+	util_rm_rf(d);
+	free(chart);
+	free(bj);
+	free(line);
+	free(b);
+	free(out);
+	free(ptext);
+	free(alt);
+	free(objs);
+	free(up);
+	free(cache_repo);
+	free(cache);
+	free(d);
+}
+END_TEST
+
+Suite *suite_bisect(void)
+{
+	Suite *s = suite_create("bisect (real gVisor trees)");
+	TCase *tc = tcase_create("bisect");
+	tcase_set_timeout(tc, 1800);
+	tcase_add_test(tc, test_bisect_finds_the_merge);
+	suite_add_tcase(s, tc);
+	return s;
+}
