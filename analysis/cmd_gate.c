@@ -35,7 +35,7 @@ static const char usage_text[] =
 	"RUN_DIR [options]\n"
 	"\n"
 	"  --metric PHASE        create|start|wait|delete|core|overall (default core)\n"
-	"  --max-regression PCT  allowed slowdown of B, %% of A's median (default 3%%)\n"
+	"  --max-regression PCT  allowed slowdown of B, % of A's median (default 3%)\n"
 	"  --alpha A             error rate of FAIL and of PASS, each (default 0.01)\n"
 	"  --baseline ARM        arm A (default: the first arm)\n"
 	"  --candidate ARM       arm B (default: every other arm, Holm-adjusted)\n"
@@ -50,7 +50,9 @@ static const char usage_text[] =
 	"                        O'Brien-Fleming-type alpha spending (Lan-DeMets), so\n"
 	"                        stopping at any look keeps both error rates <= alpha\n"
 	"\n"
-	"Exit: 0 pass, 1 regression, 2 invalid data, 3 undecided, 64 usage.\n";
+	"When undecided it prints how many pairs would decide if the shift stayed put.\n"
+	"Exit: 0 pass, 1 regression, 2 invalid data, 3 undecided, 64 usage, 65 a malformed\n"
+	"run.json command under --adaptive.\n";
 
 static void xml_escape(FILE *f, const char *s)
 {
