@@ -279,10 +279,32 @@ double stats_wilcoxon(const double *d, size_t n_all, double *w_out)
 	return p > 1 ? 1 : p;
 }
 
-double stats_hodges_lehmann(const double *x, size_t n, const double *y, size_t m)
+/* Two-sample statistics use all n * m differences; beyond this many values
+ * per sample (2048 * 2048 * 8 bytes = 32 MiB) every k-th value in the
+ * given (time) order is used instead, a systematic subsample, so a huge or
+ * hostile run costs memory it can afford. */
+#define TWO_SAMPLE_MAX 2048
+
+/* x thinned to at most TWO_SAMPLE_MAX values (a copy), or x itself. */
+static const double *thin(const double *x, size_t *n, double **own)
+{
+	*own = NULL;
+	if (*n <= TWO_SAMPLE_MAX)
+		return x;
+	size_t k = (*n + TWO_SAMPLE_MAX - 1) / TWO_SAMPLE_MAX, w = 0;
+	*own = util_xmalloc(TWO_SAMPLE_MAX * sizeof **own);
+	for (size_t i = 0; i < *n && w < TWO_SAMPLE_MAX; i += k)
+		(*own)[w++] = x[i];
+	*n = w;
+	return *own;
+}
+
+double stats_hodges_lehmann(const double *x0, size_t n, const double *y0, size_t m)
 {
 	if (n == 0 || m == 0)
 		return 0;
+	double *ox, *oy;
+	const double *x = thin(x0, &n, &ox), *y = thin(y0, &m, &oy);
 	double *d = util_xmalloc(n * m * sizeof *d);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
@@ -290,6 +312,8 @@ double stats_hodges_lehmann(const double *x, size_t n, const double *y, size_t m
 			d[k++] = y[j] - x[i];
 	double h = stats_median(d, k);
 	free(d);
+	free(ox);
+	free(oy);
 	return h;
 }
 
@@ -532,14 +556,16 @@ void stats_walsh_ci(const double *d, size_t n, double tail, double *est, double 
 	free(w);
 }
 
-void stats_shift_ci(const double *x, size_t n, const double *y, size_t m, double tail, double *est,
-                    double *lo, double *hi)
+void stats_shift_ci(const double *x0, size_t n, const double *y0, size_t m, double tail,
+                    double *est, double *lo, double *hi)
 {
 	*est = 0;
 	*lo = -INFINITY;
 	*hi = INFINITY;
 	if (n == 0 || m == 0)
 		return;
+	double *ox, *oy;
+	const double *x = thin(x0, &n, &ox), *y = thin(y0, &m, &oy);
 	size_t nm = n * m, k = 0;
 	double *dd = util_xmalloc(nm * sizeof *dd);
 	for (size_t i = 0; i < n; i++)
@@ -561,6 +587,8 @@ void stats_shift_ci(const double *x, size_t n, const double *y, size_t m, double
 		*hi = dd[nm - 1 - (size_t)t];
 	}
 	free(dd);
+	free(ox);
+	free(oy);
 }
 
 double stats_ldof_spent(double t, double alpha)

@@ -28,6 +28,8 @@
  *   test does (exact for n <= 200, normal approximation beyond);
  * - unpaired shift: the two-sample Hodges-Lehmann estimate with Moses'
  *   interval from the Mann-Whitney distribution (exact for n, m <= 50);
+ *   both two-sample shift functions use every k-th value of a sample of
+ *   more than 2048 (memory: they form all n * m differences);
  * - group-sequential boundaries: Lan-DeMets alpha spending of the
  *   O'Brien-Fleming type, one-sided.
  */
