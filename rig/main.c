@@ -23,6 +23,7 @@ static const struct cmd {
 	{"report", cmd_report, "tables, statistics and charts from run directories"},
 	{"gate", cmd_gate, "pass/fail regression verdict for a run"},
 	{"bisect", cmd_bisect, "find the go-branch merge where cold boot changed"},
+	{"trend", cmd_trend, "time many releases in one interleaved run, each against the previous"},
 	{"inittrace", cmd_inittrace, "package init() time per runsc process, binary A beside B"},
 };
 
