@@ -160,9 +160,9 @@ END_TEST
 
 /* Group-sequential boundaries. Expected values from a separate pure-Python
  * implementation of the same recursion with the trapezoid rule on 1501
- * points and statistics.NormalDist (not this code's Simpson grid); the
- * five-look values also match gsDesign's published sfLDOF bounds for
- * one-sided 0.025 (4.877, 3.357, 2.680, 2.290, 2.031). */
+ * points, its own bisection bracket and statistics.NormalDist (not this
+ * code's Simpson grid or normal quantile); one look must give the fixed
+ * z_{0.975}. tests/bench/gate_sim checks the error rates they produce. */
 START_TEST(test_gs_bounds)
 {
 	double t5[] = {0.2, 0.4, 0.6, 0.8, 1}, z[5];
