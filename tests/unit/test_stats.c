@@ -2,9 +2,13 @@
  * independently in Python 3 (standard library only): exact p-values by
  * brute-force enumeration of every group assignment / sign flip, normal
  * approximations with math.erfc, quantiles by hand (type 7). */
+#include "analysis.h"
 #include "stats.h"
 #include "tests.h"
+#include "util.h"
 #include "verdict.h"
+
+#include <string.h>
 
 #include <math.h>
 
@@ -222,6 +226,62 @@ START_TEST(test_verdict_rule)
 }
 END_TEST
 
+/* The analysis on a run built in memory: B takes exactly 1.1 times A's
+ * time in every round, so every log ratio is log 1.1 and the shift is
+ * 10% of A's median with a zero-width interval, whatever the level. Three
+ * arms: the CORE family holds the two candidates, the secondary family
+ * the other five phases of both (10), and no family spans runs. */
+START_TEST(test_analysis_families)
+{
+	struct run_analysis ra;
+	memset(&ra, 0, sizeof ra);
+	const int rounds = 20;
+	ra.sf.narms = 3;
+	ra.sf.arms = util_xcalloc(3, sizeof *ra.sf.arms);
+	ra.sf.arms[0] = util_xstrdup("A");
+	ra.sf.arms[1] = util_xstrdup("B");
+	ra.sf.arms[2] = util_xstrdup("C");
+	ra.sf.n = 3 * rounds;
+	ra.sf.s = util_xcalloc(ra.sf.n, sizeof *ra.sf.s);
+	for (int r = 0; r < rounds; r++)
+		for (int a = 0; a < 3; a++) {
+			struct sample *s = &ra.sf.s[3 * r + a];
+			s->seq = 3 * r + a;
+			s->arm = a;
+			s->round = r;
+			s->ok = 1;
+			double base = 100 + (r * 37 % 11);
+			for (int p = 0; p < PH_COUNT; p++)
+				s->ns[p] = (int64_t)(base * (a == 1 ? 1.1 : 1.0) * 1e6);
+		}
+	analysis_index_samples(&ra);
+	struct analysis_opts o = ANALYSIS_OPTS_DEFAULT;
+	o.reps = 1;
+	analysis_compare(&ra, &o);
+	analysis_adjust(&ra, 1, &o, (1u << PH_COUNT) - 1);
+	ck_assert_uint_eq(ra.ncmp, 2 * PH_COUNT);
+	for (size_t k = 0; k < ra.ncmp; k++) {
+		const struct comparison *c = &ra.cmp[k];
+		ck_assert_uint_eq(c->family_size, c->phase == PH_CORE ? 2 : 2 * (PH_COUNT - 1));
+		ck_assert_int_eq(c->family, c->phase == PH_CORE ? FAMILY_PRIMARY : FAMILY_SECONDARY);
+		if (c->b == 1) {
+			ck_assert_double_eq_tol(c->shift_ms, 0.1 * c->med_a, 1e-6);
+			ck_assert_double_eq_tol(c->shift_lo, c->shift_ms, 1e-6);
+			ck_assert_double_eq_tol(c->shift_hi, c->shift_ms, 1e-6);
+			ck_assert_int_eq(c->gate, GATE_FAIL);
+			ck_assert_int_eq(c->verdict, V_SLOWER);
+		} else {
+			ck_assert_double_eq_tol(c->shift_ms, 0, 1e-9);
+			ck_assert_int_eq(c->verdict, V_SAME);
+			ck_assert_int_eq(c->gate, GATE_PASS);
+		}
+		/* A first in every round: no B-first group. */
+		ck_assert_uint_eq(c->co_n_bfirst, 0);
+	}
+	analysis_free(&ra);
+}
+END_TEST
+
 Suite *suite_stats(void)
 {
 	Suite *s = suite_create("stats");
@@ -236,6 +296,7 @@ Suite *suite_stats(void)
 	tcase_add_test(tc, test_intervals);
 	tcase_add_test(tc, test_gs_bounds);
 	tcase_add_test(tc, test_verdict_rule);
+	tcase_add_test(tc, test_analysis_families);
 	suite_add_tcase(s, tc);
 	return s;
 }
