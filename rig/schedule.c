@@ -13,8 +13,10 @@ int schedule_parse_order(const char *s, enum schedule_order *out)
 		*out = ORDER_ABBA;
 	else if (strcmp(s, "random") == 0)
 		*out = ORDER_RANDOM;
+	else if (strcmp(s, "latin") == 0)
+		*out = ORDER_LATIN;
 	else
-		return error_setc(GVAB_EUSAGE, "order '%s': expected alternate, abba or random", s);
+		return error_setc(GVAB_EUSAGE, "order '%s': expected alternate, abba, latin or random", s);
 	return 0;
 }
 
@@ -23,6 +25,7 @@ const char *schedule_order_name(enum schedule_order o)
 	switch (o) {
 	case ORDER_ALTERNATE: return "alternate";
 	case ORDER_ABBA: return "abba";
+	case ORDER_LATIN: return "latin";
 	default: return "random";
 	}
 }
@@ -42,8 +45,23 @@ static void fill_round(struct schedule_slot *s, int narms, int round, int warmup
 	int perm[64];
 	for (int i = 0; i < narms; i++)
 		perm[i] = i;
-	if (order == ORDER_ABBA && (seq & 1)) {
+	if ((order == ORDER_ABBA || (order == ORDER_LATIN && narms <= 2)) && (seq & 1)) {
 		for (int i = 0; i < narms / 2; i++) {
+			int t = perm[i];
+			perm[i] = perm[narms - 1 - i];
+			perm[narms - 1 - i] = t;
+		}
+	} else if (order == ORDER_LATIN && narms > 2) {
+		/* Williams' design: row 0 is 0, 1, n-1, 2, n-2, ...; row r adds r
+		 * (mod n); odd n also needs each row reversed (rows n..2n-1). Over
+		 * n rounds (2n for odd n) every arm leads equally often and follows
+		 * every other arm equally often. Two arms: this is abba. */
+		int rows = narms % 2 ? 2 * narms : narms, row = seq % rows, shift = row % narms;
+		for (int j = 0; j < narms; j++) {
+			int first = j == 0 ? 0 : j % 2 ? (j + 1) / 2 : narms - j / 2;
+			perm[j] = (first + shift) % narms;
+		}
+		for (int i = 0; row >= narms && i < narms / 2; i++) {
 			int t = perm[i];
 			perm[i] = perm[narms - 1 - i];
 			perm[narms - 1 - i] = t;

@@ -5,8 +5,12 @@
  * are adjacent in time, which is what the paired analysis pairs on.
  * Orders: "alternate" (A B A B ...), "abba" (A B, B A, A B, ...: each arm
  * leads every other round, cancelling first-in-round effects and linear
- * drift), "random" (each round a random permutation from a seeded PRNG;
- * the seed is recorded so the order can be regenerated).
+ * drift; with more than two arms the middle arms never lead), "latin"
+ * (Williams' balanced Latin square: over N rounds, 2N for an odd N, each
+ * of N arms boots in every position equally often and right after every
+ * other arm equally often; two arms give abba), "random" (each round a
+ * random permutation from a seeded PRNG; the seed is recorded so the order
+ * can be regenerated).
  */
 #ifndef GVAB_SCHEDULE_H
 #define GVAB_SCHEDULE_H
@@ -14,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum schedule_order { ORDER_ALTERNATE, ORDER_ABBA, ORDER_RANDOM };
+enum schedule_order { ORDER_ALTERNATE, ORDER_ABBA, ORDER_RANDOM, ORDER_LATIN };
 
 struct schedule_slot {
 	int arm;      /* index into the run's arms */
@@ -22,7 +26,7 @@ struct schedule_slot {
 	int warmup;   /* 1 for a discarded warm-up boot */
 };
 
-/* Parses "alternate" / "abba" / "random"; 0 or GVAB_EUSAGE. */
+/* Parses "alternate" / "abba" / "latin" / "random"; 0 or GVAB_EUSAGE. */
 int schedule_parse_order(const char *s, enum schedule_order *out);
 const char *schedule_order_name(enum schedule_order o);
 

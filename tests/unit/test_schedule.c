@@ -52,12 +52,60 @@ START_TEST(test_alternate_and_random)
 }
 END_TEST
 
+/* latin: over one cycle (n rounds, 2n for odd n) every arm boots in every
+ * position equally often and right after every other arm equally often. */
+START_TEST(test_latin_balanced)
+{
+	for (int n = 2; n <= 7; n++) {
+		int rows = n % 2 && n > 2 ? 2 * n : n;
+		struct schedule_slot *s;
+		size_t total;
+		ck_assert_int_eq(schedule_build(n, 0, 3 * rows, ORDER_LATIN, 0, &s, &total), 0);
+		int pos[7][7] = {{0}}, follows[7][7] = {{0}};
+		for (int r = 0; r < rows; r++) {
+			int seen[7] = {0};
+			for (int k = 0; k < n; k++) {
+				int a = s[r * n + k].arm;
+				ck_assert_int_eq(seen[a]++, 0); /* a permutation */
+				pos[a][k]++;
+				if (k > 0)
+					follows[s[r * n + k - 1].arm][a]++;
+			}
+		}
+		for (int a = 0; a < n; a++)
+			for (int b = 0; b < n; b++) {
+				ck_assert_int_eq(pos[a][b], rows / n);
+				if (a != b)
+					ck_assert_int_eq(follows[a][b], rows / n);
+			}
+		/* The cycle repeats. */
+		for (size_t i = (size_t)(rows * n); i < total; i++)
+			ck_assert_int_eq(s[i].arm, s[i - (size_t)(rows * n)].arm);
+		free(s);
+	}
+	/* Two arms: the same as abba. */
+	struct schedule_slot *s, *t;
+	size_t n, m;
+	ck_assert_int_eq(schedule_build(2, 1, 5, ORDER_LATIN, 0, &s, &n), 0);
+	ck_assert_int_eq(schedule_build(2, 1, 5, ORDER_ABBA, 0, &t, &m), 0);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(s[i].arm, t[i].arm);
+	free(s);
+	free(t);
+	enum schedule_order o;
+	ck_assert_int_eq(schedule_parse_order("latin", &o), 0);
+	ck_assert_int_eq(o, ORDER_LATIN);
+	ck_assert_str_eq(schedule_order_name(o), "latin");
+}
+END_TEST
+
 Suite *suite_schedule(void)
 {
 	Suite *s = suite_create("schedule");
 	TCase *tc = tcase_create("orders");
 	tcase_add_test(tc, test_abba);
 	tcase_add_test(tc, test_alternate_and_random);
+	tcase_add_test(tc, test_latin_balanced);
 	suite_add_tcase(s, tc);
 	return s;
 }
