@@ -21,6 +21,8 @@
  *   FAKE_SANDBOX_MS=N         the sandbox runs N ms after start (default 1)
  *   FAKE_CREATE_MS=N          create sleeps N ms after forking the sandbox,
  *       before the state file exists (a window for SIGKILL tests)
+ *   <this binary's path>.create_ms   a file holding N: create sleeps N ms
+ *       more (so copies of the binary can differ in speed, per arm)
  *   FAKE_RUNSC_PIDS=FILE      create appends the sandbox's pid to FILE
  *   FAKE_RUNSC_KNOB=FILE, FAKE_RUNSC_KNOB_LOG=LOG   create appends
  *       "ID <first line of FILE>" to LOG: which knob value a boot saw
@@ -168,6 +170,20 @@ static int do_create(const char *bundle, const char *id)
 	const char *cms = getenv("FAKE_CREATE_MS");
 	if (cms)
 		msleep(strtol(cms, NULL, 10));
+	/* A copy of this binary with a file <path>.create_ms beside it sleeps
+	 * that much more in create: two arms that differ by binary only. */
+	char self[4096];
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 16);
+	if (sl > 0) {
+		memcpy(self + sl, ".create_ms", 11);
+		FILE *cf = fopen(self, "r");
+		long extra = 0;
+		if (cf) {
+			if (fscanf(cf, "%ld", &extra) == 1 && extra > 0)
+				msleep(extra);
+			fclose(cf);
+		}
+	}
 	char *state = path2(root, id, "");
 	char *sp;
 	if (asprintf(&sp, "%s/%s_sandbox:%s.state", root, id, id) < 0)

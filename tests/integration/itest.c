@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	SRunner *sr = srunner_create(suite_rig_fake());
 	srunner_add_suite(sr, suite_analysis());
 	srunner_add_suite(sr, suite_hosts());
+	srunner_add_suite(sr, suite_ci());
 	if (!fast) {
 		srunner_add_suite(sr, suite_rig_real());
 		srunner_add_suite(sr, suite_build());

@@ -1,0 +1,93 @@
+/* ci/release-gate.sh: every exit code, on copies of the fake runsc that
+ * differ in speed (a file <binary>.create_ms beside a copy makes its create
+ * slower), so no gVisor build is needed: 0 pass (same speed), 1 regression
+ * (+25 ms on ~20 ms), 2 invalid (a runsc that cannot boot; never read as a
+ * regression), 3 undecided (too few rounds for any interval), 64 usage. The
+ * report is written whatever the verdict. */
+#define _GNU_SOURCE
+#include "itest.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *fake_copy(const char *dir, const char *name, int extra_ms)
+{
+	char *p = util_fmt("%s/%s-runsc", dir, name);
+	ck_assert_int_eq(util_copy_file(itest_fake(), p, 0755), 0);
+	if (extra_ms > 0) {
+		char *f = util_fmt("%s.create_ms", p), *v = util_fmt("%d\n", extra_ms);
+		ck_assert_int_eq(util_write_file_atomic(f, v, strlen(v)), 0);
+		free(f);
+		free(v);
+	}
+	return p;
+}
+
+static int gate(const char *dir, const char *old_bin, const char *new_bin, const char *iters,
+                const char *min_samples, char **out_dir)
+{
+	*out_dir = util_fmt("%s/gate-%s-%s", dir, strrchr(new_bin, '/') + 1, iters);
+	char *argv[] = {"sh", "ci/release-gate.sh", "--gvab", (char *)itest_gvab(), "--old-runsc",
+	                (char *)old_bin, "--new-runsc", (char *)new_bin, "--iterations", (char *)iters,
+	                "--adaptive", "0", "--min-samples", (char *)min_samples, "--max-regression", "10%", "--out", *out_dir, NULL};
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	fprintf(stderr, "release-gate exit %d\n", rc);
+	free(o);
+	return rc;
+}
+
+static void report_written(const char *out)
+{
+	char *r = util_fmt("%s/report/report.md", out);
+	ck_assert_msg(util_path_exists(r), "no report at %s", r);
+	free(r);
+}
+
+START_TEST(test_exit_codes)
+{
+	setenv("FAKE_CREATE_MS", "20", 1);
+	char *d = itest_tmpdir("ci");
+	char *a = fake_copy(d, "old", 0), *same = fake_copy(d, "same", 0), *slow = fake_copy(d, "slow", 25);
+	char *out = NULL;
+	ck_assert_int_eq(gate(d, a, same, "30", "10", &out), 0);
+	report_written(out);
+	free(out);
+	ck_assert_int_eq(gate(d, a, slow, "30", "10", &out), 1);
+	report_written(out);
+	free(out);
+	/* Three rounds cannot give a 99% interval: undecided, never a pass. */
+	ck_assert_int_eq(gate(d, a, slow, "3", "3", &out), 3);
+	report_written(out);
+	free(out);
+	/* A runsc that cannot boot: invalid, not a regression. */
+	char *broken = util_fmt("%s/broken-runsc", d);
+	const char *sh = "#!/bin/sh\nexit 1\n";
+	ck_assert_int_eq(util_write_file_atomic(broken, sh, strlen(sh)), 0);
+	ck_assert_int_eq(chmod(broken, 0755), 0);
+	ck_assert_int_eq(gate(d, a, broken, "5", "3", &out), 2);
+	free(out);
+	char *u[] = {"sh", "ci/release-gate.sh", "--gvab", (char *)itest_gvab(), "onlyone", NULL};
+	ck_assert_int_eq(itest_run(NULL, u), 64);
+	unsetenv("FAKE_CREATE_MS");
+	util_rm_rf(d);
+	free(broken);
+	free(a);
+	free(same);
+	free(slow);
+	free(d);
+}
+END_TEST
+
+Suite *suite_ci(void)
+{
+	Suite *s = suite_create("ci release gate (fake runsc)");
+	TCase *tc = tcase_create("gate");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_exit_codes);
+	suite_add_tcase(s, tc);
+	return s;
+}
