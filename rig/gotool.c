@@ -177,5 +177,9 @@ char *gotool_default_go(void)
 			free(p);
 	}
 	free(copy);
+	/* Debian's Go 1.22 (hosts/install-deps.sh) can fetch any newer
+	 * toolchain through GOTOOLCHAIN too. */
+	if (!res && access("/usr/lib/go-1.22/bin/go", X_OK) == 0)
+		res = util_xstrdup("/usr/lib/go-1.22/bin/go");
 	return res;
 }

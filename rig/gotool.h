@@ -48,7 +48,8 @@ char **gotool_env(char *const *set);
 void gotool_env_free(char **env);
 
 /* The go binary module-mode builds start from: /usr/local/go/bin/go, else
- * `go` found in PATH, else NULL. Caller frees. */
+ * `go` found in PATH, else Debian's /usr/lib/go-1.22/bin/go (any Go from 1.21
+ * on fetches the toolchain go.mod names), else NULL. Caller frees. */
 char *gotool_default_go(void);
 
 #endif
