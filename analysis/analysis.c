@@ -75,6 +75,32 @@ out:
 	return rc;
 }
 
+static double lag1_autocorr(const double *x, size_t n);
+
+/* Least-squares slope of log(ms) on seq for one arm and phase, as % per
+ * 100 boots; 0 when fewer than 3 boots or a time is not positive. */
+static double trend_pct(const struct run_analysis *ra, int arm, int phase)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, n = 0;
+	for (size_t k = 0; k < ra->sf.n; k++) {
+		const struct sample *s = &ra->sf.s[k];
+		if (s->arm != arm || s->warmup || s->kind || !s->ok)
+			continue;
+		if (s->ns[phase] <= 0)
+			return 0;
+		double x = (double)s->seq, y = log((double)s->ns[phase]);
+		sx += x;
+		sy += y;
+		sxx += x * x;
+		sxy += x * y;
+		n++;
+	}
+	double den = n * sxx - sx * sx;
+	if (n < 3 || den <= 0)
+		return 0;
+	return 100 * expm1(100 * (n * sxy - sx * sy) / den);
+}
+
 void analysis_index_samples(struct run_analysis *ra)
 {
 	ra->narms = ra->sf.narms;
@@ -111,8 +137,11 @@ void analysis_index_samples(struct run_analysis *ra)
 		as->n_ok++;
 	}
 	for (size_t i = 0; i < ra->narms; i++) {
-		for (int p = 0; p < PH_COUNT; p++)
+		for (int p = 0; p < PH_COUNT; p++) {
 			stats_summarize(ra->arms[i].vals[p], ra->arms[i].n_ok, &ra->arms[i].ph[p]);
+			ra->arms[i].lag1[p] = lag1_autocorr(ra->arms[i].vals[p], ra->arms[i].n_ok);
+			ra->arms[i].trend_pct_per_100[p] = trend_pct(ra, (int)i, p);
+		}
 		stats_summarize(ra->arms[i].exec_vals, ra->arms[i].n_exec, &ra->arms[i].exec);
 	}
 }

@@ -55,6 +55,10 @@ struct arm_stats {
 	double *exec_vals;      /* ms, warm-pool execs (measured, ok) */
 	size_t n_exec, n_exec_fail;
 	struct stats_summary exec;
+	/* Dependence diagnostics of the measured ok boots in time order: the
+	 * lag-1 autocorrelation, and the trend (least squares on log time
+	 * against the boot's seq) as % change per 100 boots of the run. */
+	double lag1[PH_COUNT], trend_pct_per_100[PH_COUNT];
 };
 
 /* Same as verdict_name (kept for callers of the old name). */

@@ -279,6 +279,30 @@ START_TEST(test_analysis_families)
 		ck_assert_uint_eq(c->co_n_bfirst, 0);
 	}
 	analysis_free(&ra);
+	/* Trend: times growing by a factor exp(0.001) per boot grow by
+	 * 100 * (exp(0.1) - 1) = 10.517% per 100 boots (math.expm1 in
+	 * Python 3); a steady series has lag-1 autocorrelation near +1. */
+	memset(&ra, 0, sizeof ra);
+	ra.sf.narms = 2;
+	ra.sf.arms = util_xcalloc(2, sizeof *ra.sf.arms);
+	ra.sf.arms[0] = util_xstrdup("A");
+	ra.sf.arms[1] = util_xstrdup("B");
+	ra.sf.n = 200;
+	ra.sf.s = util_xcalloc(ra.sf.n, sizeof *ra.sf.s);
+	for (int k = 0; k < 200; k++) {
+		struct sample *s = &ra.sf.s[k];
+		s->seq = k;
+		s->arm = k % 2;
+		s->round = k / 2;
+		s->ok = 1;
+		for (int p = 0; p < PH_COUNT; p++)
+			s->ns[p] = (int64_t)(100e6 * exp(0.001 * k));
+	}
+	analysis_index_samples(&ra);
+	ck_assert_double_eq_tol(ra.arms[0].trend_pct_per_100[PH_CORE], 10.517091807564771, 1e-4);
+	ck_assert_double_eq_tol(ra.arms[1].trend_pct_per_100[PH_CORE], 10.517091807564771, 1e-4);
+	ck_assert(ra.arms[0].lag1[PH_CORE] > 0.9);
+	analysis_free(&ra);
 }
 END_TEST
 
