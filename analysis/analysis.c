@@ -333,6 +333,21 @@ static void interval_at(const struct run_analysis *ra, struct comparison *c, dou
 	to_ms(c, *lg, e, lo, hi);
 }
 
+/* Mixed into the resampling seeds so that runs sharing a report do not
+ * share bootstrap streams: FNV-1a of run.json's started_at (the run's own
+ * content, so the same files give the same figures wherever they lie). */
+static uint64_t run_seed(const struct run_analysis *ra)
+{
+	const cJSON *t = ra->run ? cJSON_GetObjectItemCaseSensitive(ra->run, "started_at") : NULL;
+	uint64_t h = 0;
+	if (cJSON_IsString(t)) {
+		h = 0xcbf29ce484222325ULL;
+		for (const char *c = t->valuestring; *c; c++)
+			h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
 void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 {
 	free(ra->cmp);
@@ -350,7 +365,7 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 			struct comparison *c = &ra->cmp[ra->ncmp++];
 			const struct arm_stats *A = &ra->arms[a], *B = &ra->arms[b];
 			/* Distinct, reproducible streams per comparison. */
-			uint64_t seed = o->seed ^ ((uint64_t)(b + 1) << 32) ^ (uint64_t)(p + 1);
+			uint64_t seed = o->seed ^ run_seed(ra) ^ ((uint64_t)(b + 1) << 32) ^ (uint64_t)(p + 1);
 			c->a = a;
 			c->b = (int)b;
 			c->phase = p;
