@@ -197,7 +197,6 @@ struct gate_params {
 	long min_samples;
 	double max_fail_rate;
 	int allow_drift;
-	long pairs;        /* out: fewest same-round pairs of any candidate */
 };
 
 /* The order the run recorded ("abba", "alternate", "random"). */
@@ -213,6 +212,8 @@ static const char *run_order(const struct run_analysis *ra)
 static void gate_print_carry_over(const struct run_analysis *ra, const struct comparison *cp)
 {
 	const char *an = ra->arms[cp->a].name, *bn = ra->arms[cp->b].name;
+	if (cp->co_n_afirst == 0 && cp->co_n_bfirst == 0)
+		return; /* no two boots of a round next to each other */
 	if (cp->co_n_afirst == 0 || cp->co_n_bfirst == 0) {
 		printf("gate: warning: %s boots first in every round (order %s), so a first-in-round "
 		       "effect (carry-over) is in every pair and cannot be measured; use --order abba\n",
@@ -237,9 +238,9 @@ static void gate_print_carry_over(const struct run_analysis *ra, const struct co
  * PASS, lower bound above it for a FAIL) gets there at about
  * n * (half width / distance to the threshold)^2 pairs. A rough guide at
  * this look's level, not a promise: the shift moves as pairs come in. */
-static void gate_print_plan(const struct comparison *cp)
+static void gate_print_plan(const struct comparison *cp, size_t n_unpaired)
 {
-	double n = (double)(cp->used_paired ? cp->npairs : cp->npairs ? cp->npairs : 1);
+	double n = (double)(cp->used_paired ? cp->npairs : n_unpaired ? n_unpaired : 1);
 	double gap = cp->thr_ms - cp->shift_ms, half = gap > 0 ? cp->shift_hi - cp->shift_ms
 	                                                       : cp->shift_ms - cp->shift_lo;
 	if (!isfinite(half) || fabs(gap) < 1e-9 * (cp->thr_ms > 0 ? cp->thr_ms : 1)) {
@@ -251,8 +252,9 @@ static void gate_print_plan(const struct comparison *cp)
 		printf("gate: plan: if the shift stays at %+.2f ms, more than 100000 pairs would be needed "
 		       "to %s\n", cp->shift_ms, gap > 0 ? "PASS" : "FAIL");
 	else
-		printf("gate: plan: if the shift stays at %+.2f ms, about %.0f pairs in all (%.0f more) "
-		       "would %s\n", cp->shift_ms, ceil(need), ceil(need) - n > 0 ? ceil(need) - n : 0,
+		printf("gate: plan: if the shift stays at %+.2f ms, about %.0f %s in all (%.0f more) "
+		       "would %s\n", cp->shift_ms, ceil(need), cp->used_paired ? "pairs" : "boots per arm",
+		       ceil(need) - n > 0 ? ceil(need) - n : 0,
 		       gap > 0 ? "PASS" : "FAIL");
 }
 
@@ -326,15 +328,12 @@ static int gate_decide(const char *dir, struct gate_params *gp, double look_alph
 	analysis_adjust(&ra, 1, &ao, 1u << phase);
 	code = GATE_PASS;
 	snprintf(verdict, vsz, "PASS");
-	gp->pairs = -1;
 	for (size_t k = 0; k < ra.ncmp; k++) {
 		const struct comparison *cp = &ra.cmp[k];
 		struct verdict_in in = {.lo = cp->shift_lo, .hi = cp->shift_hi, .thr_ms = cp->thr_ms};
 		int c_code = cp->gate;
 		const char *c_verdict = verdict_gate_name(cp->gate);
 		double p = cp->used_paired ? cp->p_wx_adj : cp->p_mw_adj;
-		if (gp->pairs < 0 || (long)cp->npairs < gp->pairs)
-			gp->pairs = (long)cp->npairs;
 		snprintf(line, linesz,
 		         "gate: %s%s %s vs %s: %s p50 %.1f -> %.1f ms, shift %+.2f ms (%+.2f%%), %.4g%% CI "
 		         "[%+.2f, %+.2f] ms, p=%.4g (%s, Holm over %zu), threshold +%.3g%% (%+.2f ms), alpha %.3g",
@@ -354,7 +353,8 @@ static int gate_decide(const char *dir, struct gate_params *gp, double look_alph
 		       cp->lag1 > 0 ? ", interval widened" : "", A->trend_pct_per_100[phase], A->name,
 		       B->trend_pct_per_100[phase], B->name);
 		if (c_code == GATE_UNDECIDED)
-			gate_print_plan(cp);
+			gate_print_plan(cp, ra.arms[cp->a].n_ok < ra.arms[cp->b].n_ok ? ra.arms[cp->a].n_ok
+			                                                              : ra.arms[cp->b].n_ok);
 		/* The worst candidate decides: FAIL > UNDECIDED > PASS. */
 		if (c_code == GATE_FAIL || (c_code == GATE_UNDECIDED && code == GATE_PASS)) {
 			code = c_code;
@@ -473,7 +473,6 @@ int cmd_gate(int argc, char **argv)
 		if ((rc = gate_load_command(argv[optind], &run, &cmd)) < 0)
 			return cmds_fail(rc, "gate");
 		cJSON_Delete(run);
-		gp.pairs = -1;
 		int looks = 1 + (int)((adaptive_budget + adaptive_step - 1) / adaptive_step);
 		double *look_alpha = util_xcalloc((size_t)looks, sizeof *look_alpha);
 		long added = 0;
