@@ -66,12 +66,17 @@ static int process_kind(const char *fname, char *kind, size_t len)
 /* Times are kept relative to the first event seen: unix nanoseconds
  * (~1.8e18) do not fit a double's 53-bit mantissa. */
 static long long timing_base;
+static int timing_have_base;
 
 static void timing_event(cJSON *timers, const char *key, const char *what, long long ns)
 {
-	if (!timing_base)
+	if (!timing_have_base) {
 		timing_base = ns;
-	ns -= timing_base;
+		timing_have_base = 1;
+	}
+	/* A time this far from the first is no boot's (and would overflow). */
+	if (__builtin_sub_overflow(ns, timing_base, &ns))
+		return;
 	cJSON *e = cJSON_GetObjectItemCaseSensitive(timers, key);
 	if (!e)
 		e = cJSON_AddObjectToObject(timers, key);
@@ -137,6 +142,7 @@ cJSON *instrument_parse_debug_logs(const char *dir)
 	long long t0 = -1;
 	cJSON *timers = cJSON_CreateObject();
 	timing_base = 0;
+	timing_have_base = 0;
 	for (int i = 0; i < k; i++) {
 		char kind[32];
 		if (np < 16 && process_kind(ents[i]->d_name, kind, sizeof kind) == 0) {

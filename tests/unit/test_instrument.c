@@ -105,6 +105,21 @@ START_TEST(test_timing_lines)
 	ck_assert_double_eq_tol(num(tm, "Boot/platform"), 15.0, 1e-9);
 	ck_assert_double_eq_tol(num(tm, "Boot/Boot=loader"), 12.5, 1e-9);
 	cJSON_Delete(o);
+	/* Found by fuzzing (tests/fuzz/crashes/debuglog/): a time 2^64 ns from
+	 * the first overflowed the subtraction (UB); such an event is no boot's
+	 * and is left out. */
+	const char *far =
+		"I1122 12:00:00.000000       1 t.go:1] r timing data: 9223372036854775807 x start a\n"
+		"I1122 12:00:00.000000       1 t.go:1] r timing data: -9223372036854775807 x end a\n"
+		"I1122 12:00:00.000000       1 t.go:1] r timing data: 9223372036844775807 x start b\n"
+		"I1122 12:00:00.000000       1 t.go:1] r timing data: 9223372036846775807 x end b\n";
+	util_write_file_atomic(p, far, strlen(far));
+	o = instrument_parse_debug_logs(d);
+	ck_assert_ptr_nonnull(o);
+	tm = cJSON_GetObjectItem(o, "timers_ms");
+	ck_assert_ptr_null(cJSON_GetObjectItem(tm, "r/a"));
+	ck_assert_double_eq_tol(num(tm, "r/b"), 2.0, 1e-9);
+	cJSON_Delete(o);
 	util_rm_rf(d);
 	free(d);
 	free(p);
