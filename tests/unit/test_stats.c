@@ -8,6 +8,7 @@
 #include "util.h"
 #include "verdict.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <math.h>
@@ -159,6 +160,49 @@ START_TEST(test_intervals)
 	ck_assert_double_eq_tol(stats_norm_quantile(0.975), 1.959963984540054, 1e-12);
 	ck_assert_double_eq_tol(stats_norm_quantile(1e-10), -6.361340902404056, 1e-9);
 	ck_assert_double_eq_tol(stats_norm_quantile(0.3), -0.5244005127080407, 1e-12);
+}
+END_TEST
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Beyond the exact tables the intervals use normal approximations. The
+ * exact critical ranks at tail 2.5% were computed in Python 3 with integer
+ * dynamic programming over the null distributions and Fraction sums: 8532
+ * for the signed-rank statistic at n = 201, 1426 for Mann-Whitney at
+ * 60 x 60. The approximation may be one rank more conservative. */
+START_TEST(test_intervals_large)
+{
+	enum { N = 201, M = N * (N + 1) / 2 };
+	static double d[N], w[M];
+	for (int i = 0; i < N; i++)
+		d[i] = sqrt(i + 1.0) - 7;
+	int k = 0;
+	for (int i = 0; i < N; i++)
+		for (int j = i; j < N; j++)
+			w[k++] = (d[i] + d[j]) / 2;
+	qsort(w, M, sizeof *w, cmp_dbl);
+	double e, lo, hi;
+	stats_walsh_ci(d, N, 0.025, &e, &lo, &hi);
+	/* [w(t+1), w(M-t)] in 1-based order statistics: w[t], w[M-1-t] here. */
+	ck_assert_msg(lo == w[8532] || lo == w[8531], "lo %g", lo);
+	ck_assert_msg(hi == w[M - 1 - 8532] || hi == w[M - 8532], "hi %g", hi);
+	static double x[60], y[60], dd[3600];
+	for (int i = 0; i < 60; i++) {
+		x[i] = i + 0.001 * i * i;
+		y[i] = i + 0.37 + 0.0007 * i * i;
+	}
+	k = 0;
+	for (int i = 0; i < 60; i++)
+		for (int j = 0; j < 60; j++)
+			dd[k++] = y[j] - x[i];
+	qsort(dd, 3600, sizeof *dd, cmp_dbl);
+	stats_shift_ci(x, 60, y, 60, 0.025, &e, &lo, &hi);
+	ck_assert_msg(lo == dd[1426] || lo == dd[1425], "lo %g", lo);
+	ck_assert_msg(hi == dd[3600 - 1 - 1426] || hi == dd[3600 - 1426], "hi %g", hi);
 }
 END_TEST
 
@@ -318,6 +362,7 @@ Suite *suite_stats(void)
 	tcase_add_test(tc, test_hodges_lehmann_and_holm);
 	tcase_add_test(tc, test_bootstrap_deterministic);
 	tcase_add_test(tc, test_intervals);
+	tcase_add_test(tc, test_intervals_large);
 	tcase_add_test(tc, test_gs_bounds);
 	tcase_add_test(tc, test_verdict_rule);
 	tcase_add_test(tc, test_analysis_families);
