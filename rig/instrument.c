@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,27 @@ cJSON *instrument_parse_debug_logs(const char *dir)
 	return out;
 }
 
+/* One "init <pkg> @<t> ms, <c> ms clock" record at p. sscanf runs on a
+ * bounded copy: on the whole remaining text it would measure that text for
+ * every record, quadratic in a large trace. The %n proves the literal
+ * " ms clock" matched too: in interleaved output a record can lose its
+ * clock field ("@2.4 ms, 1488 bytes"). */
+static int scan_record(const char *p, char pkg[256], double *at, double *clock)
+{
+	char rec[384];
+	size_t n = strnlen(p, sizeof rec - 1);
+	memcpy(rec, p, n);
+	rec[n] = '\0';
+	int end = 0;
+	if (sscanf(rec, "init %255s @%lf ms, %lf ms clock%n", pkg, at, clock, &end) != 3 || !end)
+		return -1;
+	/* "nan" and "inf" parse as numbers; JSON would write them as null and
+	 * the samples reader would then refuse the whole run. */
+	if (!isfinite(*clock) || *clock < 0 || *clock > 1e9)
+		return -1;
+	return 0;
+}
+
 cJSON *instrument_inittrace_new(void)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -235,10 +257,7 @@ void instrument_inittrace_add(cJSON *acc, const char *text)
 	for (const char *p = strstr(text, "init "); p; p = strstr(p + 5, "init ")) {
 		char pkg[256];
 		double at, clock;
-		int end = 0;
-		/* %n proves the literal " ms clock" matched too: in interleaved
-		 * output a record can lose its clock field ("@2.4 ms, 1488 bytes"). */
-		if (sscanf(p, "init %255s @%lf ms, %lf ms clock%n", pkg, &at, &clock, &end) != 3 || !end)
+		if (scan_record(p, pkg, &at, &clock) < 0)
 			continue;
 		if (strcmp(pkg, "internal/bytealg") == 0)
 			cJSON_SetNumberValue(procs, procs->valuedouble + 1);
@@ -280,8 +299,7 @@ static double sum_records(const char *text, const char *end, int *starts)
 	for (const char *p = strstr(text, "init "); p && (!end || p < end); p = strstr(p + 5, "init ")) {
 		char pkg[256];
 		double at, clock;
-		int n = 0;
-		if (sscanf(p, "init %255s @%lf ms, %lf ms clock%n", pkg, &at, &clock, &n) != 3 || !n)
+		if (scan_record(p, pkg, &at, &clock) < 0)
 			continue;
 		if (strcmp(pkg, "internal/bytealg") == 0)
 			(*starts)++;

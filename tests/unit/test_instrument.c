@@ -80,6 +80,14 @@ START_TEST(test_inittrace)
 	instrument_inittrace_add(acc, "init a @1 ms, 0.5 ms clock, 0 bytes, 0 allocs\nx 0.004init b @2 ms, 1.5 ms clock, 0 bytes\nnot init c");
 	ck_assert_double_eq_tol(num(acc, "total_ms"), 2.0, 1e-12);
 	cJSON_Delete(acc);
+	/* "nan" and "inf" clocks are not records: as JSON nulls they made the
+	 * samples reader refuse the run. */
+	acc = instrument_inittrace_new();
+	instrument_inittrace_add(acc, "init a @1 ms, nan ms clock\ninit b @1 ms, inf ms clock\n"
+	                              "init c @1 ms, -3 ms clock\ninit d @1 ms, 0.25 ms clock\n");
+	ck_assert_double_eq_tol(num(acc, "total_ms"), 0.25, 1e-12);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(acc, "packages_ms")), 1);
+	cJSON_Delete(acc);
 }
 END_TEST
 
