@@ -109,10 +109,12 @@ static int matches(const struct rev *r, const char *want)
 }
 
 /* Lines: "<commit> [<pseudo-version> [<master commit> [<subject>]]]";
- * '#' starts a comment. */
-static int path_from_file(const struct bisect_opts *o, int module, struct path *p)
+ * '#' starts a comment. The lines from `first` to `last` (NULL: the file's
+ * first, last), which `first_opt` and `last_opt` name in messages. */
+static int read_revisions(const char *file, int module, const char *first, const char *last,
+                          const char *first_opt, const char *last_opt, struct path *p)
 {
-	char *text = util_read_file(o->revisions_file, NULL);
+	char *text = util_read_file(file, NULL);
 	if (!text)
 		return error_wrap(GVAB_EUSAGE, "--revisions");
 	size_t cap = 0;
@@ -133,17 +135,17 @@ static int path_from_file(const struct bisect_opts *o, int module, struct path *
 		size_t cn = strlen(commit);
 		if (k < 1 || cn < 7 || cn > 40 || strspn(commit, "0123456789abcdef") != cn) {
 			rc = error_setc(GVAB_EDATA, "%s:%d: want '<commit hex> [<pseudo-version> [<master commit> "
-			                            "[<subject>]]]'", o->revisions_file, lineno);
+			                            "[<subject>]]]'", file, lineno);
 			goto out;
 		}
 		if (k >= 2 && !modsource_is_pseudo(ver)) {
 			rc = error_setc(GVAB_EDATA, "%s:%d: '%s' is not a pseudo-version v0.0.0-<time>-<12 hex>",
-			                o->revisions_file, lineno, ver);
+			                file, lineno, ver);
 			goto out;
 		}
 		if (module && k < 2) {
 			rc = error_setc(GVAB_EDATA, "%s:%d: a module source needs each line's pseudo-version",
-			                o->revisions_file, lineno);
+			                file, lineno);
 			goto out;
 		}
 		if (p->n == cap) {
@@ -162,25 +164,56 @@ static int path_from_file(const struct bisect_opts *o, int module, struct path *
 			for (size_t i = 0; s[i] && i + 1 < sizeof r->subject; i++)
 				r->subject[i] = (s[i] >= 32 && s[i] != 127) ? s[i] : '?';
 		}
-		if (gi < 0 && matches(r, o->good))
+		if (gi < 0 && first && matches(r, first))
 			gi = (long)p->n - 1;
-		if (bi < 0 && matches(r, o->bad))
+		if (bi < 0 && last && matches(r, last))
 			bi = (long)p->n - 1;
 	}
+	if (!first)
+		gi = 0;
+	if (!last)
+		bi = (long)p->n - 1;
 	if (gi < 0 || bi < 0) {
-		rc = error_setc(GVAB_EUSAGE, "%s: %s '%s' is not in the list", o->revisions_file,
-		                gi < 0 ? "--good" : "--bad", gi < 0 ? o->good : o->bad);
+		rc = error_setc(GVAB_EUSAGE, "%s: %s '%s' is not in the list", file,
+		                gi < 0 ? first_opt : last_opt, gi < 0 ? first : last);
 		goto out;
 	}
 	if (gi >= bi) {
-		rc = error_setc(GVAB_EUSAGE, "%s: --good (line order %ld) must come before --bad (%ld)",
-		                o->revisions_file, gi + 1, bi + 1);
+		rc = error_setc(GVAB_EUSAGE, "%s: %s (revision %ld) must come before %s (%ld)", file,
+		                first_opt, gi + 1, last_opt, bi + 1);
 		goto out;
 	}
 	memmove(p->r, p->r + gi, (size_t)(bi - gi + 1) * sizeof *p->r);
 	p->n = (size_t)(bi - gi + 1);
 out:
 	free(text);
+	return rc;
+}
+
+static int path_from_file(const struct bisect_opts *o, int module, struct path *p)
+{
+	return read_revisions(o->revisions_file, module, o->good, o->bad, "--good", "--bad", p);
+}
+
+int bisect_revisions_read(const char *file, int module, const char *first, const char *last,
+                          struct bisect_revision **out, size_t *n)
+{
+	struct path p = {0};
+	*out = NULL;
+	*n = 0;
+	int rc = read_revisions(file, module, first, last, "--from", "--to", &p);
+	if (rc == 0) {
+		*out = util_xcalloc(p.n ? p.n : 1, sizeof **out);
+		for (size_t i = 0; i < p.n; i++) {
+			struct bisect_revision *b = &(*out)[i];
+			snprintf(b->id, sizeof b->id, "%s", p.r[i].id);
+			snprintf(b->commit, sizeof b->commit, "%s", p.r[i].commit);
+			snprintf(b->master, sizeof b->master, "%s", p.r[i].master);
+			snprintf(b->subject, sizeof b->subject, "%s", p.r[i].subject);
+		}
+		*n = p.n;
+	}
+	free(p.r);
 	return rc;
 }
 

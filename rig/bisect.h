@@ -58,4 +58,22 @@ struct bisect_opts {
  * with the range so far, or a negative code. */
 int bisect_run(const struct bisect_opts *o);
 
+/* One line of a revisions file (the format --revisions reads). */
+struct bisect_revision {
+	char id[96];       /* what build --ref gets: the pseudo-version for a module
+	                    * source, else the commit */
+	char commit[41];   /* go-branch commit (hex, possibly abbreviated) */
+	char master[41];   /* master commit the line names, or "" */
+	char subject[200];
+};
+
+/* Reads a revisions file ('<commit> [<pseudo-version> [<master commit>
+ * [<subject>]]]' per line, '#' comments, oldest first): the lines from
+ * `first` to `last` (a commit prefix of 7+ hex or a pseudo-version; NULL:
+ * the first or last line), which must come in that order. `module`: every
+ * line needs its pseudo-version. *out (caller frees) holds *n entries.
+ * Errors name the file and line (GVAB_EDATA) or the option (GVAB_EUSAGE). */
+int bisect_revisions_read(const char *file, int module, const char *first, const char *last,
+                          struct bisect_revision **out, size_t *n);
+
 #endif

@@ -1,0 +1,62 @@
+/* trend: cold boot across many releases, each against the one before.
+ *
+ * The revisions are releases or go-branch commits, oldest first: --ref
+ * values (anything `gvab build --ref` resolves; a release tag resolves to
+ * its go merge) or lines of a revisions file (bisect.h's format). Each is
+ * built once (build_arm, one arm per revision, cached: an arm whose inputs
+ * match its provenance is not rebuilt) and all of them boot in ONE
+ * interleaved `gvab run` of N arms, in a balanced order (`--order latin`:
+ * every arm leads a round equally often and follows every other equally
+ * often), so host drift and first-in-round effects are spread over all
+ * arms instead of landing on some.
+ *
+ * Per revision: the metric's p50 with its distribution-free 95% CI. Per
+ * step (revision i against revision i-1): the shift with its interval and
+ * the report's verdict (analysis/verdict.h), Holm-adjusted over the N-1
+ * steps, whose intervals each take alpha / (N-1) per side (Bonferroni), so
+ * "slower" or "faster" anywhere along the trend is wrong with probability
+ * at most alpha in all. A revision that does not build is left out, with
+ * its reason, and the next one is compared with the last one built.
+ *
+ * Outputs in OUT: arms/ (the builds), run/ (run.json + samples.jsonl),
+ * trend.md (also on stdout), trend.json (gvab-trend/1), and trend.png /
+ * trend.svg with their gnuplot script. Started again with the same
+ * arguments, a complete run with the same binaries is analysed again, not
+ * re-timed; an incomplete one (Ctrl-C, a crash) is timed again.
+ */
+#ifndef GVAB_TREND_H
+#define GVAB_TREND_H
+
+#include <stddef.h>
+
+#define TREND_MAX_REVISIONS 16 /* gvab run's arm limit */
+
+struct trend_opts {
+	const char *source;          /* git URL/path or "module" */
+	const char *const *refs;     /* revisions, oldest first (NULL-terminated), or NULL */
+	const char *revisions_file;  /* ordered revision list, or NULL */
+	const char *from, *to;       /* range of the file's lines (NULL: first, last) */
+	const char *out_dir;
+	const char *arms_dir;        /* NULL: OUT/arms (give a bisect's arms to share builds) */
+	const char *cache_dir;
+	const char *patches_dir;
+	const char *const *series_dirs; /* NULL-terminated or NULL */
+	const char *arm;             /* arm spec every revision is built with ("stock") */
+	const char *go;              /* NULL: build's default */
+	const char *bundle;
+	const char *metric;          /* phase name, default "core" */
+	const char *order;           /* gvab run --order, default "latin" */
+	double threshold_pct;
+	double alpha;
+	long iterations, warmups;
+	int offline;
+	int progress;
+	char *const *run_args;       /* extra gvab run arguments (--set ...), NULL-terminated */
+};
+
+/* Builds, runs (or reuses a complete run) and reports. Returns 0, or a
+ * negative code (GVAB_EUSAGE bad arguments, GVAB_EPRECOND fewer than two
+ * revisions build, GVAB_EFAIL the run failed, GVAB_EINTR interrupted). */
+int trend_run(const struct trend_opts *o);
+
+#endif
