@@ -35,7 +35,12 @@ long long instrument_glog_time_us(const char *l)
 	char sev;
 	if (sscanf(l, "%c%2d%2d %d:%d:%d.%6d", &sev, &mo, &d, &h, &mi, &s, &us) != 7)
 		return -1;
-	if (!strchr("IWEDF", sev))
+	if (!sev || !strchr("IWEDF", sev))
+		return -1;
+	/* Ranges of a real time of day; any other digits would make marker
+	 * offsets of millions of years. */
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 ||
+	    s > 60 || us < 0 || us > 999999)
 		return -1;
 	/* Day of month keeps a boot that crosses midnight ordered. */
 	return ((((long long)d * 24 + h) * 60 + mi) * 60 + s) * 1000000LL + us;

@@ -226,8 +226,9 @@ static int take_instruments(const struct line_ctx *c, cJSON *o, cJSON **out)
 			                  c->lineno);
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(in, "markers");
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(in, "timers_ms");
-		if ((m && check_num_object(c, m, "internal.markers", -1e9, 1e9) < 0) ||
-		    (t && check_num_object(c, t, "internal.timers_ms", -1e9, 1e9) < 0))
+		/* Marker offsets span at most a month of days (glog times). */
+		if ((m && check_num_object(c, m, "internal.markers", -1e10, 1e10) < 0) ||
+		    (t && check_num_object(c, t, "internal.timers_ms", -1e14, 1e14) < 0))
 			return GVAB_EDATA;
 	}
 	const cJSON *sy = cJSON_GetObjectItemCaseSensitive(o, "syscalls");

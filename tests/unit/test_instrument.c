@@ -31,6 +31,12 @@ START_TEST(test_glog_time)
 	                 ((22LL * 24 + 18) * 3600 + 44 * 60 + 35) * 1000000LL + 220696);
 	ck_assert_int_eq(instrument_glog_time_us("hello"), -1);
 	ck_assert_int_eq(instrument_glog_time_us("X1122 18:44:35.220696"), -1);
+	/* Not a time of day: marker offsets of millions of years, which the
+	 * samples reader would refuse. */
+	ck_assert_int_eq(instrument_glog_time_us("I1122 2147483647:44:35.220696 x"), -1);
+	ck_assert_int_eq(instrument_glog_time_us("I1322 18:44:35.220696 x"), -1);
+	ck_assert_int_eq(instrument_glog_time_us("I1100 18:44:35.220696 x"), -1);
+	ck_assert_int_eq(instrument_glog_time_us("I1122 18:60:35.220696 x"), -1);
 }
 END_TEST
 
