@@ -23,6 +23,7 @@
  *       before the state file exists (a window for SIGKILL tests)
  *   <this binary's path>.create_ms   a file holding N: create sleeps N ms
  *       more (so copies of the binary can differ in speed, per arm)
+ *   FAKE_FORCE_DELETE_MS=N    delete --force first hangs N ms (a stuck runsc)
  *   FAKE_RUNSC_PIDS=FILE      create appends the sandbox's pid to FILE
  *   FAKE_RUNSC_KNOB=FILE, FAKE_RUNSC_KNOB_LOG=LOG   create appends
  *       "ID <first line of FILE>" to LOG: which knob value a boot saw
@@ -221,6 +222,9 @@ static int do_delete(const char *id, int force)
 	if (asprintf(&sp, "%s/%s_sandbox:%s.state", root, id, id) < 0)
 		return 99;
 	if (force) {
+		const char *hang = getenv("FAKE_FORCE_DELETE_MS");
+		if (hang)
+			msleep(strtol(hang, NULL, 10));
 		FILE *f = fopen(sp, "r");
 		if (f) {
 			char buf[512];

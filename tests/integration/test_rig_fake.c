@@ -56,6 +56,7 @@ static void setup(void)
 static const char *const test_env[] = {
 	"FAKE_RUNSC_FAIL", "FAKE_RUNSC_FAIL_EVERY", "FAKE_SANDBOX_MS", "FAKE_CREATE_MS",
 	"FAKE_RUNSC_PIDS", "FAKE_RUNSC_KNOB", "FAKE_RUNSC_KNOB_LOG", "FAKE_RUNSC_COUNTER",
+	"FAKE_FORCE_DELETE_MS",
 	"GVAB_SYSFS_ROOT", "GVAB_JOURNAL", "GVAB_STATE_DIR", NULL};
 
 static void teardown(void)
@@ -415,6 +416,41 @@ START_TEST(test_sigterm_is_quick)
 }
 END_TEST
 
+/* A failed boot costs its forced delete, not 10 s: start fails with the
+ * sandbox up, `runsc delete --force` kills it, and gvab reaps the zombie
+ * while the delete waits for it to go. And a forced delete that hangs is
+ * cut off at --cleanup-timeout-ms, its process group killed. */
+START_TEST(test_failed_boot_cleanup_is_bounded)
+{
+	char *out = util_fmt("%s/run", dir), *o = NULL;
+	setenv("FAKE_RUNSC_FAIL", "start", 1);
+	int64_t t0 = util_now_ns();
+	ck_assert_int_eq(run_fake(out, "10", &o, "-q"), 1);
+	double secs = (double)(util_now_ns() - t0) / 1e9;
+	ck_assert_msg(strstr(o, "3 consecutive boots failed"), "%s", o);
+	ck_assert_msg(secs < 3.0, "3 failed boots took %.1f s", secs);
+	free(o);
+	char *out2 = util_fmt("%s/run2", dir);
+	setenv("FAKE_FORCE_DELETE_MS", "30000", 1);
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s", itest_fake());
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out2, "--bundle", bundle,
+	                "--iterations", "5", "--warmups", "0", "--max-failures", "2",
+	                "--cleanup-timeout-ms", "300", "--arm", a1, "--arm", a2, NULL};
+	t0 = util_now_ns();
+	ck_assert_int_eq(itest_run(&o, argv), 1);
+	secs = (double)(util_now_ns() - t0) / 1e9;
+	ck_assert_msg(secs < 4.0, "2 failed boots with a hung delete took %.1f s", secs);
+	char *state = util_fmt("%s/state/", dir);
+	ck_assert_int_eq(procs_naming(state), 0);
+	free(state);
+	free(o);
+	free(a1);
+	free(a2);
+	free(out2);
+	free(out);
+}
+END_TEST
+
 /* `gvab run 2>&1 | head -c 1`: the reader goes away. gvab must not die of
  * SIGPIPE with knobs changed: it finishes, restores and exits 0. */
 START_TEST(test_closed_pipe)
@@ -711,6 +747,7 @@ Suite *suite_rig_fake(void)
 	tcase_add_test(tc, test_usage_errors);
 	tcase_add_test(tc, test_sigkill_during_create);
 	tcase_add_test(tc, test_sigterm_is_quick);
+	tcase_add_test(tc, test_failed_boot_cleanup_is_bounded);
 	tcase_add_test(tc, test_closed_pipe);
 	tcase_add_test(tc, test_per_arm_knobs);
 	tcase_add_test(tc, test_append_rules);
