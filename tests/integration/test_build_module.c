@@ -12,11 +12,14 @@
 #define _GNU_SOURCE
 #include "build.h"
 #include "itest.h"
+#include "proc.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* release-20240729.0's go merge, release-20260706.0's go merge, and the
  * first go merge after release-20260714.0's that the proxy serves here
@@ -56,6 +59,8 @@ static const char *hostmm_status(const cJSON *prov, const char **name)
 	}
 	return NULL;
 }
+
+static void hostmm_go_test(const char *tree);
 
 /* Builds stock and patched from `version`, boots each once with
  * --syscalls, and checks REGISTER_PRIVATE_EXPEDITED: stock > 0, patched 0. */
@@ -101,6 +106,11 @@ static void build_and_boot(const char *version, const char *want_go, const char 
 	ck_assert_int_eq(itest_count_lines(sp, "\"ok\":true"), 2);
 	ck_assert_int_eq(itest_count_lines(sp, "\"membarrier_register_private_expedited\":0"), 1);
 	ck_assert_int_eq(itest_count_lines(sp, "\"membarrier_register_private_expedited\":"), 2);
+	/* The patch's own test passes on the patched tree. */
+	char *tree = util_fmt("%s/patched/tree", out);
+	if (strncmp(want_go, "go1.26", 6) == 0)
+		hostmm_go_test(tree);
+	free(tree);
 	/* Unchanged inputs: nothing is rebuilt and nothing is downloaded. */
 	rc = itest_run(&o, argv);
 	ck_assert_int_eq(rc, 0);
@@ -123,6 +133,32 @@ START_TEST(test_module_2024)
 	build_and_boot(V2024, "go1.22", "0001-hostmm-register-private-expedited-membarrier-lazily.patch");
 }
 END_TEST
+
+/* The patch's own go test on the patched 2026 tree, in module mode with
+ * the toolchain and caches gvab used. */
+static void hostmm_go_test(const char *tree)
+{
+	char *cache = util_cache_dir();
+	char *e1 = util_fmt("GOMODCACHE=%s/gomod", cache), *e2 = util_fmt("GOCACHE=%s/gocache", cache);
+	char *path = util_fmt("PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	char *home = util_fmt("HOME=%s", getenv("HOME") ? getenv("HOME") : "/root");
+	char *envp[] = {e1, e2, path, home, "GOTOOLCHAIN=go1.26.3", "GOFLAGS=-modcacherw -mod=readonly",
+	                "CGO_ENABLED=0", "GO111MODULE=on", "GOWORK=off", NULL};
+	char *go = access("/usr/local/go/bin/go", X_OK) == 0 ? "/usr/local/go/bin/go" : "go";
+	char *argv[] = {go, "test", "-count=1", "-v", "./pkg/sentry/hostmm/", NULL};
+	char *o = NULL;
+	int st;
+	ck_assert_int_eq(proc_run_capture(argv, envp, tree, &o, &st), 0);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "go test: %s", o);
+	ck_assert_msg(strstr(o, "--- PASS: TestProcessMemoryBarrierIsLazy") ||
+	              strstr(o, "--- SKIP: TestProcessMemoryBarrierIsLazy"), "%s", o);
+	free(o);
+	free(e1);
+	free(e2);
+	free(path);
+	free(home);
+	free(cache);
+}
 
 START_TEST(test_module_2026)
 {
