@@ -520,6 +520,17 @@ int boot_recover_stale(void)
 		return 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, ".new-", 5) == 0) {
+			/* A run killed between mkdtemp and rename in boot_state_open
+			 * left it empty. Its lock is free for a moment even in a live
+			 * run, so only old ones go. */
+			char *nd = util_fmt("%s/%s", base, de->d_name);
+			struct stat st;
+			if (lstat(nd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_mtime < time(NULL) - 60)
+				rmdir(nd);
+			free(nd);
+			continue;
+		}
 		if (strncmp(de->d_name, "state-", 6) != 0)
 			continue;
 		char *dir = util_fmt("%s/%s", base, de->d_name);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -677,6 +678,13 @@ START_TEST(test_state_pid_reuse)
 	char *pf = util_fmt("%s/state/state-%d/gvab-%d-0.pids", dir, (int)dead, (int)dead);
 	char *pl = util_fmt("%d 1\n", (int)victim);
 	ck_assert_int_eq(util_write_file_atomic(pf, pl, strlen(pl)), 0);
+	/* Half-made state directories: an old one goes, a fresh one (a run
+	 * that is just starting) stays. */
+	char *n_old = util_fmt("%s/state/.new-old", dir), *n_new = util_fmt("%s/state/.new-new", dir);
+	ck_assert_int_eq(util_mkdir_p(n_old, 0700), 0);
+	ck_assert_int_eq(util_mkdir_p(n_new, 0700), 0);
+	struct timespec then[2] = {{time(NULL) - 3600, 0}, {time(NULL) - 3600, 0}};
+	ck_assert_int_eq(utimensat(AT_FDCWD, n_old, then, 0), 0);
 	char *o = NULL;
 	char *r[] = {(char *)itest_gvab(), "restore", NULL};
 	ck_assert_int_eq(itest_run(&o, r), 0);
@@ -686,6 +694,10 @@ START_TEST(test_state_pid_reuse)
 	ck_assert(alive(victim));
 	char *s1 = util_fmt("%s/state/state-1", dir);
 	ck_assert(!util_path_exists(s1));
+	ck_assert(!util_path_exists(n_old));
+	ck_assert(util_path_exists(n_new));
+	free(n_old);
+	free(n_new);
 	kill(victim, SIGKILL);
 	itest_wait(victim);
 	free(s1);
