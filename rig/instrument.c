@@ -74,8 +74,19 @@ static int process_kind(const char *fname, char *kind, size_t len)
 static long long timing_base;
 static int timing_have_base;
 
-static void timing_event(cJSON *timers, const char *key, const char *what, long long ns)
+/* Keys become JSON member names that the samples reader takes only as
+ * printable text: control characters from a log line become '_'. */
+static void printable_key(char *k)
 {
+	for (; *k; k++)
+		if ((unsigned char)*k < 0x20 || *k == 0x7f)
+			*k = '_';
+}
+
+static void timing_event(cJSON *timers, char *key, char *what, long long ns)
+{
+	printable_key(key);
+	printable_key(what);
 	if (!timing_have_base) {
 		timing_base = ns;
 		timing_have_base = 1;
@@ -108,9 +119,9 @@ static void parse_timing_line(const char *l, cJSON *timers)
 		char key[300];
 		snprintf(key, sizeof key, "%s/%.*s", root, (int)tl, rest);
 		if (strcmp(kind, "start") == 0)
-			timing_event(timers, key, "start_ns", ns);
+			timing_event(timers, key, (char[]){"start_ns"}, ns);
 		else if (strcmp(kind, "end") == 0)
-			timing_event(timers, key, "end_ns", ns);
+			timing_event(timers, key, (char[]){"end_ns"}, ns);
 		else if (strcmp(kind, "mid") == 0 && eq) {
 			char what[200];
 			snprintf(what, sizeof what, "mid:%.*s", (int)strcspn(eq + 3, "\r\n"), eq + 3);
@@ -124,9 +135,9 @@ static void parse_timing_line(const char *l, cJSON *timers)
 		long long ns;
 		if (sscanf(tf, "Timer for %127[^:]: time %lld", name, &ns) == 2) {
 			if (strstr(tf, " end"))
-				timing_event(timers, name, "end_ns", ns);
+				timing_event(timers, name, (char[]){"end_ns"}, ns);
 			else if (strstr(tf, " start"))
-				timing_event(timers, name, "start_ns", ns);
+				timing_event(timers, name, (char[]){"start_ns"}, ns);
 		}
 	}
 }
@@ -238,6 +249,9 @@ static int scan_record(const char *p, char pkg[256], double *at, double *clock)
 	int end = 0;
 	if (sscanf(rec, "init %255s @%lf ms, %lf ms clock%n", pkg, at, clock, &end) != 3 || !end)
 		return -1;
+	for (const char *c = pkg; *c; c++) /* a member name the samples reader takes */
+		if ((unsigned char)*c < 0x21 || *c == 0x7f)
+			return -1;
 	/* "nan" and "inf" parse as numbers; JSON would write them as null and
 	 * the samples reader would then refuse the whole run. */
 	if (!isfinite(*clock) || *clock < 0 || *clock > 1e9)

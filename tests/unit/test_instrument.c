@@ -94,6 +94,12 @@ START_TEST(test_inittrace)
 	ck_assert_double_eq_tol(num(acc, "total_ms"), 0.25, 1e-12);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(acc, "packages_ms")), 1);
 	cJSON_Delete(acc);
+	/* Nor is a package name with control characters (the reader takes
+	 * only printable member names). */
+	acc = instrument_inittrace_new();
+	instrument_inittrace_add(acc, "init a\001b @1 ms, 1 ms clock\n");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(acc, "packages_ms")), 0);
+	cJSON_Delete(acc);
 }
 END_TEST
 
@@ -133,6 +139,13 @@ START_TEST(test_timing_lines)
 	tm = cJSON_GetObjectItem(o, "timers_ms");
 	ck_assert_ptr_null(cJSON_GetObjectItem(tm, "r/a"));
 	ck_assert_double_eq_tol(num(tm, "r/b"), 2.0, 1e-9);
+	cJSON_Delete(o);
+	/* Control characters in a timeline name become '_'. */
+	const char *ctl = "I1122 12:00:00.000000       1 t.go:1] r timing data: 5 x start a\tb\n"
+	                  "I1122 12:00:00.000000       1 t.go:1] r timing data: 1000005 x end a\tb\n";
+	util_write_file_atomic(p, ctl, strlen(ctl));
+	o = instrument_parse_debug_logs(d);
+	ck_assert_double_eq_tol(num(cJSON_GetObjectItem(o, "timers_ms"), "r/a_b"), 1.0, 1e-9);
 	cJSON_Delete(o);
 	util_rm_rf(d);
 	free(d);
