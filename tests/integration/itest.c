@@ -90,6 +90,7 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_analysis());
 	srunner_add_suite(sr, suite_hosts());
 	srunner_add_suite(sr, suite_ci());
+	srunner_add_suite(sr, suite_compare());
 	if (!fast) {
 		srunner_add_suite(sr, suite_rig_real());
 		srunner_add_suite(sr, suite_build());

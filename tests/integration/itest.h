@@ -28,5 +28,6 @@ Suite *suite_build(void);
 Suite *suite_build_module(void);
 Suite *suite_bisect(void);
 Suite *suite_ci(void);
+Suite *suite_compare(void);
 Suite *suite_hosts(void);
 #endif

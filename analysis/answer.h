@@ -1,0 +1,23 @@
+/* answer: the one line a person reads after a run, per comparison, e.g.
+ *   patched: core 125.9 ms vs 175.0 ms, -28.1% [-31.8, -23.6], faster (paired, n=50)
+ * B's median vs A's, the shift B - A in % of A's median with its verdict
+ * interval, and the verdict (analysis/verdict.h), from a comparison that
+ * analysis_adjust has filled. Shared by `gvab compare` and anything that
+ * ends with an answer.
+ *
+ * Ownership: answer_line returns a heap string the caller frees.
+ */
+#ifndef GVAB_ANSWER_H
+#define GVAB_ANSWER_H
+
+#include "analysis.h"
+
+char *answer_line(const struct run_analysis *ra, const struct comparison *c);
+
+/* Loads, compares and adjusts every run directory in `dirs` with the
+ * report's defaults and prints, per run, its label and one answer line per
+ * candidate arm on `phase`, then a benchstat-style table of every phase
+ * (A and B medians, delta %, interval, verdict). Writes no file. */
+int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, double threshold_pct);
+
+#endif

@@ -1,0 +1,75 @@
+/* gvab compare: answer lines and the table from an existing run (fake runsc
+ * copies that differ by +20 ms in create), nothing written into the run
+ * directory, bad input named. */
+#define _GNU_SOURCE
+#include "itest.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+START_TEST(test_compare_answers)
+{
+	setenv("FAKE_CREATE_MS", "20", 1);
+	char *d = itest_tmpdir("compare");
+	char *a = util_fmt("%s/a-runsc", d), *b = util_fmt("%s/b-runsc", d), *bf = util_fmt("%s.create_ms", b);
+	ck_assert_int_eq(util_copy_file(itest_fake(), a, 0755), 0);
+	ck_assert_int_eq(util_copy_file(itest_fake(), b, 0755), 0);
+	ck_assert_int_eq(util_write_file_atomic(bf, "20\n", 3), 0);
+	char *bundle = util_fmt("%s/bundle", d), *run = util_fmt("%s/run", d);
+	itest_bundle(bundle, NULL);
+	char *aa = util_fmt("base=%s", a), *ba = util_fmt("slowed=%s", b);
+	char *rv[] = {(char *)itest_gvab(), "run", "-q", "--out", run, "--bundle", bundle, "--iterations",
+	              "20", "--warmups", "1", "--arm", aa, "--arm", ba, NULL};
+	ck_assert_int_eq(itest_run(NULL, rv), 0);
+	int before = count_entries(run);
+	char *o = NULL;
+	char *cv[] = {(char *)itest_gvab(), "compare", run, NULL};
+	ck_assert_int_eq(itest_run(&o, cv), 0);
+	ck_assert_msg(strstr(o, "slowed: core ") && strstr(o, ", slower (paired, n=20)"), "%s", o);
+	ck_assert_ptr_nonnull(strstr(o, "slowed         create"));
+	free(o);
+	ck_assert_int_eq(count_entries(run), before);
+	char *bad[] = {(char *)itest_gvab(), "compare", "--metric", "boot", run, NULL};
+	ck_assert_int_eq(itest_run(NULL, bad), 64);
+	char *missing = util_fmt("%s/nothing", d);
+	char *mv[] = {(char *)itest_gvab(), "compare", missing, NULL};
+	ck_assert_int_ne(itest_run(&o, mv), 0);
+	ck_assert_ptr_nonnull(strstr(o, missing));
+	free(o);
+	unsetenv("FAKE_CREATE_MS");
+	util_rm_rf(d);
+	free(missing);
+	free(aa);
+	free(ba);
+	free(bundle);
+	free(run);
+	free(a);
+	free(b);
+	free(bf);
+	free(d);
+}
+END_TEST
+
+Suite *suite_compare(void)
+{
+	Suite *s = suite_create("compare");
+	TCase *tc = tcase_create("compare");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_compare_answers);
+	suite_add_tcase(s, tc);
+	return s;
+}
