@@ -727,8 +727,10 @@ int cmd_run(int argc, char **argv)
 		} else {
 			cJSON_AddItemToArray(cJSON_AddArrayToObject(run, "chunks"), chunk);
 		}
-		if ((rc = util_json_save(run_path, run)) < 0)
+		if ((rc = util_json_save(run_path, run)) < 0) {
+			rc = error_wrap(rc, "saving %s", run_path);
 			goto run_out;
+		}
 	}
 
 	if (inittrace) {
