@@ -157,7 +157,10 @@ static int collect(const struct trend_opts *o, int module, struct trev **out, si
 				return error_setc(GVAB_EUSAGE, "--ref '%.40s...': empty or too long", o->refs[i]);
 			}
 			snprintf(r[i].ref, sizeof r[i].ref, "%s", o->refs[i]);
-			snprintf(r[i].label, sizeof r[i].label, "%.63s", o->refs[i]);
+			size_t len = strlen(o->refs[i]);
+			int hex = len >= 12 && strspn(o->refs[i], "0123456789abcdef") == len;
+			/* a commit id shows as its first 12 digits */
+			snprintf(r[i].label, sizeof r[i].label, "%.*s", hex ? 12 : 63, o->refs[i]);
 		}
 		if (!module && n >= 2 && (rc = resolve_git(o, r, n)) < 0) {
 			free(r);
@@ -431,6 +434,13 @@ static char *markdown(const struct trend_opts *o, const struct trev *r, size_t n
 		changed += st[k].c.verdict == V_SLOWER || st[k].c.verdict == V_FASTER;
 	fprintf(f, "\n%zu of %zu steps changed %s (faster or slower, family-wise alpha %.3g).\n", changed,
 	        ns, o->metric, o->alpha);
+	for (size_t k = 0; k < ns; k++)
+		if (isinf(st[k].c.shift_lo) || isinf(st[k].c.shift_hi)) {
+			fprintf(f, "\nSome intervals are unbounded: %ld rounds are too few for an interval at "
+			           "%.3g%% per side; give more --iterations.\n", o->iterations,
+			        100.0 * st[k].c.shift_tail);
+			break;
+		}
 	fclose(f);
 	return md;
 }

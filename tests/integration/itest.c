@@ -91,11 +91,14 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_hosts());
 	srunner_add_suite(sr, suite_ci());
 	srunner_add_suite(sr, suite_compare());
+	srunner_add_suite(sr, suite_playbook());
 	if (!fast) {
 		srunner_add_suite(sr, suite_rig_real());
 		srunner_add_suite(sr, suite_build());
 		srunner_add_suite(sr, suite_build_module());
 		srunner_add_suite(sr, suite_bisect());
+		srunner_add_suite(sr, suite_bisect_fake());
+		srunner_add_suite(sr, suite_trend());
 	}
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

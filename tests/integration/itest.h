@@ -27,7 +27,10 @@ Suite *suite_analysis(void);
 Suite *suite_build(void);
 Suite *suite_build_module(void);
 Suite *suite_bisect(void);
+Suite *suite_bisect_fake(void);
+Suite *suite_trend(void);
 Suite *suite_ci(void);
 Suite *suite_compare(void);
+Suite *suite_playbook(void);
 Suite *suite_hosts(void);
 #endif

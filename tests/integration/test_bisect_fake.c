@@ -1,0 +1,307 @@
+/* gvab bisect on a synthetic go-branch history (fakehist.h) with the fake
+ * runsc: 17 go commits, the root g0 and 16 go-style merges, whose runsc
+ * sleeps before every call from one merge on. Fast (seconds per step, the
+ * builds are tiny Go programs) and without real gVisor:
+ * - +15 ms per runsc call from g7 on: bisect names g7 exactly, with the
+ *   master commit it merged, in at most ceil(log2 16) + 1 = 5 steps;
+ * - +0.2 ms under 0-4 ms of jitter per call: never a wrong exact answer
+ *   (the ends do not differ, or a range, or g7);
+ * - g4's tree does not compile: g4 is skipped and g7 still found;
+ * - SIGKILL (the whole process group) after two steps: started again, it
+ *   rebuilds nothing it had built, times no step again, and ends with the
+ *   same answer and the same number of steps as a run never stopped. */
+#define _GNU_SOURCE
+#include "fakehist.h"
+#include "itest.h"
+#include "proc.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NREV 17   /* g0 + 16 merges */
+#define FIRST 7   /* the merge the change comes with */
+#define MAX_STEPS 5 /* ceil(log2(16)) + 1 */
+
+static int count(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void delays(int *d, int from, int base_us, int extra_us)
+{
+	for (int i = 0; i < NREV; i++)
+		d[i] = base_us + (i >= from ? extra_us : 0);
+}
+
+/* Runs bisect from g0 to g16 with `extra` arguments into OUT; returns the
+ * exit code and the output (stdout + stderr) in *o. */
+static int bisect(const struct fakehist *h, const char *out, const char *iters, const char *looks,
+                  char **o)
+{
+	char *extra[] = {"--good", (char *)h->go[0], "--bad", (char *)h->go[NREV - 1], "--out", (char *)out,
+	                 "--iterations", (char *)iters, "--looks", (char *)looks, NULL};
+	char **argv = fakehist_argv(h, "bisect", extra);
+	int64_t t0 = util_now_ns();
+	int rc = itest_run(o, argv);
+	fprintf(stderr, "bisect (%s) took %.1f s, exit %d\n", out, (double)(util_now_ns() - t0) / 1e9, rc);
+	free(argv);
+	return rc;
+}
+
+static cJSON *load_state(const char *out)
+{
+	char *p = util_fmt("%s/bisect.json", out);
+	cJSON *doc = util_json_load(p);
+	free(p);
+	return doc;
+}
+
+static int steps_of(const cJSON *doc)
+{
+	const cJSON *s = cJSON_GetObjectItem(doc, "steps");
+	return cJSON_IsNumber(s) ? (int)s->valuedouble : -1;
+}
+
+static const char *state_of(const cJSON *doc, size_t i)
+{
+	const cJSON *x = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "path"), (int)i);
+	const cJSON *s = cJSON_GetObjectItem(x, "state");
+	return cJSON_IsString(s) ? s->valuestring : "";
+}
+
+/* The answer is g7, exact, with the master commit m7 it merged. */
+static void assert_found(const struct fakehist *h, const char *out, const char *o)
+{
+	char *line = util_fmt("first bad: %.12s", h->go[FIRST]);
+	ck_assert_msg(strstr(o, line), "want '%s':\n%s", line, o);
+	char *brings = util_fmt("brings %.12s master change %d", h->master[FIRST], FIRST);
+	ck_assert_msg(strstr(o, brings), "want '%s':\n%s", brings, o);
+	cJSON *doc = load_state(out);
+	ck_assert_ptr_nonnull(doc);
+	const cJSON *ans = cJSON_GetObjectItem(doc, "answer");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(ans, "exact")));
+	ck_assert_str_eq(cJSON_GetObjectItem(ans, "first_bad")->valuestring, h->go[FIRST]);
+	/* +15 ms on each of create and start. */
+	double d = cJSON_GetObjectItem(ans, "delta_ms")->valuedouble;
+	ck_assert_msg(d > 20 && d < 45, "delta %.1f ms", d);
+	ck_assert_int_le(steps_of(doc), MAX_STEPS);
+	cJSON_Delete(doc);
+	free(line);
+	free(brings);
+}
+
+START_TEST(test_bisect_names_the_merge)
+{
+	if (!fakehist_have_go()) {
+		fprintf(stderr, "skipped: no %s\n", FAKEHIST_GO);
+		return;
+	}
+	int d[NREV];
+	delays(d, FIRST, 0, 15000);
+	struct fakehist h;
+	fakehist_create(&h, "bisect-fake", NREV, d, 0, -1);
+	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
+	int rc = bisect(&h, out, "12", "2", &o);
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	assert_found(&h, out, o);
+	cJSON *doc = load_state(out);
+	fprintf(stderr, "bisect: %d steps over %d merges; builds %d, cached %d\n", steps_of(doc),
+	        NREV - 1, count(o, "go build started"), count(o, ": up to date ("));
+	cJSON_Delete(doc);
+	char *chart = util_fmt("%s/bisect.svg", out);
+	ck_assert_msg(util_path_exists(chart) || system("command -v gnuplot >/dev/null") != 0, "no chart");
+	free(chart);
+	free(o);
+	free(out);
+	fakehist_free(&h);
+}
+END_TEST
+
+START_TEST(test_bisect_under_the_noise)
+{
+	if (!fakehist_have_go())
+		return;
+	int d[NREV];
+	delays(d, FIRST, 0, 200);
+	struct fakehist h;
+	fakehist_create(&h, "bisect-noise", NREV, d, 4000, -1);
+	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
+	int rc = bisect(&h, out, "10", "2", &o);
+	fprintf(stderr, "%s", o);
+	/* 65: the ends do not differ; 0 or 3 with a range; never a wrong
+	 * revision named exactly. */
+	ck_assert_msg(rc == 65 || rc == 0 || rc == 3, "exit %d:\n%s", rc, o);
+	if (rc == 65)
+		ck_assert_msg(strstr(o, "do not differ"), "%s", o);
+	cJSON *doc = load_state(out);
+	ck_assert_ptr_nonnull(doc);
+	const cJSON *ans = cJSON_GetObjectItem(doc, "answer");
+	if (ans && cJSON_IsTrue(cJSON_GetObjectItem(ans, "exact")))
+		ck_assert_str_eq(cJSON_GetObjectItem(ans, "first_bad")->valuestring, h.go[FIRST]);
+	fprintf(stderr, "under the noise: exit %d, %d steps, answer %s\n", rc, steps_of(doc),
+	        ans ? (cJSON_IsTrue(cJSON_GetObjectItem(ans, "exact")) ? "exact" : "range") : "none");
+	cJSON_Delete(doc);
+	free(o);
+	free(out);
+	fakehist_free(&h);
+}
+END_TEST
+
+START_TEST(test_bisect_skips_what_does_not_build)
+{
+	if (!fakehist_have_go())
+		return;
+	int d[NREV];
+	delays(d, FIRST, 0, 15000);
+	struct fakehist h;
+	fakehist_create(&h, "bisect-skip", NREV, d, 0, 4);
+	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
+	int rc = bisect(&h, out, "12", "2", &o);
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	assert_found(&h, out, o);
+	ck_assert_msg(strstr(o, "skipped: does not build"), "%s", o);
+	cJSON *doc = load_state(out);
+	ck_assert_str_eq(state_of(doc, 4), "skipped");
+	fprintf(stderr, "with g4 broken: %d steps\n", steps_of(doc));
+	cJSON_Delete(doc);
+	free(o);
+	free(out);
+	fakehist_free(&h);
+}
+END_TEST
+
+static long mtime_ns(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -1;
+	return (long)(st.st_mtim.tv_sec % 1000000) * 1000000000L + st.st_mtim.tv_nsec;
+}
+
+START_TEST(test_bisect_resumes_after_sigkill)
+{
+	if (!fakehist_have_go())
+		return;
+	int d[NREV];
+	delays(d, FIRST, 0, 15000);
+	struct fakehist h;
+	fakehist_create(&h, "bisect-kill", NREV, d, 0, -1);
+	char *out = util_fmt("%s/bisect", h.dir), *log = util_fmt("%s/first.log", h.dir);
+	char *extra[] = {"--good", h.go[0], "--bad", h.go[NREV - 1], "--out", out, "--iterations", "12",
+	                 "--looks", "2", NULL};
+	char **argv = fakehist_argv(&h, "bisect", extra);
+	/* Its own process group, so SIGKILL takes gvab run and go build too:
+	 * a crash of the whole session. */
+	struct proc_opts po = {.argv = argv, .stdout_path = log, .stderr_path = log, .stdin_null = 1,
+	                       .own_pgroup = 1};
+	pid_t pid;
+	ck_assert_int_eq(proc_spawn(&po, &pid), 0);
+	int before = 0;
+	for (int i = 0; i < 6000; i++) { /* up to 5 minutes */
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		cJSON *doc = load_state(out);
+		before = doc ? steps_of(doc) : 0;
+		cJSON_Delete(doc);
+		if (before >= 2)
+			break;
+		ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0); /* still running */
+	}
+	ck_assert_int_ge(before, 2);
+	/* Mid-way through step 3 (its build or its run). */
+	struct timespec ts = {0, 700 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	kill(-pid, SIGKILL);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st));
+	cJSON *doc = load_state(out);
+	before = steps_of(doc);
+	ck_assert_int_lt(before, 4); /* really mid-way */
+	int measured = 0;
+	for (size_t i = 1; i + 1 < NREV; i++)
+		measured += strcmp(state_of(doc, i), "untested") != 0;
+	cJSON_Delete(doc);
+	char *first = util_read_file(log, NULL);
+	int builds_before = count(first, "go build started");
+	/* The steps it finished, as they were. */
+	char *step_files[8] = {0};
+	long step_mtimes[8] = {0};
+	{
+		char *steps_dir = util_fmt("%s/steps", out);
+		struct dirent **ents = NULL;
+		int ne = scandir(steps_dir, &ents, NULL, alphasort), k = 0;
+		for (int i = 0; i < ne; i++) {
+			int num = atoi(ents[i]->d_name);
+			if (num >= 1 && num <= before && k < 8) {
+				step_files[k] = util_fmt("%s/%s/samples.jsonl", steps_dir, ents[i]->d_name);
+				step_mtimes[k] = mtime_ns(step_files[k]);
+				ck_assert_int_gt(step_mtimes[k], 0);
+				k++;
+			}
+			free(ents[i]);
+		}
+		free(ents);
+		ck_assert_int_eq(k, before);
+		free(steps_dir);
+	}
+
+	/* Again, same arguments. */
+	char *o = NULL;
+	int rc = bisect(&h, out, "12", "2", &o);
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	assert_found(&h, out, o);
+	doc = load_state(out);
+	int total = steps_of(doc);
+	cJSON_Delete(doc);
+	/* No finished step timed again: their samples untouched, and the
+	 * resumed run starts at the next step number. */
+	for (int k = 0; k < before; k++) {
+		ck_assert_int_eq(mtime_ns(step_files[k]), step_mtimes[k]);
+		char *again = util_fmt("step %d,", k + 1);
+		ck_assert_msg(!strstr(o, again), "step %d timed again:\n%s", k + 1, o);
+		free(again);
+		free(step_files[k]);
+	}
+	/* Nothing built again: the ends and every revision measured before
+	 * are up to date (g0, g16 and `measured`); go build runs only for
+	 * revisions new to this run. */
+	int builds_after = count(o, "go build started"), cached = count(o, ": up to date (");
+	ck_assert_int_ge(cached, 2 + measured);
+	ck_assert_int_le(builds_after, total - measured + 1); /* +1: the one killed mid-build */
+	fprintf(stderr, "killed after %d steps (%d builds); resumed: %d more builds, %d cached, %d steps "
+	        "in all\n", before, builds_before, builds_after, cached, total);
+	ck_assert_int_le(total, MAX_STEPS);
+	free(first);
+	free(o);
+	free(argv);
+	free(log);
+	free(out);
+	fakehist_free(&h);
+}
+END_TEST
+
+Suite *suite_bisect_fake(void)
+{
+	Suite *s = suite_create("bisect (synthetic history, fake runsc)");
+	TCase *tc = tcase_create("bisect");
+	tcase_set_timeout(tc, 900);
+	tcase_add_test(tc, test_bisect_names_the_merge);
+	tcase_add_test(tc, test_bisect_under_the_noise);
+	tcase_add_test(tc, test_bisect_skips_what_does_not_build);
+	tcase_add_test(tc, test_bisect_resumes_after_sigkill);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,182 @@
+/* gvab trend on the synthetic history of fakehist.h (the fake runsc after
+ * +15 ms per runsc call from merge 7 on): seven revisions around the
+ * change in one interleaved run flag exactly the step g6 -> g7 as slower,
+ * and no other; run again it is analysed, not timed again; a revisions
+ * file with --from/--to picks its lines; usage errors name the option. */
+#define _GNU_SOURCE
+#include "fakehist.h"
+#include "itest.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NREV 17
+#define FIRST 7
+
+START_TEST(test_trend_flags_the_step)
+{
+	if (!fakehist_have_go()) {
+		fprintf(stderr, "skipped: no %s\n", FAKEHIST_GO);
+		return;
+	}
+	int d[NREV];
+	for (int i = 0; i < NREV; i++)
+		d[i] = i >= FIRST ? 15000 : 0;
+	struct fakehist h;
+	fakehist_create(&h, "trend", NREV, d, 0, -1);
+	static const int pick[] = {0, 2, 4, 6, 7, 8, 10};
+	const size_t np = sizeof pick / sizeof pick[0];
+	char *out = util_fmt("%s/trend", h.dir);
+	char *extra[2 * 7 + 8] = {0};
+	size_t k = 0;
+	for (size_t i = 0; i < np; i++) {
+		extra[k++] = "--ref";
+		extra[k++] = h.go[pick[i]];
+	}
+	extra[k++] = "--out";
+	extra[k++] = out;
+	extra[k++] = "--iterations";
+	extra[k++] = "30";
+	extra[k++] = "--warmups";
+	extra[k++] = "1";
+	char **argv = fakehist_argv(&h, "trend", extra);
+	char *o = NULL;
+	int64_t t0 = util_now_ns();
+	int rc = itest_run(&o, argv);
+	double secs = (double)(util_now_ns() - t0) / 1e9;
+	fprintf(stderr, "%s", o);
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	ck_assert_ptr_nonnull(strstr(o, "| # | revision |"));
+
+	char *jp = util_fmt("%s/trend.json", out);
+	cJSON *doc = util_json_load(jp);
+	ck_assert_ptr_nonnull(doc);
+	const cJSON *steps = cJSON_GetObjectItem(doc, "steps"), *s;
+	ck_assert_int_eq(cJSON_GetArraySize(steps), (int)np - 1);
+	int flagged = 0;
+	cJSON_ArrayForEach(s, steps) {
+		const char *v = cJSON_GetObjectItem(s, "verdict")->valuestring;
+		int to = (int)cJSON_GetObjectItem(s, "to")->valuedouble;
+		ck_assert_int_eq((int)cJSON_GetObjectItem(s, "family_size")->valuedouble, (int)np - 1);
+		if (pick[to] == FIRST) {
+			ck_assert_msg(strcmp(v, "slower") == 0, "g6 -> g7: %s", v);
+			double ms = cJSON_GetObjectItem(s, "shift_ms")->valuedouble;
+			ck_assert_msg(ms > 20 && ms < 45, "shift %.1f ms", ms);
+			flagged++;
+		} else {
+			ck_assert_msg(strcmp(v, "slower") != 0 && strcmp(v, "faster") != 0, "step to g%d: %s",
+			              pick[to], v);
+		}
+	}
+	ck_assert_int_eq(flagged, 1);
+	cJSON_Delete(doc);
+	fprintf(stderr, "trend: %zu revisions, one run, %.1f s (builds included)\n", np, secs);
+
+	/* Again: analysed, not timed again, same table. */
+	char *o2 = NULL;
+	char *sp = util_fmt("%s/run/samples.jsonl", out);
+	int lines = itest_count_lines(sp, NULL);
+	rc = itest_run(&o2, argv);
+	ck_assert_msg(rc == 0, "again: exit %d:\n%s", rc, o2);
+	ck_assert_ptr_nonnull(strstr(o2, "not timed again"));
+	ck_assert_int_eq(itest_count_lines(sp, NULL), lines);
+	ck_assert_int_eq(strstr(o2, "go build started") != NULL, 0);
+	char *md = util_fmt("%s/trend.md", out), *mdt = util_read_file(md, NULL);
+	ck_assert_ptr_nonnull(mdt);
+	ck_assert_ptr_nonnull(strstr(o, mdt)); /* the file is what stdout showed */
+	free(mdt);
+	free(md);
+	free(o2);
+	free(sp);
+	free(jp);
+	free(o);
+	free(argv);
+	free(out);
+	fakehist_free(&h);
+}
+END_TEST
+
+START_TEST(test_trend_revisions_file_and_usage)
+{
+	if (!fakehist_have_go())
+		return;
+	int d[NREV] = {0};
+	struct fakehist h;
+	fakehist_create(&h, "trend-file", NREV, d, 0, -1);
+	char *file = util_fmt("%s/revisions.txt", h.dir), *text = util_xstrdup("# go merges\n");
+	for (int i = 0; i < NREV; i++) {
+		/* git source: the pseudo-version column is only a placeholder */
+		char *t = util_fmt("%s%s v0.0.0-209901010000%02d-%.12s %s master change %d\n", text, h.go[i], i,
+		                   h.go[i], h.master[i][0] ? h.master[i] : h.go[i], i);
+		free(text);
+		text = t;
+	}
+	ck_assert_int_eq(util_write_file_atomic(file, text, strlen(text)), 0);
+	char *out = util_fmt("%s/trend", h.dir), *o = NULL;
+	char from[13], to[13];
+	snprintf(from, sizeof from, "%.12s", h.go[3]);
+	snprintf(to, sizeof to, "%.12s", h.go[1]);
+	/* --to before --from: usage, nothing built. */
+	char *bad[] = {"--revisions", file, "--from", from, "--to", to, "--out", out, NULL};
+	char **argv = fakehist_argv(&h, "trend", bad);
+	ck_assert_int_eq(itest_run(&o, argv), 64);
+	ck_assert_msg(strstr(o, "--from") && strstr(o, "must come before --to"), "%s", o);
+	free(o);
+	free(argv);
+	/* --ref and --revisions together: usage. */
+	char *both[] = {"--revisions", file, "--ref", h.go[0], "--out", out, NULL};
+	argv = fakehist_argv(&h, "trend", both);
+	ck_assert_int_eq(itest_run(&o, argv), 64);
+	free(o);
+	free(argv);
+	/* A malformed line: 65 naming file and line. */
+	char *badfile = util_fmt("%s/bad.txt", h.dir);
+	ck_assert_int_eq(util_write_file_atomic(badfile, "# x\nnot-hex\n", 12), 0);
+	char *mal[] = {"--revisions", badfile, "--out", out, NULL};
+	argv = fakehist_argv(&h, "trend", mal);
+	ck_assert_int_eq(itest_run(&o, argv), 65);
+	char *where = util_fmt("%s:2:", badfile);
+	ck_assert_msg(strstr(o, where), "%s", o);
+	free(where);
+	free(o);
+	free(argv);
+	/* Lines g1..g3 from the file, no change among them. */
+	char *good[] = {"--revisions", file, "--from", to, "--to", from, "--out", out, "--iterations", "20",
+	                "--warmups", "1", "-q", NULL};
+	argv = fakehist_argv(&h, "trend", good);
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	char *jp = util_fmt("%s/trend.json", out);
+	cJSON *doc = util_json_load(jp);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "revisions")), 3);
+	const cJSON *s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(doc, "steps")) {
+		const char *v = cJSON_GetObjectItem(s, "verdict")->valuestring;
+		ck_assert_msg(strcmp(v, "slower") != 0 && strcmp(v, "faster") != 0, "%s", v);
+	}
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "revisions"), 1),
+	                                     "subject")->valuestring, "master change 2");
+	cJSON_Delete(doc);
+	free(jp);
+	free(o);
+	free(argv);
+	free(badfile);
+	free(out);
+	free(file);
+	free(text);
+	fakehist_free(&h);
+}
+END_TEST
+
+Suite *suite_trend(void)
+{
+	Suite *s = suite_create("trend (synthetic history, fake runsc)");
+	TCase *tc = tcase_create("trend");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_trend_flags_the_step);
+	tcase_add_test(tc, test_trend_revisions_file_and_usage);
+	suite_add_tcase(s, tc);
+	return s;
+}
