@@ -592,6 +592,36 @@ START_TEST(test_append_rules)
 }
 END_TEST
 
+/* `gvab restore` (or another run starting) while a run is alive: its
+ * state directory is locked, so restore leaves its sandboxes alone, and it
+ * owns the knobs, so restore refuses them (69) and changes nothing. */
+START_TEST(test_restore_leaves_live_run_alone)
+{
+	char *out = util_fmt("%s/run", dir), *log = util_fmt("%s/log", dir);
+	pid_t pid = start_long_run(out, log);
+	char *r[] = {(char *)itest_gvab(), "restore", NULL};
+	for (int i = 0; i < 5; i++) {
+		char *o = NULL;
+		ck_assert_int_eq(itest_run(&o, r), 69);
+		ck_assert_msg(strstr(o, "owns the host knobs") && !strstr(o, "cleaned up"), "%s", o);
+		free(o);
+		char *k = knob();
+		ck_assert_str_eq(k, "0");
+		free(k);
+		sleep_ms(30);
+	}
+	kill(pid, SIGINT);
+	ck_assert_int_eq(itest_wait(pid), 130);
+	char *rj = util_fmt("%s/run.json", out);
+	cJSON *run = util_json_load(rj);
+	ck_assert_int_eq((int)cJSON_GetObjectItem(run, "failures")->valuedouble, 0);
+	cJSON_Delete(run);
+	free(rj);
+	free(out);
+	free(log);
+}
+END_TEST
+
 /* Two runs with the same --out: the second is refused while the first
  * runs, and the first's samples stay one run's. */
 START_TEST(test_one_run_per_dir)
@@ -764,6 +794,7 @@ Suite *suite_rig_fake(void)
 	tcase_add_test(tc, test_per_arm_knobs);
 	tcase_add_test(tc, test_append_rules);
 	tcase_add_test(tc, test_one_run_per_dir);
+	tcase_add_test(tc, test_restore_leaves_live_run_alone);
 	tcase_add_test(tc, test_full_disk);
 	tcase_add_test(tc, test_state_pid_reuse);
 	suite_add_tcase(s, tc);
