@@ -155,10 +155,10 @@ static int read_revisions(const char *file, int module, const char *first, const
 		struct rev *r = &p->r[p->n++];
 		memset(r, 0, sizeof *r);
 		r->step = -1;
-		snprintf(r->commit, sizeof r->commit, "%s", commit);
+		snprintf(r->commit, sizeof r->commit, "%.40s", commit);
 		snprintf(r->id, sizeof r->id, "%s", module ? ver : commit);
 		if (k >= 3)
-			snprintf(r->master, sizeof r->master, "%s", master);
+			snprintf(r->master, sizeof r->master, "%.40s", master);
 		if (k >= 3 && used > 0) {
 			const char *s = l + used;
 			for (size_t i = 0; s[i] && i + 1 < sizeof r->subject; i++)
