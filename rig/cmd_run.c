@@ -75,14 +75,16 @@ static const char usage_text[] =
 	"                       (2 warm-up execs per arm discarded); reported beside CORE\n"
 	"  --label TEXT         the host's label in reports (default: its hostname)\n"
 	"  --meta KEY=VALUE     extra host metadata for run.json (sku, notes, ...)\n"
-	"  --cleanup-timeout-ms N  limit for `runsc delete --force` after a failed or\n"
+	"  --cleanup-timeout-ms N\n"
+	"                       limit for `runsc delete --force` after a failed or\n"
 	"                       interrupted boot (default 10000)\n"
 	"  --append             add a chunk to an existing run directory (same arms,\n"
 	"                       binaries and settings); run.json keeps every chunk\n"
 	"  -q, --quiet          no progress line\n"
 	"\n"
 	"Exit: 0 complete, 1 stopped by failures, 64 usage, 65 invalid input,\n"
-	"69 precondition (runsc or bundle missing, another run owns the knobs),\n"
+	"69 precondition (runsc or bundle missing, another run owns the knobs or\n"
+	"writes the run directory),\n"
 	"130 interrupted (samples kept, knobs restored).\n";
 
 #define MAX_ARMS 16
