@@ -388,6 +388,11 @@ static int host_campaign(const struct hosts_opts *o, const struct inv_host *h, c
 out:
 	if (rc < 0)
 		snprintf(msg, sizeof msg, "%s", error_last());
+	/* The message may quote the host's run.log or samples: no terminal
+	 * escape sequences or other control characters from there. */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	write_status(outdir, h, rc == 0, rc < 0 ? msg : NULL, started);
 	logf_host(h->name, rc == 0 ? "done: %s/run.json" : "FAILED: %s", rc == 0 ? outdir : msg);
 out_nostatus:

@@ -303,7 +303,11 @@ START_TEST(test_hosts_ssh_argv)
 	char *bin = util_fmt("%s/fakebin", dir), *log = util_fmt("%s/ssh.log", dir);
 	util_mkdir_p(bin, 0755);
 	char *ssh = util_fmt("%s/ssh", bin);
+	/* The "host" sends back a samples line whose error holds a terminal
+	 * escape sequence. */
 	char *script = util_fmt("#!/bin/sh\n{ echo ARGV; for a in \"$@\"; do echo \"$a\"; done; } >> %s\n"
+	                        "case \"$*\" in *\"'cat' '--'\"*samples.jsonl*) printf '%%s\\n' "
+	                        "'{\"error\":\"\\u001b]0;pwned\\u0007x\"}';; esac\n"
 	                        "cat > /dev/null\nexit 0\n", log);
 	util_write_file_atomic(ssh, script, strlen(script));
 	chmod(ssh, 0755);
@@ -350,7 +354,8 @@ START_TEST(test_hosts_ssh_argv)
 	int rc = itest_run(&o, argv);
 	setenv("PATH", saved, 1);
 	ck_assert_msg(rc == 1, "exit %d: %s", rc, o); /* the fake ssh brings back no run */
-	ck_assert_msg(strstr(o, "no boot succeeded") || strstr(o, "run.json"), "%s", o);
+	ck_assert_msg(strstr(o, "no boot succeeded on the host; first error: ?]0;pwned?x"), "%s", o);
+	ck_assert_msg(!strchr(o, '\033'), "an escape sequence from the host reached the terminal");
 	free(o);
 	char *text = util_read_file(log, NULL);
 	ck_assert_ptr_nonnull(text);
