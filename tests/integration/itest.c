@@ -91,12 +91,12 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_hosts());
 	srunner_add_suite(sr, suite_ci());
 	srunner_add_suite(sr, suite_compare());
-	srunner_add_suite(sr, suite_playbook());
 	if (!fast) {
 		srunner_add_suite(sr, suite_rig_real());
 		srunner_add_suite(sr, suite_build());
 		srunner_add_suite(sr, suite_build_module());
 		srunner_add_suite(sr, suite_bisect());
+		srunner_add_suite(sr, suite_playbook());
 		srunner_add_suite(sr, suite_bisect_fake());
 		srunner_add_suite(sr, suite_trend());
 	}
