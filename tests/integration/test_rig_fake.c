@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -741,6 +742,63 @@ START_TEST(test_state_pid_reuse)
 }
 END_TEST
 
+/* proc's pid records: the start time is read past the last ')' of
+ * /proc/PID/stat, so a process named to look like more fields does not
+ * shift it; a record kills its process only while the start time matches. */
+START_TEST(test_proc_records)
+{
+	int go[2];
+	ck_assert_int_eq(pipe(go), 0);
+	pid_t kid = fork();
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		prctl(PR_SET_NAME, "x) R 1 2 3 4 5");
+		pause();
+		_exit(0);
+	}
+	close(go[0]);
+	unsigned long long before, after, self;
+	ck_assert_int_eq(proc_start_time(kid, &before), 0);
+	ck_assert_int_eq(proc_start_time(getpid(), &self), 0);
+	ck_assert_uint_ge(before, self);
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
+	char *comm = util_fmt("/proc/%d/comm", (int)kid), *t = NULL;
+	for (int i = 0; i < 200; i++) {
+		free(t);
+		t = util_read_file(comm, NULL);
+		if (t && strncmp(t, "x) R", 4) == 0)
+			break;
+		sleep_ms(5);
+	}
+	ck_assert_ptr_nonnull(strstr(t, "x) R 1 2"));
+	ck_assert_int_eq(proc_start_time(kid, &after), 0);
+	ck_assert_uint_eq(before, after);
+	/* A record with another start time (a reused pid) is left alone... */
+	char *wrong = util_fmt("%s/wrong.pids", dir), *right = util_fmt("%s/right.pids", dir);
+	char *line = util_fmt("%d %llu\n", (int)kid, after + 1);
+	ck_assert_int_eq(util_write_file_atomic(wrong, line, strlen(line)), 0);
+	ck_assert_int_eq(proc_kill_recorded(wrong), 0);
+	ck_assert(alive(kid));
+	/* ...the process's own record kills it. */
+	ck_assert_int_eq(proc_record(right, kid), 0);
+	ck_assert_int_eq(proc_kill_recorded(right), 1);
+	int st;
+	ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	ck_assert_int_eq(proc_kill_recorded("/nonexistent/pids"), 0);
+	close(go[1]);
+	free(line);
+	free(wrong);
+	free(right);
+	free(comm);
+	free(t);
+}
+END_TEST
+
 START_TEST(test_usage_errors)
 {
 	char *o = NULL;
@@ -797,6 +855,7 @@ Suite *suite_rig_fake(void)
 	tcase_add_test(tc, test_restore_leaves_live_run_alone);
 	tcase_add_test(tc, test_full_disk);
 	tcase_add_test(tc, test_state_pid_reuse);
+	tcase_add_test(tc, test_proc_records);
 	suite_add_tcase(s, tc);
 	return s;
 }
