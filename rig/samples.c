@@ -316,6 +316,10 @@ static int parse_line(const struct line_ctx *c, cJSON *o, size_t nlines, struct 
 			s->ns[p] = (int64_t)v;
 		}
 	}
+	/* Arms are looked up by name for every line: keep them few. */
+	if (out->narms >= SAMPLES_MAX_ARMS && samples_arm_index(out, arm->valuestring) < 0)
+		return error_setc(GVAB_EDATA, "%s:%d: field arm: more than %d arms", c->path, c->lineno,
+		                  SAMPLES_MAX_ARMS);
 	if (take_instruments(c, o, &s->instr) < 0)
 		return GVAB_EDATA;
 	s->arm = add_arm(out, arm->valuestring);
@@ -545,7 +549,8 @@ int samples_run_check(const cJSON *run, const char *path)
 	if (!cJSON_IsObject(run))
 		return error_setc(GVAB_EDATA, "%s: not a JSON object", path);
 	const cJSON *arms = cJSON_GetObjectItemCaseSensitive(run, "arms"), *a;
-	if (!cJSON_IsArray(arms) || cJSON_GetArraySize(arms) < 1 || cJSON_GetArraySize(arms) > 64)
+	if (!cJSON_IsArray(arms) || cJSON_GetArraySize(arms) < 1 ||
+	    cJSON_GetArraySize(arms) > SAMPLES_MAX_ARMS)
 		return run_err(path, "arms", "expected an array of 1 to 64 arms");
 	int i = 0;
 	cJSON_ArrayForEach(a, arms) {

@@ -109,6 +109,17 @@ START_TEST(test_hostile_samples)
 {
 	char *d = test_tmpdir("samples");
 	char *p = util_fmt("%s/samples.jsonl", d);
+	/* Thousands of arms (looked up by name for every line): refused. */
+	size_t cap = 1 << 20, mlen = 0;
+	char *many = util_xmalloc(cap);
+	for (int i = 0; i < 5000; i++)
+		mlen += (size_t)snprintf(many + mlen, cap - mlen, "{\"seq\":%d,\"arm\":\"a%d\",\"round\":0,"
+		                        "\"warmup\":false,\"ok\":false}\n", i, i);
+	ck_assert_int_eq(util_write_file_atomic(p, many, mlen), 0);
+	struct samples_file mf;
+	ck_assert_int_eq(samples_load(p, NULL, 0, &mf), GVAB_EDATA);
+	ck_assert_ptr_nonnull(strstr(error_last(), ":65: field arm: more than 64 arms"));
+	free(many);
 	for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
 		size_t len = hostile[i].len ? hostile[i].len : strlen(hostile[i].text);
 		ck_assert_int_eq(util_write_file_atomic(p, hostile[i].text, len), 0);
