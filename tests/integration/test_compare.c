@@ -64,12 +64,36 @@ START_TEST(test_compare_answers)
 }
 END_TEST
 
+
+/* bash completion: commands, a command's options from its help text. */
+START_TEST(test_completion)
+{
+	char *dir = util_xstrdup(itest_gvab());
+	*strrchr(dir, '/') = '\0';
+	char *script = util_fmt(
+		"PATH=%s:$PATH; source rig/gvab-completion.bash; "
+		"COMP_WORDS=(gvab bi); COMP_CWORD=1; _gvab; echo \"1:${COMPREPLY[*]}\"; "
+		"COMP_WORDS=(gvab bisect --max); COMP_CWORD=2; _gvab; echo \"2:${COMPREPLY[*]}\"; "
+		"COMP_WORDS=(gvab build --arm hostmm); COMP_CWORD=3; _gvab; echo \"3:${COMPREPLY[*]}\"",
+		dir);
+	char *argv[] = {"bash", "-c", script, NULL};
+	char *o = NULL;
+	ck_assert_int_eq(itest_run(&o, argv), 0);
+	ck_assert_msg(strstr(o, "1:bisect\n") && strstr(o, "2:--max-steps\n") && strstr(o, "3:hostmm-lazy\n"),
+	              "%s", o);
+	free(o);
+	free(script);
+	free(dir);
+}
+END_TEST
+
 Suite *suite_compare(void)
 {
 	Suite *s = suite_create("compare");
 	TCase *tc = tcase_create("compare");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_compare_answers);
+	tcase_add_test(tc, test_completion);
 	suite_add_tcase(s, tc);
 	return s;
 }
