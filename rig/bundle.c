@@ -247,6 +247,28 @@ cJSON *bundle_load_meta(const char *bundle_dir)
 	return m;
 }
 
+/* /bin/gvab-workload and the statwalk tree /walk/dNNN/fNNN (100 files per
+ * directory, a few bytes each: the walk measures stat(), not reads). */
+static int add_workload(const char *rootfs, const char *workload, long walk_files)
+{
+	char *dst = util_fmt("%s/bin/gvab-workload", rootfs);
+	int rc = util_copy_file(workload, dst, 0755);
+	free(dst);
+	if (rc < 0)
+		return error_wrap(GVAB_EPRECOND, "workload binary");
+	for (long i = 0; i < walk_files && rc == 0; i++) {
+		char *d = util_fmt("%s/walk/d%03ld", rootfs, i / 100);
+		if (i % 100 == 0)
+			rc = util_mkdir_p(d, 0755);
+		char *f = util_fmt("%s/f%03ld", d, i % 100);
+		if (rc == 0)
+			rc = util_write_file_atomic(f, "gvab\n", 5);
+		free(f);
+		free(d);
+	}
+	return rc;
+}
+
 int bundle_write(const struct bundle_opts *o)
 {
 	static char *const def_args[] = {"/bin/true", NULL};
@@ -278,6 +300,8 @@ int bundle_write(const struct bundle_opts *o)
 	} else if ((rc = make_busybox_rootfs(rootfs, o->busybox ? o->busybox : "/bin/busybox")) < 0) {
 		goto out;
 	}
+	if (o->workload && !o->rootfs_src && (rc = add_workload(rootfs, o->workload, o->walk_files)) < 0)
+		goto out;
 	cfg = make_config("rootfs", args, mem, cpus, o->uid ? o->uid : 65534,
 	                  o->gid ? o->gid : 65534);
 	if ((rc = util_json_save(cfgp, cfg)) < 0)
@@ -303,6 +327,17 @@ int bundle_write(const struct bundle_opts *o)
 	cJSON_AddNumberToObject(lim, "cpus", cpus);
 	cJSON_AddNumberToObject(meta, "uid", (double)(o->uid ? o->uid : 65534));
 	cJSON_AddNumberToObject(meta, "gid", (double)(o->gid ? o->gid : 65534));
+	if (o->workload && !o->rootfs_src) {
+		char wsha[65];
+		if ((rc = util_sha256_file(o->workload, wsha)) < 0)
+			goto out;
+		cJSON *w = cJSON_AddObjectToObject(meta, "workload");
+		cJSON_AddStringToObject(w, "binary", "/bin/gvab-workload");
+		cJSON_AddStringToObject(w, "binary_sha256", wsha);
+		cJSON_AddStringToObject(w, "walk_root", "/walk");
+		cJSON_AddNumberToObject(w, "walk_files", (double)o->walk_files);
+		cJSON_AddNumberToObject(w, "walk_dirs", (double)((o->walk_files + 99) / 100));
+	}
 	rc = util_json_save(metap, meta);
 out:
 	cJSON_Delete(cfg);

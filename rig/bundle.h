@@ -6,6 +6,10 @@
  * root, a non-root user (65534), cgroup memory and CPU limits, and args
  * ["/bin/true"] unless told otherwise.
  *
+ * With a workload, the rootfs also holds /bin/gvab-workload (static; see
+ * rig/workload/gvab-workload.c) and a tree of small files at /walk (100 per
+ * directory) for its statwalk mode; bundle.json records both.
+ *
  * The bundle is pinned: bundle.json beside config.json records the sha256
  * of config.json and a digest of the rootfs (every path, mode, and file or
  * link content, in sorted order), which runs copy into run.json.
@@ -24,6 +28,8 @@ struct bundle_opts {
 	long memory_mib;          /* cgroup memory limit; default 512 */
 	double cpus;              /* CPU quota in CPUs; default 1.0 */
 	long uid, gid;            /* default 65534 */
+	const char *workload;     /* gvab-workload binary to place at /bin/gvab-workload, or NULL */
+	long walk_files;          /* > 0: a tree of this many files at /walk for statwalk */
 };
 
 /* Writes out_dir/rootfs, out_dir/config.json and out_dir/bundle.json. */

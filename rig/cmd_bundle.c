@@ -11,13 +11,23 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"[--out DIR] [--rootfs DIR] [--memory-mib N] [--cpus X] [--uid N --gid N] [-- ARGV...]\n"
+	"[--out DIR] [--rootfs DIR] [--memory-mib N] [--cpus X] [--uid N --gid N]\n"
+	"       [--workload [--walk-files M]] [-- ARGV...]\n"
 	"\n"
 	"Writes an OCI bundle for cold-boot runs: a busybox-static rootfs (or --rootfs),\n"
 	"config.json for a hardened sandbox (no capabilities, noNewPrivileges, read-only\n"
 	"root, non-root user, memory and CPU limits) running ARGV (default /bin/true),\n"
 	"and bundle.json with the rootfs digest and config sha256. Default --out:\n"
-	"build/bundle.\n";
+	"build/bundle.\n"
+	"\n"
+	"  --workload       also place gvab-workload (built beside gvab) at\n"
+	"                   /bin/gvab-workload, and a tree of small files at /walk for\n"
+	"                   its statwalk mode\n"
+	"  --walk-files M   files in that tree (default 2000)\n"
+	"\n"
+	"examples:\n"
+	"  gvab bundle --out build/bundle\n"
+	"  gvab bundle --out build/wl --workload -- /bin/gvab-workload spin 100000000\n";
 
 int cmd_bundle(int argc, char **argv)
 {
@@ -26,16 +36,24 @@ int cmd_bundle(int argc, char **argv)
 		{"memory-mib", required_argument, 0, 'm'}, {"cpus", required_argument, 0, 'c'},
 		{"uid", required_argument, 0, 'u'},        {"gid", required_argument, 0, 'g'},
 		{"busybox", required_argument, 0, 'B'},    {"help", no_argument, 0, 'h'},
+		{"workload", no_argument, 0, 'W'},         {"walk-files", required_argument, 0, 'F'},
 		{0, 0, 0, 0}};
 	struct bundle_opts bo = {.out_dir = "build/bundle"};
-	int c, rc;
-	long v;
+	int c, rc, want_workload = 0;
+	long v, walk_files = 2000;
+	char *wl = NULL;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': bo.out_dir = optarg; break;
 		case 'r': bo.rootfs_src = optarg; break;
 		case 'B': bo.busybox = optarg; break;
+		case 'W': want_workload = 1; break;
+		case 'F':
+			if ((rc = util_parse_long(optarg, 0, 1000000, "--walk-files", &v)) < 0)
+				return cmds_fail(rc, "bundle");
+			walk_files = v;
+			break;
 		case 'm':
 			if ((rc = util_parse_long(optarg, 16, 1 << 20, "--memory-mib", &v)) < 0)
 				return cmds_fail(rc, "bundle");
@@ -66,7 +84,20 @@ int cmd_bundle(int argc, char **argv)
 	}
 	if (optind < argc)
 		bo.args = argv + optind;
-	if ((rc = bundle_write(&bo)) < 0)
+	if (want_workload) {
+		if (bo.rootfs_src) {
+			fprintf(stderr, "gvab: bundle: --workload builds its own rootfs; drop --rootfs\n");
+			return EXIT_GVAB_USAGE;
+		}
+		char *self = util_self_dir();
+		wl = util_fmt("%s/gvab-workload", self);
+		free(self);
+		bo.workload = wl;
+		bo.walk_files = walk_files;
+	}
+	rc = bundle_write(&bo);
+	free(wl);
+	if (rc < 0)
 		return cmds_fail(rc, "bundle");
 	cJSON *meta = bundle_load_meta(bo.out_dir);
 	if (meta) {

@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_hosts());
 	srunner_add_suite(sr, suite_ci());
 	srunner_add_suite(sr, suite_compare());
+	srunner_add_suite(sr, suite_workload());
 	if (!fast) {
 		srunner_add_suite(sr, suite_rig_real());
 		srunner_add_suite(sr, suite_build());
