@@ -330,7 +330,8 @@ static int load_series(const struct build_opts *o, struct patch_series **list, s
 			compat[ncompat++] = util_fmt("%s/%s", o->patches_dir, e->d_name);
 		}
 	closedir(d);
-	qsort(compat, ncompat, sizeof *compat, cmp_names);
+	if (ncompat) /* qsort(NULL, 0) is undefined: a patches directory without compat-* series */
+		qsort(compat, ncompat, sizeof *compat, cmp_names);
 	for (size_t i = 0; i < ncompat && rc == 0; i++)
 		rc = add_series(compat[i], list, n);
 	for (size_t j = 0; o->series_dirs && o->series_dirs[j] && rc == 0; j++) {
