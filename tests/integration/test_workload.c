@@ -4,11 +4,15 @@
  * real sandbox under Debian's runsc, whose line reaches runsc's stdout. */
 #define _GNU_SOURCE
 #include "itest.h"
+#include "footprint.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *workload_bin(void)
@@ -85,6 +89,88 @@ START_TEST(test_bundle_in_sandbox)
 }
 END_TEST
 
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Memory of a process tree found by an argv word; a vanished process is an
+ * error naming it. */
+START_TEST(test_footprint_host_tree)
+{
+	char *word = util_fmt("--gvab-fp-%d", (int)getpid());
+	char *argv[] = {"sh", "-c", "sleep 30 & wait", word, NULL};
+	pid_t pid = itest_start("/dev/null", argv);
+	nap_ms(200);
+	pid_t pids[16];
+	size_t n = 0;
+	ck_assert_int_eq(footprint_find_by_arg(word, pids, 16, &n), 0);
+	ck_assert_uint_ge(n, 2); /* sh and its sleep */
+	struct footprint_sample fs;
+	ck_assert_int_eq(footprint_sample(pids, n, &fs), 0);
+	ck_assert_int_gt(fs.rss_kib, 100);
+	ck_assert_int_gt(fs.pss_kib, 0);
+	ck_assert_int_le(fs.pss_kib, fs.rss_kib);
+	kill(pids[1], SIGKILL);
+	kill(pid, SIGKILL);
+	itest_wait(pid);
+	nap_ms(50);
+	ck_assert_int_lt(footprint_sample(pids, n, &fs), 0);
+	free(word);
+}
+END_TEST
+
+/* An idle sandbox under Debian's runsc: the sandbox and the gofer are
+ * found by the boot's --root word, with plausible resident sets. */
+START_TEST(test_footprint_sandbox)
+{
+	if (access("/usr/bin/runsc", X_OK) != 0)
+		return;
+	char *d = itest_tmpdir("fp"), *b = util_fmt("%s/bundle", d), *o = NULL;
+	char *av[] = {(char *)itest_gvab(), "bundle", "--out", b, "--workload", "--walk-files", "0", "--",
+	              "/bin/gvab-workload", "idle", NULL};
+	ck_assert_int_eq(itest_run(&o, av), 0);
+	free(o);
+	char *root = util_fmt("--root=%s/root", d), *id = util_fmt("gvab-fp-%d", (int)getpid());
+	char *cv[] = {"/usr/bin/runsc", root, "--platform=systrap", "--network=none", "create", "--bundle", b,
+	              id, NULL};
+	/* runsc's global flags go with every command. */
+	char *sv[] = {"/usr/bin/runsc", root, "--platform=systrap", "--network=none", "start", id, NULL};
+	char *dv[] = {"/usr/bin/runsc", root, "--platform=systrap", "--network=none", "delete", "--force",
+	              id, NULL};
+	/* Delete whatever happens before any assertion can end the test. */
+	int crc = itest_run(NULL, cv), src = crc == 0 ? itest_run(NULL, sv) : -1;
+	nap_ms(300);
+	pid_t pids[FOOTPRINT_MAX_PROCS];
+	size_t n = 0;
+	int rc = footprint_find_by_arg(root, pids, FOOTPRINT_MAX_PROCS, &n);
+	struct footprint_sample fs;
+	int rs = rc == 0 ? footprint_sample(pids, n, &fs) : rc;
+	int sandbox = 0, gofer = 0;
+	for (size_t i = 0; rs == 0 && i < fs.n; i++) {
+		sandbox += strcmp(fs.procs[i].kind, "sandbox") == 0;
+		gofer += strcmp(fs.procs[i].kind, "gofer") == 0;
+	}
+	itest_run(NULL, dv);
+	ck_assert_int_eq(crc, 0);
+	ck_assert_int_eq(src, 0);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(rs, 0);
+	fprintf(stderr, "idle sandbox: %zu processes, RSS %ld KiB, PSS %ld KiB, cgroup %lld bytes (%s)\n",
+	        fs.n, fs.rss_kib, fs.pss_kib, fs.cg_current_bytes, fs.cg_path);
+	ck_assert_int_ge(sandbox, 1);
+	ck_assert_int_ge(gofer, 1);
+	ck_assert_int_gt(fs.rss_kib, 5 * 1024);
+	util_rm_rf(d);
+	free(root);
+	free(id);
+	free(b);
+	free(d);
+}
+END_TEST
+
 Suite *suite_workload(void)
 {
 	Suite *s = suite_create("workload");
@@ -92,6 +178,8 @@ Suite *suite_workload(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_modes_on_host);
 	tcase_add_test(tc, test_bundle_in_sandbox);
+	tcase_add_test(tc, test_footprint_host_tree);
+	tcase_add_test(tc, test_footprint_sandbox);
 	suite_add_tcase(s, tc);
 	return s;
 }
