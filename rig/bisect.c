@@ -471,6 +471,13 @@ static int significant(enum verdict v)
 	return v == V_FASTER || v == V_SLOWER;
 }
 
+/* The verdicts compare an end (B) with the middle revision (A); notes say
+ * how the middle compares with the end, so "faster" and "slower" swap. */
+static const char *mid_vs(enum verdict v)
+{
+	return verdict_name(v == V_FASTER ? V_SLOWER : v == V_SLOWER ? V_FASTER : v);
+}
+
 /* ---- outputs ----------------------------------------------------------- */
 
 static void write_chart(const struct bisect_opts *o, const struct path *p)
@@ -511,6 +518,46 @@ static void write_chart(const struct bisect_opts *o, const struct path *p)
 		free(metric);
 	}
 	free(dat);
+}
+
+/* bisect.md: the summary, then every revision of the path with what was
+ * found about it. */
+static void write_markdown(const struct bisect_opts *o, const struct path *p, const char *summary,
+                           const char *status)
+{
+	char *path = util_fmt("%s/bisect.md", o->out_dir), *md = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&md, &len);
+	if (!f) {
+		free(path);
+		return;
+	}
+	fprintf(f, "# gvab bisect: %s from %s to %s (%s)\n\n```\n%s```\n\n", o->metric, o->good, o->bad,
+	        status, summary);
+	fprintf(f, "| # | revision | subject | state | step | %s p50 ms [95%% CI] | note |\n", o->metric);
+	fprintf(f, "|---:|---|---|---|---:|---|---|\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct rev *r = &p->r[i];
+		char label[16], subj[sizeof r->subject], note[sizeof r->note];
+		rev_label(r, label, sizeof label);
+		snprintf(subj, sizeof subj, "%s", r->subject);
+		snprintf(note, sizeof note, "%s", r->note);
+		for (char *c = subj; *c; c++)
+			*c = *c == '|' ? '/' : *c;
+		for (char *c = note; *c; c++)
+			*c = *c == '|' ? '/' : *c;
+		fprintf(f, "| %zu | `%s` | %s | %s |", i, label, subj, state_names[r->state]);
+		if (r->step >= 0 && !isnan(r->med_ms))
+			fprintf(f, " %d | %.2f [%.2f, %.2f] |", r->step, r->med_ms, r->lo_ms, r->hi_ms);
+		else
+			fprintf(f, " | |");
+		fprintf(f, " %s |\n", note);
+	}
+	fclose(f);
+	if (util_write_file_atomic(path, md, len) < 0)
+		fprintf(stderr, "gvab: bisect: %s\n", error_last());
+	free(md);
+	free(path);
 }
 
 /* The master commits a go merge brought (git history only). */
@@ -733,9 +780,10 @@ int bisect_run(const struct bisect_opts *o)
 			else
 				r->state = R_UNDECIDED;
 			snprintf(r->note, sizeof r->note,
-			         "%s p50 %.1f ms (good %.1f, bad %.1f); vs good: %s, vs bad: %s; %zu pairs; run %s",
-			         o->metric, lr.med[0], lr.med[1], lr.med[2], verdict_name(lr.vs_good),
-			         verdict_name(lr.vs_bad), lr.pairs, dir);
+			         "%s p50 %.1f ms (good %.1f, bad %.1f); against good: %s, against bad: %s; "
+			         "%zu pairs; run %s",
+			         o->metric, lr.med[0], lr.med[1], lr.med[2], mid_vs(lr.vs_good),
+			         mid_vs(lr.vs_bad), lr.pairs, dir);
 		}
 		if (o->progress)
 			fprintf(stderr, "gvab: bisect: %s is %s: %s\n", label, state_names[r->state], r->note);
@@ -778,22 +826,34 @@ int bisect_run(const struct bisect_opts *o)
 	state_save(o, &p, steps, status, answer);
 	write_chart(o, &p);
 
+	/* The summary goes to stdout and opens bisect.md. */
+	char *sum = NULL;
+	size_t sumlen = 0;
+	FILE *sf = open_memstream(&sum, &sumlen);
+	if (!sf) {
+		rc = error_set("open_memstream: %s", strerror(errno));
+		goto out;
+	}
 	char flabel[16], glabel[16];
 	rev_label(fb, flabel, sizeof flabel);
 	rev_label(&p.r[lo], glabel, sizeof glabel);
 	if (hi == lo + 1)
-		printf("first bad: %s %s\n", flabel, fb->subject);
+		fprintf(sf, "first bad: %s %s\n", flabel, fb->subject);
 	else
-		printf("first bad: one of %ld revisions after %s up to %s (%s; skipped or undecided between)\n",
-		       hi - lo, glabel, flabel, fb->subject);
+		fprintf(sf, "first bad: one of %ld revisions after %s up to %s (%s; skipped or undecided between)\n",
+		        hi - lo, glabel, flabel, fb->subject);
 	cJSON *x;
 	cJSON_ArrayForEach(x, brings)
-		printf("  brings %.12s %s\n", cJSON_GetObjectItem(x, "commit")->valuestring,
-		       cJSON_GetObjectItem(x, "subject")->valuestring);
+		fprintf(sf, "  brings %.12s %s\n", cJSON_GetObjectItem(x, "commit")->valuestring,
+		        cJSON_GetObjectItem(x, "subject")->valuestring);
 	if (have_ends)
-		printf("%s: bad - good %+.1f ms (%+.1f%%) [%+.1f, %+.1f]; %d steps; %s/bisect.json\n",
-		       o->metric, last_ends.ends_ms, last_ends.ends_pct, last_ends.ends_lo, last_ends.ends_hi,
-		       steps, o->out_dir);
+		fprintf(sf, "%s: bad - good %+.1f ms (%+.1f%%) [%+.1f, %+.1f]; %d steps; %s/bisect.json\n",
+		        o->metric, last_ends.ends_ms, last_ends.ends_pct, last_ends.ends_lo, last_ends.ends_hi,
+		        steps, o->out_dir);
+	fclose(sf);
+	fputs(sum, stdout);
+	write_markdown(o, &p, sum, status);
+	free(sum);
 	rc = strcmp(status, "done") == 0 ? 0 : 3;
 out:
 	if (rc < 0 && p.n)

@@ -120,6 +120,18 @@ START_TEST(test_bisect_names_the_merge)
 	fprintf(stderr, "bisect: %d steps over %d merges; builds %d, cached %d\n", steps_of(doc),
 	        NREV - 1, count(o, "go build started"), count(o, ": up to date ("));
 	cJSON_Delete(doc);
+	/* bisect.md: the summary and the path; the merge's note says how it
+	 * compares with the ends (slower than good, the regression). */
+	char *mdp = util_fmt("%s/bisect.md", out), *md = util_read_file(mdp, NULL);
+	ck_assert_ptr_nonnull(md);
+	ck_assert_ptr_nonnull(strstr(md, "first bad:"));
+	ck_assert_ptr_nonnull(strstr(md, "| bad-like |"));
+	char *row = util_fmt("| %d | `%.12s` |", FIRST, h.go[FIRST]);
+	const char *at = strstr(md, row);
+	ck_assert_msg(at && strstr(at, "against good: slower"), "%s", md);
+	free(row);
+	free(md);
+	free(mdp);
 	char *chart = util_fmt("%s/bisect.svg", out);
 	ck_assert_msg(util_path_exists(chart) || system("command -v gnuplot >/dev/null") != 0, "no chart");
 	free(chart);
