@@ -17,6 +17,15 @@
 #define VDSO_NAME "vdso_amd64.so"
 #endif
 
+/* Not Check's asserts: the bench's fixture runs outside a test. */
+#define MUST(x)                                                                             \
+	do {                                                                                    \
+		if (!(x)) {                                                                         \
+			fprintf(stderr, "fakehist: %s:%d: %s failed\n", __FILE__, __LINE__, #x);        \
+			abort();                                                                        \
+		}                                                                                   \
+	} while (0)
+
 static const char main_go[] =
 	"// A stand-in runsc for gvab's tests: sleeps, then becomes the fake runsc.\n"
 	"package main\n"
@@ -54,7 +63,7 @@ static const char main_go[] =
 static git_oid blob(git_repository *r, const char *text, size_t len)
 {
 	git_oid id;
-	ck_assert_int_eq(git_blob_create_from_buffer(&id, r, text, len), 0);
+	MUST(git_blob_create_from_buffer(&id, r, text, len) == 0);
 	return id;
 }
 
@@ -66,10 +75,10 @@ static git_oid tree_with(git_repository *r, const git_oid *base, const char *nam
 	git_treebuilder *tb;
 	git_oid out;
 	if (base)
-		ck_assert_int_eq(git_tree_lookup(&t, r, base), 0);
-	ck_assert_int_eq(git_treebuilder_new(&tb, r, t), 0);
-	ck_assert_int_eq(git_treebuilder_insert(NULL, tb, name, id, is_tree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB), 0);
-	ck_assert_int_eq(git_treebuilder_write(&out, tb), 0);
+		MUST(git_tree_lookup(&t, r, base) == 0);
+	MUST(git_treebuilder_new(&tb, r, t) == 0);
+	MUST(git_treebuilder_insert(NULL, tb, name, id, is_tree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB) == 0);
+	MUST(git_treebuilder_write(&out, tb) == 0);
 	git_treebuilder_free(tb);
 	git_tree_free(t);
 	return out;
@@ -84,7 +93,7 @@ static git_oid file_in(git_repository *r, const git_oid *base, const char *name,
 static git_oid go_tree(git_repository *r, size_t i, int delay_us, int jitter_us, int broken)
 {
 	char buf[64], note[64], real[PATH_MAX];
-	ck_assert_ptr_nonnull(realpath(itest_fake(), real));
+	MUST(realpath(itest_fake(), real) != NULL);
 	char *fake = util_fmt("%s\n", real);
 	snprintf(buf, sizeof buf, "%d\n", delay_us);
 	git_oid runsc = file_in(r, NULL, "delay_us", buf);
@@ -118,17 +127,17 @@ static git_oid commit(git_repository *r, const git_oid *tree, const char *msg, c
 	const git_commit *parents[2];
 	size_t np = 0;
 	git_oid id;
-	ck_assert_int_eq(git_tree_lookup(&t, r, tree), 0);
-	ck_assert_int_eq(git_signature_new(&sig, "t", "t@example.org", 1780000000 + when, 0), 0);
+	MUST(git_tree_lookup(&t, r, tree) == 0);
+	MUST(git_signature_new(&sig, "t", "t@example.org", 1780000000 + when, 0) == 0);
 	if (p1) {
-		ck_assert_int_eq(git_commit_lookup(&pc[0], r, p1), 0);
+		MUST(git_commit_lookup(&pc[0], r, p1) == 0);
 		parents[np++] = pc[0];
 	}
 	if (p2) {
-		ck_assert_int_eq(git_commit_lookup(&pc[1], r, p2), 0);
+		MUST(git_commit_lookup(&pc[1], r, p2) == 0);
 		parents[np++] = pc[1];
 	}
-	ck_assert_int_eq(git_commit_create(&id, r, NULL, sig, sig, NULL, msg, t, np, parents), 0);
+	MUST(git_commit_create(&id, r, NULL, sig, sig, NULL, msg, t, np, parents) == 0);
 	git_commit_free(pc[0]);
 	git_commit_free(pc[1]);
 	git_tree_free(t);
@@ -144,7 +153,7 @@ int fakehist_have_go(void)
 void fakehist_create(struct fakehist *h, const char *tag, size_t n, const int *delay_us,
                      int jitter_us, int broken)
 {
-	ck_assert(n >= 2 && n <= FAKEHIST_MAX);
+	MUST(n >= 2 && n <= FAKEHIST_MAX);
 	memset(h, 0, sizeof *h);
 	source_lib_init();
 	h->n = n;
@@ -154,22 +163,23 @@ void fakehist_create(struct fakehist *h, const char *tag, size_t n, const int *d
 	h->bundle = util_fmt("%s/bundle", h->dir);
 	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	h->cache = util_fmt("%s/gvab-itest-fakehist-cache", tmp);
-	ck_assert_int_eq(util_mkdir_p(h->patches, 0755), 0);
-	ck_assert_int_eq(util_mkdir_p(h->cache, 0755), 0);
-	itest_bundle(h->bundle, NULL);
+	MUST(util_mkdir_p(h->patches, 0755) == 0);
+	MUST(util_mkdir_p(h->cache, 0755) == 0);
+	char *bargv[] = {(char *)itest_gvab(), "bundle", "--out", h->bundle, NULL};
+	MUST(itest_run(NULL, bargv) == 0);
 
 	/* Knobs on a fake sysfs: these tests never touch the host's. */
 	char *k = util_fmt("%s/sys/kernel", h->dir), *f = util_fmt("%s/sys/kernel/rcu_expedited", h->dir);
 	char *root = util_fmt("%s/sys", h->dir);
-	ck_assert_int_eq(util_mkdir_p(k, 0755), 0);
-	ck_assert_int_eq(util_write_file_atomic(f, "1\n", 2), 0);
+	MUST(util_mkdir_p(k, 0755) == 0);
+	MUST(util_write_file_atomic(f, "1\n", 2) == 0);
 	setenv("GVAB_SYSFS_ROOT", root, 1);
 	free(k);
 	free(f);
 	free(root);
 
 	git_repository *r;
-	ck_assert_int_eq(git_repository_init(&r, h->repo, 1), 0);
+	MUST(git_repository_init(&r, h->repo, 1) == 0);
 	git_oid readme = file_in(r, NULL, "README.md", "master root\n");
 	git_oid m = commit(r, &readme, "master root", NULL, NULL, 0);
 	git_oid t0 = go_tree(r, 0, delay_us[0], jitter_us, broken == 0);
@@ -189,9 +199,9 @@ void fakehist_create(struct fakehist *h, const char *tag, size_t n, const int *d
 		git_oid_tostr(h->go[i], sizeof h->go[i], &g);
 	}
 	git_reference *ref;
-	ck_assert_int_eq(git_reference_create(&ref, r, "refs/heads/go", &g, 1, NULL), 0);
+	MUST(git_reference_create(&ref, r, "refs/heads/go", &g, 1, NULL) == 0);
 	git_reference_free(ref);
-	ck_assert_int_eq(git_reference_create(&ref, r, "refs/heads/master", &m, 1, NULL), 0);
+	MUST(git_reference_create(&ref, r, "refs/heads/master", &m, 1, NULL) == 0);
 	git_reference_free(ref);
 	git_repository_free(r);
 }
@@ -231,4 +241,27 @@ char **fakehist_argv(const struct fakehist *h, const char *cmd, char *const *ext
 		a[k++] = extra[i];
 	a[k] = NULL;
 	return a;
+}
+
+int fakehist_fixture(void)
+{
+	if (!fakehist_have_go()) {
+		fprintf(stderr, "fakehist: no %s\n", FAKEHIST_GO);
+		return 69;
+	}
+	int d[17];
+	for (int i = 0; i < 17; i++)
+		d[i] = i >= 7 ? 15000 : 0;
+	struct fakehist h;
+	fakehist_create(&h, "bench", 17, d, 0, -1);
+	printf("dir %s\nrepo %s\ncache %s\npatches %s\nbundle %s\nsysfs %s/sys\n", h.dir, h.repo, h.cache,
+	       h.patches, h.bundle, h.dir);
+	for (size_t i = 0; i < h.n; i++)
+		printf("g%zu %s\n", i, h.go[i]);
+	free(h.dir);
+	free(h.repo);
+	free(h.cache);
+	free(h.patches);
+	free(h.bundle);
+	return 0;
 }

@@ -47,6 +47,11 @@ void fakehist_free(struct fakehist *h);
  * follows. Caller frees the array only. */
 char **fakehist_argv(const struct fakehist *h, const char *cmd, char *const *extra);
 
+/* The bench's fixture: the history of the bisect tests (+15 ms per runsc
+ * call from g7 on), kept; prints "repo PATH", "cache PATH", "patches PATH",
+ * "bundle PATH" and "g<i> HEX" lines. Returns an exit code. */
+int fakehist_fixture(void);
+
 /* Whether go is there: tests skip (pass with a note) without it. */
 int fakehist_have_go(void);
 
