@@ -216,7 +216,7 @@ static int check_num_object(const struct line_ctx *c, const cJSON *o, const char
 }
 
 /* The instrument members an instrumented run adds ("internal", "syscalls",
- * "inittrace"), checked to the shape the report reads; detached from `o`
+ * "inittrace", "workload", "memory"), checked to the shape the report reads; detached from `o`
  * into a new object (NULL when the line has none). */
 static int take_instruments(const struct line_ctx *c, cJSON *o, cJSON **out)
 {
@@ -252,7 +252,15 @@ static int take_instruments(const struct line_ctx *c, cJSON *o, cJSON **out)
 		if (pm && check_num_object(c, pm, "inittrace.processes_ms", 0, 1e9) < 0)
 			return GVAB_EDATA;
 	}
-	static const char *const keys[] = {"internal", "syscalls", "inittrace"};
+	/* Workload runs: the workload's own timing of its hot loop; memory
+	 * runs: medians over a boot's memory samples (see footprint.h). */
+	const cJSON *wl = cJSON_GetObjectItemCaseSensitive(o, "workload");
+	if (wl && check_num_object(c, wl, "workload", 0, 1e15) < 0)
+		return GVAB_EDATA;
+	const cJSON *mem = cJSON_GetObjectItemCaseSensitive(o, "memory");
+	if (mem && check_num_object(c, mem, "memory", -1, 1e15) < 0)
+		return GVAB_EDATA;
+	static const char *const keys[] = {"internal", "syscalls", "inittrace", "workload", "memory"};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		cJSON *e = cJSON_DetachItemFromObjectCaseSensitive(o, keys[i]);
 		if (!e)
