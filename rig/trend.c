@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,8 +210,63 @@ static int build_one(const struct trend_opts *o, const char *arms_dir, struct tr
 	return build_arm(&bo, &r->runsc);
 }
 
-/* 1 when OUT/run holds a complete run of exactly these arms and binaries. */
-static int run_reusable(const char *dir, const struct trev *r, size_t n)
+/* The `gvab run` command line (argv[0] is this gvab); free with argv_free. */
+struct run_argv {
+	char **argv;
+	char *self, *iters, *warm, *specs[TREND_MAX_REVISIONS];
+};
+
+static void argv_build(const struct trend_opts *o, const char *dir, const struct trev *r, size_t n,
+                       struct run_argv *ra)
+{
+	char *self_dir = util_self_dir();
+	memset(ra, 0, sizeof *ra);
+	ra->self = util_fmt("%s/gvab", self_dir);
+	free(self_dir);
+	ra->iters = util_fmt("%ld", o->iterations);
+	ra->warm = util_fmt("%ld", o->warmups);
+	size_t nextra = 0;
+	while (o->run_args && o->run_args[nextra])
+		nextra++;
+	char **argv = ra->argv = util_xcalloc(16 + 2 * n + nextra, sizeof *argv);
+	int k = 0;
+	argv[k++] = ra->self;
+	argv[k++] = "run";
+	argv[k++] = "-q";
+	argv[k++] = "--out";
+	argv[k++] = (char *)dir;
+	argv[k++] = "--bundle";
+	argv[k++] = (char *)o->bundle;
+	argv[k++] = "--iterations";
+	argv[k++] = ra->iters;
+	argv[k++] = "--warmups";
+	argv[k++] = ra->warm;
+	argv[k++] = "--order";
+	argv[k++] = (char *)o->order;
+	for (size_t i = 0; i < n && i < TREND_MAX_REVISIONS; i++)
+		if (r[i].runsc) {
+			ra->specs[i] = util_fmt("%s=%s", r[i].arm, r[i].runsc);
+			argv[k++] = "--arm";
+			argv[k++] = ra->specs[i];
+		}
+	for (size_t i = 0; i < nextra; i++)
+		argv[k++] = o->run_args[i];
+	argv[k] = NULL;
+}
+
+static void argv_free(struct run_argv *ra)
+{
+	for (size_t i = 0; i < TREND_MAX_REVISIONS; i++)
+		free(ra->specs[i]);
+	free(ra->argv);
+	free(ra->self);
+	free(ra->iters);
+	free(ra->warm);
+}
+
+/* 1 when `dir` holds a complete run of this very command (arms, rounds,
+ * order, knobs) whose binaries still hash the same. */
+static int run_reusable(const char *dir, const struct trev *r, size_t n, char *const *argv)
 {
 	char *path = util_fmt("%s/run.json", dir);
 	cJSON *run = util_path_exists(path) ? util_json_load(path) : NULL;
@@ -218,8 +274,17 @@ static int run_reusable(const char *dir, const struct trev *r, size_t n)
 	if (!run)
 		return 0;
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(run, "status");
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command");
 	const cJSON *arms = cJSON_GetObjectItemCaseSensitive(run, "arms");
-	int ok = cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0 && cJSON_IsArray(arms);
+	int ok = cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0 && cJSON_IsArray(arms) &&
+	         cJSON_IsArray(cmd);
+	/* The command as run.json has it: "gvab" then this argv from "run". */
+	const cJSON *c = ok ? cmd->child : NULL;
+	for (size_t i = 0; ok && argv[i]; i++) {
+		ok = c && cJSON_IsString(c) && (i == 0 || strcmp(c->valuestring, argv[i]) == 0);
+		c = c ? c->next : NULL;
+	}
+	ok = ok && c == NULL;
 	const cJSON *a = ok ? arms->child : NULL;
 	for (size_t i = 0; i < n && ok; i++) {
 		if (!r[i].runsc)
@@ -236,47 +301,36 @@ static int run_reusable(const char *dir, const struct trev *r, size_t n)
 	return ok;
 }
 
-static int run_all(const struct trend_opts *o, const char *dir, struct trev *r, size_t n)
+/* Ctrl-C reaches gvab run through the terminal's process group; a SIGTERM
+ * or SIGINT sent to trend alone is passed on, so the run always stops the
+ * same way: samples kept, knobs put back, exit 130. */
+static volatile sig_atomic_t run_pid;
+
+static void forward_signal(int sig)
 {
-	char *self_dir = util_self_dir();
-	char *self = util_fmt("%s/gvab", self_dir);
-	char *iters = util_fmt("%ld", o->iterations), *warm = util_fmt("%ld", o->warmups);
-	char *specs[TREND_MAX_REVISIONS] = {0};
-	size_t nextra = 0;
-	while (o->run_args && o->run_args[nextra])
-		nextra++;
-	char **argv = util_xcalloc(16 + 2 * n + nextra, sizeof *argv);
-	int k = 0;
-	argv[k++] = self;
-	argv[k++] = "run";
-	argv[k++] = "-q";
-	argv[k++] = "--out";
-	argv[k++] = (char *)dir;
-	argv[k++] = "--bundle";
-	argv[k++] = (char *)o->bundle;
-	argv[k++] = "--iterations";
-	argv[k++] = iters;
-	argv[k++] = "--warmups";
-	argv[k++] = warm;
-	argv[k++] = "--order";
-	argv[k++] = (char *)o->order;
-	for (size_t i = 0; i < n; i++)
-		if (r[i].runsc) {
-			specs[i] = util_fmt("%s=%s", r[i].arm, r[i].runsc);
-			argv[k++] = "--arm";
-			argv[k++] = specs[i];
-		}
-	for (size_t i = 0; i < nextra; i++)
-		argv[k++] = o->run_args[i];
-	argv[k] = NULL;
+	if (run_pid > 0)
+		kill((pid_t)run_pid, sig);
+}
+
+static int run_all(const struct trend_opts *o, char *const *argv, const char *dir)
+{
 	if (o->progress)
-		fprintf(stderr, "gvab: trend: timing %s, %ld rounds (+%ld warm-up) in %s order into %s\n",
-		        "every built revision", o->iterations, o->warmups, o->order, dir);
+		fprintf(stderr, "gvab: trend: timing every built revision, %ld rounds (+%ld warm-up) in %s "
+		                "order into %s\n", o->iterations, o->warmups, o->order, dir);
 	struct proc_opts po = {.argv = argv, .stdin_null = 1};
+	struct sigaction sa = {.sa_handler = forward_signal}, old_int, old_term;
+	sigemptyset(&sa.sa_mask);
 	pid_t pid;
 	int st = 0, rc = proc_spawn(&po, &pid);
-	if (rc == 0)
+	if (rc == 0) {
+		run_pid = pid;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
 		rc = proc_wait(pid, &st, NULL);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		run_pid = 0;
+	}
 	if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 130)
 		rc = error_setc(GVAB_EINTR, "interrupted (run it again to time the revisions again)");
 	else if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 64)
@@ -285,13 +339,6 @@ static int run_all(const struct trend_opts *o, const char *dir, struct trev *r, 
 		rc = error_setc(GVAB_EPRECOND, "gvab run: a precondition failed (see above)");
 	else if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
 		rc = error_set("gvab run %s (samples so far in %s)", proc_status_str(st), dir);
-	for (size_t i = 0; i < n; i++)
-		free(specs[i]);
-	free(argv);
-	free(self);
-	free(self_dir);
-	free(iters);
-	free(warm);
 	return rc;
 }
 
@@ -566,6 +613,7 @@ int trend_run(const struct trend_opts *o)
 	size_t n = 0, ns = 0, built = 0;
 	char *arms = NULL, *run_dir = NULL, *md = NULL, *mdp = NULL, *jp = NULL;
 	cJSON *doc = NULL;
+	struct run_argv rargv = {0};
 
 	if (phase < 0)
 		return error_setc(GVAB_EUSAGE, "--metric %s: not a phase (create, start, wait, delete, core, "
@@ -603,14 +651,15 @@ int trend_run(const struct trend_opts *o)
 	}
 
 	run_dir = util_fmt("%s/run", o->out_dir);
-	if (run_reusable(run_dir, r, n)) {
+	argv_build(o, run_dir, r, n, &rargv);
+	if (run_reusable(run_dir, r, n, rargv.argv)) {
 		if (o->progress)
-			fprintf(stderr, "gvab: trend: %s is a complete run of these binaries; not timed again\n",
-			        run_dir);
+			fprintf(stderr, "gvab: trend: %s is a complete run of this command and these binaries; "
+			                "not timed again\n", run_dir);
 	} else {
-		if (util_rm_rf(run_dir) < 0) /* incomplete, or of other binaries */
+		if ((rc = util_rm_rf(run_dir)) < 0) /* incomplete, or of other binaries or settings */
 			goto out;
-		if ((rc = run_all(o, run_dir, r, n)) < 0)
+		if ((rc = run_all(o, rargv.argv, run_dir)) < 0)
 			goto out;
 	}
 	if ((rc = analyse(o, run_dir, phase, r, n, &st, &ns)) < 0)
@@ -637,6 +686,7 @@ out:
 	free(r);
 	free(st);
 	free(arms);
+	argv_free(&rargv);
 	free(run_dir);
 	free(md);
 	free(mdp);

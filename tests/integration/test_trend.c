@@ -2,7 +2,10 @@
  * +15 ms per runsc call from merge 7 on): seven revisions around the
  * change in one interleaved run flag exactly the step g6 -> g7 as slower,
  * and no other; run again it is analysed, not timed again; a revisions
- * file with --from/--to picks its lines; usage errors name the option. */
+ * file with --from/--to picks its lines, a revision that does not build is
+ * left out, SIGINT gives 130 and the next run times again, other settings
+ * are not served by an old run; usage and data errors name the option or
+ * the file and line. */
 #define _GNU_SOURCE
 #include "fakehist.h"
 #include "itest.h"
@@ -10,10 +13,20 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NREV 17
 #define FIRST 7
+
+static int count_str(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
 
 START_TEST(test_trend_flags_the_step)
 {
@@ -104,7 +117,7 @@ START_TEST(test_trend_revisions_file_and_usage)
 		return;
 	int d[NREV] = {0};
 	struct fakehist h;
-	fakehist_create(&h, "trend-file", NREV, d, 0, -1);
+	fakehist_create(&h, "trend-file", NREV, d, 0, 2); /* g2 does not compile */
 	char *file = util_fmt("%s/revisions.txt", h.dir), *text = util_xstrdup("# go merges\n");
 	for (int i = 0; i < NREV; i++) {
 		/* git source: the pseudo-version column is only a placeholder */
@@ -142,23 +155,64 @@ START_TEST(test_trend_revisions_file_and_usage)
 	free(where);
 	free(o);
 	free(argv);
-	/* Lines g1..g3 from the file, no change among them. */
+	/* Lines g1..g3 from the file: g2 does not build and is left out, g1
+	 * and g3 are timed, without change between them. SIGINT to trend
+	 * alone mid-run: passed on to gvab run, exit 130, run interrupted. */
 	char *good[] = {"--revisions", file, "--from", to, "--to", from, "--out", out, "--iterations", "20",
-	                "--warmups", "1", "-q", NULL};
+	                "--warmups", "1", NULL};
 	argv = fakehist_argv(&h, "trend", good);
-	int rc = itest_run(&o, argv);
+	char *log = util_fmt("%s/int.log", h.dir), *sp = util_fmt("%s/run/samples.jsonl", out);
+	pid_t pid = itest_start(log, argv);
+	ck_assert_int_gt(pid, 0);
+	for (int i = 0; i < 3000 && itest_count_lines(sp, NULL) < 6; i++)
+		usleep(20 * 1000);
+	ck_assert_int_ge(itest_count_lines(sp, NULL), 6);
+	kill(pid, SIGINT);
+	int rc = itest_wait(pid);
+	char *il = util_read_file(log, NULL);
+	ck_assert_msg(rc == 130, "exit %d:\n%s", rc, il);
+	ck_assert_ptr_nonnull(strstr(il, "interrupted"));
+	free(il);
+	char *rjp = util_fmt("%s/run/run.json", out);
+	cJSON *rj = util_json_load(rjp);
+	ck_assert_str_eq(cJSON_GetObjectItem(rj, "status")->valuestring, "interrupted");
+	cJSON_Delete(rj);
+	/* Again: timed again in full, nothing built again. */
+	rc = itest_run(&o, argv);
 	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	ck_assert_ptr_null(strstr(o, "not timed again"));
+	ck_assert_int_eq(itest_count_lines(sp, NULL), 2 * 21);
+	ck_assert_int_eq(count_str(o, "go build started"), 1); /* only g2, which fails again */
 	char *jp = util_fmt("%s/trend.json", out);
 	cJSON *doc = util_json_load(jp);
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "revisions")), 3);
-	const cJSON *s;
-	cJSON_ArrayForEach(s, cJSON_GetObjectItem(doc, "steps")) {
-		const char *v = cJSON_GetObjectItem(s, "verdict")->valuestring;
-		ck_assert_msg(strcmp(v, "slower") != 0 && strcmp(v, "faster") != 0, "%s", v);
-	}
-	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "revisions"), 1),
-	                                     "subject")->valuestring, "master change 2");
+	const cJSON *revs = cJSON_GetObjectItem(doc, "revisions");
+	ck_assert_int_eq(cJSON_GetArraySize(revs), 3);
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(revs, 1), "built")));
+	ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(revs, 1), "note")->valuestring,
+	                             "does not build"));
+	const cJSON *steps = cJSON_GetObjectItem(doc, "steps");
+	ck_assert_int_eq(cJSON_GetArraySize(steps), 1);
+	const cJSON *s = cJSON_GetArrayItem(steps, 0);
+	ck_assert_int_eq((int)cJSON_GetObjectItem(s, "from")->valuedouble, 0);
+	ck_assert_int_eq((int)cJSON_GetObjectItem(s, "to")->valuedouble, 2);
+	const char *v = cJSON_GetObjectItem(s, "verdict")->valuestring;
+	ck_assert_msg(strcmp(v, "slower") != 0 && strcmp(v, "faster") != 0, "%s", v);
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(revs, 1), "subject")->valuestring,
+	                 "master change 2");
+	ck_assert_ptr_nonnull(strstr(o, "left out: does not build"));
 	cJSON_Delete(doc);
+	free(o);
+	/* Other settings (rounds): the complete run is not reused. */
+	char *more[] = {"--revisions", file, "--from", to, "--to", from, "--out", out, "--iterations", "21",
+	                "--warmups", "1", "-q", NULL};
+	free(argv);
+	argv = fakehist_argv(&h, "trend", more);
+	rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	ck_assert_int_eq(itest_count_lines(sp, NULL), 2 * 22);
+	free(rjp);
+	free(log);
+	free(sp);
 	free(jp);
 	free(o);
 	free(argv);
