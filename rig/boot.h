@@ -41,6 +41,10 @@ struct boot_cfg {
 	int cleanup_timeout_ms;    /* `runsc delete --force` after a failure (0: 10000) */
 	int expect_exit;           /* container exit status that counts as success */
 	int keep_logs;             /* keep the stderr log of successful boots too */
+	int parse_workload;        /* read gvab-workload's line from the container's stdout */
+	int memory_samples;        /* > 0: after start, sample the sandbox's memory this many
+	                            * times (the workload must idle), then `kill ID TERM` it */
+	int memory_interval_ms;    /* between memory samples (0: 100), after a 250 ms settle */
 	volatile sig_atomic_t *stop; /* set by a signal handler: abandon and clean up */
 };
 
@@ -54,6 +58,15 @@ struct boot_result {
 	char error[1024];
 	char stderr_path[512];     /* "" unless kept */
 	char debug_log[512];       /* debug-log directory if any */
+	/* gvab-workload's own timing of its hot loop (parse_workload). */
+	int has_workload;
+	int64_t workload_inner_ns;
+	double workload_result;    /* files walked, or the spin checksum */
+	/* Memory (memory_samples): medians over the samples, KiB and bytes;
+	 * -1 where unknown. */
+	int has_memory, memory_nsamples, memory_procs;
+	long mem_rss_kib, mem_pss_kib, mem_sandbox_pss_kib, mem_gofer_pss_kib, mem_other_pss_kib;
+	long long mem_cg_current_bytes, mem_cg_peak_bytes;
 };
 
 /* Makes this process a child subreaper and blocks SIGCHLD (the boot loop

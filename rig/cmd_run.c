@@ -73,6 +73,12 @@ static const char usage_text[] =
 	"  --warm-pool K        after the cold boots, boot one sandbox per arm running\n"
 	"                       `sleep`, then time K `runsc exec` of the workload in each\n"
 	"                       (2 warm-up execs per arm discarded); reported beside CORE\n"
+	"  --workload MODE[:ARG:...]  boot the bundle's gvab-workload (gvab bundle --workload)\n"
+	"                       instead of its args: true, spin:N, statwalk:/walk:N or idle;\n"
+	"                       samples carry the workload's own time of its hot loop\n"
+	"  --memory[=K]         memory per sandbox: with the workload idle, sample RSS and\n"
+	"                       PSS of every process of the sandbox tree and its cgroup K\n"
+	"                       times (default 3) after start, then stop it\n"
 	"  --label TEXT         the host's label in reports (default: its hostname)\n"
 	"  --meta KEY=VALUE     extra host metadata for run.json (sku, notes, ...)\n"
 	"  --cleanup-timeout-ms N\n"
@@ -333,8 +339,13 @@ int cmd_run(int argc, char **argv)
 		{"syscalls", no_argument, 0, 'Y'},        {"label", required_argument, 0, 'L'},
 		{"meta", required_argument, 0, 'M'},      {"cleanup-timeout-ms", required_argument, 0, 'C'},
 		{"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
+		{"workload", required_argument, 0, 'K'},  {"memory", optional_argument, 0, 'm'},
 		{0, 0, 0, 0}};
 	struct arm arms[MAX_ARMS];
+	const char *workload = NULL;
+	long memory_k = 0;
+	char *wl_words[16] = {0};
+	char *wl_buf = NULL, *wl_dir = NULL;
 	size_t narms = 0;
 	char set_name[8][32], set_value[8][64];
 	size_t nset = 0;
@@ -440,6 +451,12 @@ int cmd_run(int argc, char **argv)
 				goto usage_fail;
 			break;
 		case 'A': append = 1; break;
+		case 'K': workload = optarg; break;
+		case 'm':
+			memory_k = 3;
+			if (optarg && (rc = util_parse_long(optarg, 1, 64, "--memory", &memory_k)) < 0)
+				goto usage_fail;
+			break;
 		case 'q': quiet = 1; break;
 		case 'h': cmds_usage("run", usage_text); return 0;
 		default: /* getopt named the option */
@@ -479,6 +496,39 @@ int cmd_run(int argc, char **argv)
 		cJSON_Delete(bmeta);
 		rc = error_setc(GVAB_EPRECOND, "bundle %s: %s", bundle, strerror(errno));
 		goto fail;
+	}
+	if (workload || memory_k) {
+		/* The workload runs instead of the bundle's args: MODE[:ARG...]
+		 * becomes /bin/gvab-workload MODE ARG...; --memory needs it idle. */
+		if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(bmeta, "workload"))) {
+			cJSON_Delete(bmeta);
+			rc = error_setc(GVAB_EPRECOND, "bundle %s has no gvab-workload (make it with gvab bundle "
+			                               "--workload)", bundle);
+			goto fail;
+		}
+		if (workload && memory_k && strcmp(workload, "idle") != 0) {
+			cJSON_Delete(bmeta);
+			rc = error_setc(GVAB_EUSAGE, "--memory samples an idle sandbox: drop --workload %s "
+			                             "(or give --workload idle)", workload);
+			goto fail;
+		}
+		wl_buf = util_xstrdup(workload ? workload : "idle");
+		int nw = 0;
+		wl_words[nw++] = "/bin/gvab-workload";
+		for (char *save = NULL, *t = strtok_r(wl_buf, ":", &save); t && nw < 15;
+		     t = strtok_r(NULL, ":", &save))
+			wl_words[nw++] = t;
+		wl_words[nw] = NULL;
+		static const char *const modes[] = {"true", "spin", "statwalk", "idle"};
+		int known = 0;
+		for (size_t i = 0; i < 4; i++)
+			known |= nw > 1 && strcmp(wl_words[1], modes[i]) == 0;
+		if (!known) {
+			cJSON_Delete(bmeta);
+			rc = error_setc(GVAB_EUSAGE, "--workload %s: want true, spin:N, statwalk:DIR:N or idle",
+			                workload);
+			goto fail;
+		}
 	}
 	if (!have_seed) {
 		struct timespec ts;
@@ -631,6 +681,12 @@ int cmd_run(int argc, char **argv)
 	}
 	if ((rc = samples_open(&sw, samples_path)) < 0)
 		goto run_out;
+	if (wl_buf) {
+		wl_dir = util_fmt("%s/workload-bundle", out_dir);
+		if ((rc = util_mkdir_p(wl_dir, 0755)) < 0 ||
+		    (rc = bundle_write_config(wl_dir, bundle_real, wl_words)) < 0)
+			goto run_out;
+	}
 	if ((rc = schedule_build((int)narms, (int)warmups, (int)iterations, order, seed, &slots,
 	                         &nslots)) < 0)
 		goto run_out;
@@ -690,6 +746,12 @@ int cmd_run(int argc, char **argv)
 		cJSON_AddBoolToObject(run, "syscalls", syscalls);
 		cJSON_AddNumberToObject(run, "warm_pool_execs", (double)warm_k);
 		cJSON_AddNumberToObject(run, "expect_exit", (double)expect_exit);
+		if (wl_buf) {
+			cJSON *wa = cJSON_AddArrayToObject(run, "workload");
+			for (int i = 0; wl_words[i]; i++)
+				cJSON_AddItemToArray(wa, cJSON_CreateString(wl_words[i]));
+			cJSON_AddNumberToObject(run, "memory_samples", (double)memory_k);
+		}
 		cJSON *settings = cJSON_AddObjectToObject(run, "settings");
 		for (size_t i = 0; i < nset; i++)
 			cJSON_AddStringToObject(settings, set_name[i], set_value[i]);
@@ -777,11 +839,12 @@ int cmd_run(int argc, char **argv)
 			int seq = seq0 + (int)k;
 			snprintf(id, sizeof id, "gvab-%ld-%d", (long)getpid(), seq);
 			struct boot_cfg bc = {.runsc = a->runsc, .flags = a->flags, .nflags = a->nflags,
-			                      .bundle = bundle_real, .state_dir = state_dir,
+			                      .bundle = wl_dir ? wl_dir : bundle_real, .state_dir = state_dir,
 			                      .log_dir = log_dir, .debug_log_dir = dbg_dir,
 			                      .timeout_ms = (int)timeout_ms, .expect_exit = (int)expect_exit,
 			                      .keep_logs = inittrace, .envp = envp,
 			                      .cleanup_timeout_ms = (int)cleanup_ms,
+			                      .parse_workload = wl_buf != NULL, .memory_samples = (int)memory_k,
 			                      .stop = &stop_requested};
 			struct boot_result br;
 			int64_t t_rel = util_now_ns() - t_run0;
@@ -807,6 +870,27 @@ int cmd_run(int argc, char **argv)
 				cJSON *sy = cJSON_AddObjectToObject(extra, "syscalls");
 				cJSON_AddNumberToObject(sy, "membarrier", (double)n_all);
 				cJSON_AddNumberToObject(sy, "membarrier_register_private_expedited", (double)n_reg);
+			}
+			if (br.ok && (br.has_workload || br.has_memory)) {
+				if (!extra)
+					extra = cJSON_CreateObject();
+				if (br.has_workload) {
+					cJSON *w = cJSON_AddObjectToObject(extra, "workload");
+					cJSON_AddNumberToObject(w, "inner_ns", (double)br.workload_inner_ns);
+					cJSON_AddNumberToObject(w, "result", br.workload_result);
+				}
+				if (br.has_memory) {
+					cJSON *m = cJSON_AddObjectToObject(extra, "memory");
+					cJSON_AddNumberToObject(m, "rss_kib", (double)br.mem_rss_kib);
+					cJSON_AddNumberToObject(m, "pss_kib", (double)br.mem_pss_kib);
+					cJSON_AddNumberToObject(m, "sandbox_pss_kib", (double)br.mem_sandbox_pss_kib);
+					cJSON_AddNumberToObject(m, "gofer_pss_kib", (double)br.mem_gofer_pss_kib);
+					cJSON_AddNumberToObject(m, "other_pss_kib", (double)br.mem_other_pss_kib);
+					cJSON_AddNumberToObject(m, "cgroup_current_bytes", (double)br.mem_cg_current_bytes);
+					cJSON_AddNumberToObject(m, "cgroup_peak_bytes", (double)br.mem_cg_peak_bytes);
+					cJSON_AddNumberToObject(m, "samples", (double)br.memory_nsamples);
+					cJSON_AddNumberToObject(m, "processes", (double)br.memory_procs);
+				}
 			}
 			if (br.ok && (phases || inittrace)) {
 				if (!extra)
@@ -1083,6 +1167,8 @@ done:
 	for (size_t i = 0; i < narms; i++)
 		free_arm(&arms[i]);
 	free(gen_out);
+	free(wl_buf);
+	free(wl_dir);
 	if (rc < 0)
 		return cmds_fail(rc, "run");
 	return 0;
