@@ -387,8 +387,8 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 	struct proc_opts po = {.argv = argv, .stdin_null = 1};
 	pid_t pid;
 	int st = 0, rc = proc_spawn(&po, &pid);
-	if (rc == 0)
-		rc = proc_wait(pid, &st, NULL);
+	if (rc == 0) /* a signal to bisect alone stops the run cleanly, not orphaned */
+		rc = proc_wait_forwarding(pid, &st);
 	if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 130)
 		rc = error_setc(GVAB_EINTR, "interrupted");
 	else if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))

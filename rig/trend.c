@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,36 +300,16 @@ static int run_reusable(const char *dir, const struct trev *r, size_t n, char *c
 	return ok;
 }
 
-/* Ctrl-C reaches gvab run through the terminal's process group; a SIGTERM
- * or SIGINT sent to trend alone is passed on, so the run always stops the
- * same way: samples kept, knobs put back, exit 130. */
-static volatile sig_atomic_t run_pid;
-
-static void forward_signal(int sig)
-{
-	if (run_pid > 0)
-		kill((pid_t)run_pid, sig);
-}
-
 static int run_all(const struct trend_opts *o, char *const *argv, const char *dir)
 {
 	if (o->progress)
 		fprintf(stderr, "gvab: trend: timing every built revision, %ld rounds (+%ld warm-up) in %s "
 		                "order into %s\n", o->iterations, o->warmups, o->order, dir);
 	struct proc_opts po = {.argv = argv, .stdin_null = 1};
-	struct sigaction sa = {.sa_handler = forward_signal}, old_int, old_term;
-	sigemptyset(&sa.sa_mask);
 	pid_t pid;
 	int st = 0, rc = proc_spawn(&po, &pid);
-	if (rc == 0) {
-		run_pid = pid;
-		sigaction(SIGINT, &sa, &old_int);
-		sigaction(SIGTERM, &sa, &old_term);
-		rc = proc_wait(pid, &st, NULL);
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-		run_pid = 0;
-	}
+	if (rc == 0) /* SIGINT/SIGTERM to trend alone still stop the run cleanly */
+		rc = proc_wait_forwarding(pid, &st);
 	if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 130)
 		rc = error_setc(GVAB_EINTR, "interrupted (run it again to time the revisions again)");
 	else if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 64)

@@ -7,6 +7,7 @@
  * - +0.2 ms under 0-4 ms of jitter per call: never a wrong exact answer
  *   (the ends do not differ, or a range, or g7);
  * - g4's tree does not compile: g4 is skipped and g7 still found;
+ * - SIGINT to bisect alone: gvab run stops cleanly, exit 130, state kept;
  * - SIGKILL (the whole process group) after two steps: started again, it
  *   rebuilds nothing it had built, times no step again, and ends with the
  *   same answer and the same number of steps as a run never stopped. */
@@ -214,6 +215,47 @@ START_TEST(test_bisect_resumes_after_sigkill)
 	char *extra[] = {"--good", h.go[0], "--bad", h.go[NREV - 1], "--out", out, "--iterations", "12",
 	                 "--looks", "2", NULL};
 	char **argv = fakehist_argv(&h, "bisect", extra);
+	/* SIGINT to bisect alone while step 1 boots: it is passed on to gvab
+	 * run, which stops cleanly (run interrupted, nothing orphaned), and
+	 * bisect exits 130 with its state saved. */
+	{
+		pid_t p1 = itest_start(log, argv);
+		ck_assert_int_gt(p1, 0);
+		char *step1 = NULL;
+		for (int i = 0; i < 6000 && !step1; i++) {
+			usleep(20 * 1000);
+			char *sd = util_fmt("%s/steps", out);
+			struct dirent **ents = NULL;
+			int ne = scandir(sd, &ents, NULL, alphasort);
+			for (int k = 0; k < ne; k++) {
+				if (strncmp(ents[k]->d_name, "01-", 3) == 0) {
+					char *sp = util_fmt("%s/%s/samples.jsonl", sd, ents[k]->d_name);
+					if (itest_count_lines(sp, NULL) >= 6)
+						step1 = util_fmt("%s/%s", sd, ents[k]->d_name);
+					free(sp);
+				}
+				free(ents[k]);
+			}
+			free(ents);
+			free(sd);
+		}
+		ck_assert_ptr_nonnull(step1);
+		kill(p1, SIGINT);
+		int st;
+		ck_assert_int_eq(waitpid(p1, &st, 0), p1);
+		char *l1 = util_read_file(log, NULL);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "%s:\n%s", proc_status_str(st), l1);
+		free(l1);
+		cJSON *doc = load_state(out);
+		ck_assert_str_eq(cJSON_GetObjectItem(doc, "status")->valuestring, "interrupted");
+		cJSON_Delete(doc);
+		char *rjp = util_fmt("%s/run.json", step1);
+		cJSON *rj = util_json_load(rjp);
+		ck_assert_str_eq(cJSON_GetObjectItem(rj, "status")->valuestring, "interrupted");
+		cJSON_Delete(rj);
+		free(rjp);
+		free(step1);
+	}
 	/* Its own process group, so SIGKILL takes gvab run and go build too:
 	 * a crash of the whole session. */
 	struct proc_opts po = {.argv = argv, .stdout_path = log, .stderr_path = log, .stdin_null = 1,
