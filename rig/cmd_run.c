@@ -76,6 +76,10 @@ static const char usage_text[] =
 	"  --workload MODE[:ARG:...]  boot the bundle's gvab-workload (gvab bundle --workload)\n"
 	"                       instead of its args: true, spin:N, statwalk:/walk:N or idle;\n"
 	"                       samples carry the workload's own time of its hot loop\n"
+	"  --cold               cold start: every boot gets a fresh copy of the rootfs and\n"
+	"                       the page cache is dropped before it (root; best effort,\n"
+	"                       recorded in run.json); without it boots reuse the cached\n"
+	"                       rootfs (warm)\n"
 	"  --memory[=K]         memory per sandbox: with the workload idle, sample RSS and\n"
 	"                       PSS of every process of the sandbox tree and its cgroup K\n"
 	"                       times (default 3) after start, then stop it\n"
@@ -325,6 +329,46 @@ static int drop_caches(void)
 	return 0;
 }
 
+/* A cold boot's bundle: a fresh copy of the rootfs (followed if the bundle
+ * links a user rootfs), bundle.json, and config.json for `args` (NULL: the
+ * bundle's own args from bundle.json). */
+static int stage_cold(const char *bundle_dir, char *const *args, const char *stage)
+{
+	char *src = util_fmt("%s/rootfs", bundle_dir), *dst = util_fmt("%s/rootfs", stage);
+	char *meta_src = util_fmt("%s/bundle.json", bundle_dir), *meta_dst = util_fmt("%s/bundle.json", stage);
+	char real[PATH_MAX];
+	char **own = NULL;
+	cJSON *meta = NULL;
+	int rc = util_mkdir_p(stage, 0755);
+	if (rc == 0 && !realpath(src, real))
+		rc = error_set("%s: %s", src, strerror(errno));
+	if (rc == 0)
+		rc = util_copy_tree(real, dst);
+	if (rc == 0)
+		rc = util_copy_file(meta_src, meta_dst, 0644);
+	if (rc == 0 && !args) {
+		meta = util_json_load(meta_src);
+		const cJSON *a = meta ? cJSON_GetObjectItemCaseSensitive(meta, "args") : NULL, *e;
+		size_t n = 0;
+		own = util_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *own);
+		cJSON_ArrayForEach(e, a) if (cJSON_IsString(e)) own[n++] = e->valuestring;
+		if (n == 0)
+			rc = error_setc(GVAB_EDATA, "%s: field args: expected the container's argv", meta_src);
+		args = own;
+	}
+	if (rc == 0)
+		rc = bundle_write_config(stage, stage, args);
+	cJSON_Delete(meta);
+	free(own);
+	free(src);
+	free(dst);
+	free(meta_src);
+	free(meta_dst);
+	if (rc < 0)
+		error_wrap(rc, "--cold: staging %s", stage);
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -340,10 +384,12 @@ int cmd_run(int argc, char **argv)
 		{"meta", required_argument, 0, 'M'},      {"cleanup-timeout-ms", required_argument, 0, 'C'},
 		{"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
 		{"workload", required_argument, 0, 'K'},  {"memory", optional_argument, 0, 'm'},
+		{"cold", no_argument, 0, 'c'},
 		{0, 0, 0, 0}};
 	struct arm arms[MAX_ARMS];
 	const char *workload = NULL;
 	long memory_k = 0;
+	int cold = 0, cold_drop_ok = 1;
 	char *wl_words[16] = {0};
 	char *wl_buf = NULL, *wl_dir = NULL;
 	size_t narms = 0;
@@ -452,6 +498,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'A': append = 1; break;
 		case 'K': workload = optarg; break;
+		case 'c': cold = 1; break;
 		case 'm':
 			memory_k = 3;
 			if (optarg && (rc = util_parse_long(optarg, 1, 64, "--memory", &memory_k)) < 0)
@@ -746,6 +793,7 @@ int cmd_run(int argc, char **argv)
 		cJSON_AddBoolToObject(run, "syscalls", syscalls);
 		cJSON_AddNumberToObject(run, "warm_pool_execs", (double)warm_k);
 		cJSON_AddNumberToObject(run, "expect_exit", (double)expect_exit);
+		cJSON_AddBoolToObject(run, "cold", cold);
 		if (wl_buf) {
 			cJSON *wa = cJSON_AddArrayToObject(run, "workload");
 			for (int i = 0; wl_words[i]; i++)
@@ -852,7 +900,28 @@ int cmd_run(int argc, char **argv)
 				rc = GVAB_EFAIL;
 				goto run_out;
 			}
+			char *stage = NULL;
+			if (cold) {
+				/* A fresh rootfs copy, then an empty page cache: the boot
+				 * reads everything from disk. Under the state directory, so
+				 * restore removes it should this run be killed. */
+				stage = util_fmt("%s/cold-%s", state_dir, id);
+				if ((rc = stage_cold(bundle_real, wl_dir ? wl_words : NULL, stage)) < 0) {
+					free(stage);
+					goto run_out;
+				}
+				bc.bundle = stage;
+				if (drop_caches() < 0 && cold_drop_ok) {
+					cold_drop_ok = 0;
+					fprintf(stderr, "gvab: run: --cold: %s; boots get fresh copies only\n",
+					        error_last());
+				}
+			}
 			int brc = boot_run_once(&bc, id, &br);
+			if (stage) {
+				util_rm_rf(stage);
+				free(stage);
+			}
 			long long n_reg = -1, n_all = -1;
 			if (syscalls && (syscount_stop(&sc_reg, &n_reg) < 0 || syscount_stop(&sc_all, &n_all) < 0)) {
 				rc = GVAB_EFAIL;

@@ -409,3 +409,48 @@ int util_write_file_excl(const char *path, const char *data, size_t len)
 	free(tmp);
 	return rc;
 }
+
+/* nftw has no payload pointer; copies are single-threaded. */
+static struct {
+	const char *to;
+	size_t from_len;
+	int failed;
+} ct;
+
+static int copy_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	char *dst = util_fmt("%s%s", ct.to, path + ct.from_len);
+	int rc = 0;
+	if (flag == FTW_D) {
+		if (mkdir(dst, st->st_mode & 07777) < 0 && errno != EEXIST)
+			rc = error_set("mkdir %s: %s", dst, strerror(errno));
+	} else if (flag == FTW_SL) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(path, target, sizeof target - 1);
+		if (n < 0 || (target[n] = '\0', symlink(target, dst) < 0))
+			rc = error_set("symlink %s: %s", dst, strerror(errno));
+	} else if (flag == FTW_F && S_ISREG(st->st_mode)) {
+		rc = util_copy_file(path, dst, st->st_mode & 07777);
+	} else if (flag == FTW_DNR || flag == FTW_NS) {
+		rc = error_set("%s: unreadable", path);
+	}
+	free(dst);
+	if (rc < 0) {
+		ct.failed = 1;
+		return FTW_STOP;
+	}
+	return FTW_CONTINUE;
+}
+
+int util_copy_tree(const char *from, const char *to)
+{
+	if (util_path_exists(to))
+		return error_set("%s: already exists", to);
+	ct.to = to;
+	ct.from_len = strlen(from);
+	ct.failed = 0;
+	if (nftw(from, copy_one, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0 || ct.failed)
+		return ct.failed ? GVAB_EFAIL : error_set("copying %s: %s", from, strerror(errno));
+	return 0;
+}

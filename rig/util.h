@@ -34,6 +34,10 @@ char *util_read_file(const char *path, size_t *len_out);
 int util_open_nofollow(const char *path, int flags, unsigned mode);
 /* Copies a file (atomically, see below) and gives it `mode`. */
 int util_copy_file(const char *from, const char *to, unsigned mode);
+/* Copies the tree at `from` (directories, regular files, symlinks as
+ * symlinks; modes kept) into `to`, which must not exist. Devices and other
+ * special files are skipped. */
+int util_copy_tree(const char *from, const char *to);
 /* Writes via a temporary file and rename(2). */
 int util_write_file_atomic(const char *path, const char *data, size_t len);
 /* Like util_write_file_atomic, with the temporary file created O_EXCL and
