@@ -7,6 +7,8 @@
  * - +0.2 ms under 0-4 ms of jitter per call: never a wrong exact answer
  *   (the ends do not differ, or a range, or g7);
  * - g4's tree does not compile: g4 is skipped and g7 still found;
+ * - the other direction (15 ms less from g7 on), stopped by --max-steps
+ *   with a range (exit 3), then carried on to g7;
  * - SIGINT to bisect alone: gvab run stops cleanly, exit 130, state kept;
  * - SIGKILL (the whole process group) after two steps: started again, it
  *   rebuilds nothing it had built, times no step again, and ends with the
@@ -195,6 +197,50 @@ START_TEST(test_bisect_skips_what_does_not_build)
 }
 END_TEST
 
+/* The other direction (an improvement: 15 ms less per call from g7 on),
+ * stopped by --max-steps 2 (exit 3, a range), then carried on to the end. */
+START_TEST(test_bisect_finds_an_improvement)
+{
+	if (!fakehist_have_go())
+		return;
+	int d[NREV];
+	for (int i = 0; i < NREV; i++)
+		d[i] = i < FIRST ? 15000 : 0;
+	struct fakehist h;
+	fakehist_create(&h, "bisect-faster", NREV, d, 0, -1);
+	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
+	char *extra[] = {"--good", h.go[0], "--bad", h.go[NREV - 1], "--out", out, "--iterations", "12",
+	                 "--looks", "2", "--max-steps", "2", NULL};
+	char **argv = fakehist_argv(&h, "bisect", extra);
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 3, "exit %d:\n%s", rc, o);
+	ck_assert_msg(strstr(o, "first bad: one of"), "%s", o);
+	cJSON *doc = load_state(out);
+	ck_assert_int_eq(steps_of(doc), 2);
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "answer"), "status")->valuestring,
+	                 "stopped (--max-steps)");
+	cJSON_Delete(doc);
+	free(o);
+	rc = bisect(&h, out, "12", "2", &o);
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	char *line = util_fmt("first bad: %.12s", h.go[FIRST]);
+	ck_assert_msg(strstr(o, line), "want '%s':\n%s", line, o);
+	doc = load_state(out);
+	const cJSON *ans = cJSON_GetObjectItem(doc, "answer");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(ans, "exact")));
+	double dm = cJSON_GetObjectItem(ans, "delta_ms")->valuedouble;
+	ck_assert_msg(dm < -20 && dm > -45, "delta %.1f ms", dm);
+	ck_assert_int_le(steps_of(doc), MAX_STEPS);
+	fprintf(stderr, "improvement: %d steps, bad - good %+.1f ms\n", steps_of(doc), dm);
+	cJSON_Delete(doc);
+	free(line);
+	free(o);
+	free(argv);
+	free(out);
+	fakehist_free(&h);
+}
+END_TEST
+
 static long mtime_ns(const char *path)
 {
 	struct stat st;
@@ -364,6 +410,7 @@ Suite *suite_bisect_fake(void)
 	tcase_add_test(tc, test_bisect_names_the_merge);
 	tcase_add_test(tc, test_bisect_under_the_noise);
 	tcase_add_test(tc, test_bisect_skips_what_does_not_build);
+	tcase_add_test(tc, test_bisect_finds_an_improvement);
 	tcase_add_test(tc, test_bisect_resumes_after_sigkill);
 	suite_add_tcase(s, tc);
 	return s;
