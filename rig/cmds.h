@@ -17,6 +17,7 @@ int cmd_hosts(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_bisect(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_footprint(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
 
 /* Prints the usage text of a command (used by help and --help). */

@@ -22,6 +22,7 @@ static const struct cmd {
 	{"hosts", cmd_hosts, "list, check and run A/B campaigns on an Ansible inventory"},
 	{"report", cmd_report, "tables, statistics and charts from run directories"},
 	{"compare", cmd_compare, "answer lines and a table from run directories, no files written"},
+	{"footprint", cmd_footprint, "cold/warm start, memory, CPU- and syscall-bound time, each against runc"},
 	{"gate", cmd_gate, "pass/fail regression verdict for a run"},
 	{"bisect", cmd_bisect, "find the go-branch merge where cold boot changed"},
 	{"trend", cmd_trend, "time many releases in one interleaved run, each against the previous"},

@@ -171,15 +171,71 @@ START_TEST(test_footprint_sandbox)
 }
 END_TEST
 
+
+/* A small footprint set under Debian's runsc and runc: workload and memory
+ * runs, then the table against runc. */
+START_TEST(test_footprint_set)
+{
+	if (access("/usr/bin/runsc", X_OK) != 0 || access("/usr/sbin/runc", X_OK) != 0)
+		return;
+	char *d = itest_tmpdir("fpset"), *b = util_fmt("%s/bundle", d), *o = NULL;
+	char *bv[] = {(char *)itest_gvab(), "bundle", "--out", b, "--workload", "--walk-files", "200", NULL};
+	ck_assert_int_eq(itest_run(&o, bv), 0);
+	free(o);
+	char *r1 = util_fmt("%s/spin", d), *r2 = util_fmt("%s/mem", d), *r3 = util_fmt("%s/cold", d);
+	char *r4 = util_fmt("%s/report", d);
+	char *s1[] = {(char *)itest_gvab(), "run", "-q", "--out", r1, "--bundle", b, "--iterations", "2",
+	              "--warmups", "0", "--workload", "spin:20000000", "--arm", "runc=/usr/sbin/runc",
+	              "--arm", "runsc=/usr/bin/runsc", NULL};
+	char *s2[] = {(char *)itest_gvab(), "run", "-q", "--out", r2, "--bundle", b, "--iterations", "1",
+	              "--warmups", "0", "--memory=2", "--arm", "runc=/usr/sbin/runc", "--arm",
+	              "runsc=/usr/bin/runsc", NULL};
+	char *s3[] = {(char *)itest_gvab(), "run", "-q", "--out", r3, "--bundle", b, "--iterations", "1",
+	              "--warmups", "0", "--cold", "--arm", "runc=/usr/sbin/runc", "--arm",
+	              "runsc=/usr/bin/runsc", NULL};
+	int rc = itest_run(&o, s1);
+	ck_assert_msg(rc == 0, "spin run: %s", o);
+	free(o);
+	rc = itest_run(&o, s2);
+	ck_assert_msg(rc == 0, "memory run: %s", o);
+	free(o);
+	rc = itest_run(&o, s3);
+	ck_assert_msg(rc == 0, "cold run: %s", o);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", r2);
+	ck_assert_int_eq(itest_count_lines(sp, "\"gofer_pss_kib\":"), 2);
+	/* The cold copies are gone with their boots. */
+	char *fv[] = {(char *)itest_gvab(), "footprint", "--out", r4, r1, r2, r3, NULL};
+	rc = itest_run(&o, fv);
+	ck_assert_msg(rc == 0, "footprint: %s", o);
+	ck_assert_ptr_nonnull(strstr(o, "| CPU-bound (workload's own time) | runsc | 2 |"));
+	ck_assert_ptr_nonnull(strstr(o, "| memory per sandbox, PSS | runsc | 1 |"));
+	ck_assert_ptr_nonnull(strstr(o, "| cold start (CORE) | runc | 1 |"));
+	free(o);
+	char *fj = util_fmt("%s/footprint.json", r4);
+	ck_assert(util_path_exists(fj));
+	util_rm_rf(d);
+	free(fj);
+	free(sp);
+	free(r1);
+	free(r2);
+	free(r3);
+	free(r4);
+	free(b);
+	free(d);
+}
+END_TEST
+
 Suite *suite_workload(void)
 {
 	Suite *s = suite_create("workload");
 	TCase *tc = tcase_create("workload");
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_modes_on_host);
 	tcase_add_test(tc, test_bundle_in_sandbox);
 	tcase_add_test(tc, test_footprint_host_tree);
 	tcase_add_test(tc, test_footprint_sandbox);
+	tcase_add_test(tc, test_footprint_set);
 	suite_add_tcase(s, tc);
 	return s;
 }
