@@ -45,7 +45,8 @@ static const char usage_text[] =
 	"\n"
 	"Interleaves cold boots (create, start, wait, delete) of one bundle under two or\n"
 	"more runsc binaries and writes run.json + samples.jsonl into the run directory.\n"
-	"An ITEM is a runsc flag (e.g. --platform=systrap) or a host knob for that arm's\n"
+	"An ITEM is a runsc flag (e.g. --platform=systrap), stage:cold or stage:warm\n"
+	"(that arm's boots cold or warm whatever --cold says), or a host knob for that arm's\n"
 	"boots, knob:NAME=VALUE (knobs: rcu_expedited, thp_enabled, thp_defrag,\n"
 	"thp_shmem_enabled). Without --platform/--network items a runsc arm gets\n"
 	"--platform=systrap and --network=none; an arm whose binary is not named *runsc*\n"
@@ -108,6 +109,7 @@ struct arm {
 	char knob_name[4][32];
 	char knob_value[4][64];
 	size_t nknobs;
+	int stage;      /* -1: the run's --cold setting; 0: warm; 1: cold (item stage:cold|warm) */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -133,7 +135,12 @@ static int parse_arm(const char *spec, struct arm *a)
 	int have_platform = 0, have_network = 0, rc = 0;
 	char *tok = strtok_r(rest, ",", &save);
 	a->runsc = util_xstrdup(tok);
+	a->stage = -1;
 	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (strcmp(tok, "stage:cold") == 0 || strcmp(tok, "stage:warm") == 0) {
+			a->stage = tok[6] == 'c';
+			continue;
+		}
 		if (strncmp(tok, "knob:", 5) == 0) {
 			if (a->nknobs == 4) {
 				rc = error_setc(GVAB_EUSAGE, "--arm %s: at most 4 knobs", a->name);
@@ -146,7 +153,8 @@ static int parse_arm(const char *spec, struct arm *a)
 			continue;
 		}
 		if (tok[0] != '-') {
-			rc = error_setc(GVAB_EUSAGE, "--arm %s: item '%s' is neither a --flag nor knob:N=V",
+			rc = error_setc(GVAB_EUSAGE, "--arm %s: item '%s' is neither a --flag, knob:N=V nor "
+			                             "stage:cold|warm",
 			                a->name, tok);
 			break;
 		}
@@ -200,6 +208,8 @@ static cJSON *arm_json(const struct arm *a)
 	cJSON *kn = cJSON_AddObjectToObject(o, "knobs");
 	for (size_t i = 0; i < a->nknobs; i++)
 		cJSON_AddStringToObject(kn, a->knob_name[i], a->knob_value[i]);
+	if (a->stage >= 0)
+		cJSON_AddStringToObject(o, "stage", a->stage ? "cold" : "warm");
 	/* Provenance written by gvab build, when the binary came from it. */
 	char *dir = util_xstrdup(real);
 	char *slash = strrchr(dir, '/');
@@ -901,7 +911,7 @@ int cmd_run(int argc, char **argv)
 				goto run_out;
 			}
 			char *stage = NULL;
-			if (cold) {
+			if (a->stage == 1 || (a->stage < 0 && cold)) {
 				/* A fresh rootfs copy, then an empty page cache: the boot
 				 * reads everything from disk. Under the state directory, so
 				 * restore removes it should this run be killed. */
