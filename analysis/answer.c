@@ -84,3 +84,21 @@ out:
 	free(runs);
 	return rc;
 }
+
+void answer_print_run(const char *dir, int phase)
+{
+	struct run_analysis ra;
+	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
+	if (analysis_load(dir, &ra) < 0)
+		return;
+	analysis_compare(&ra, &ao);
+	analysis_adjust(&ra, 1, &ao, (1u << PH_COUNT) - 1);
+	for (size_t k = 0; k < ra.ncmp; k++)
+		if (ra.cmp[k].phase == phase) {
+			char *l = answer_line(&ra, &ra.cmp[k]);
+			printf("%s\n", l);
+			free(l);
+		}
+	fflush(stdout);
+	analysis_free(&ra);
+}

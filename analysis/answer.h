@@ -20,4 +20,8 @@ char *answer_line(const struct run_analysis *ra, const struct comparison *c);
  * (A and B medians, delta %, interval, verdict). Writes no file. */
 int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, double threshold_pct);
 
+/* Prints the answer lines of one run directory on `phase` (nothing, and no
+ * error, when it cannot be analysed: the run itself already reported). */
+void answer_print_run(const char *dir, int phase);
+
 #endif

@@ -12,6 +12,7 @@
  * arms, binaries and settings, keeping the earlier chunks' description.
  */
 #define _GNU_SOURCE
+#include "answer.h"
 #include "boot.h"
 #include "bundle.h"
 #include "cmds.h"
@@ -1205,6 +1206,10 @@ run_out:
 			if (!quiet)
 				fprintf(stderr, "gvab run: %s: %d attempts, %d measured samples, %d failed -> %s\n",
 				        status, attempts, ok_count, failures, out_dir);
+			/* The answer, one line per arm against the first (as gvab
+			 * compare prints it), when the run has measured boots. */
+			if (save_rc == 0 && ok_count > 0 && !stop_requested)
+				answer_print_run(out_dir, PH_CORE);
 		}
 		cJSON_Delete(after);
 		if (restore_rc < 0 && rc == 0)

@@ -34,7 +34,11 @@ START_TEST(test_compare_answers)
 	char *aa = util_fmt("base=%s", a), *ba = util_fmt("slowed=%s", b);
 	char *rv[] = {(char *)itest_gvab(), "run", "-q", "--out", run, "--bundle", bundle, "--iterations",
 	              "20", "--warmups", "1", "--arm", aa, "--arm", ba, NULL};
-	ck_assert_int_eq(itest_run(NULL, rv), 0);
+	char *ro = NULL;
+	ck_assert_int_eq(itest_run(&ro, rv), 0);
+	/* gvab run ends with the answer. */
+	ck_assert_msg(strstr(ro, "slowed: core ") && strstr(ro, "slower (paired, n=20)"), "%s", ro);
+	free(ro);
 	int before = count_entries(run);
 	char *o = NULL;
 	char *cv[] = {(char *)itest_gvab(), "compare", run, NULL};
