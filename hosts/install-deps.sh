@@ -9,8 +9,8 @@
 #   main and nothing is added.
 # - When not root it changes nothing and prints the exact command to run.
 #
-# Exit codes: 0 all present or installed, 1 install failed, 4 not root (a
-# failed precondition, as in gvab itself).
+# Exit codes: 0 all present or installed, 1 install failed, 69 not root (a
+# failed precondition: gvab's own code for it).
 set -eu
 
 base_pkgs="gcc g++ binutils make pkg-config tar dpkg-dev libgit2-dev libcjson-dev libmd-dev libyaml-dev check \
@@ -64,7 +64,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "gvab deps: missing:$missing" >&2
     echo "gvab deps: not root; run this instead:" >&2
     echo "  sudo sh $0" >&2
-    exit 4
+    exit 69
 fi
 
 if [ "$need_bpo" = yes ]; then

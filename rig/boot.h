@@ -109,7 +109,7 @@ int boot_recover_stale(void);
  * script to find leftovers. */
 int boot_count_cgroups(const char *prefix);
 
-/* Warm pool (the second seed's warm-slot trick): one sandbox per arm is
+/* Warm pool (a warm slot: a sandbox kept running for reuse): one sandbox per arm is
  * booted once with a long-running init, then `runsc exec` of the workload
  * is timed repeatedly inside it. Several warm sandboxes live at once, so
  * orphans are only collected by boot_warm_finish(). */

@@ -196,7 +196,7 @@ END_TEST
 
 START_TEST(test_runc_baseline_arm)
 {
-	/* The first seed's baseline: the same bundle under runc as a third arm. */
+	/* runc as a baseline: the same bundle under runc as a third arm. */
 	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
 	itest_bundle(b, NULL);
 	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b,
