@@ -84,7 +84,8 @@ static int resolve_git(const struct trend_opts *o, struct trev *r, size_t n)
 			struct source_resolution res;
 			if ((rc = source_resolve_ref(repo, r[i].ref, &res)) < 0) {
 				if (pass == 1 || o->offline) {
-					error_wrap(rc, "--ref %s", r[i].label);
+					error_wrap(rc, "%s %s", o->revisions_file ? o->revisions_file : "--ref",
+					           r[i].label);
 					goto out;
 				}
 				break;
@@ -92,7 +93,7 @@ static int resolve_git(const struct trend_opts *o, struct trev *r, size_t n)
 			git_oid_tostr(r[i].commit, sizeof r[i].commit, &res.commit);
 			snprintf(r[i].how, sizeof r[i].how, "%s", res.how);
 			git_commit *c = NULL;
-			if (git_commit_lookup(&c, repo, &res.commit) == 0) {
+			if (!r[i].subject[0] && git_commit_lookup(&c, repo, &res.commit) == 0) {
 				const char *s = git_commit_summary(c);
 				snprintf(r[i].subject, sizeof r[i].subject, "%s", s ? s : "");
 				git_commit_free(c);
@@ -144,6 +145,12 @@ static int collect(const struct trend_opts *o, int module, struct trev **out, si
 			snprintf(r[i].label, sizeof r[i].label, "%.12s", br[i].commit);
 		}
 		free(br);
+		/* Resolved (and fetched when the cache lacks one) like --ref, so
+		 * the go branch the build checks each commit against is current. */
+		if (!module && (rc = resolve_git(o, r, n)) < 0) {
+			free(r);
+			return rc;
+		}
 	} else {
 		while (o->refs && o->refs[n])
 			n++;
@@ -571,7 +578,7 @@ static void write_chart(const struct trend_opts *o, const struct trev *r, size_t
 		"  set grid ytics\n  set key top left\n  set xtics rotate by -45\n"
 		"  set offsets 0.5, 0.5, 0, 0\n"
 		"  plot \"trend.dat\" using 1:2 with lines lc rgb \"#999999\" notitle, \\\n"
-		"       \"\" using 1:($6==0?$2:1/0):3:4:xtic(5) with yerrorbars pt 7 lc rgb \"#555555\" title \"no change from the previous\", \\\n"
+		"       \"\" using 1:($6==0?$2:1/0):3:4:xtic(5) with yerrorbars pt 7 lc rgb \"#555555\" title \"neither faster nor slower (or first)\", \\\n"
 		"       \"\" using 1:($6==1?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#0072B2\" title \"faster than the previous\", \\\n"
 		"       \"\" using 1:($6==2?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#D55E00\" title \"slower than the previous\"\n",
 		metric, metric);

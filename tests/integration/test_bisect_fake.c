@@ -136,7 +136,7 @@ START_TEST(test_bisect_names_the_merge)
 	free(md);
 	free(mdp);
 	char *chart = util_fmt("%s/bisect.svg", out);
-	ck_assert_msg(util_path_exists(chart) || system("command -v gnuplot >/dev/null") != 0, "no chart");
+	ck_assert_msg(util_path_exists(chart) || access("/usr/bin/gnuplot", X_OK) != 0, "no chart");
 	free(chart);
 	free(o);
 	free(out);

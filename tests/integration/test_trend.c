@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -85,6 +86,9 @@ START_TEST(test_trend_flags_the_step)
 	}
 	ck_assert_int_eq(flagged, 1);
 	cJSON_Delete(doc);
+	char *chart = util_fmt("%s/trend.svg", out);
+	ck_assert_msg(util_path_exists(chart) || access("/usr/bin/gnuplot", X_OK) != 0, "no chart");
+	free(chart);
 	fprintf(stderr, "trend: %zu revisions, one run, %.1f s (builds included)\n", np, secs);
 
 	/* Again: analysed, not timed again, same table. */
@@ -164,8 +168,13 @@ START_TEST(test_trend_revisions_file_and_usage)
 	char *log = util_fmt("%s/int.log", h.dir), *sp = util_fmt("%s/run/samples.jsonl", out);
 	pid_t pid = itest_start(log, argv);
 	ck_assert_int_gt(pid, 0);
-	for (int i = 0; i < 3000 && itest_count_lines(sp, NULL) < 6; i++)
+	for (int i = 0; i < 3000 && itest_count_lines(sp, NULL) < 6; i++) {
 		usleep(20 * 1000);
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			char *early = util_read_file(log, NULL);
+			ck_abort_msg("trend ended before its run:\n%s", early ? early : "");
+		}
+	}
 	ck_assert_int_ge(itest_count_lines(sp, NULL), 6);
 	kill(pid, SIGINT);
 	int rc = itest_wait(pid);
