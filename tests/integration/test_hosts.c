@@ -377,6 +377,12 @@ START_TEST(test_hosts_ssh_argv)
 	}
 	ck_assert_int_ge(calls, 5);
 	ck_assert_int_eq(exits, 1);
+	/* ControlPath sockets live in a mkdtemp directory, not /tmp/gvab-ssh-PID
+	 * (a name anyone could create first): six random characters, not a pid. */
+	const char *cp = strstr(text, "ControlPath=/tmp/gvab-ssh-");
+	ck_assert_ptr_nonnull(cp);
+	cp += strlen("ControlPath=/tmp/gvab-ssh-");
+	ck_assert_msg(cp[6] == '/' && strspn(cp, "0123456789") < 6, "ControlPath %.40s", cp - 26);
 	free(text);
 	for (int i = 0; i < no; i++)
 		free(owned[i]);
