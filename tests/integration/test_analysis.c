@@ -301,6 +301,14 @@ START_TEST(test_inittrace_audit)
 	ck_assert_int_eq(itest_run(&o, a2), 65);
 	ck_assert_ptr_nonnull(strstr(o, "no init trace records were captured"));
 	free(o);
+	/* Without --out the boots go to a mkdtemp directory, not
+	 * /tmp/gvab-inittrace-PID (a name anyone could create first). */
+	char *nb[] = {(char *)itest_gvab(), "inittrace", "--binary", f, "--boots", "1", "--bundle",
+	              "/nonexistent-bundle", NULL};
+	ck_assert_int_ne(itest_run(&o, nb), 0);
+	const char *tp = strstr(o, "gvab-inittrace-");
+	ck_assert_msg(tp && tp[21] == '/' && strspn(tp + 15, "0123456789") < 6, "%s", o);
+	free(o);
 	char *a3[] = {(char *)itest_gvab(), "inittrace", "--binary", "/nonexistent", NULL};
 	ck_assert_int_eq(itest_run(&o, a3), 69);
 	ck_assert_ptr_nonnull(strstr(o, "--binary /nonexistent: not an executable file"));
