@@ -97,6 +97,7 @@ int cmd_inittrace(int argc, char **argv)
 	int nbins = 0, c, rc = 0;
 	long boots = 5, top = 20;
 	char *tmp = NULL, *runsub = NULL;
+	int keep_tmp = 0;
 	struct acc acc[MAX_BIN + 1];
 	int nacc = 0;
 	memset(acc, 0, sizeof acc);
@@ -240,6 +241,8 @@ int cmd_inittrace(int argc, char **argv)
 			rc = proc_wait(pid, &st, NULL);
 		if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
 			rc = error_set("gvab run --inittrace failed (%s); see %s", proc_status_str(st), out);
+		if (rc < 0)
+			keep_tmp = 1; /* the message points there */
 		/* Columns in --binary order. */
 		for (int i = 0; i < narm && nacc < MAX_BIN + 1; i++) {
 			struct acc *a = &acc[nacc++];
@@ -377,7 +380,8 @@ out:
 		cJSON_Delete(acc[i].tot);
 	}
 	if (tmp) {
-		util_rm_rf(tmp);
+		if (!keep_tmp)
+			util_rm_rf(tmp);
 		free(tmp);
 	}
 	free(runsub);

@@ -308,6 +308,15 @@ START_TEST(test_inittrace_audit)
 	ck_assert_int_ne(itest_run(&o, nb), 0);
 	const char *tp = strstr(o, "gvab-inittrace-");
 	ck_assert_msg(tp && tp[21] == '/' && strspn(tp + 15, "0123456789") < 6, "%s", o);
+	/* ... kept after a failure, since the message points there. */
+	char *see = strstr(o, "; see ");
+	ck_assert_ptr_nonnull(see);
+	see += 6;
+	see[strcspn(see, "\n")] = '\0';
+	char *last = strrchr(see, '/');
+	*last = '\0';
+	ck_assert_msg(util_is_dir(see), "%s was removed", see);
+	util_rm_rf(see);
 	free(o);
 	char *a3[] = {(char *)itest_gvab(), "inittrace", "--binary", "/nonexistent", NULL};
 	ck_assert_int_eq(itest_run(&o, a3), 69);
