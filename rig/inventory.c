@@ -322,6 +322,9 @@ static int yaml_group(struct parse *p, yaml_document_t *d, yaml_node_t *gn, cons
 				free(what);
 				if (rc < 0)
 					return rc;
+				if (++p->nmember > INV_MAX_MEMBERSHIPS)
+					return error_setc(GVAB_EDATA, "%s: more than %d group entries", p->path,
+					                  INV_MAX_MEMBERSHIPS);
 				cJSON_AddItemToArray(p->g[gi].hosts, cJSON_CreateString(hn));
 			}
 		} else if (ks && !strcmp(ks, "children")) {
@@ -335,8 +338,12 @@ static int yaml_group(struct parse *p, yaml_document_t *d, yaml_node_t *gn, cons
 				if (!cn)
 					return error_setc(GVAB_EDATA, "%s:%zu: group '%s': a child name must be a scalar",
 				                  p->path, v->start_mark.line + 1, gname);
-				if (strcmp(cn, gname) && strcmp(gname, "all"))
+				if (strcmp(cn, gname) && strcmp(gname, "all")) {
+					if (++p->nmember > INV_MAX_MEMBERSHIPS)
+						return error_setc(GVAB_EDATA, "%s: more than %d group entries", p->path,
+						                  INV_MAX_MEMBERSHIPS);
 					cJSON_AddItemToArray(p->g[gi].children, cJSON_CreateString(cn));
+				}
 				char *cname = util_xstrdup(cn);
 				rc = yaml_group(p, d, yaml_document_get_node(d, cp->value), cname, depth + 1);
 				free(cname);
