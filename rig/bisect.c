@@ -375,6 +375,10 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 	argv[k++] = iters;
 	argv[k++] = "--warmups";
 	argv[k++] = append ? "1" : "2";
+	/* abba with three arms never lets the middle one (good) lead a round,
+	 * so a first-in-round effect would sit on one comparison only. */
+	argv[k++] = "--order";
+	argv[k++] = "latin";
 	for (int i = 0; i < 3; i++) {
 		argv[k++] = "--arm";
 		argv[k++] = a[i];

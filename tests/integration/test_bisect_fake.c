@@ -366,6 +366,11 @@ START_TEST(test_bisect_resumes_after_sigkill)
 	assert_found(&h, out, o);
 	doc = load_state(out);
 	int total = steps_of(doc);
+	for (size_t i = 1; i + 1 < NREV; i++) /* the path taken, for the log */
+		if (strcmp(state_of(doc, i), "untested") != 0)
+			fprintf(stderr, "  g%zu %s (step %d)\n", i, state_of(doc, i),
+			        (int)cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "path"), (int)i),
+			                                 "step")->valuedouble);
 	cJSON_Delete(doc);
 	/* No finished step timed again: their samples untouched, and the
 	 * resumed run starts at the next step number. */
