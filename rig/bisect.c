@@ -725,8 +725,10 @@ int bisect_run(const struct bisect_opts *o)
 				fprintf(stderr, "gvab: bisect: step %d, %s: look %d/%d, %ld rounds of mid/good/bad\n",
 				        steps + 1, label, j + 1, o->looks, o->iterations);
 			if ((rc = run_look(o, dir, j > 0, bins)) < 0) {
-				if (rc == GVAB_EINTR)
+				if (rc == GVAB_EINTR) {
+					free(dir);
 					goto out;
+				}
 				break;
 			}
 			if ((rc = analyse(o, dir, phase, look_alpha[j], &lr)) < 0)
