@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "fakehist.h"
 #include "itest.h"
+#include "samples.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -86,6 +87,26 @@ START_TEST(test_trend_flags_the_step)
 	}
 	ck_assert_int_eq(flagged, 1);
 	cJSON_Delete(doc);
+	/* One run in latin order: every revision led some rounds (abba would
+	 * have let only the first and the last lead). */
+	char *rjp = util_fmt("%s/run/run.json", out), *smp = util_fmt("%s/run/samples.jsonl", out);
+	cJSON *rj = util_json_load(rjp);
+	ck_assert_str_eq(cJSON_GetObjectItem(rj, "order")->valuestring, "latin");
+	cJSON_Delete(rj);
+	struct samples_file sf;
+	ck_assert_int_eq(samples_load(smp, NULL, 0, &sf), 0);
+	int led[16] = {0}, last_round = -1;
+	for (size_t i = 0; i < sf.n; i++)
+		if (!sf.s[i].warmup && sf.s[i].round != last_round) {
+			led[sf.s[i].arm]++;
+			last_round = sf.s[i].round;
+		}
+	ck_assert_uint_eq(sf.narms, np);
+	for (size_t a = 0; a < np; a++)
+		ck_assert_msg(led[a] >= 4, "%s led %d of 30 rounds", sf.arms[a], led[a]);
+	samples_free(&sf);
+	free(rjp);
+	free(smp);
 	char *chart = util_fmt("%s/trend.svg", out);
 	ck_assert_msg(util_path_exists(chart) || access("/usr/bin/gnuplot", X_OK) != 0, "no chart");
 	free(chart);
