@@ -9,6 +9,8 @@
  * - g4's tree does not compile: g4 is skipped and g7 still found;
  * - the other direction (15 ms less from g7 on), stopped by --max-steps
  *   with a range (exit 3), then carried on to g7;
+ * - a change spread over g7 and g8: g7 undecided, the answer the range
+ *   (g6, g8];
  * - SIGINT to bisect alone: gvab run stops cleanly, exit 130, state kept;
  * - SIGKILL (the whole process group) after two steps: started again, it
  *   rebuilds nothing it had built, times no step again, and ends with the
@@ -241,6 +243,40 @@ START_TEST(test_bisect_finds_an_improvement)
 }
 END_TEST
 
+/* A change spread over two merges (+7.5 ms per call at g7, +15 ms from
+ * g8): g7 differs from both ends, so it is undecided and the answer is the
+ * range (g6, g8], not a guess. */
+START_TEST(test_bisect_spread_change_is_a_range)
+{
+	if (!fakehist_have_go())
+		return;
+	int d[NREV];
+	for (int i = 0; i < NREV; i++)
+		d[i] = i < FIRST ? 0 : i == FIRST ? 7500 : 15000;
+	struct fakehist h;
+	fakehist_create(&h, "bisect-spread", NREV, d, 0, -1);
+	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
+	int rc = bisect(&h, out, "12", "2", &o);
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	char *line = util_fmt("first bad: one of 2 revisions after %.12s up to %.12s", h.go[FIRST - 1],
+	                      h.go[FIRST + 1]);
+	ck_assert_msg(strstr(o, line), "want '%s':\n%s", line, o);
+	cJSON *doc = load_state(out);
+	const cJSON *ans = cJSON_GetObjectItem(doc, "answer");
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(ans, "exact")));
+	const cJSON *between = cJSON_GetObjectItem(ans, "unresolved_between");
+	ck_assert_int_eq(cJSON_GetArraySize(between), 1);
+	ck_assert_str_eq(cJSON_GetArrayItem(between, 0)->valuestring, h.go[FIRST]);
+	ck_assert_str_eq(state_of(doc, FIRST), "undecided");
+	fprintf(stderr, "spread change: %d steps, range (g6, g8]\n", steps_of(doc));
+	cJSON_Delete(doc);
+	free(line);
+	free(o);
+	free(out);
+	fakehist_free(&h);
+}
+END_TEST
+
 static long mtime_ns(const char *path)
 {
 	struct stat st;
@@ -416,6 +452,7 @@ Suite *suite_bisect_fake(void)
 	tcase_add_test(tc, test_bisect_under_the_noise);
 	tcase_add_test(tc, test_bisect_skips_what_does_not_build);
 	tcase_add_test(tc, test_bisect_finds_an_improvement);
+	tcase_add_test(tc, test_bisect_spread_change_is_a_range);
 	tcase_add_test(tc, test_bisect_resumes_after_sigkill);
 	suite_add_tcase(s, tc);
 	return s;
