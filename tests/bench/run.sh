@@ -67,3 +67,10 @@ done
 
 echo "== 4. gate and report verdicts on simulated ABBA runs"
 "$B/tests/gate_sim" "${GVAB_SIM_TRIALS:-1000}"
+
+echo "== 5. what a bisect costs per step, and what the caches save (synthetic history)"
+if [ -x /usr/local/go/bin/go ]; then
+    sh tests/bench/bisect_cost.sh "$B"
+else
+    echo "  skipped: no /usr/local/go/bin/go"
+fi
