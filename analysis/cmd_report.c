@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "analysis.h"
 #include "charts.h"
+#include "html.h"
 #include "instr_report.h"
 #include "cmds.h"
 #include "error.h"
@@ -33,7 +34,15 @@ static const char usage_text[] =
 	"  --reps N           bootstrap resamples (default 10000, at least 10000)\n"
 	"  --seed N           resampling seed (default 1; recorded)\n"
 	"  --sort PHASE       order runs (hosts) by the first arm's median of PHASE\n"
-	"  --no-charts        skip gnuplot\n";
+	"  --no-charts        skip gnuplot\n"
+	"\n"
+	"Also writes report.html, one self-contained page (answer first, tables, inline\n"
+	"SVG forest plot and per-host chart, methodology, host facts, drift,\n"
+	"provenance; no script or external file), and forest.svg.\n"
+	"\n"
+	"examples:\n"
+	"  gvab report results/2026-11-23-upstream/rcu0-0706\n"
+	"  gvab report --out results/NAME/report --sort core results/NAME\n";
 
 static char *fmt_p(double p)
 {
@@ -490,6 +499,15 @@ int cmd_report(int argc, char **argv)
 	if (rc == 0)
 		rc = util_json_save(jsp, js);
 	cJSON_Delete(js);
+	if (rc == 0) {
+		/* The page and the forest plot need no gnuplot. */
+		char *hp = util_fmt("%s/report.html", out), *fp = util_fmt("%s/forest.svg", out);
+		rc = html_report(runs, ndirs, &ao, PH_CORE, hp);
+		if (rc == 0)
+			rc = html_forest_svg(runs, ndirs, PH_CORE, ao.threshold_pct, fp);
+		free(hp);
+		free(fp);
+	}
 	int nch = 0;
 	if (rc == 0 && charts) {
 		nch = charts_render(runs, ndirs, out, ao.reps, ao.seed);
@@ -499,7 +517,8 @@ int cmd_report(int argc, char **argv)
 			nch += instr_charts;
 	}
 	if (rc == 0)
-		printf("report: %s (report.md, results.csv, results.json, methodology.md, %d chart%s)\n",
+		printf("report: %s (report.md, report.html, results.csv, results.json, methodology.md, "
+		       "%d chart%s)\n",
 		       out, nch, nch == 1 ? "" : "s");
 	free(mdp);
 	free(csvp);

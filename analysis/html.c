@@ -396,17 +396,17 @@ static void provenance(FILE *f, const struct run_analysis *runs, size_t nruns)
 static void write_page(FILE *f, const struct run_analysis *runs, size_t nruns, const struct analysis_opts *o,
                        int phase)
 {
-	char when[32];
-	util_utc_now(when, sizeof when);
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	           "style-src 'unsafe-inline'\">\n"
 	           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	           "<title>gvab report</title>\n<style>%s</style></head><body>\n", css);
-	fprintf(f, "<h1>gvab report: gVisor cold boot, %zu run%s</h1>\n<p>Generated %s. Shifts are B &#8722; A "
+	/* No time of generation: the page regenerates byte for byte from the
+	 * same run directories (each run's own start time is in Methodology). */
+	fprintf(f, "<h1>gvab report: gVisor cold boot, %zu run%s</h1>\n<p>Shifts are B &#8722; A "
 	           "against each run's first arm A, as %% of A's median, with the verdict interval "
 	           "(one-sided error %g per side before the family's split); threshold &#177;%g%%.</p>\n",
-	        nruns, nruns == 1 ? "" : "s", when, o->interval_alpha > 0 ? o->interval_alpha : o->alpha,
+	        nruns, nruns == 1 ? "" : "s", o->interval_alpha > 0 ? o->interval_alpha : o->alpha,
 	        o->threshold_pct);
 
 	fputs("<h2 id=\"answer\">The answer</h2>\n", f);

@@ -15,7 +15,7 @@ set -eu
 
 base_pkgs="gcc g++ binutils make pkg-config tar dpkg-dev libgit2-dev libcjson-dev libmd-dev libyaml-dev check \
 gnuplot-nox fonts-dejavu-core busybox-static hyperfine strace linux-perf procps runc openssh-client \
-openssh-server iproute2 util-linux ansible-core"
+openssh-server iproute2 util-linux ansible-core chromium"
 # Packages that bookworm only has in bookworm-backports.
 bpo_pkgs="golang-1.22-go golang-gvisor-gvisor-dev runsc"
 

@@ -104,6 +104,7 @@ int main(int argc, char **argv)
 		srunner_add_suite(sr, suite_build_module());
 		srunner_add_suite(sr, suite_bisect());
 		srunner_add_suite(sr, suite_playbook());
+		srunner_add_suite(sr, suite_html());
 		srunner_add_suite(sr, suite_bisect_fake());
 	}
 	srunner_run_all(sr, CK_NORMAL);

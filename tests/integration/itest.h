@@ -33,5 +33,6 @@ Suite *suite_ci(void);
 Suite *suite_compare(void);
 Suite *suite_playbook(void);
 Suite *suite_workload(void);
+Suite *suite_html(void);
 Suite *suite_hosts(void);
 #endif
