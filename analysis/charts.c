@@ -1,6 +1,7 @@
 /* charts: see charts.h. */
 #define _GNU_SOURCE
 #include "charts.h"
+#include "palette.h"
 #include "error.h"
 #include "proc.h"
 #include "util.h"
@@ -10,8 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
-                                      "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"};
+#define colours palette_colours
 #define NCOLOURS (sizeof colours / sizeof colours[0])
 
 /* File-name-safe form of a label. */
@@ -278,9 +278,9 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 		"  set style data histogram\n  set style histogram rowstacked\n"
 		"  set style fill solid 0.85 border -1\n  set boxwidth 0.6\n  set grid ytics\n"
 		"  set key outside right\n  set xtics noenhanced\n"
-		"  plot \"%s-phases.dat\" using 2:xtic(1) title \"create\" lc rgb \"#4c72b0\", "
-		"'' using 3 title \"start\" lc rgb \"#55a868\", '' using 4 title \"wait\" lc rgb \"#c44e52\", "
-		"'' using 5 title \"delete\" lc rgb \"#8172b2\"\n",
+		"  plot \"%s-phases.dat\" using 2:xtic(1) title \"create\" lc rgb \"#0072B2\", "
+		"'' using 3 title \"start\" lc rgb \"#009E73\", '' using 4 title \"wait\" lc rgb \"#D55E00\", "
+		"'' using 5 title \"delete\" lc rgb \"#CC79A7\"\n",
 		title, base);
 	name = util_fmt("%s-phases", base);
 	if ((rc = charts_script(dir, name, body, 700, 480)) < 0)

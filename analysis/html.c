@@ -1,6 +1,7 @@
 /* html: see html.h. */
 #define _GNU_SOURCE
 #include "html.h"
+#include "palette.h"
 #include "error.h"
 #include "util.h"
 
@@ -10,10 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-/* Okabe-Ito: distinguishable with every common colour-vision deficiency. */
-static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                      "#E69F00", "#56B4E9", "#000000", "#F0E442"};
-#define NPAL (sizeof palette / sizeof palette[0])
+#define palette palette_colours
+#define NPAL PALETTE_N
 
 /* One colour per arm name across every run and chart, by first appearance,
  * so an arm keeps its colour wherever it sits in a run. */

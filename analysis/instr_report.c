@@ -4,6 +4,7 @@
  * samples_load checked and kept (struct sample's instr). */
 #define _GNU_SOURCE
 #include "instr_report.h"
+#include "palette.h"
 #include "charts.h"
 #include "error.h"
 #include "proc.h"
@@ -93,7 +94,7 @@ static int clustered_chart(const char *out_dir, const char *base, const char *wh
                            const char *title, const char *ylabel, const char *key,
                            const struct run_analysis *ra, int *charts)
 {
-	static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+	const char *const *colours = palette_colours;
 	char *body = NULL;
 	size_t size = 0;
 	FILE *m = open_memstream(&body, &size); /* names of any length */
