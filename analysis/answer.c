@@ -87,6 +87,11 @@ out:
 
 void answer_print_run(const char *dir, int phase)
 {
+	answer_print_run_prefixed(dir, phase, "");
+}
+
+void answer_print_run_prefixed(const char *dir, int phase, const char *prefix)
+{
 	struct run_analysis ra;
 	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
 	if (analysis_load(dir, &ra) < 0)
@@ -96,7 +101,7 @@ void answer_print_run(const char *dir, int phase)
 	for (size_t k = 0; k < ra.ncmp; k++)
 		if (ra.cmp[k].phase == phase) {
 			char *l = answer_line(&ra, &ra.cmp[k]);
-			printf("%s\n", l);
+			printf("%s%s\n", prefix, l);
 			free(l);
 		}
 	fflush(stdout);

@@ -23,5 +23,7 @@ int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, dou
 /* Prints the answer lines of one run directory on `phase` (nothing, and no
  * error, when it cannot be analysed: the run itself already reported). */
 void answer_print_run(const char *dir, int phase);
+/* Same, each line starting with `prefix` (a host's label). */
+void answer_print_run_prefixed(const char *dir, int phase, const char *prefix);
 
 #endif

@@ -10,6 +10,7 @@
  * when the campaign is run again (resume).
  */
 #define _GNU_SOURCE
+#include "answer.h"
 #include "cmds.h"
 #include "error.h"
 #include "inventory.h"
@@ -470,6 +471,19 @@ static int hosts_run(const struct hosts_opts *o, struct inventory *inv, size_t *
 		       cJSON_IsString(err) ? err->valuestring : "");
 		cJSON_Delete(s);
 		free(p);
+	}
+	/* The answer per host: one line per arm against the first on CORE. */
+	for (size_t i = 0; i < n; i++) {
+		struct inv_host *h = &inv->hosts[idx[i]];
+		char *dir = util_fmt("%s/%s/%s", o->results, o->campaign, h->name);
+		char *rj = util_fmt("%s/run.json", dir);
+		if (util_path_exists(rj)) {
+			char *prefix = util_fmt("%s: ", h->label);
+			answer_print_run_prefixed(dir, PH_CORE, prefix);
+			free(prefix);
+		}
+		free(rj);
+		free(dir);
 	}
 	printf("campaign %s: %zu host(s), %d failed; report: gvab report %s/%s\n", o->campaign, n,
 	       failed, o->results, o->campaign);

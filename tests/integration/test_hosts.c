@@ -145,6 +145,8 @@ START_TEST(test_hosts_campaign)
 	ck_assert_ptr_nonnull(strstr(o, "campaign c1: 4 host(s), 2 failed"));
 	ck_assert_ptr_nonnull(strstr(o, "FAILED: mkdir -p"));                 /* down */
 	ck_assert_ptr_nonnull(strstr(o, "injected failure"));                 /* badrunsc */
+	/* The closing answer, per host that completed, by its label. */
+	ck_assert_msg(strstr(o, "VM one: b: core ") && strstr(o, "(unpaired, n=3)"), "%s", o);
 	free(o);
 	static const char *okh[] = {"h1", "h2"};
 	for (int i = 0; i < 2; i++) {
