@@ -52,7 +52,12 @@ static const char usage_text[] =
 	"\n"
 	"When undecided it prints how many pairs would decide if the shift stayed put.\n"
 	"Exit: 0 pass, 1 regression, 2 invalid data, 3 undecided, 64 usage, 65 a malformed\n"
-	"run.json command under --adaptive.\n";
+	"run.json command under --adaptive.\n"
+	"\n"
+	"examples:\n"
+	"  gvab gate results/ab --max-regression 3% --junit gate.xml\n"
+	"  gvab gate results/ab --adaptive 100          # add rounds while undecided\n"
+	"  gvab gate results/r --baseline r0706-lazy --candidate r0715-upstream\n";
 
 static void xml_escape(FILE *f, const char *s)
 {

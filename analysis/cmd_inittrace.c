@@ -41,7 +41,11 @@ static const char usage_text[] =
 	"  --boots N     measured boots per binary (default 5, plus 1 warm-up)\n"
 	"  --bundle DIR  bundle (default build/bundle)\n"
 	"  --top N       packages listed (default 20)\n"
-	"  --out DIR     keep the run directory there (default: a temporary one)\n";
+	"  --out DIR     keep the run directory there (default: a temporary one)\n"
+	"\n"
+	"examples:\n"
+	"  gvab inittrace --binary stock=build/arms/stock/runsc --binary lazy=build/arms/patched/runsc\n"
+	"  gvab inittrace --binary a=A/runsc --binary b=B/runsc --boots 10 --top 15 --out results/it\n";
 
 #define MAX_BIN 4
 

@@ -46,7 +46,12 @@ static const char usage_text[] =
 	"  --module-mode    force module mode (default for git and module sources with go.mod)\n"
 	"  --gopath-mode    force GOPATH mode with Debian's libraries (default for debian)\n"
 	"  --force          rebuild even when provenance says the arm is up to date\n"
-	"  -q, --quiet      no progress lines\n";
+	"  -q, --quiet      no progress lines\n"
+	"\n"
+	"examples:\n"
+	"  gvab build --source module --ref v0.0.0-20260709014902-8ed0c00a3f90 --arm stock --arm patched\n"
+	"  gvab build --ref release-20260714.0 --arm stock          # git source, first go merge with it\n"
+	"  gvab build --source debian --arm slim=hostmm-lazy+buildtag-split@runsc_slim\n";
 
 int cmd_build(int argc, char **argv)
 {

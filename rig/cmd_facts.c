@@ -10,7 +10,8 @@ int cmd_facts(int argc, char **argv)
 {
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		cmds_usage("facts", "\n\nPrints the host facts a run records (kernel, CPU, memory, "
-		                    "virtualization, clocksource, governor, mitigations, knobs) as JSON.\n");
+		                    "virtualization, clocksource, governor, mitigations, knobs) as JSON.\n"
+		                    "\nexamples:\n  gvab facts\n  gvab facts > host.json\n");
 		return 0;
 	}
 	cJSON *f = hostfacts_collect();

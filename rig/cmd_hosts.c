@@ -53,7 +53,12 @@ static const char usage_text[] =
 	"  --iterations N --warmups N --order O --seed N --set K=V --drop-caches\n"
 	"  --timeout-ms N --max-failures N   passed to gvab run on each host\n"
 	"\n"
-	"Exit: 0 all hosts ok, 1 some host failed, 64 usage, 65 malformed inventory.\n";
+	"Exit: 0 all hosts ok, 1 some host failed, 64 usage, 65 malformed inventory.\n"
+	"\n"
+	"examples:\n"
+	"  gvab hosts list --inventory hosts/example-eight-hosts.ini\n"
+	"  gvab hosts check --inventory hosts/localhost.ini\n"
+	"  gvab hosts run --inventory hosts/fleet.yml --campaign c1 --arm stock=S/runsc --arm lazy=L/runsc\n";
 
 #define MAX_ARMS 16
 #define MAX_PASS 64

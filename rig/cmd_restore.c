@@ -17,7 +17,11 @@ static const char usage_text[] =
 	"removes the boots' cgroups (v1 and v2) and the directories. A directory whose\n"
 	"run is alive (it holds a lock on it) is left alone, whatever its pid. gvab run\n"
 	"does the same on start. Exit 0 also when there is nothing to restore;\n"
-	"69 when another gvab process owns the host knobs.\n";
+	"69 when another gvab process owns the host knobs.\n"
+	"\n"
+	"examples:\n"
+	"  gvab restore                   # after a run was killed with SIGKILL\n"
+	"  GVAB_STATE_DIR=/tmp/s gvab restore\n";
 
 int cmd_restore(int argc, char **argv)
 {

@@ -97,7 +97,13 @@ static const char usage_text[] =
 	"Exit: 0 complete, 1 stopped by failures, 64 usage, 65 invalid input,\n"
 	"69 precondition (runsc or bundle missing, another run owns the knobs or\n"
 	"writes the run directory),\n"
-	"130 interrupted (samples kept, knobs restored).\n";
+	"130 interrupted (samples kept, knobs restored).\n"
+	"\n"
+	"examples:\n"
+	"  gvab run --out results/ab --arm stock=build/arms/stock/runsc --arm patched=build/arms/patched/runsc\n"
+	"  gvab run --set rcu_expedited=0 --iterations 60 --order latin --arm a=A/runsc --arm b=B/runsc \\\n"
+	"      --arm runc=/usr/sbin/runc\n"
+	"  gvab run --bundle build/bundle-workload --memory --arm stock=... --arm lazy=...,knob:thp_enabled=never\n";
 
 #define MAX_ARMS 16
 #define MAX_ITEMS 32
