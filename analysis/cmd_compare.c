@@ -15,7 +15,7 @@ static const char usage_text[] =
 	"[--metric PHASE] [--alpha A] [--threshold PCT] RUN_DIR...\n"
 	"\n"
 	"Prints, per run, one line per arm against the first arm on the metric (B's\n"
-	"median vs A's, the shift in %% with its verdict interval, the verdict) and\n"
+	"median vs A's, the shift in % with its verdict interval, the verdict) and\n"
 	"then a table of every phase. Same statistics as gvab report; writes no file.\n"
 	"\n"
 	"  --metric PHASE   create|start|wait|delete|core|overall (default core)\n"

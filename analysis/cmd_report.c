@@ -30,7 +30,7 @@ static const char usage_text[] =
 	"\n"
 	"  --out DIR          output directory (default: <first run>/report)\n"
 	"  --alpha A          significance level (default 0.05)\n"
-	"  --threshold PCT    |delta| below this %% of A's median counts as same (default 1)\n"
+	"  --threshold PCT    |delta| below this % of A's median counts as same (default 1)\n"
 	"  --reps N           bootstrap resamples (default 10000, at least 10000)\n"
 	"  --seed N           resampling seed (default 1; recorded)\n"
 	"  --sort PHASE       order runs (hosts) by the first arm's median of PHASE\n"
