@@ -12,6 +12,6 @@ do for [fmt in "png svg"] {
   set ylabel "ms"
   set grid ytics
   set key top left
-  plot "instrumented-markers.dat" using 2:xtic(1) title "stock" lc rgb "#1f77b4", "instrumented-markers.dat" using 3:xtic(1) title "hostmm-lazy" lc rgb "#d62728"
+  plot "instrumented-markers.dat" using 2:xtic(1) title "stock" lc rgb "#0072B2", "instrumented-markers.dat" using 3:xtic(1) title "hostmm-lazy" lc rgb "#D55E00"
   unset output
 }

@@ -9,6 +9,6 @@ do for [fmt in "png svg"] {
   set yrange [0:1]
   set grid
   set key bottom right
-  plot "aa-arm0.dat" index 0 using 1:2 with steps lw 2 lc rgb "#1f77b4" title "stock", "aa-arm1.dat" index 0 using 1:2 with steps lw 2 lc rgb "#d62728" title "stock-again"
+  plot "aa-arm0.dat" index 0 using 1:2 with steps lw 2 lc rgb "#0072B2" title "stock", "aa-arm1.dat" index 0 using 1:2 with steps lw 2 lc rgb "#D55E00" title "stock-again"
   unset output
 }

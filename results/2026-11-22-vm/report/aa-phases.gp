@@ -13,6 +13,6 @@ do for [fmt in "png svg"] {
   set grid ytics
   set key outside right
   set xtics noenhanced
-  plot "aa-phases.dat" using 2:xtic(1) title "create" lc rgb "#4c72b0", '' using 3 title "start" lc rgb "#55a868", '' using 4 title "wait" lc rgb "#c44e52", '' using 5 title "delete" lc rgb "#8172b2"
+  plot "aa-phases.dat" using 2:xtic(1) title "create" lc rgb "#0072B2", '' using 3 title "start" lc rgb "#009E73", '' using 4 title "wait" lc rgb "#D55E00", '' using 5 title "delete" lc rgb "#CC79A7"
   unset output
 }

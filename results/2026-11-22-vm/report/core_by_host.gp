@@ -14,6 +14,6 @@ do for [fmt in "png svg"] {
   set offsets 0, 0, graph 0.08, 0
   set key outside top center horizontal
   set xtics noenhanced
-  plot "core_by_host.dat" using 2:3:4:xtic(1) title "stock" lc rgb "#1f77b4", "core_by_host.dat" using 5:6:7:xtic(1) title "patched / stock-again" lc rgb "#d62728"
+  plot "core_by_host.dat" using 2:3:4:xtic(1) title "stock" lc rgb "#0072B2", "core_by_host.dat" using 5:6:7:xtic(1) title "patched / stock-again" lc rgb "#D55E00"
   unset output
 }

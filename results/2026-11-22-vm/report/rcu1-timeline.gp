@@ -8,6 +8,6 @@ do for [fmt in "png svg"] {
   set ylabel "CORE (ms)"
   set grid
   set key top right
-  plot "rcu1-arm0.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#1f77b4" title "stock", "rcu1-arm1.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#d62728" title "patched"
+  plot "rcu1-arm0.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#0072B2" title "stock", "rcu1-arm1.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#D55E00" title "patched"
   unset output
 }

@@ -9,6 +9,6 @@ do for [fmt in "png svg"] {
   set yrange [0:1]
   set grid
   set key bottom right
-  plot "split-rcu0-arm0.dat" index 0 using 1:2 with steps lw 2 lc rgb "#1f77b4" title "stock", "split-rcu0-arm1.dat" index 0 using 1:2 with steps lw 2 lc rgb "#d62728" title "hostmm-lazy", "split-rcu0-arm2.dat" index 0 using 1:2 with steps lw 2 lc rgb "#2ca02c" title "both"
+  plot "split-rcu0-arm0.dat" index 0 using 1:2 with steps lw 2 lc rgb "#0072B2" title "stock", "split-rcu0-arm1.dat" index 0 using 1:2 with steps lw 2 lc rgb "#D55E00" title "hostmm-lazy", "split-rcu0-arm2.dat" index 0 using 1:2 with steps lw 2 lc rgb "#009E73" title "both"
   unset output
 }

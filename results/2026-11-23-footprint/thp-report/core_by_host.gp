@@ -14,6 +14,6 @@ do for [fmt in "png svg"] {
   set offsets 0, 0, graph 0.08, 0
   set key outside top center horizontal
   set xtics noenhanced
-  plot "core_by_host.dat" using 2:3:4:xtic(1) title "madvise" lc rgb "#1f77b4", "core_by_host.dat" using 5:6:7:xtic(1) title "always" lc rgb "#d62728", "core_by_host.dat" using 8:9:10:xtic(1) title "never" lc rgb "#2ca02c", "core_by_host.dat" using 11:12:13:xtic(1) title "always-defrag" lc rgb "#9467bd", "core_by_host.dat" using 14:15:16:xtic(1) title "shmem-advise" lc rgb "#ff7f0e"
+  plot "core_by_host.dat" using 2:3:4:xtic(1) title "madvise" lc rgb "#0072B2", "core_by_host.dat" using 5:6:7:xtic(1) title "always" lc rgb "#D55E00", "core_by_host.dat" using 8:9:10:xtic(1) title "never" lc rgb "#009E73", "core_by_host.dat" using 11:12:13:xtic(1) title "always-defrag" lc rgb "#CC79A7", "core_by_host.dat" using 14:15:16:xtic(1) title "shmem-advise" lc rgb "#E69F00"
   unset output
 }

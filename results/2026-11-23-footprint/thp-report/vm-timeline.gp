@@ -8,6 +8,6 @@ do for [fmt in "png svg"] {
   set ylabel "CORE (ms)"
   set grid
   set key top right
-  plot "vm-arm0.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#1f77b4" title "madvise", "vm-arm1.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#d62728" title "always", "vm-arm2.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#2ca02c" title "never", "vm-arm3.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#9467bd" title "always-defrag", "vm-arm4.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#ff7f0e" title "shmem-advise"
+  plot "vm-arm0.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#0072B2" title "madvise", "vm-arm1.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#D55E00" title "always", "vm-arm2.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#009E73" title "never", "vm-arm3.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#CC79A7" title "always-defrag", "vm-arm4.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#E69F00" title "shmem-advise"
   unset output
 }

@@ -14,6 +14,6 @@ do for [fmt in "png svg"] {
   set offsets 0, 0, graph 0.08, 0
   set key outside top center horizontal
   set xtics noenhanced
-  plot "core_by_host.dat" using 2:3:4:xtic(1) title "r0729 / r0706" lc rgb "#1f77b4", "core_by_host.dat" using 5:6:7:xtic(1) title "r0729-lazy / r0706-lazy" lc rgb "#d62728", "core_by_host.dat" using 8:9:10:xtic(1) title "r0706 / r0715-upstream" lc rgb "#2ca02c", "core_by_host.dat" using 11:12:13:xtic(1) title "r0706-lazy" lc rgb "#9467bd", "core_by_host.dat" using 14:15:16:xtic(1) title "r0715-upstream" lc rgb "#ff7f0e"
+  plot "core_by_host.dat" using 2:3:4:xtic(1) title "r0729 / r0706" lc rgb "#0072B2", "core_by_host.dat" using 5:6:7:xtic(1) title "r0729-lazy / r0706-lazy" lc rgb "#D55E00", "core_by_host.dat" using 8:9:10:xtic(1) title "r0706 / r0715-upstream" lc rgb "#009E73", "core_by_host.dat" using 11:12:13:xtic(1) title "r0706-lazy" lc rgb "#CC79A7", "core_by_host.dat" using 14:15:16:xtic(1) title "r0715-upstream" lc rgb "#E69F00"
   unset output
 }

@@ -8,6 +8,6 @@ do for [fmt in "png svg"] {
   set ylabel "CORE (ms)"
   set grid
   set key top right
-  plot "rcu0-0706-arm0.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#1f77b4" title "r0706", "rcu0-0706-arm1.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#d62728" title "r0706-lazy", "rcu0-0706-arm2.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#2ca02c" title "r0715-upstream"
+  plot "rcu0-0706-arm0.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#0072B2" title "r0706", "rcu0-0706-arm1.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#D55E00" title "r0706-lazy", "rcu0-0706-arm2.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#009E73" title "r0715-upstream"
   unset output
 }

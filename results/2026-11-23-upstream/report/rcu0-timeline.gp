@@ -8,6 +8,6 @@ do for [fmt in "png svg"] {
   set ylabel "CORE (ms)"
   set grid
   set key top right
-  plot "rcu0-arm0.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#1f77b4" title "r0729", "rcu0-arm1.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#d62728" title "r0729-lazy", "rcu0-arm2.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#2ca02c" title "r0706", "rcu0-arm3.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#9467bd" title "r0706-lazy", "rcu0-arm4.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#ff7f0e" title "r0715-upstream"
+  plot "rcu0-arm0.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#0072B2" title "r0729", "rcu0-arm1.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#D55E00" title "r0729-lazy", "rcu0-arm2.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#009E73" title "r0706", "rcu0-arm3.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#CC79A7" title "r0706-lazy", "rcu0-arm4.dat" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb "#E69F00" title "r0715-upstream"
   unset output
 }

@@ -9,6 +9,6 @@ do for [fmt in "png svg"] {
   set yrange [0:1]
   set grid
   set key bottom right
-  plot "rcu1-0706-arm0.dat" index 0 using 1:2 with steps lw 2 lc rgb "#1f77b4" title "r0706", "rcu1-0706-arm1.dat" index 0 using 1:2 with steps lw 2 lc rgb "#d62728" title "r0706-lazy", "rcu1-0706-arm2.dat" index 0 using 1:2 with steps lw 2 lc rgb "#2ca02c" title "r0715-upstream"
+  plot "rcu1-0706-arm0.dat" index 0 using 1:2 with steps lw 2 lc rgb "#0072B2" title "r0706", "rcu1-0706-arm1.dat" index 0 using 1:2 with steps lw 2 lc rgb "#D55E00" title "r0706-lazy", "rcu1-0706-arm2.dat" index 0 using 1:2 with steps lw 2 lc rgb "#009E73" title "r0715-upstream"
   unset output
 }

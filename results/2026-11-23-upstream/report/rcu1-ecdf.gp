@@ -9,6 +9,6 @@ do for [fmt in "png svg"] {
   set yrange [0:1]
   set grid
   set key bottom right
-  plot "rcu1-arm0.dat" index 0 using 1:2 with steps lw 2 lc rgb "#1f77b4" title "r0729", "rcu1-arm1.dat" index 0 using 1:2 with steps lw 2 lc rgb "#d62728" title "r0729-lazy", "rcu1-arm2.dat" index 0 using 1:2 with steps lw 2 lc rgb "#2ca02c" title "r0706", "rcu1-arm3.dat" index 0 using 1:2 with steps lw 2 lc rgb "#9467bd" title "r0706-lazy", "rcu1-arm4.dat" index 0 using 1:2 with steps lw 2 lc rgb "#ff7f0e" title "r0715-upstream"
+  plot "rcu1-arm0.dat" index 0 using 1:2 with steps lw 2 lc rgb "#0072B2" title "r0729", "rcu1-arm1.dat" index 0 using 1:2 with steps lw 2 lc rgb "#D55E00" title "r0729-lazy", "rcu1-arm2.dat" index 0 using 1:2 with steps lw 2 lc rgb "#009E73" title "r0706", "rcu1-arm3.dat" index 0 using 1:2 with steps lw 2 lc rgb "#CC79A7" title "r0706-lazy", "rcu1-arm4.dat" index 0 using 1:2 with steps lw 2 lc rgb "#E69F00" title "r0715-upstream"
   unset output
 }
