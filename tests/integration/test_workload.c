@@ -204,7 +204,16 @@ START_TEST(test_footprint_set)
 	free(o);
 	char *sp = util_fmt("%s/samples.jsonl", r2);
 	ck_assert_int_eq(itest_count_lines(sp, "\"gofer_pss_kib\":"), 2);
-	/* The cold copies are gone with their boots. */
+	/* The cold copies are gone with their boots: nothing is left under the
+	 * state directory the runs used. */
+	const char *sd = getenv("GVAB_STATE_DIR");
+	if (sd) {
+		char *lv[] = {"find", (char *)sd, "-name", "cold-*", NULL};
+		char *lo = NULL;
+		ck_assert_int_eq(itest_run(&lo, lv), 0);
+		ck_assert_msg(!strstr(lo, "cold-"), "left behind: %s", lo);
+		free(lo);
+	}
 	char *fv[] = {(char *)itest_gvab(), "footprint", "--out", r4, r1, r2, r3, NULL};
 	rc = itest_run(&o, fv);
 	ck_assert_msg(rc == 0, "footprint: %s", o);
