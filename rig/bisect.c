@@ -388,7 +388,10 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 	if (append)
 		argv[k++] = "--append";
 	argv[k] = NULL;
-	struct proc_opts po = {.argv = argv, .stdin_null = 1};
+	/* The run's own output (its answer lines) goes to a log beside it, so
+	 * bisect's output is bisect's. */
+	char *log = util_fmt("%s.log", dir);
+	struct proc_opts po = {.argv = argv, .stdin_null = 1, .stdout_path = log};
 	pid_t pid;
 	int st = 0, rc = proc_spawn(&po, &pid);
 	if (rc == 0) /* a signal to bisect alone stops the run cleanly, not orphaned */
@@ -403,6 +406,7 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 	free(self);
 	free(self_dir);
 	free(iters);
+	free(log);
 	return rc;
 }
 
@@ -413,8 +417,28 @@ struct look_result {
 	enum verdict vs_good, vs_bad, ends;
 	double med[3], lo[3], hi[3];
 	double ends_ms, ends_lo, ends_hi, ends_pct;
+	double good_mid_ms, good_mid_lo, good_mid_hi; /* good - mid, its interval */
+	double pos, pos_lo, pos_hi;  /* where mid sits: 0 at good, 1 at bad */
 	size_t pairs;
 };
+
+/* Where the middle revision sits between the ends, with an interval:
+ * (mid - good) / (bad - good), from the interval of good - mid over the
+ * ends' shift. A single change between the ends puts every revision at 0
+ * or 1; the classification asks which half the interval is in, so a small
+ * but significant difference from an end (a loaded host, a second small
+ * change) does not make a revision undecided. */
+static void position(struct look_result *lr)
+{
+	double e = lr->ends_ms;
+	lr->pos = lr->pos_lo = lr->pos_hi = NAN;
+	if (!(fabs(e) > 0) || !isfinite(lr->good_mid_lo) || !isfinite(lr->good_mid_hi))
+		return;
+	double a = -lr->good_mid_ms / e, b = -lr->good_mid_hi / e, c = -lr->good_mid_lo / e;
+	lr->pos = a;
+	lr->pos_lo = b < c ? b : c;
+	lr->pos_hi = b < c ? c : b;
+}
 
 static int analyse(const struct bisect_opts *o, const char *dir, int phase, double tail,
                    struct look_result *lr)
@@ -437,8 +461,12 @@ static int analyse(const struct bisect_opts *o, const char *dir, int phase, doub
 		const struct comparison *c = &ra.cmp[i];
 		if (c->phase != phase)
 			continue;
-		if (c->b == 1)
+		if (c->b == 1) {
 			lr->vs_good = c->verdict;
+			lr->good_mid_ms = c->shift_ms;
+			lr->good_mid_lo = c->shift_lo;
+			lr->good_mid_hi = c->shift_hi;
+		}
 		if (c->b == 2) {
 			lr->vs_bad = c->verdict;
 			lr->pairs = c->npairs;
@@ -733,7 +761,8 @@ int bisect_run(const struct bisect_opts *o)
 			}
 			if ((rc = analyse(o, dir, phase, look_alpha[j], &lr)) < 0)
 				break;
-			decided = significant(lr.vs_good) != significant(lr.vs_bad);
+			position(&lr);
+			decided = significant(lr.ends) && (lr.pos_lo > 0.5 || lr.pos_hi < 0.5);
 		}
 		steps++;
 		if (rc < 0) {
@@ -779,22 +808,49 @@ int bisect_run(const struct bisect_opts *o)
 				free(dir);
 				goto out;
 			}
-			if (significant(lr.vs_bad) && !significant(lr.vs_good))
+			if (lr.pos_hi < 0.5)
 				r->state = R_GOOD;
-			else if (significant(lr.vs_good) && !significant(lr.vs_bad))
+			else if (lr.pos_lo > 0.5)
 				r->state = R_BAD;
 			else
 				r->state = R_UNDECIDED;
 			snprintf(r->note, sizeof r->note,
-			         "%s p50 %.1f ms (good %.1f, bad %.1f); against good: %s, against bad: %s; "
-			         "%zu pairs; run %s",
-			         o->metric, lr.med[0], lr.med[1], lr.med[2], mid_vs(lr.vs_good),
-			         mid_vs(lr.vs_bad), lr.pairs, dir);
+			         "%s p50 %.1f ms (good %.1f, bad %.1f); position between the ends %.2f "
+			         "[%.2f, %.2f] (0 good, 1 bad); against good: %s, against bad: %s; %zu pairs; run %s",
+			         o->metric, lr.med[0], lr.med[1], lr.med[2], lr.pos, lr.pos_lo, lr.pos_hi,
+			         mid_vs(lr.vs_good), mid_vs(lr.vs_bad), lr.pairs, dir);
 		}
 		if (o->progress)
 			fprintf(stderr, "gvab: bisect: %s is %s: %s\n", label, state_names[r->state], r->note);
 		free(dir);
 		state_save(o, &p, steps, "running", NULL);
+	}
+
+	/* Nothing between the ends could be measured (every middle revision
+	 * skipped): one run of the ends alone still says how far apart they
+	 * are, so the range comes with its delta. */
+	if (!have_ends && strcmp(status, "done") == 0) {
+		char *dir = util_fmt("%s/steps/ends", o->out_dir);
+		char *ends_bins[3] = {bins[1], bins[1], bins[2]};
+		util_rm_rf(dir);
+		if (o->progress)
+			fprintf(stderr, "gvab: bisect: no middle revision could be measured; timing the ends\n");
+		struct look_result lr;
+		if ((rc = run_look(o, dir, 0, ends_bins)) == 0 && (rc = analyse(o, dir, phase, o->alpha, &lr)) == 0) {
+			last_ends = lr;
+			have_ends = 1;
+			for (int e = 1; e < 3; e++) {
+				struct rev *er = &p.r[e == 1 ? 0 : p.n - 1];
+				er->step = steps;
+				er->med_ms = lr.med[e];
+				er->lo_ms = lr.lo[e];
+				er->hi_ms = lr.hi[e];
+			}
+		}
+		free(dir);
+		if (rc == GVAB_EINTR)
+			goto out;
+		rc = 0;
 	}
 
 	/* The answer: the first bad-like revision after the last good-like

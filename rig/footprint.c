@@ -22,12 +22,15 @@ static char *read_cmdline(pid_t pid, size_t *len)
 		return NULL;
 	size_t cap = 4096, n = 0;
 	char *buf = util_xmalloc(cap);
-	for (size_t k; (k = fread(buf + n, 1, cap - n, f)) > 0;) {
+	/* One byte always stays free for the NUL that ends the last word (the
+	 * kernel's cmdline may end without one, after a process rewrote it). */
+	for (size_t k; (k = fread(buf + n, 1, cap - 1 - n, f)) > 0;) {
 		n += k;
-		if (n == cap)
+		if (n == cap - 1)
 			buf = util_xrealloc(buf, cap *= 2);
 	}
 	fclose(f);
+	buf[n] = '\0';
 	*len = n;
 	return buf;
 }

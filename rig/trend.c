@@ -312,9 +312,13 @@ static int run_all(const struct trend_opts *o, char *const *argv, const char *di
 	if (o->progress)
 		fprintf(stderr, "gvab: trend: timing every built revision, %ld rounds (+%ld warm-up) in %s "
 		                "order into %s\n", o->iterations, o->warmups, o->order, dir);
-	struct proc_opts po = {.argv = argv, .stdin_null = 1};
+	/* The run's own answer lines go to a log beside it; trend prints its
+	 * own table. */
+	char *log = util_fmt("%s.log", dir);
+	struct proc_opts po = {.argv = argv, .stdin_null = 1, .stdout_path = log};
 	pid_t pid;
 	int st = 0, rc = proc_spawn(&po, &pid);
+	free(log);
 	if (rc == 0) /* SIGINT/SIGTERM to trend alone still stop the run cleanly */
 		rc = proc_wait_forwarding(pid, &st);
 	if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 130)
