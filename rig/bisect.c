@@ -391,6 +391,12 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 	/* The run's own output (its answer lines) goes to a log beside it, so
 	 * bisect's output is bisect's. */
 	char *log = util_fmt("%s.log", dir);
+	char *parent = util_xstrdup(dir);
+	char *slash = strrchr(parent, '/');
+	if (slash)
+		*slash = '\0';
+	util_mkdir_p(parent, 0755);
+	free(parent);
 	struct proc_opts po = {.argv = argv, .stdin_null = 1, .stdout_path = log};
 	pid_t pid;
 	int st = 0, rc = proc_spawn(&po, &pid);

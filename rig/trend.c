@@ -315,6 +315,12 @@ static int run_all(const struct trend_opts *o, char *const *argv, const char *di
 	/* The run's own answer lines go to a log beside it; trend prints its
 	 * own table. */
 	char *log = util_fmt("%s.log", dir);
+	char *parent = util_xstrdup(dir);
+	char *slash = strrchr(parent, '/');
+	if (slash)
+		*slash = '\0';
+	util_mkdir_p(parent, 0755);
+	free(parent);
 	struct proc_opts po = {.argv = argv, .stdin_null = 1, .stdout_path = log};
 	pid_t pid;
 	int st = 0, rc = proc_spawn(&po, &pid);
