@@ -471,8 +471,10 @@ out:
 
 void boot_state_close(struct boot_state *s)
 {
-	if (s->dir)
+	if (s->dir) {
+		util_umount_under(s->dir);
 		util_rm_rf(s->dir);
+	}
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s->dir);
@@ -555,6 +557,7 @@ int boot_recover_stale(void)
 		}
 		if (cd)
 			closedir(cd);
+		util_umount_under(dir);
 		util_rm_rf(dir);
 		close(fd);
 		free(dir);
@@ -814,6 +817,9 @@ cleanup:
 		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
 		snprintf(r->error, sizeof r->error, "cleanup: cgroup %s could not be removed", id);
 	}
+	/* Newer runsc (2026-09 trees) leaves an nsfs bind mount of its null
+	 * network namespace in --root after delete: not gvab's to keep. */
+	util_umount_under(root);
 	if (util_rm_rf(root) < 0 && r->ok) {
 		r->ok = 0;
 		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
@@ -941,6 +947,7 @@ void boot_warm_down(const struct boot_cfg *c, struct warm_sandbox *w)
 		char *pids = util_fmt("%s/%s.pids", c->state_dir, w->id);
 		kill_boot(w->root_flag, pids);
 		remove_cgroups(w->id, cleanup_timeout_ms(c));
+		util_umount_under(w->root);
 		util_rm_rf(w->root);
 		unlink(pids);
 		free(pids);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -453,4 +454,58 @@ int util_copy_tree(const char *from, const char *to)
 	if (nftw(from, copy_one, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0 || ct.failed)
 		return ct.failed ? GVAB_EFAIL : error_set("copying %s: %s", from, strerror(errno));
 	return 0;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_mount_path(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+		    r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+static int cmp_len_desc(const void *a, const void *b)
+{
+	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+	return (x < y) - (x > y);
+}
+
+int util_umount_under(const char *dir)
+{
+	char real[PATH_MAX];
+	if (!realpath(dir, real))
+		return 0;
+	size_t dl = strlen(real);
+	char *text = util_read_file("/proc/self/mountinfo", NULL);
+	char **pts = NULL;
+	size_t n = 0;
+	for (char *l = text ? strtok(text, "\n") : NULL; l; l = strtok(NULL, "\n")) {
+		char mp[PATH_MAX];
+		/* id parent major:minor root mount-point ... */
+		if (sscanf(l, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		unescape_mount_path(mp);
+		if (strncmp(mp, real, dl) == 0 && (mp[dl] == '/' || mp[dl] == '\0')) {
+			pts = util_xrealloc(pts, (n + 1) * sizeof *pts);
+			pts[n++] = util_xstrdup(mp);
+		}
+	}
+	qsort(pts, n, sizeof *pts, cmp_len_desc);
+	int count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (umount2(pts[i], MNT_DETACH) == 0)
+			count++;
+		free(pts[i]);
+	}
+	free(pts);
+	free(text);
+	return count;
 }

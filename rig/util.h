@@ -22,6 +22,10 @@ int util_mkdir_p(const char *path, unsigned mode);
 /* rm -rf without a shell; does not cross mount points and does not follow
  * symlinks. Missing path is success. */
 int util_rm_rf(const char *path);
+/* Lazily unmounts (MNT_DETACH) every mount point at or below `dir`, deepest
+ * first, from /proc/self/mountinfo; returns how many. Newer runsc leaves an
+ * nsfs bind mount (null-netns) in its --root directory after delete. */
+int util_umount_under(const char *dir);
 int util_path_exists(const char *path);
 int util_is_dir(const char *path);
 

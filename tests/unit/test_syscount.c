@@ -79,11 +79,49 @@ START_TEST(id_without_tracefs_mounted)
 }
 END_TEST
 
+
+/* util_umount_under: mounts below a directory go, deepest first, so the
+ * directory can be removed (newer runsc leaves an nsfs bind mount in its
+ * --root). In a private mount namespace, on tmpfs mounts the test makes. */
+static int umount_child(void)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return 77;
+	char *d = test_tmpdir("umount");
+	char *a = util_fmt("%s/a", d), *b = util_fmt("%s/a/b", d);
+	if (util_mkdir_p(a, 0755) < 0 || mount("none", a, "tmpfs", 0, NULL) < 0 ||
+	    util_mkdir_p(b, 0755) < 0 || mount("none", b, "tmpfs", 0, NULL) < 0)
+		return 77;
+	if (util_umount_under(d) != 2)
+		return 2;
+	if (util_rm_rf(d) < 0 || util_path_exists(d))
+		return 3;
+	return 0;
+}
+
+START_TEST(umount_under)
+{
+	if (geteuid() != 0)
+		return;
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(umount_child());
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		return;
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+END_TEST
+
 Suite *suite_syscount(void)
 {
 	Suite *s = suite_create("syscount");
 	TCase *tc = tcase_create("tracefs");
 	tcase_add_test(tc, id_without_tracefs_mounted);
+	tcase_add_test(tc, umount_under);
 	suite_add_tcase(s, tc);
 	return s;
 }
