@@ -434,6 +434,23 @@ struct look_result {
  * or 1; the classification asks which half the interval is in, so a small
  * but significant difference from an end (a loaded host, a second small
  * change) does not make a revision undecided. */
+/* -1 good-like, +1 bad-like, 0 undecided. One change between the ends puts
+ * a revision at 0 or 1: it is good-like when its whole interval is below
+ * one half and reaches down to the good end's neighbourhood (0.2), bad-like
+ * when it is above one half and reaches up to 0.8. A revision whose interval
+ * sits in between, clear of both ends (a change spread over several
+ * merges), is undecided, never guessed. */
+static int end_like(const struct look_result *lr)
+{
+	if (!isfinite(lr->pos_lo) || !isfinite(lr->pos_hi))
+		return 0;
+	if (lr->pos_hi < 0.5 && lr->pos_lo <= 0.2)
+		return -1;
+	if (lr->pos_lo > 0.5 && lr->pos_hi >= 0.8)
+		return 1;
+	return 0;
+}
+
 static void position(struct look_result *lr)
 {
 	double e = lr->ends_ms;
@@ -768,7 +785,7 @@ int bisect_run(const struct bisect_opts *o)
 			if ((rc = analyse(o, dir, phase, look_alpha[j], &lr)) < 0)
 				break;
 			position(&lr);
-			decided = significant(lr.ends) && (lr.pos_lo > 0.5 || lr.pos_hi < 0.5);
+			decided = significant(lr.ends) && (end_like(&lr) != 0);
 		}
 		steps++;
 		if (rc < 0) {
@@ -814,12 +831,8 @@ int bisect_run(const struct bisect_opts *o)
 				free(dir);
 				goto out;
 			}
-			if (lr.pos_hi < 0.5)
-				r->state = R_GOOD;
-			else if (lr.pos_lo > 0.5)
-				r->state = R_BAD;
-			else
-				r->state = R_UNDECIDED;
+			int side = end_like(&lr);
+			r->state = side < 0 ? R_GOOD : side > 0 ? R_BAD : R_UNDECIDED;
 			snprintf(r->note, sizeof r->note,
 			         "%s p50 %.1f ms (good %.1f, bad %.1f); position between the ends %.2f "
 			         "[%.2f, %.2f] (0 good, 1 bad); against good: %s, against bad: %s; %zu pairs; run %s",

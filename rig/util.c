@@ -498,7 +498,8 @@ int util_umount_under(const char *dir)
 			pts[n++] = util_xstrdup(mp);
 		}
 	}
-	qsort(pts, n, sizeof *pts, cmp_len_desc);
+	if (n > 1)
+		qsort(pts, n, sizeof *pts, cmp_len_desc);
 	int count = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (umount2(pts[i], MNT_DETACH) == 0)
