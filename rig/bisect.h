@@ -6,12 +6,14 @@
  * module source, which has no history). The search is git bisect's, with
  * measurement instead of a human: each step builds the middle revision
  * (every build cached), boots it interleaved with both ends in one run,
- * and classifies it against both with the report's and the gate's
- * statistics (analysis/verdict.h) on the chosen metric:
- *   good-like  differs from BAD, not from GOOD;
- *   bad-like   differs from GOOD, not from BAD;
- *   undecided  neither (too little data) or both (the change is spread
- *              over several commits): rounds are added (gvab run
+ * and places it between them on the chosen metric: the interval of
+ * (mid - good) / (bad - good) from the paired shift the report uses
+ * (analysis/verdict.h decides whether the ends differ at all):
+ *   good-like  the interval is below one half and reaches down to 0.2;
+ *   bad-like   it is above one half and reaches up to 0.8;
+ *   undecided  it straddles one half (too little data) or sits clear of
+ *              both ends (the change is spread over several commits):
+ *              rounds are added (gvab run
  *              --append) at group-sequential looks whose error is spent
  *              over the looks (Lan-DeMets, O'Brien-Fleming type), and a
  *              revision still undecided at the last look is reported so
