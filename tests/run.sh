@@ -50,10 +50,12 @@ run() {
     label=$1
     shift
     echo "== $label"
+    t0=$(date +%s)
     "$@" 2>&1 | tee "$log"
+    secs=$(( $(date +%s) - t0 ))
     line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1)
     if [ -z "$line" ]; then
-        echo "== $label: no Check summary (crashed?)"
+        echo "== $label: no Check summary (crashed?) after ${secs}s"
         failed=$((failed + 1))
         return
     fi
@@ -63,6 +65,7 @@ run() {
     bad=$((fails + errs))
     passed=$((passed + checks - bad))
     failed=$((failed + bad))
+    echo "== $label: $((checks - bad)) passed, $bad failed in ${secs}s"
 }
 
 # Each fuzz target's seed corpus and crash reproducers, replayed through
