@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Markers seen in gVisor 20240729's logs on this host kind (FACTS.md and a
- * --debug-log run of build/arms/stock/runsc, 2026-11-22), keyed by a short
+/* Markers seen in gVisor 20240729's logs on this host kind (a --debug-log
+ * run of build/arms/stock/runsc, 2026-11-22; tests/fixtures holds one), keyed by a short
  * name. Only the first occurrence per process counts. */
 static const struct {
 	const char *name;
