@@ -78,6 +78,19 @@ int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, dou
 			       pct(c->shift_ms, c->med_a), iv, verdict_name(c->verdict));
 		}
 	}
+	for (size_t i = 0; i < ndirs; i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		if (m && answer_cpu_table(m, &runs[i]) > 0) {
+			fclose(m);
+			printf("\nCPU time per boot, %s (user + sys of every process of the boot):\n%s",
+			       runs[i].label, buf);
+		} else if (m) {
+			fclose(m);
+		}
+		free(buf);
+	}
 out:
 	for (size_t i = 0; i < loaded; i++)
 		analysis_free(&runs[i]);
@@ -106,4 +119,66 @@ void answer_print_run_prefixed(const char *dir, int phase, const char *prefix)
 		}
 	fflush(stdout);
 	analysis_free(&ra);
+}
+
+/* CPU ms of arm `a`'s measured ok cold boots. */
+static size_t cpu_values(const struct run_analysis *ra, size_t a, double **out)
+{
+	size_t n = 0;
+	*out = util_xcalloc(ra->sf.n ? ra->sf.n : 1, sizeof **out);
+	for (size_t i = 0; i < ra->sf.n; i++) {
+		const struct sample *s = &ra->sf.s[i];
+		if ((size_t)s->arm != a || !s->ok || s->warmup || s->kind || !s->instr)
+			continue;
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(s->instr, "cpu");
+		const cJSON *u = c ? cJSON_GetObjectItemCaseSensitive(c, "user_ns") : NULL;
+		const cJSON *y = c ? cJSON_GetObjectItemCaseSensitive(c, "sys_ns") : NULL;
+		if (cJSON_IsNumber(u) && cJSON_IsNumber(y))
+			(*out)[n++] = (u->valuedouble + y->valuedouble) / 1e6;
+	}
+	return n;
+}
+
+int answer_cpu_table(FILE *f, const struct run_analysis *ra)
+{
+	double *base = NULL;
+	size_t nb = ra->narms ? cpu_values(ra, 0, &base) : 0;
+	int rows = 0;
+	if (nb == 0) {
+		free(base);
+		return 0;
+	}
+	double *lb = util_xcalloc(nb, sizeof *lb);
+	for (size_t i = 0; i < nb; i++)
+		lb[i] = log(base[i] > 0 ? base[i] : 1e-9);
+	fprintf(f, "| arm | n | CPU ms per boot (p50) | against %s [95%% interval] |\n|---|---:|---:|---|\n",
+	        ra->arms[0].name);
+	for (size_t a = 0; a < ra->narms; a++) {
+		double *v;
+		size_t n = cpu_values(ra, a, &v);
+		if (n == 0) {
+			free(v);
+			continue;
+		}
+		fprintf(f, "| %s | %zu | %.1f | ", ra->arms[a].name, n, stats_median(v, n));
+		if (a == 0) {
+			fprintf(f, "(baseline) |\n");
+		} else {
+			double *lv = util_xcalloc(n, sizeof *lv), est, lo, hi;
+			for (size_t i = 0; i < n; i++)
+				lv[i] = log(v[i] > 0 ? v[i] : 1e-9);
+			stats_shift_ci(lb, nb, lv, n, 0.025, &est, &lo, &hi);
+			if (isfinite(lo) && isfinite(hi))
+				fprintf(f, "%+.1f%% [%+.1f, %+.1f] |\n", 100 * (exp(est) - 1), 100 * (exp(lo) - 1),
+				        100 * (exp(hi) - 1));
+			else
+				fprintf(f, "%+.1f%% [too few boots for an interval] |\n", 100 * (exp(est) - 1));
+			free(lv);
+		}
+		rows++;
+		free(v);
+	}
+	free(lb);
+	free(base);
+	return rows;
 }

@@ -12,6 +12,8 @@
 
 #include "analysis.h"
 
+#include <stdio.h>
+
 char *answer_line(const struct run_analysis *ra, const struct comparison *c);
 
 /* Loads, compares and adjusts every run directory in `dirs` with the
@@ -25,5 +27,12 @@ int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, dou
 void answer_print_run(const char *dir, int phase);
 /* Same, each line starting with `prefix` (a host's label). */
 void answer_print_run_prefixed(const char *dir, int phase, const char *prefix);
+
+/* CPU time per boot (user + sys of every process of the boot, from the
+ * samples' "cpu" member) per arm of one run: median ms and, against the
+ * first arm, the ratio with a 95% distribution-free interval (two-sample
+ * Hodges-Lehmann shift of log values, Moses' interval). A Markdown table on
+ * `f`; nothing when the run has no CPU data. Returns the rows written. */
+int answer_cpu_table(FILE *f, const struct run_analysis *ra);
 
 #endif

@@ -4,6 +4,7 @@
  * same samples reproduces every file bit for bit. */
 #define _GNU_SOURCE
 #include "analysis.h"
+#include "answer.h"
 #include "charts.h"
 #include "html.h"
 #include "instr_report.h"
@@ -498,6 +499,21 @@ int cmd_report(int argc, char **argv)
 		cJSON_AddItemToArray(jruns, jr);
 		if (charts && (rc = instr_report(md, ra, out, &instr_charts)) < 0)
 			break;
+	}
+	/* CPU time per boot: work done, less noisy than wall time on a busy host. */
+	for (size_t r = 0; r < ndirs; r++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		if (m && answer_cpu_table(m, &runs[r]) > 0) {
+			fclose(m);
+			fprintf(md, "\n## CPU time per boot: %s\n\nuser + sys of every process of the boot "
+			            "(runsc commands, sandbox, gofer, stubs), all reaped by gvab.\n\n%s",
+			        runs[r].label, buf);
+		} else if (m) {
+			fclose(m);
+		}
+		free(buf);
 	}
 	write_methodology(me, runs, ndirs, &ao);
 	fclose(md);

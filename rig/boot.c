@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -654,10 +655,17 @@ static void parse_workload_line(const char *errlog, struct boot_result *r)
 	free(t);
 }
 
+static int64_t tv_ns(struct timeval tv)
+{
+	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+}
+
 int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->exit_status = -1;
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_CHILDREN, &ru0);
 	char *root = util_fmt("%s/%s", c->state_dir, id);
 	char *root_flag = util_fmt("--root=%s", root);
 	char *errlog = util_fmt("%s/%s.stderr", c->log_dir, id);
@@ -826,6 +834,10 @@ cleanup:
 		snprintf(r->error, sizeof r->error, "cleanup: %s", error_last());
 	}
 	unlink(pids);
+	/* Every process of the boot has been reaped by now (cleanup above). */
+	getrusage(RUSAGE_CHILDREN, &ru1);
+	r->cpu_user_ns = tv_ns(ru1.ru_utime) - tv_ns(ru0.ru_utime);
+	r->cpu_sys_ns = tv_ns(ru1.ru_stime) - tv_ns(ru0.ru_stime);
 	if (r->ok && !c->keep_logs)
 		unlink(errlog);
 	else

@@ -64,6 +64,11 @@ struct boot_result {
 	double workload_result;    /* files walked, or the spin checksum */
 	/* Memory (memory_samples): medians over the samples, KiB and bytes;
 	 * -1 where unknown. */
+	/* CPU time of every process of the boot (runsc commands, sandbox,
+	 * gofer, stubs), all reaped by gvab as subreaper: the change of
+	 * getrusage(RUSAGE_CHILDREN) across the boot. Less noisy than wall
+	 * time when the host is busy: it counts work, not waiting. */
+	int64_t cpu_user_ns, cpu_sys_ns;
 	int has_memory, memory_nsamples, memory_procs;
 	long mem_rss_kib, mem_pss_kib, mem_sandbox_pss_kib, mem_gofer_pss_kib, mem_other_pss_kib;
 	long long mem_cg_current_bytes, mem_cg_peak_bytes;

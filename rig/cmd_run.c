@@ -957,6 +957,13 @@ int cmd_run(int argc, char **argv)
 				cJSON_AddNumberToObject(sy, "membarrier", (double)n_all);
 				cJSON_AddNumberToObject(sy, "membarrier_register_private_expedited", (double)n_reg);
 			}
+			if (br.ok && br.kind == 0) {
+				if (!extra)
+					extra = cJSON_CreateObject();
+				cJSON *cpu = cJSON_AddObjectToObject(extra, "cpu");
+				cJSON_AddNumberToObject(cpu, "user_ns", (double)br.cpu_user_ns);
+				cJSON_AddNumberToObject(cpu, "sys_ns", (double)br.cpu_sys_ns);
+			}
 			if (br.ok && (br.has_workload || br.has_memory)) {
 				if (!extra)
 					extra = cJSON_CreateObject();

@@ -260,7 +260,11 @@ static int take_instruments(const struct line_ctx *c, cJSON *o, cJSON **out)
 	const cJSON *mem = cJSON_GetObjectItemCaseSensitive(o, "memory");
 	if (mem && check_num_object(c, mem, "memory", -1, 1e15) < 0)
 		return GVAB_EDATA;
-	static const char *const keys[] = {"internal", "syscalls", "inittrace", "workload", "memory"};
+	/* CPU time of a boot's processes (user_ns, sys_ns). */
+	const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(o, "cpu");
+	if (cpu && check_num_object(c, cpu, "cpu", 0, 1e15) < 0)
+		return GVAB_EDATA;
+	static const char *const keys[] = {"internal", "syscalls", "inittrace", "workload", "memory", "cpu"};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		cJSON *e = cJSON_DetachItemFromObjectCaseSensitive(o, keys[i]);
 		if (!e)

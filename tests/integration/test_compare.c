@@ -45,7 +45,13 @@ START_TEST(test_compare_answers)
 	ck_assert_int_eq(itest_run(&o, cv), 0);
 	ck_assert_msg(strstr(o, "slowed: core ") && strstr(o, ", slower (paired, n=20)"), "%s", o);
 	ck_assert_ptr_nonnull(strstr(o, "slowed         create"));
+	/* CPU time per boot (rusage of the boot's processes) beside wall time. */
+	ck_assert_ptr_nonnull(strstr(o, "CPU time per boot"));
+	ck_assert_ptr_nonnull(strstr(o, "| slowed | 20 |"));
 	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", run);
+	ck_assert_int_eq(itest_count_lines(sp, "\"cpu\":{\"user_ns\":"), 42);
+	free(sp);
 	ck_assert_int_eq(count_entries(run), before);
 	char *bad[] = {(char *)itest_gvab(), "compare", "--metric", "boot", run, NULL};
 	ck_assert_int_eq(itest_run(NULL, bad), 64);
