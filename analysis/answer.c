@@ -29,6 +29,8 @@ static void interval(double lo, double hi, double base, char *buf, size_t len)
 	snprintf(buf, len, "[%s, %s]", a, b);
 }
 
+static void between_runs(const struct run_analysis *runs, size_t nruns, int phase);
+
 char *answer_line(const struct run_analysis *ra, const struct comparison *c)
 {
 	char iv[80];
@@ -78,6 +80,7 @@ int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, dou
 			       pct(c->shift_ms, c->med_a), iv, verdict_name(c->verdict));
 		}
 	}
+	between_runs(runs, ndirs, phase);
 	for (size_t i = 0; i < ndirs; i++) {
 		char *buf = NULL;
 		size_t len = 0;
@@ -181,4 +184,77 @@ int answer_cpu_table(FILE *f, const struct run_analysis *ra)
 	free(lb);
 	free(base);
 	return rows;
+}
+
+/* Repeated runs of the same arms: the CORE shift of each candidate against
+ * the baseline in every run that has both, and how much it moves between
+ * runs against how precise each run says it is. Variance components: each
+ * run's standard error comes from its verdict interval (half-width over the
+ * normal quantile of its one-sided error); the between-run variance is the
+ * spread of the run shifts less their mean squared standard error, floored
+ * at zero. When the between-run sd is larger than a run's own standard
+ * error, one run understates the uncertainty. */
+static void between_runs(const struct run_analysis *runs, size_t nruns, int phase)
+{
+	for (size_t i = 0; i < nruns; i++) {
+		if (!runs[i].narms)
+			continue;
+		const char *base = runs[i].arms[0].name;
+		for (size_t k = 0; k < runs[i].ncmp; k++) {
+			const struct comparison *c0 = &runs[i].cmp[k];
+			if (c0->phase != phase)
+				continue;
+			const char *cand = runs[i].arms[c0->b].name;
+			/* Only once per pair: at its first run. */
+			int seen = 0;
+			for (size_t j = 0; j < i && !seen; j++)
+				for (size_t q = 0; q < runs[j].ncmp && !seen; q++)
+					seen = runs[j].cmp[q].phase == phase && runs[j].narms &&
+					       !strcmp(runs[j].arms[0].name, base) &&
+					       !strcmp(runs[j].arms[runs[j].cmp[q].b].name, cand);
+			if (seen)
+				continue;
+			double sh[64], se[64];
+			size_t n = 0;
+			for (size_t j = i; j < nruns && n < 64; j++)
+				for (size_t q = 0; q < runs[j].ncmp; q++) {
+					const struct comparison *c = &runs[j].cmp[q];
+					/* Same arms and the same --set knobs (rcu_expedited=0 and =1
+					 * are different experiments, not repeats). */
+					const cJSON *s0 = cJSON_GetObjectItemCaseSensitive(runs[i].run, "settings");
+					const cJSON *s1 = cJSON_GetObjectItemCaseSensitive(runs[j].run, "settings");
+					if ((s0 || s1) && !(s0 && s1 && cJSON_Compare(s0, s1, 1)))
+						continue;
+					if (c->phase != phase || !runs[j].narms || strcmp(runs[j].arms[0].name, base) ||
+					    strcmp(runs[j].arms[c->b].name, cand) || !(c->med_a > 0) ||
+					    !isfinite(c->shift_lo) || !isfinite(c->shift_hi) || !(c->shift_tail > 0))
+						continue;
+					double z = stats_norm_quantile(1 - c->shift_tail);
+					sh[n] = 100 * c->shift_ms / c->med_a;
+					se[n] = 100 * (c->shift_hi - c->shift_lo) / 2 / c->med_a / z;
+					n++;
+				}
+			if (n < 2)
+				continue;
+			double mean = 0, ms = 0, var = 0;
+			for (size_t t = 0; t < n; t++) {
+				mean += sh[t] / (double)n;
+				ms += se[t] * se[t] / (double)n;
+			}
+			for (size_t t = 0; t < n; t++)
+				var += (sh[t] - mean) * (sh[t] - mean) / (double)(n - 1);
+			double between = var > ms ? sqrt(var - ms) : 0;
+			printf("\nBetween runs, %s against %s on %s (%zu runs): shifts", cand, base,
+			       sample_phase_names[phase], n);
+			for (size_t t = 0; t < n; t++)
+				printf(" %+.1f%%", sh[t]);
+			printf("; mean %+.1f%%; sd of the run shifts %.1f%%; a run's own standard error %.1f%% "
+			       "(rms); between-run sd %.1f%%.\n", mean, sqrt(var), sqrt(ms), between);
+			if (between > sqrt(ms))
+				printf("  The shift moves between runs more than one run's interval says: repeat runs "
+				       "and compare them, one run is not enough here.\n");
+			else
+				printf("  The runs agree within their own precision.\n");
+		}
+	}
 }

@@ -52,6 +52,18 @@ START_TEST(test_compare_answers)
 	char *sp = util_fmt("%s/samples.jsonl", run);
 	ck_assert_int_eq(itest_count_lines(sp, "\"cpu\":{\"user_ns\":"), 42);
 	free(sp);
+	/* A repeat of the same arms: the shift between runs, with its variance
+	 * components. */
+	char *run2 = util_fmt("%s/run2", d);
+	char *rv2[] = {(char *)itest_gvab(), "run", "-q", "--out", run2, "--bundle", bundle, "--iterations",
+	               "20", "--warmups", "1", "--arm", aa, "--arm", ba, NULL};
+	ck_assert_int_eq(itest_run(NULL, rv2), 0);
+	char *cv2[] = {(char *)itest_gvab(), "compare", run, run2, NULL};
+	ck_assert_int_eq(itest_run(&o, cv2), 0);
+	ck_assert_msg(strstr(o, "Between runs, slowed against base on core (2 runs): shifts +") &&
+	              strstr(o, "between-run sd"), "%s", o);
+	free(o);
+	free(run2);
 	ck_assert_int_eq(count_entries(run), before);
 	char *bad[] = {(char *)itest_gvab(), "compare", "--metric", "boot", run, NULL};
 	ck_assert_int_eq(itest_run(NULL, bad), 64);
