@@ -12,6 +12,7 @@
 #include "samples.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -81,8 +82,15 @@ START_TEST(test_trend_flags_the_step)
 			ck_assert_msg(ms > 20 && ms < 45, "shift %.1f ms", ms);
 			flagged++;
 		} else {
-			ck_assert_msg(strcmp(v, "slower") != 0 && strcmp(v, "faster") != 0, "step to g%d: %s",
-			              pick[to], v);
+			/* No other step moves by anything near the injected change. Two
+			 * different (fake) binaries can still differ by a fraction of a
+			 * millisecond at this ~4 ms scale, and trend rightly reports such
+			 * a real difference when it is significant (seen: +0.15 ms,
+			 * +4.0%, g3 against g2); what must not happen is a step that
+			 * looks like a change of the size this history injects. */
+			double ms = cJSON_GetObjectItem(s, "shift_ms")->valuedouble;
+			ck_assert_msg((strcmp(v, "slower") != 0 && strcmp(v, "faster") != 0) || fabs(ms) < 1.0,
+			              "step to g%d: %s, %+.2f ms", pick[to], v, ms);
 		}
 	}
 	ck_assert_int_eq(flagged, 1);
