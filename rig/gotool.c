@@ -1,6 +1,7 @@
 /* gotool: see gotool.h. */
 #define _GNU_SOURCE
 #include "gotool.h"
+#include "patch.h"
 #include "error.h"
 #include "proc.h"
 #include "util.h"
@@ -67,23 +68,6 @@ void gotool_major_minor(const char *version, char *buf, unsigned len)
 		buf[0] = '\0';
 }
 
-/* Compares "1.26.3" with "1.26" numerically, part by part. */
-static int vcmp(const char *a, const char *b)
-{
-	while (*a || *b) {
-		long x = strtol(a, (char **)&a, 10), y = strtol(b, (char **)&b, 10);
-		if (x != y)
-			return x < y ? -1 : 1;
-		if (*a == '.')
-			a++;
-		if (*b == '.')
-			b++;
-		if ((*a && (*a < '0' || *a > '9')) || (*b && (*b < '0' || *b > '9')))
-			break;
-	}
-	return 0;
-}
-
 int gotool_version(const char *go, char *const *envp, char **out)
 {
 	char *argv[] = {(char *)go, "env", "GOVERSION", NULL};
@@ -120,7 +104,7 @@ int gotool_check(const struct gomod_info *m, const char *reported, const char *w
 	gotool_major_minor(m->go, want, sizeof want);
 	gotool_major_minor(reported, have, sizeof have);
 	const char *rv = strncmp(reported, "go", 2) == 0 ? reported + 2 : reported;
-	if (strcmp(want, have) != 0 || vcmp(rv, m->go) < 0)
+	if (strcmp(want, have) != 0 || patch_version_cmp(rv, m->go) < 0)
 		return error_setc(GVAB_EPRECOND,
 		                  "go.mod asks for go %s (a go%s.x toolchain), but %s is %s", m->go, want,
 		                  what, reported);
