@@ -11,6 +11,11 @@
 set -u
 B=${1:-build}
 top=$(pwd)
+# perf (used by the build suite's cross-check) mounts tracefs at
+# /sys/kernel/tracing when it is missing and leaves it there; a machine that
+# booted without it gets it unmounted again at the end.
+tracefs_was_mounted=no
+grep -qs ' /sys/kernel/tracing ' /proc/self/mounts && tracefs_was_mounted=yes
 scratch=$(mktemp -d /tmp/gvab-tests-XXXXXX)
 # Arms are big (a GOPATH copy per arm): next to the build, not in /tmp.
 # Fresh each run, so a build test can never pass on arms an earlier run built.
@@ -94,5 +99,8 @@ run "integration (ASan+UBSan, fast suites)" "$B/asan/tests/integration" fast
 replay_fuzz "$B/asan" " (ASan+UBSan)"
 
 rm -f "$log"
+if [ "$tracefs_was_mounted" = no ] && grep -qs ' /sys/kernel/tracing ' /proc/self/mounts; then
+    umount /sys/kernel/tracing 2>/dev/null || true
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
