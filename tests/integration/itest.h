@@ -35,4 +35,5 @@ Suite *suite_playbook(void);
 Suite *suite_workload(void);
 Suite *suite_html(void);
 Suite *suite_hosts(void);
+Suite *suite_regen(void);
 #endif
