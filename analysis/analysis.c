@@ -32,7 +32,7 @@ int analysis_load(const char *dir, struct run_analysis *ra)
 	char **order = NULL;
 	size_t norder = 0;
 	/* The fields read here are checked as they are read; `gvab report`
-	 * runs samples_run_load (rig/samples.h) first for the fields its
+	 * runs samples_run_load (rig/rundir/samples.h) first for the fields its
 	 * methodology prints. */
 	ra->run = util_json_load(rp);
 	if (!ra->run) {

@@ -4,6 +4,7 @@
  * licence for little gain. */
 #define _GNU_SOURCE
 #include "stats.h"
+#include "rng.h"
 #include "util.h"
 
 #include <math.h>
@@ -331,21 +332,10 @@ double stats_diff_p95(const double *x, size_t n, const double *y, size_t m)
 	return d;
 }
 
-uint64_t stats_rng_next(uint64_t *state)
-{
-	/* splitmix64 (Steele, Lea, Flood 2014), the same generator and constants
-	 * as rig/schedule.c's, so resampling streams did not change when the
-	 * analysis stopped including the rig's header. */
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static size_t rand_index(uint64_t *st, size_t n)
 {
 	/* Lemire's multiply-shift; bias is < n / 2^64, negligible here. */
-	return (size_t)(((unsigned __int128)stats_rng_next(st) * n) >> 64);
+	return (size_t)(((unsigned __int128)rng_next(st) * n) >> 64);
 }
 
 void stats_bootstrap_ci(const double *x, size_t n, const double *y, size_t m,

@@ -104,8 +104,6 @@ double stats_ldof_spent(double t, double alpha);
  * integration (Simpson on 2001 points per look); accurate to about 1e-4. */
 void stats_gs_bounds(const double *t, int k, double alpha, double *z);
 
-/* splitmix64, the seeded generator behind every resampling here. */
-uint64_t stats_rng_next(uint64_t *state);
 
 /* Holm-Bonferroni: adjusted p-values, in place order preserved. */
 void stats_holm(const double *p, size_t n, double *adjusted);

@@ -28,6 +28,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "samples.h" /* struct boot_result: one attempt as samples.jsonl records it */
+
 struct boot_cfg {
 	const char *runsc;
 	char *const *flags;        /* runsc global flags, e.g. --platform=systrap */
@@ -48,31 +50,6 @@ struct boot_cfg {
 	volatile sig_atomic_t *stop; /* set by a signal handler: abandon and clean up */
 };
 
-struct boot_result {
-	int ok;
-	int kind;                  /* 0: a cold boot; 1: a warm-pool exec (exec_ns) */
-	int64_t exec_ns;
-	int64_t create_ns, start_ns, wait_ns, delete_ns;
-	int exit_status;           /* container's, -1 if unknown */
-	char failed_phase[16];     /* "", "create", "start", "wait", "delete", "cleanup" */
-	char error[1024];
-	char stderr_path[512];     /* "" unless kept */
-	char debug_log[512];       /* debug-log directory if any */
-	/* gvab-workload's own timing of its hot loop (parse_workload). */
-	int has_workload;
-	int64_t workload_inner_ns;
-	double workload_result;    /* files walked, or the spin checksum */
-	/* Memory (memory_samples): medians over the samples, KiB and bytes;
-	 * -1 where unknown. */
-	/* CPU time of every process of the boot (runsc commands, sandbox,
-	 * gofer, stubs), all reaped by gvab as subreaper: the change of
-	 * getrusage(RUSAGE_CHILDREN) across the boot. Less noisy than wall
-	 * time when the host is busy: it counts work, not waiting. */
-	int64_t cpu_user_ns, cpu_sys_ns;
-	int has_memory, memory_nsamples, memory_procs;
-	long mem_rss_kib, mem_pss_kib, mem_sandbox_pss_kib, mem_gofer_pss_kib, mem_other_pss_kib;
-	long long mem_cg_current_bytes, mem_cg_peak_bytes;
-};
 
 /* Makes this process a child subreaper and blocks SIGCHLD (the boot loop
  * waits with sigtimedwait). Call once before the first boot. */

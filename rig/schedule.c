@@ -1,5 +1,6 @@
 /* schedule: see schedule.h. */
 #include "schedule.h"
+#include "rng.h"
 #include "error.h"
 #include "util.h"
 
@@ -31,14 +32,6 @@ const char *schedule_order_name(enum schedule_order o)
 }
 
 /* splitmix64 (Steele, Lea, Flood 2014): small, fast, well distributed. */
-uint64_t schedule_rng_next(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void fill_round(struct schedule_slot *s, int narms, int round, int warmup, int seq,
                        enum schedule_order order, uint64_t *rng)
 {
@@ -68,7 +61,7 @@ static void fill_round(struct schedule_slot *s, int narms, int round, int warmup
 		}
 	} else if (order == ORDER_RANDOM) {
 		for (int i = narms - 1; i > 0; i--) {
-			int j = (int)(schedule_rng_next(rng) % (uint64_t)(i + 1));
+			int j = (int)(rng_next(rng) % (uint64_t)(i + 1));
 			int t = perm[i];
 			perm[i] = perm[j];
 			perm[j] = t;

@@ -34,8 +34,5 @@ const char *schedule_order_name(enum schedule_order o);
 int schedule_build(int narms, int warmups, int iterations, enum schedule_order order,
                    uint64_t seed, struct schedule_slot **out, size_t *n);
 
-/* splitmix64: the seeded generator used for random orders (and exported so
- * the analysis's resampling uses the same, documented generator). */
-uint64_t schedule_rng_next(uint64_t *state);
 
 #endif

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "analysis.h"
+#include "rng.h"
 #include "bench_run.h"
 #include "stats.h"
 #include "util.h"
@@ -24,7 +25,7 @@
 
 static double uniform(uint64_t *st)
 {
-	return (double)(stats_rng_next(st) >> 11) / 9007199254740992.0;
+	return (double)(rng_next(st) >> 11) / 9007199254740992.0;
 }
 
 int main(int argc, char **argv)

@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include "analysis.h"
+#include "rng.h"
 #include "bench_run.h"
 #include "stats.h"
 #include "util.h"
@@ -55,7 +56,7 @@ static uint64_t rng = 20261123;
 
 static double uniform(void)
 {
-	return ((double)(stats_rng_next(&rng) >> 11) + 0.5) / 9007199254740992.0;
+	return ((double)(rng_next(&rng) >> 11) + 0.5) / 9007199254740992.0;
 }
 
 static double gauss(void)

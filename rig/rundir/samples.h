@@ -21,7 +21,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "boot.h"
 #include <cjson/cJSON.h>
 
 #define SAMPLES_FORMAT "gvab-samples/1"
@@ -52,6 +51,34 @@ struct samples_file {
 	size_t n;
 	int torn_line;    /* line number of an ignored torn last line, or 0 */
 	size_t valid_len; /* bytes up to that line (the file size when none) */
+};
+
+/* One boot attempt as the run loop measured it and samples.jsonl records
+ * it (written by samples_append; boot.c fills it). */
+struct boot_result {
+	int ok;
+	int kind;                  /* 0: a cold boot; 1: a warm-pool exec (exec_ns) */
+	int64_t exec_ns;
+	int64_t create_ns, start_ns, wait_ns, delete_ns;
+	int exit_status;           /* container's, -1 if unknown */
+	char failed_phase[16];     /* "", "create", "start", "wait", "delete", "cleanup" */
+	char error[1024];
+	char stderr_path[512];     /* "" unless kept */
+	char debug_log[512];       /* debug-log directory if any */
+	/* gvab-workload's own timing of its hot loop (parse_workload). */
+	int has_workload;
+	int64_t workload_inner_ns;
+	double workload_result;    /* files walked, or the spin checksum */
+	/* Memory (memory_samples): medians over the samples, KiB and bytes;
+	 * -1 where unknown. */
+	/* CPU time of every process of the boot (runsc commands, sandbox,
+	 * gofer, stubs), all reaped by gvab as subreaper: the change of
+	 * getrusage(RUSAGE_CHILDREN) across the boot. Less noisy than wall
+	 * time when the host is busy: it counts work, not waiting. */
+	int64_t cpu_user_ns, cpu_sys_ns;
+	int has_memory, memory_nsamples, memory_procs;
+	long mem_rss_kib, mem_pss_kib, mem_sandbox_pss_kib, mem_gofer_pss_kib, mem_other_pss_kib;
+	long long mem_cg_current_bytes, mem_cg_peak_bytes;
 };
 
 struct samples_writer {
