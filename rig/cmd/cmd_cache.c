@@ -3,33 +3,36 @@
 #include "cache.h"
 #include "cmds.h"
 #include "error.h"
+#include "opt.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] =
-	"du|prune [--cache DIR] [--build] [--modules] [--source] [--all]\n"
-	"\n"
+enum { O_CACHE = 1, O_BUILD, O_MODULES, O_SOURCE, O_ALL };
+
+static const struct opt opts[] = {
+	{"build", 0, OPT_NONE, NULL, "the Go build cache (GOCACHE) and module-mode GOPATH", O_BUILD},
+	{"modules", 0, OPT_NONE, NULL,
+	 "the Go module cache, toolchains included (re-downloaded\n"
+	 "on the next build; --offline builds then fail)", O_MODULES},
+	{"source", 0, OPT_NONE, NULL, "the source repository (fetched again on the next build)", O_SOURCE},
+	{"all", 0, OPT_NONE, NULL, "all of the above", O_ALL},
+	{"cache", 0, OPT_REQUIRED, "DIR", "default $GVAB_CACHE_DIR, $XDG_CACHE_HOME/gvab or ~/.cache/gvab", O_CACHE},
+	{0}};
+
+static const struct opt_cmd cmd = {
+	"cache", "du|prune [options]",
 	"du     prints the disk usage of gvab's cache: the source repository (every\n"
 	"       fetched or imported gVisor tree), the Go module cache (gVisor module\n"
 	"       versions, their dependencies and the Go toolchains fetched for\n"
 	"       go.mod), and the Go build cache shared by every arm.\n"
 	"prune  removes parts of it. Without a part option: the build cache only\n"
-	"       (the next build recompiles; nothing is downloaded again).\n"
-	"\n"
-	"  --build          the Go build cache (GOCACHE) and module-mode GOPATH\n"
-	"  --modules        the Go module cache, toolchains included (re-downloaded\n"
-	"                   on the next build; --offline builds then fail)\n"
-	"  --source         the source repository (fetched again on the next build)\n"
-	"  --all            all of the above\n"
-	"  --cache DIR      default $GVAB_CACHE_DIR, $XDG_CACHE_HOME/gvab or ~/.cache/gvab\n"
-	"\n"
-	"examples:\n"
-	"  gvab cache du\n"
-	"  gvab cache prune --modules\n";
+	"       (the next build recompiles; nothing is downloaded again).\n",
+	opts, NULL,
+	"cache du\n"
+	"cache prune --modules"};
 
 static void print_du(const char *dir)
 {
@@ -45,39 +48,31 @@ static void print_du(const char *dir)
 
 int cmd_cache(int argc, char **argv)
 {
-	static const struct option opts[] = {{"cache", required_argument, 0, 'c'},
-	                                     {"build", no_argument, 0, 'b'},
-	                                     {"modules", no_argument, 0, 'm'},
-	                                     {"source", no_argument, 0, 's'},
-	                                     {"all", no_argument, 0, 'a'},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
 	char *cache = NULL;
-	int mask = 0, c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': free(cache); cache = util_xstrdup(optarg); break;
-		case 'b': mask |= CACHE_BUILD; break;
-		case 'm': mask |= CACHE_MODULES; break;
-		case 's': mask |= CACHE_SOURCE; break;
-		case 'a': mask |= CACHE_BUILD | CACHE_MODULES | CACHE_SOURCE; break;
-		case 'h': cmds_usage("cache", usage_text); free(cache); return 0;
-		default:
-			fprintf(stderr, "gvab: cache: unknown option (see gvab help cache)\n");
-			free(cache);
-			return EXIT_GVAB_USAGE;
+	int mask = 0;
+	struct opt_parser p;
+	opt_init(&p, &cmd, argc, argv);
+	for (int id; (id = opt_next(&p)) > 0;) {
+		switch (id) {
+		case O_CACHE: free(cache); cache = util_xstrdup(p.arg); break;
+		case O_BUILD: mask |= CACHE_BUILD; break;
+		case O_MODULES: mask |= CACHE_MODULES; break;
+		case O_SOURCE: mask |= CACHE_SOURCE; break;
+		case O_ALL: mask |= CACHE_BUILD | CACHE_MODULES | CACHE_SOURCE; break;
 		}
 	}
-	if (optind != argc - 1 || (strcmp(argv[optind], "du") != 0 && strcmp(argv[optind], "prune") != 0)) {
-		fprintf(stderr, "gvab: cache: want 'du' or 'prune' (see gvab help cache)\n");
+	if (p.status != OPT_DONE) {
 		free(cache);
-		return EXIT_GVAB_USAGE;
+		return opt_exit(&p);
+	}
+	if (p.ind != argc - 1 || (strcmp(argv[p.ind], "du") != 0 && strcmp(argv[p.ind], "prune") != 0)) {
+		free(cache);
+		return opt_usage_error(&cmd, "want 'du' or 'prune'");
 	}
 	if (!cache)
 		cache = util_cache_dir();
 	int rc = 0;
-	if (strcmp(argv[optind], "prune") == 0) {
+	if (strcmp(argv[p.ind], "prune") == 0) {
 		if (!mask)
 			mask = CACHE_BUILD;
 		if ((rc = cache_prune(cache, mask)) < 0) {

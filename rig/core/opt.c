@@ -1,0 +1,178 @@
+/* opt: see opt.h. Parsing is getopt_long's, over tables built from the
+ * command's one option table. */
+#define _GNU_SOURCE
+#include "opt.h"
+#include "error.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HELP_ID (-100)
+
+static size_t count_opts(const struct opt *o)
+{
+	size_t n = 0;
+	while (o && o[n].name)
+		n++;
+	return n;
+}
+
+void opt_init(struct opt_parser *p, const struct opt_cmd *cmd, int argc, char **argv)
+{
+	memset(p, 0, sizeof *p);
+	p->cmd = cmd;
+	p->argc = argc;
+	p->argv = argv;
+	size_t n = count_opts(cmd->opts);
+	struct option *lo = util_xcalloc(n + 2, sizeof *lo);
+	/* ':' first: a missing argument is told apart from an unknown option. */
+	char *so = util_xcalloc(3 * n + 8, 1);
+	size_t k = 0;
+	so[k++] = ':';
+	so[k++] = 'h';
+	for (size_t i = 0; i < n; i++) {
+		const struct opt *o = &cmd->opts[i];
+		lo[i].name = o->name;
+		lo[i].has_arg = o->has_arg == OPT_REQUIRED ? required_argument
+		                : o->has_arg == OPT_OPTIONAL ? optional_argument : no_argument;
+		lo[i].val = 256 + (int)i;
+		if (o->short_name) {
+			so[k++] = o->short_name;
+			if (o->has_arg == OPT_REQUIRED)
+				so[k++] = ':';
+		}
+	}
+	lo[n].name = "help";
+	lo[n].val = 'h';
+	p->longopts = lo;
+	p->shortopts = so;
+	optind = 0; /* GNU: reinitialise (a command may parse more than once per process) */
+	opterr = 0;
+}
+
+void opt_free(struct opt_parser *p)
+{
+	free(p->longopts);
+	free(p->shortopts);
+	p->longopts = NULL;
+	p->shortopts = NULL;
+}
+
+static int stop(struct opt_parser *p, int status)
+{
+	p->status = status;
+	p->ind = optind;
+	opt_free(p);
+	return status;
+}
+
+int opt_next(struct opt_parser *p)
+{
+	if (!p->longopts)
+		return p->status;
+	const struct opt *opts = p->cmd->opts;
+	int c = getopt_long(p->argc, p->argv, p->shortopts, p->longopts, NULL);
+	p->arg = optarg;
+	if (c == -1)
+		return stop(p, OPT_DONE);
+	if (c == 'h') {
+		opt_help(p->cmd, stdout);
+		return stop(p, OPT_HELP);
+	}
+	if (c >= 256)
+		return opts[c - 256].id;
+	if (c != '?' && c != ':') {
+		for (size_t i = 0; opts[i].name; i++)
+			if (opts[i].short_name == c)
+				return opts[i].id;
+	}
+	/* optopt names the option for a missing or unexpected argument (and
+	 * an unknown short option); an unknown long option is the word getopt
+	 * stopped at, argv[optind-1], up to any '='. */
+	char what[160];
+	if (optopt >= 256)
+		snprintf(what, sizeof what, "--%s", opts[optopt - 256].name);
+	else if (optopt)
+		snprintf(what, sizeof what, "-%c", optopt);
+	else {
+		const char *word = optind > 0 && optind <= p->argc ? p->argv[optind - 1] : "?";
+		snprintf(what, sizeof what, "%.*s", (int)strcspn(word, "="), word);
+	}
+	if (c == ':')
+		opt_usage_error(p->cmd, "option '%s' needs an argument", what);
+	else if (optopt >= 256)
+		opt_usage_error(p->cmd, "option '%s' takes no argument", what);
+	else
+		opt_usage_error(p->cmd, "unknown option '%s'", what);
+	return stop(p, OPT_ERROR);
+}
+
+int opt_exit(struct opt_parser *p)
+{
+	opt_free(p);
+	return p->status == OPT_HELP ? 0 : EXIT_GVAB_USAGE;
+}
+
+int opt_usage_error(const struct opt_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "gvab %s: ", cmd->name);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see gvab help %s)\n", cmd->name);
+	va_end(ap);
+	return EXIT_GVAB_USAGE;
+}
+
+/* Writes `text` with every line after the first indented by `indent`. */
+static void put_indented(FILE *f, const char *text, int indent)
+{
+	for (const char *s = text; *s; s++) {
+		fputc(*s, f);
+		if (*s == '\n' && s[1])
+			fprintf(f, "%*s", indent, "");
+	}
+	fputc('\n', f);
+}
+
+#define TEXT_COLUMN 23
+
+void opt_help(const struct opt_cmd *cmd, FILE *f)
+{
+	fprintf(f, "usage: gvab %s %s\n", cmd->name, cmd->synopsis);
+	if (cmd->about)
+		fprintf(f, "\n%s", cmd->about);
+	fprintf(f, "\noptions:\n");
+	for (const struct opt *o = cmd->opts; o && o->name; o++) {
+		char h[128];
+		const char *sep = o->has_arg == OPT_OPTIONAL ? "" : " ";
+		if (o->short_name)
+			snprintf(h, sizeof h, "  -%c, --%s%s%s", o->short_name, o->name, o->arg ? sep : "",
+			         o->arg ? o->arg : "");
+		else
+			snprintf(h, sizeof h, "  --%s%s%s", o->name, o->arg ? sep : "", o->arg ? o->arg : "");
+		if ((int)strlen(h) >= TEXT_COLUMN - 1) {
+			fprintf(f, "%s\n%*s", h, TEXT_COLUMN, "");
+		} else {
+			fprintf(f, "%-*s", TEXT_COLUMN, h);
+		}
+		put_indented(f, o->help, TEXT_COLUMN);
+	}
+	fprintf(f, "  -h, --help           this text\n");
+	if (cmd->after)
+		fprintf(f, "\n%s", cmd->after);
+	if (cmd->examples) {
+		fprintf(f, "\nexamples:\n");
+		const char *s = cmd->examples;
+		while (*s) {
+			const char *e = strchr(s, '\n');
+			size_t len = e ? (size_t)(e - s) : strlen(s);
+			/* A continuation line (starting with spaces) keeps its own indentation. */
+			fprintf(f, "%s%.*s\n", s[0] == ' ' ? "  " : "  gvab ", (int)len, s);
+			s += len + (e ? 1 : 0);
+		}
+	}
+}

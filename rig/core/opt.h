@@ -1,0 +1,77 @@
+/* opt: one table per command gives both its option parsing and its help,
+ * so the two cannot drift. A command declares a `struct opt_cmd` (name,
+ * synopsis, text before and after the options, examples) whose `opts` table
+ * ends with {0}; opt_next walks argv like getopt_long (options and operands
+ * may mix; "--" ends options) and returns each option's id.
+ *
+ *   static const struct opt opts[] = {
+ *       {"out", 'o', OPT_REQUIRED, "DIR", "run directory", OUT},
+ *       {"quiet", 'q', OPT_NONE, NULL, "no progress line", QUIET},
+ *       {0}};
+ *   static const struct opt_cmd cmd = {"report", "[options] RUN_DIR...", ...,
+ *                                      opts, ...};
+ *   struct opt_parser p;
+ *   opt_init(&p, &cmd, argc, argv);
+ *   for (int id; (id = opt_next(&p)) > 0;)
+ *       switch (id) { case OUT: out = p.arg; break; ... }
+ *   if (p.status != OPT_DONE)  // help printed (exit 0) or one-line error (64)
+ *       return opt_exit(&p);
+ *   operands: argv[p.ind .. argc-1]
+ *
+ * -h/--help is added to every table: it prints the help on stdout. An
+ * unknown option, a missing or unexpected argument prints one line on
+ * stderr, "gvab CMD: <what> (see gvab help CMD)", and exit code 64. */
+#ifndef GVAB_OPT_H
+#define GVAB_OPT_H
+
+#include <stdio.h>
+
+enum opt_arg { OPT_NONE, OPT_REQUIRED, OPT_OPTIONAL /* only as --name=VALUE */ };
+
+struct opt {
+	const char *name;     /* long name without "--"; NULL ends the table */
+	char short_name;      /* 0: none */
+	enum opt_arg has_arg;
+	const char *arg;      /* the argument's name in help ("DIR", "N"); "=K" style for OPT_OPTIONAL */
+	const char *help;     /* help text; '\n' continues in the text column */
+	int id;               /* > 0, returned by opt_next */
+};
+
+struct opt_cmd {
+	const char *name;     /* "cache" (help and errors say "gvab cache") */
+	const char *synopsis; /* after "usage: gvab NAME " */
+	const char *about;    /* text between the usage line and the options, or NULL */
+	const struct opt *opts;
+	const char *after;    /* text after the options (exit codes, notes), or NULL */
+	const char *examples; /* one command per line, without "gvab "'s indentation; or NULL */
+};
+
+enum opt_status { OPT_DONE = 0, OPT_HELP = -1, OPT_ERROR = -2 };
+
+struct opt_parser {
+	const struct opt_cmd *cmd;
+	int argc;
+	char **argv;
+	const char *arg;   /* the current option's argument, or NULL */
+	int ind;           /* after OPT_DONE: the first operand in argv */
+	int status;        /* OPT_DONE, OPT_HELP or OPT_ERROR once opt_next returned <= 0 */
+	/* internal */
+	void *longopts;
+	char *shortopts;
+};
+
+void opt_init(struct opt_parser *p, const struct opt_cmd *cmd, int argc, char **argv);
+/* Returns the next option's id (> 0), or p->status (<= 0) when done. */
+int opt_next(struct opt_parser *p);
+/* The exit code for a parser that stopped on help (0) or an error (64);
+ * frees the parser's tables (as opt_free does). */
+int opt_exit(struct opt_parser *p);
+void opt_free(struct opt_parser *p);
+
+/* Writes the command's help: usage line, about, options, after, examples. */
+void opt_help(const struct opt_cmd *cmd, FILE *f);
+/* A usage error found after parsing (a missing operand, a bad value):
+ * prints "gvab CMD: <message> (see gvab help CMD)" and returns 64. */
+int opt_usage_error(const struct opt_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
