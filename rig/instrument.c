@@ -379,3 +379,27 @@ cJSON *instrument_inittrace_processes(const char *stderr_text, const char *debug
 	free(ents);
 	return o;
 }
+
+char **instrument_inittrace_env(void)
+{
+	extern char **environ;
+	size_t ne = 0;
+	while (environ[ne])
+		ne++;
+	char **envp = util_xcalloc(ne + 2, sizeof *envp);
+	size_t k = 0;
+	const char *gd = getenv("GODEBUG");
+	for (size_t i = 0; i < ne; i++)
+		if (strncmp(environ[i], "GODEBUG=", 8) != 0)
+			envp[k++] = util_xstrdup(environ[i]);
+	envp[k++] = gd && *gd ? util_fmt("GODEBUG=%s,inittrace=1", gd) : util_xstrdup("GODEBUG=inittrace=1");
+	envp[k] = NULL;
+	return envp;
+}
+
+void instrument_env_free(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}

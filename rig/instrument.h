@@ -27,6 +27,11 @@ cJSON *instrument_parse_debug_logs(const char *dir);
 
 /* Adds the init records found in `text` to `acc` (an object created by
  * instrument_inittrace_new). */
+/* This process's environment with GODEBUG=inittrace=1 added (to any
+ * GODEBUG given: "GODEBUG=<given>,inittrace=1"), for runsc processes whose
+ * init time is traced. NULL-terminated; free with instrument_env_free. */
+char **instrument_inittrace_env(void);
+void instrument_env_free(char **env);
 cJSON *instrument_inittrace_new(void);
 void instrument_inittrace_add(cJSON *acc, const char *text);
 /* Adds the records of every file in dir (and of extra files, NULL-ended). */
