@@ -108,6 +108,22 @@ void answer_print_run(const char *dir, int phase)
 
 void answer_print_run_prefixed(const char *dir, int phase, const char *prefix)
 {
+	answer_fprint_run(stdout, dir, phase, prefix);
+}
+
+void answer_write_log(const char *dir, int phase)
+{
+	char *log = util_fmt("%s.log", dir);
+	FILE *f = fopen(log, "we");
+	if (f) {
+		answer_fprint_run(f, dir, phase, "");
+		fclose(f);
+	}
+	free(log);
+}
+
+void answer_fprint_run(FILE *f, const char *dir, int phase, const char *prefix)
+{
 	struct run_analysis ra;
 	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
 	if (analysis_load(dir, &ra) < 0)
@@ -121,10 +137,10 @@ void answer_print_run_prefixed(const char *dir, int phase, const char *prefix)
 	for (size_t k = 0; k < ra.ncmp; k++)
 		if (ra.cmp[k].phase == phase) {
 			char *l = answer_line(&ra, &ra.cmp[k]);
-			printf("%s%s\n", prefix, l);
+			fprintf(f, "%s%s\n", prefix, l);
 			free(l);
 		}
-	fflush(stdout);
+	fflush(f);
 	analysis_free(&ra);
 }
 

@@ -27,6 +27,11 @@ int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, dou
 void answer_print_run(const char *dir, int phase);
 /* Same, each line starting with `prefix` (a host's label). */
 void answer_print_run_prefixed(const char *dir, int phase, const char *prefix);
+/* Same, into `f`. */
+void answer_fprint_run(FILE *f, const char *dir, int phase, const char *prefix);
+/* Same, into the file DIR.log beside the run directory (bisect and trend
+ * keep each run's answer there, so their own output is theirs). */
+void answer_write_log(const char *dir, int phase);
 
 /* CPU time per boot (user + sys of every process of the boot, from the
  * samples' "cpu" member) per arm of one run: median ms and, against the

@@ -883,3 +883,19 @@ out:
 	ctx_free(&c);
 	return rc;
 }
+
+int runloop_command(char **argv, struct run_outcome *o)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	struct run_spec spec;
+	memset(o, 0, sizeof *o);
+	int rc = run_spec_parse(argc, argv, &spec);
+	if (rc == RUN_SPEC_HELP || rc == RUN_SPEC_REPORTED)
+		rc = error_setc(GVAB_EUSAGE, "gvab run refused its arguments (see above)");
+	else if (rc == 0)
+		rc = runloop_run(&spec, o);
+	run_spec_free(&spec);
+	return rc;
+}

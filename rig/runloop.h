@@ -90,4 +90,10 @@ void run_spec_free(struct run_spec *s);
  * error recorded. `o` is filled in every case. */
 int runloop_run(const struct run_spec *s, struct run_outcome *o);
 
+/* `gvab run ARGS...` in this process (argv[0] is "run", NULL-terminated):
+ * what the gate's --adaptive extension, bisect, trend and inittrace do.
+ * Progress and warnings go to stderr as gvab run's; the closing answer is
+ * the caller's to print. Arguments the parser refuses are GVAB_EUSAGE. */
+int runloop_command(char **argv, struct run_outcome *o);
+
 #endif

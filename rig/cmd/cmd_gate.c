@@ -21,43 +21,53 @@
 #include "cmds.h"
 #include "verdict.h"
 #include "error.h"
+#include "opt.h"
+#include "runloop.h"
 #include "proc.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
-static const char usage_text[] =
-	"RUN_DIR [options]\n"
-	"\n"
-	"  --metric PHASE        create|start|wait|delete|core|overall (default core)\n"
-	"  --max-regression PCT  allowed slowdown of B, % of A's median (default 3%)\n"
-	"  --alpha A             error rate of FAIL and of PASS, each (default 0.01)\n"
-	"  --baseline ARM        arm A (default: the first arm)\n"
-	"  --candidate ARM       arm B (default: every other arm, Holm-adjusted)\n"
-	"  --min-samples N       fewer ok measured boots per arm is invalid (default 10)\n"
-	"  --max-failure-rate F  more failed boots than this fraction is invalid (default 0.1)\n"
-	"  --allow-drift         do not treat host drift during the run as invalid\n"
-	"  --reps N --seed N     accepted for old scripts; unused (the intervals are exact)\n"
-	"  --junit FILE          also write a JUnit XML report\n"
-	"  --adaptive N          while undecided, add up to N more rounds per arm to the run\n"
-	"                        (rerunning its recorded command with --append), deciding\n"
-	"                        again after every --step rounds (default 10); looks use\n"
-	"                        O'Brien-Fleming-type alpha spending (Lan-DeMets), so\n"
-	"                        stopping at any look keeps both error rates <= alpha\n"
-	"\n"
+enum { O_METRIC = 1, O_MAXREG, O_ALPHA, O_BASE, O_CAND, O_MINS, O_MAXFAIL, O_DRIFT, O_REPS, O_SEED,
+       O_JUNIT, O_ADAPTIVE, O_STEP };
+
+static const struct opt opts[] = {
+	{"metric", 0, OPT_REQUIRED, "PHASE", "create|start|wait|delete|core|overall (default core)", O_METRIC},
+	{"max-regression", 0, OPT_REQUIRED, "PCT", "allowed slowdown of B, % of A's median (default 3%)", O_MAXREG},
+	{"alpha", 0, OPT_REQUIRED, "A", "error rate of FAIL and of PASS, each (default 0.01)", O_ALPHA},
+	{"baseline", 0, OPT_REQUIRED, "ARM", "arm A (default: the first arm)", O_BASE},
+	{"candidate", 0, OPT_REQUIRED, "ARM", "arm B (default: every other arm, Holm-adjusted)", O_CAND},
+	{"min-samples", 0, OPT_REQUIRED, "N", "fewer ok measured boots per arm is invalid (default 10)", O_MINS},
+	{"max-failure-rate", 0, OPT_REQUIRED, "F",
+	 "more failed boots than this fraction is invalid (default 0.1)", O_MAXFAIL},
+	{"allow-drift", 0, OPT_NONE, NULL, "do not treat host drift during the run as invalid", O_DRIFT},
+	{"junit", 0, OPT_REQUIRED, "FILE", "also write a JUnit XML report", O_JUNIT},
+	{"adaptive", 0, OPT_REQUIRED, "N",
+	 "while undecided, add up to N more rounds per arm to the run\n"
+	 "(its recorded command again with --append, in this process),\n"
+	 "deciding again after every --step rounds; looks use\n"
+	 "O'Brien-Fleming-type alpha spending (Lan-DeMets), so\n"
+	 "stopping at any look keeps both error rates <= alpha", O_ADAPTIVE},
+	{"step", 0, OPT_REQUIRED, "N", "rounds added before each look of --adaptive (default 10)", O_STEP},
+	{"reps", 0, OPT_REQUIRED, "N", "accepted for old scripts; unused (the intervals are exact)", O_REPS},
+	{"seed", 0, OPT_REQUIRED, "N", "accepted for old scripts; unused", O_SEED},
+	{0}};
+
+static const struct opt_cmd gate_cmd = {
+	"gate", "RUN_DIR [options]",
+	"One verdict and an exit code for a release gate: candidate B against baseline A\n"
+	"on one metric, from the interval of the paired shift B - A.\n",
+	opts,
 	"When undecided it prints how many pairs would decide if the shift stayed put.\n"
 	"Exit: 0 pass, 1 regression, 2 invalid data, 3 undecided, 64 usage, 65 a malformed\n"
-	"run.json command under --adaptive.\n"
-	"\n"
-	"examples:\n"
-	"  gvab gate results/ab --max-regression 3% --junit gate.xml\n"
-	"  gvab gate results/ab --adaptive 100          # add rounds while undecided\n"
-	"  gvab gate results/r --baseline r0706-lazy --candidate r0715-upstream\n";
+	"run.json command under --adaptive.\n",
+	"gate results/ab --max-regression 3% --junit gate.xml\n"
+	"gate results/ab --adaptive 100          # add rounds while undecided\n"
+	"gate results/r --baseline r0706-lazy --candidate r0715-upstream"};
 
 static void xml_escape(FILE *f, const char *s)
 {
@@ -140,9 +150,10 @@ out:
 	return rc;
 }
 
-/* Appends `rounds` measured rounds to the run by rerunning the command
- * recorded in run.json with --out DIR --append --iterations rounds
- * --warmups 1 (spawned, no shell; the recorded command has no shell either). */
+/* Appends `rounds` measured rounds to the run by running the command
+ * recorded in run.json again, in this process, with --out DIR --append
+ * --iterations rounds --warmups 1 (the run loop refuses a directory whose
+ * arms, binaries or settings differ). */
 static int gate_extend_run(const char *dir, long rounds)
 {
 	cJSON *run;
@@ -152,12 +163,8 @@ static int gate_extend_run(const char *dir, long rounds)
 		return rc;
 	int n = cJSON_GetArraySize(cmd);
 	char **argv = util_xcalloc((size_t)n + 12, sizeof *argv);
-	char *selfdir = util_self_dir();
-	char *self = util_fmt("%s/gvab", selfdir);
-	free(selfdir);
 	char *iters = util_fmt("%ld", rounds);
 	int k = 0;
-	argv[k++] = self;
 	argv[k++] = "run";
 	/* Keep the arms, bundle, order, knobs and flags; drop what we replace. */
 	for (int i = 2; i < n; i++) {
@@ -180,16 +187,12 @@ static int gate_extend_run(const char *dir, long rounds)
 	argv[k++] = "--warmups";
 	argv[k++] = "1";
 	argv[k] = NULL;
-	struct proc_opts po = {.argv = argv, .stdin_null = 1};
-	pid_t pid;
-	int st = 0;
-	rc = proc_spawn(&po, &pid);
-	if (rc == 0)
-		rc = proc_wait(pid, &st, NULL);
-	if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
-		rc = error_set("gvab run --append %s", proc_status_str(st));
+	struct run_outcome o;
+	rc = runloop_command(argv, &o);
+	if (rc < 0)
+		rc = error_wrap(rc, "extending %s (gvab run --append)", dir);
+	free(o.out_dir);
 	free(argv);
-	free(self);
 	free(iters);
 	cJSON_Delete(run);
 	return rc;
@@ -376,86 +379,66 @@ done:
 
 int cmd_gate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"metric", required_argument, 0, 'm'},   {"max-regression", required_argument, 0, 'x'},
-		{"alpha", required_argument, 0, 'a'},    {"baseline", required_argument, 0, 'b'},
-		{"candidate", required_argument, 0, 'c'}, {"min-samples", required_argument, 0, 'n'},
-		{"max-failure-rate", required_argument, 0, 'f'}, {"allow-drift", no_argument, 0, 'D'},
-		{"reps", required_argument, 0, 'r'},     {"seed", required_argument, 0, 's'},
-		{"junit", required_argument, 0, 'j'},    {"help", no_argument, 0, 'h'},
-		{"adaptive", required_argument, 0, 'A'}, {"step", required_argument, 0, 'S'},
-		{0, 0, 0, 0}};
 	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
 	const char *metric = "core", *base_name = NULL, *cand_name = NULL, *junit = NULL;
 	long min_samples = 10, v;
 	double max_fail_rate = 0.1;
-	int allow_drift = 0, c, rc;
+	int allow_drift = 0, rc = 0;
 	long adaptive_budget = 0, adaptive_step = 10;
 	char *end;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': metric = optarg; break;
-		case 'x':
-			ao.threshold_pct = strtod(optarg, &end);
-			if (end == optarg || (*end && strcmp(end, "%") != 0) || ao.threshold_pct < 0) {
-				error_setc(GVAB_EUSAGE, "--max-regression: '%s' is not a percentage", optarg);
-				return cmds_fail(GVAB_EUSAGE, "gate");
-			}
+	struct opt_parser p;
+	opt_init(&p, &gate_cmd, argc, argv);
+	for (int id; rc == 0 && (id = opt_next(&p)) > 0;) {
+		const char *arg = p.arg;
+		switch (id) {
+		case O_METRIC: metric = arg; break;
+		case O_MAXREG:
+			ao.threshold_pct = strtod(arg, &end);
+			if (end == arg || (*end && strcmp(end, "%") != 0) || ao.threshold_pct < 0)
+				rc = error_setc(GVAB_EUSAGE, "--max-regression: '%s' is not a percentage", arg);
 			break;
-		case 'a':
-			ao.alpha = strtod(optarg, &end);
-			if (*end || ao.alpha <= 0 || ao.alpha >= 0.5) {
-				error_setc(GVAB_EUSAGE, "--alpha: '%s' is not in (0,0.5)", optarg);
-				return cmds_fail(GVAB_EUSAGE, "gate");
-			}
+		case O_ALPHA:
+			ao.alpha = strtod(arg, &end);
+			if (end == arg || *end || ao.alpha <= 0 || ao.alpha >= 0.5)
+				rc = error_setc(GVAB_EUSAGE, "--alpha: '%s' is not in (0,0.5)", arg);
 			break;
-		case 'b': base_name = optarg; break;
-		case 'c': cand_name = optarg; break;
-		case 'n':
-			if ((rc = util_parse_long(optarg, 2, 1000000, "--min-samples", &min_samples)) < 0)
-				return cmds_fail(rc, "gate");
+		case O_BASE: base_name = arg; break;
+		case O_CAND: cand_name = arg; break;
+		case O_MINS: rc = util_parse_long(arg, 2, 1000000, "--min-samples", &min_samples); break;
+		case O_MAXFAIL:
+			max_fail_rate = strtod(arg, &end);
+			if (end == arg || *end || max_fail_rate < 0 || max_fail_rate > 1)
+				rc = error_setc(GVAB_EUSAGE, "--max-failure-rate: '%s' is not in [0,1]", arg);
 			break;
-		case 'f':
-			max_fail_rate = strtod(optarg, &end);
-			if (*end || max_fail_rate < 0 || max_fail_rate > 1) {
-				error_setc(GVAB_EUSAGE, "--max-failure-rate: '%s' is not in [0,1]", optarg);
-				return cmds_fail(GVAB_EUSAGE, "gate");
-			}
+		case O_DRIFT: allow_drift = 1; break;
+		case O_REPS:
+			if ((rc = util_parse_long(arg, 10000, 10000000, "--reps", &v)) == 0)
+				ao.reps = (int)v;
 			break;
-		case 'D': allow_drift = 1; break;
-		case 'r':
-			if ((rc = util_parse_long(optarg, 10000, 10000000, "--reps", &v)) < 0)
-				return cmds_fail(rc, "gate");
-			ao.reps = (int)v;
+		case O_SEED:
+			if ((rc = util_parse_long(arg, 0, 0x7fffffffL, "--seed", &v)) == 0)
+				ao.seed = (uint64_t)v;
 			break;
-		case 's':
-			if ((rc = util_parse_long(optarg, 0, 0x7fffffffL, "--seed", &v)) < 0)
-				return cmds_fail(rc, "gate");
-			ao.seed = (uint64_t)v;
-			break;
-		case 'j': junit = optarg; break;
-		case 'A':
-			if ((rc = util_parse_long(optarg, 1, 100000, "--adaptive", &adaptive_budget)) < 0)
-				return cmds_fail(rc, "gate");
-			break;
-		case 'S':
-			if ((rc = util_parse_long(optarg, 1, 100000, "--step", &adaptive_step)) < 0)
-				return cmds_fail(rc, "gate");
-			break;
-		case 'h': cmds_usage("gate", usage_text); return 0;
-		default: return EXIT_GVAB_USAGE;
+		case O_JUNIT: junit = arg; break;
+		case O_ADAPTIVE: rc = util_parse_long(arg, 1, 100000, "--adaptive", &adaptive_budget); break;
+		case O_STEP: rc = util_parse_long(arg, 1, 100000, "--step", &adaptive_step); break;
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "gvab: gate: expected exactly one run directory\n");
-		return EXIT_GVAB_USAGE;
+	if (rc < 0) {
+		opt_free(&p);
+		return cmds_fail(rc, "gate");
 	}
+	if (p.status != OPT_DONE)
+		return opt_exit(&p);
+	if (p.ind + 1 != argc)
+		return opt_usage_error(&gate_cmd, "expected exactly one run directory");
+	/* The run directory, kept: an --adaptive look parses the run's own
+	 * options in this process. */
+	const char *dir = argv[p.ind];
 	int phase = analysis_phase_index(metric);
 	if (phase < 0) {
-		fprintf(stderr, "gvab: gate: --metric '%s': expected create, start, wait, delete, core "
-		                "or overall\n", metric);
-		return EXIT_GVAB_USAGE;
+		return opt_usage_error(&gate_cmd, "--metric '%s': expected create, start, wait, delete, core or overall",
+		                       metric);
 	}
 	struct gate_params gp = {.ao = ao, .phase = phase, .metric = metric, .base_name = base_name,
 	                         .cand_name = cand_name, .min_samples = min_samples,
@@ -463,7 +446,7 @@ int cmd_gate(int argc, char **argv)
 	char line[2048] = "", verdict[32] = "INVALID";
 	int code;
 	if (adaptive_budget <= 0) {
-		code = gate_decide(argv[optind], &gp, ao.alpha, line, sizeof line, verdict, sizeof verdict);
+		code = gate_decide(dir, &gp, ao.alpha, line, sizeof line, verdict, sizeof verdict);
 	} else {
 		/* Adaptive: while undecided, append `step` more interleaved rounds
 		 * (the run's own command, from run.json) and look again, up to the
@@ -475,7 +458,7 @@ int cmd_gate(int argc, char **argv)
 		 * a malformed run.json stops the gate before any boot. */
 		cJSON *run;
 		const cJSON *cmd;
-		if ((rc = gate_load_command(argv[optind], &run, &cmd)) < 0)
+		if ((rc = gate_load_command(dir, &run, &cmd)) < 0)
 			return cmds_fail(rc, "gate");
 		cJSON_Delete(run);
 		int looks = 1 + (int)((adaptive_budget + adaptive_step - 1) / adaptive_step);
@@ -486,7 +469,7 @@ int cmd_gate(int argc, char **argv)
 				/* Plan from the first look's pairs, before deciding. */
 				struct run_analysis ra;
 				long n0 = 0;
-				if (analysis_load(argv[optind], &ra) == 0) {
+				if (analysis_load(dir, &ra) == 0) {
 					n0 = (long)ra.arms[0].n_ok;
 					for (size_t i = 1; i < ra.narms; i++)
 						if ((long)ra.arms[i].n_ok < n0)
@@ -503,12 +486,12 @@ int cmd_gate(int argc, char **argv)
 			}
 			printf("gate: look %d of at most %d (one-sided alpha at this look %.3g, %ld rounds "
 			       "added)\n", look, looks, look_alpha[look - 1], added);
-			code = gate_decide(argv[optind], &gp, look_alpha[look - 1], line, sizeof line, verdict,
+			code = gate_decide(dir, &gp, look_alpha[look - 1], line, sizeof line, verdict,
 			                   sizeof verdict);
 			if (code != GATE_UNDECIDED || added >= adaptive_budget)
 				break;
 			long step = adaptive_step < adaptive_budget - added ? adaptive_step : adaptive_budget - added;
-			if (gate_extend_run(argv[optind], step) < 0) {
+			if (gate_extend_run(dir, step) < 0) {
 				snprintf(line, sizeof line, "gate: INVALID: adding rounds failed: %s", error_last());
 				snprintf(verdict, sizeof verdict, "INVALID");
 				printf("%s\n", line);
@@ -519,7 +502,7 @@ int cmd_gate(int argc, char **argv)
 		}
 		free(look_alpha);
 	}
-	if (junit && write_junit(junit, argv[optind], verdict, line, code) < 0)
+	if (junit && write_junit(junit, dir, verdict, line, code) < 0)
 		fprintf(stderr, "gvab: gate: %s\n", error_last());
 	return code;
 }

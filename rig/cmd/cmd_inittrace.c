@@ -7,7 +7,7 @@
  * An embedder whose own binary doubles as runsc points it at that binary to
  * see which of its imports bleed init time into the sandbox path.
  *
- * Boots run through `gvab run --inittrace` (a spawned gvab, no shell); with
+ * Boots run through the run loop with --inittrace (in this process); with
  * `-- ARGS` each binary instead runs once as `BINARY ARGS` (one process).
  */
 #define _GNU_SOURCE
@@ -16,6 +16,7 @@
 #include "instr_report.h"
 #include "instrument.h"
 #include "proc.h"
+#include "runloop.h"
 #include "samples.h"
 #include "stats.h"
 #include "util.h"
@@ -156,16 +157,7 @@ int cmd_inittrace(int argc, char **argv)
 			av[0] = paths[i];
 			for (size_t j = 0; j < na; j++)
 				av[j + 1] = argv[optind + (int)j];
-			extern char **environ;
-			size_t ne = 0;
-			while (environ[ne])
-				ne++;
-			char **env = util_xcalloc(ne + 2, sizeof *env);
-			size_t k = 0;
-			for (size_t j = 0; j < ne; j++)
-				if (strncmp(environ[j], "GODEBUG=", 8) != 0)
-					env[k++] = environ[j];
-			env[k++] = "GODEBUG=inittrace=1";
+			char **env = instrument_inittrace_env();
 			char *text = NULL;
 			int st;
 			if (proc_run_capture(av, env, NULL, &text, &st) == 0) {
@@ -186,7 +178,7 @@ int cmd_inittrace(int argc, char **argv)
 			}
 			free(text);
 			free(av);
-			free(env);
+			instrument_env_free(env);
 		}
 		boots = 1;
 	} else {
@@ -208,13 +200,10 @@ int cmd_inittrace(int argc, char **argv)
 			tmp = base;
 			out = runsub = util_fmt("%s/run", base);
 		}
-		char *self_dir = util_self_dir();
-		char *self = util_fmt("%s/gvab", self_dir);
-		free(self_dir);
 		char *bootsarg = util_fmt("%ld", boots);
 		char *av[32];
 		int k = 0;
-		av[k++] = self;
+		av[k++] = "gvab";
 		av[k++] = "run";
 		av[k++] = "-q";
 		av[k++] = "--inittrace";
@@ -237,14 +226,14 @@ int cmd_inittrace(int argc, char **argv)
 			av[k++] = armargs[i];
 		}
 		av[k] = NULL;
-		struct proc_opts po = {.argv = av, .stdin_null = 1};
-		pid_t pid;
-		int st = 0;
-		rc = proc_spawn(&po, &pid);
-		if (rc == 0)
-			rc = proc_wait(pid, &st, NULL);
-		if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
-			rc = error_set("gvab run --inittrace failed (%s); see %s", proc_status_str(st), out);
+		struct run_outcome ro;
+		rc = runloop_command(av + 1, &ro);
+		free(ro.out_dir);
+		if (rc < 0) {
+			char why[512];
+			snprintf(why, sizeof why, "%s", error_last());
+			rc = error_setc(rc, "gvab run --inittrace failed (%s); see %s", why, out);
+		}
 		if (rc < 0)
 			keep_tmp = 1; /* the message points there */
 		/* Columns in --binary order. */
@@ -258,7 +247,6 @@ int cmd_inittrace(int argc, char **argv)
 		}
 		for (int i = 0; i < narm; i++)
 			free(armargs[i]);
-		free(self);
 		free(bootsarg);
 		if (rc == 0) {
 			char *sp = util_fmt("%s/samples.jsonl", out);

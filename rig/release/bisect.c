@@ -2,11 +2,13 @@
 #define _GNU_SOURCE
 #include "bisect.h"
 #include "analysis.h"
+#include "answer.h"
 #include "build.h"
 #include "charts.h"
 #include "error.h"
 #include "modsource.h"
 #include "proc.h"
+#include "runloop.h"
 #include "samples.h"
 #include "source.h"
 #include "util.h"
@@ -349,11 +351,9 @@ static int build_rev(const struct bisect_opts *o, const struct rev *r, char **ru
 	return rc;
 }
 
-/* Runs `gvab run` for one look of a step (appending after the first). */
+/* Runs one look of a step (appending after the first), in this process. */
 static int run_look(const struct bisect_opts *o, const char *dir, int append, char *const bins[3])
 {
-	char *self_dir = util_self_dir();
-	char *self = util_fmt("%s/gvab", self_dir);
 	char *iters = util_fmt("%ld", o->iterations);
 	char *a[3];
 	static const char *const names[3] = {"mid", "good", "bad"};
@@ -364,7 +364,6 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 		nextra++;
 	char **argv = util_xcalloc(24 + nextra, sizeof *argv);
 	int k = 0;
-	argv[k++] = self;
 	argv[k++] = "run";
 	argv[k++] = "-q";
 	argv[k++] = "--out";
@@ -388,31 +387,25 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 	if (append)
 		argv[k++] = "--append";
 	argv[k] = NULL;
-	/* The run's own output (its answer lines) goes to a log beside it, so
-	 * bisect's output is bisect's. */
-	char *log = util_fmt("%s.log", dir);
+	/* The run's answer lines go to a log beside it, so bisect's output is
+	 * bisect's. SIGINT/SIGTERM stop the run cleanly (knobs back). */
 	char *parent = util_xstrdup(dir);
 	char *slash = strrchr(parent, '/');
 	if (slash)
 		*slash = '\0';
 	util_mkdir_p(parent, 0755);
 	free(parent);
-	struct proc_opts po = {.argv = argv, .stdin_null = 1, .stdout_path = log};
-	pid_t pid;
-	int st = 0, rc = proc_spawn(&po, &pid);
-	if (rc == 0) /* a signal to bisect alone stops the run cleanly, not orphaned */
-		rc = proc_wait_forwarding(pid, &st);
-	if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 130)
-		rc = error_setc(GVAB_EINTR, "interrupted");
-	else if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
-		rc = error_set("gvab run %s", proc_status_str(st));
+	struct run_outcome ro;
+	int rc = runloop_command(argv, &ro);
+	if (ro.saved && ro.ok_count > 0 && rc != GVAB_EINTR)
+		answer_write_log(dir, PH_CORE);
+	free(ro.out_dir);
+	if (rc < 0 && rc != GVAB_EINTR)
+		rc = error_wrap(rc, "gvab run");
 	for (int i = 0; i < 3; i++)
 		free(a[i]);
 	free(argv);
-	free(self);
-	free(self_dir);
 	free(iters);
-	free(log);
 	return rc;
 }
 

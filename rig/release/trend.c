@@ -2,12 +2,14 @@
 #define _GNU_SOURCE
 #include "trend.h"
 #include "analysis.h"
+#include "answer.h"
 #include "bisect.h"
 #include "build.h"
 #include "charts.h"
 #include "error.h"
 #include "modsource.h"
 #include "proc.h"
+#include "runloop.h"
 #include "source.h"
 #include "util.h"
 
@@ -225,10 +227,8 @@ struct run_argv {
 static void argv_build(const struct trend_opts *o, const char *dir, const struct trev *r, size_t n,
                        struct run_argv *ra)
 {
-	char *self_dir = util_self_dir();
 	memset(ra, 0, sizeof *ra);
-	ra->self = util_fmt("%s/gvab", self_dir);
-	free(self_dir);
+	ra->self = util_xstrdup("gvab"); /* as run.json records the command */
 	ra->iters = util_fmt("%ld", o->iterations);
 	ra->warm = util_fmt("%ld", o->warmups);
 	size_t nextra = 0;
@@ -313,28 +313,23 @@ static int run_all(const struct trend_opts *o, char *const *argv, const char *di
 		fprintf(stderr, "gvab: trend: timing every built revision, %ld rounds (+%ld warm-up) in %s "
 		                "order into %s\n", o->iterations, o->warmups, o->order, dir);
 	/* The run's own answer lines go to a log beside it; trend prints its
-	 * own table. */
-	char *log = util_fmt("%s.log", dir);
+	 * own table. The run happens in this process: SIGINT/SIGTERM stop it
+	 * cleanly (knobs back, samples kept). */
 	char *parent = util_xstrdup(dir);
 	char *slash = strrchr(parent, '/');
 	if (slash)
 		*slash = '\0';
 	util_mkdir_p(parent, 0755);
 	free(parent);
-	struct proc_opts po = {.argv = argv, .stdin_null = 1, .stdout_path = log};
-	pid_t pid;
-	int st = 0, rc = proc_spawn(&po, &pid);
-	free(log);
-	if (rc == 0) /* SIGINT/SIGTERM to trend alone still stop the run cleanly */
-		rc = proc_wait_forwarding(pid, &st);
-	if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 130)
+	struct run_outcome ro;
+	int rc = runloop_command((char **)argv + 1, &ro);
+	if (ro.saved && ro.ok_count > 0 && rc != GVAB_EINTR)
+		answer_write_log(dir, PH_CORE);
+	free(ro.out_dir);
+	if (rc == GVAB_EINTR)
 		rc = error_setc(GVAB_EINTR, "interrupted (run it again to time the revisions again)");
-	else if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 64)
-		rc = error_setc(GVAB_EUSAGE, "gvab run refused its arguments (see above)");
-	else if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 69)
-		rc = error_setc(GVAB_EPRECOND, "gvab run: a precondition failed (see above)");
-	else if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
-		rc = error_set("gvab run %s (samples so far in %s)", proc_status_str(st), dir);
+	else if (rc < 0)
+		rc = error_wrap(rc, "gvab run (samples so far in %s)", dir);
 	return rc;
 }
 

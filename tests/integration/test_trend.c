@@ -233,8 +233,14 @@ START_TEST(test_trend_revisions_file_and_usage)
 	const cJSON *s = cJSON_GetArrayItem(steps, 0);
 	ck_assert_int_eq((int)cJSON_GetObjectItem(s, "from")->valuedouble, 0);
 	ck_assert_int_eq((int)cJSON_GetObjectItem(s, "to")->valuedouble, 2);
+	/* g0 and g2 inject no change; as in the test above, two distinct fake
+	 * binaries may differ by a real fraction of a millisecond (seen here:
+	 * "slower" once, under a load average of 2.4), never by a change of
+	 * the size this history injects (+30 ms). */
 	const char *v = cJSON_GetObjectItem(s, "verdict")->valuestring;
-	ck_assert_msg(strcmp(v, "slower") != 0 && strcmp(v, "faster") != 0, "%s", v);
+	double sms = cJSON_GetObjectItem(s, "shift_ms")->valuedouble;
+	ck_assert_msg((strcmp(v, "slower") != 0 && strcmp(v, "faster") != 0) || fabs(sms) < 1.0, "%s, %+.2f ms", v,
+	              sms);
 	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(revs, 1), "subject")->valuestring,
 	                 "master change 2");
 	ck_assert_ptr_nonnull(strstr(o, "left out: does not build"));
