@@ -120,7 +120,7 @@ int opt_usage_error(const struct opt_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "gvab %s: ", cmd->name);
+	fprintf(stderr, "gvab: %s: ", cmd->name);
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, " (see gvab help %s)\n", cmd->name);
 	va_end(ap);

@@ -20,7 +20,8 @@
  *
  * -h/--help is added to every table: it prints the help on stdout. An
  * unknown option, a missing or unexpected argument prints one line on
- * stderr, "gvab CMD: <what> (see gvab help CMD)", and exit code 64. */
+ * stderr, "gvab: CMD: <what> (see gvab help CMD)" (the format of every
+ * gvab error), and exit code 64. */
 #ifndef GVAB_OPT_H
 #define GVAB_OPT_H
 
@@ -71,7 +72,7 @@ void opt_free(struct opt_parser *p);
 /* Writes the command's help: usage line, about, options, after, examples. */
 void opt_help(const struct opt_cmd *cmd, FILE *f);
 /* A usage error found after parsing (a missing operand, a bad value):
- * prints "gvab CMD: <message> (see gvab help CMD)" and returns 64. */
+ * prints "gvab: CMD: <message> (see gvab help CMD)" and returns 64. */
 int opt_usage_error(const struct opt_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
