@@ -31,10 +31,9 @@ int analysis_load(const char *dir, struct run_analysis *ra)
 	int rc = GVAB_EDATA;
 	char **order = NULL;
 	size_t norder = 0;
-	/* The fields read here are checked as they are read; `gvab report`
-	 * runs samples_run_load (rig/rundir/samples.h) first for the fields its
-	 * methodology prints. */
-	ra->run = util_json_load(rp);
+	/* Through the run directory's validating reader: every field any
+	 * analysis reads is checked there (file, line, field; exit 65). */
+	ra->run = samples_run_load(rp);
 	if (!ra->run) {
 		error_wrap(GVAB_EDATA, "run directory %s", dir);
 		goto out;

@@ -297,7 +297,7 @@ static int prepare_dir(struct run_ctx *c)
 		samples_free(&old);
 	}
 	if (s->append && util_path_exists(c->run_path)) {
-		c->old_run = util_json_load(c->run_path);
+		c->old_run = samples_run_load(c->run_path);
 		if (!c->old_run)
 			return error_wrap(GVAB_EDATA, "--append");
 	} else if (s->append && c->seq0 > 0) {

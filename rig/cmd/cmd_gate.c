@@ -114,27 +114,15 @@ static int write_junit(const char *path, const char *name, const char *verdict, 
 static int gate_load_command(const char *dir, cJSON **run_out, const cJSON **cmd_out)
 {
 	char *rp = util_fmt("%s/run.json", dir);
-	cJSON *run = util_json_load(rp);
+	cJSON *run = samples_run_load(rp);
 	int rc = 0;
 	if (!run) {
 		rc = error_wrap(GVAB_EDATA, "run directory %s", dir);
 		goto out;
 	}
-	/* Only what is used here is checked (samples_run_check would also
-	 * refuse facts the gate never reads). */
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command"), *it;
-	if (!cJSON_IsArray(cmd)) {
-		rc = error_setc(GVAB_EDATA, "%s: field command: expected an array of strings", rp);
-		goto out;
-	}
-	int i = 0;
-	cJSON_ArrayForEach(it, cmd) {
-		if (!cJSON_IsString(it)) {
-			rc = error_setc(GVAB_EDATA, "%s: field command[%d]: expected a string", rp, i);
-			goto out;
-		}
-		i++;
-	}
+	/* The reader checked that command is an array of strings. */
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command");
+	int i = cJSON_GetArraySize(cmd);
 	if (i < 2 || strcmp(cJSON_GetArrayItem(cmd, 1)->valuestring, "run") != 0) {
 		rc = error_setc(GVAB_EDATA, "%s: command: not a recorded `gvab run` command", rp);
 		goto out;

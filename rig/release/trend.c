@@ -275,7 +275,7 @@ static void argv_free(struct run_argv *ra)
 static int run_reusable(const char *dir, const struct trev *r, size_t n, char *const *argv)
 {
 	char *path = util_fmt("%s/run.json", dir);
-	cJSON *run = util_path_exists(path) ? util_json_load(path) : NULL;
+	cJSON *run = util_path_exists(path) ? samples_run_load(path) : NULL;
 	free(path);
 	if (!run)
 		return 0;
