@@ -333,7 +333,7 @@ static int begin_run_json(struct run_ctx *c)
 	char when[32];
 	util_utc_now(when, sizeof when);
 	cJSON *run = cJSON_CreateObject();
-	cJSON_AddStringToObject(run, "format", "gvab-run/1");
+	cJSON_AddStringToObject(run, "format", RUN_FORMAT);
 	cJSON *g = cJSON_AddObjectToObject(run, "gvab");
 	cJSON_AddStringToObject(g, "version", GVAB_VERSION);
 	cJSON_AddStringToObject(g, "commit", GVAB_COMMIT);

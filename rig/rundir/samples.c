@@ -560,6 +560,16 @@ int samples_run_check(const cJSON *run, const char *path)
 {
 	if (!cJSON_IsObject(run))
 		return error_setc(GVAB_EDATA, "%s: not a JSON object", path);
+	/* The schema version: a run.json of another version is refused by
+	 * name rather than misread. (Absent: read as the only version so far.) */
+	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(run, "format");
+	if (fmt && !cJSON_IsString(fmt))
+		return run_err(path, "format", "expected \"" RUN_FORMAT "\"");
+	if (fmt && strcmp(fmt->valuestring, RUN_FORMAT) != 0) {
+		char why[96];
+		snprintf(why, sizeof why, "'%.40s': this gvab reads " RUN_FORMAT, fmt->valuestring);
+		return run_err(path, "format", why);
+	}
 	const cJSON *arms = cJSON_GetObjectItemCaseSensitive(run, "arms"), *a;
 	if (!cJSON_IsArray(arms) || cJSON_GetArraySize(arms) < 1 ||
 	    cJSON_GetArraySize(arms) > SAMPLES_MAX_ARMS)

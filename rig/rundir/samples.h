@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #define SAMPLES_FORMAT "gvab-samples/1"
+#define RUN_FORMAT "gvab-run/1" /* run.json's "format" */
 #define SAMPLES_MAX_ARMS 64 /* a run's arms, in run.json and samples.jsonl */
 
 enum sample_phase { PH_CREATE, PH_START, PH_WAIT, PH_DELETE, PH_CORE, PH_OVERALL, PH_COUNT };

@@ -211,6 +211,9 @@ START_TEST(test_hostile_run_json)
 		{"{\"arms\":[]}", "field arms"},
 		{"{\"arms\":[{\"name\":\"a\"}],\"drift\":[{}]}", "field drift[0].fact"},
 		{"{\"arms\":[{\"name\":\"a\"}],\"iterations\":-1}", "field iterations"},
+		{"{\"format\":\"gvab-run/2\",\"arms\":[{\"name\":\"a\"}]}",
+		 "field format: 'gvab-run/2': this gvab reads gvab-run/1"},
+		{"{\"format\":1,\"arms\":[{\"name\":\"a\"}]}", "field format"},
 		{"{\"arms\":[{\"name\":\"a\"}],\n\"status\":}", ":2: not valid JSON"},
 		{"{\"arms\":[{\"name\":\"a\"}]}\n\n\n\0{", ":4: NUL byte"},
 	};
