@@ -519,3 +519,27 @@ int analysis_chunk_drift(const struct run_analysis *ra, char *why, size_t whysz)
 	}
 	return 0;
 }
+
+size_t analysis_instr_values(const struct run_analysis *ra, size_t arm, const char *member,
+                             const char *const *fields, double **out)
+{
+	size_t n = 0;
+	*out = util_xcalloc(ra->sf.n ? ra->sf.n : 1, sizeof **out);
+	for (size_t i = 0; i < ra->sf.n; i++) {
+		const struct sample *s = &ra->sf.s[i];
+		if ((size_t)s->arm != arm || !s->ok || s->warmup || s->kind || !s->instr)
+			continue;
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(s->instr, member);
+		double sum = 0;
+		int ok = o != NULL;
+		for (size_t k = 0; ok && fields[k]; k++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, fields[k]);
+			ok = cJSON_IsNumber(v) && v->valuedouble >= 0;
+			if (ok)
+				sum += v->valuedouble;
+		}
+		if (ok)
+			(*out)[n++] = sum;
+	}
+	return n;
+}

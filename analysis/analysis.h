@@ -149,6 +149,13 @@ void analysis_adjust(struct run_analysis *runs, size_t nruns, const struct analy
 
 int analysis_phase_index(const char *name);
 
+/* An instrument figure per measured ok boot of arm `arm`: the sum of
+ * instr.MEMBER.FIELD over `fields` (NULL-terminated), for every boot where
+ * each is a number >= 0. Returns the count; *out gets the values (raw
+ * units; the caller frees). */
+size_t analysis_instr_values(const struct run_analysis *ra, size_t arm, const char *member,
+                             const char *const *fields, double **out);
+
 /* A run extended with `gvab run --append` has one run.json "chunks" entry
  * per invocation, each with the host facts at its start. Returns 1 (and
  * why) when a chunk's boot id, kernel, CPU, online CPUs, clocksource or

@@ -147,18 +147,10 @@ void answer_fprint_run(FILE *f, const char *dir, int phase, const char *prefix)
 /* CPU ms of arm `a`'s measured ok cold boots. */
 static size_t cpu_values(const struct run_analysis *ra, size_t a, double **out)
 {
-	size_t n = 0;
-	*out = util_xcalloc(ra->sf.n ? ra->sf.n : 1, sizeof **out);
-	for (size_t i = 0; i < ra->sf.n; i++) {
-		const struct sample *s = &ra->sf.s[i];
-		if ((size_t)s->arm != a || !s->ok || s->warmup || s->kind || !s->instr)
-			continue;
-		const cJSON *c = cJSON_GetObjectItemCaseSensitive(s->instr, "cpu");
-		const cJSON *u = c ? cJSON_GetObjectItemCaseSensitive(c, "user_ns") : NULL;
-		const cJSON *y = c ? cJSON_GetObjectItemCaseSensitive(c, "sys_ns") : NULL;
-		if (cJSON_IsNumber(u) && cJSON_IsNumber(y))
-			(*out)[n++] = (u->valuedouble + y->valuedouble) / 1e6;
-	}
+	static const char *const fields[] = {"user_ns", "sys_ns", NULL};
+	size_t n = analysis_instr_values(ra, a, "cpu", fields, out);
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] /= 1e6;
 	return n;
 }
 

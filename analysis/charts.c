@@ -191,6 +191,34 @@ static char *run_conditions(const struct run_analysis *ra)
 	                cJSON_IsString(when) ? when->valuestring : "?");
 }
 
+/* One gnuplot chart with a line per arm: `head` (settings, ending in
+ * "plot "), then each arm's data set `index` of BASE-armN.dat in `style`
+ * and the arm's colour; written as BASE-SUFFIX. */
+static int per_arm_chart(const char *dir, const char *base, const struct run_analysis *ra,
+                         const char *head, int index, const char *style, const char *suffix,
+                         int width, int height)
+{
+	char *body = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&body, &size);
+	if (!m)
+		return error_set("open_memstream: out of memory");
+	fputs(head, m);
+	for (size_t a = 0; a < ra->narms; a++) {
+		char *nm = charts_gp_str(ra->arms[a].name, 1);
+		fprintf(m, "%s\"%s-arm%zu.dat\" index %d using 1:2 with %s lc rgb \"%s\" title \"%s\"",
+		        a ? ", " : "", base, a, index, style, colours[a % NCOLOURS], nm);
+		free(nm);
+	}
+	fprintf(m, "\n");
+	fclose(m);
+	char *name = util_fmt("%s-%s", base, suffix);
+	int rc = charts_script(dir, name, body, width, height);
+	free(name);
+	free(body);
+	return rc;
+}
+
 static int chart_run(struct run_analysis *ra, const char *dir)
 {
 	char *base = charts_slug(ra->label);
@@ -219,65 +247,31 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 		fclose(f);
 	}
 	char *body = NULL, *name = NULL;
-	size_t size = 0;
 	/* Titles state the conditions: the host, its rcu_expedited and THP
 	 * settings as the run saw them, boots per arm, and the date. */
 	char *cond = run_conditions(ra);
 	char *title = charts_gp_str(cond, 1);
 	free(cond);
 	/* ECDF; memory streams hold labels and names of any length. */
-	FILE *m = open_memstream(&body, &size);
-	if (!m) {
-		rc = error_set("open_memstream: out of memory");
-		goto out;
-	}
-	fprintf(m,
+	char *head = util_fmt(
 		"  set title \"%s: distribution of CORE (ECDF)\"\n  set xlabel \"CORE (ms)\"\n"
 		"  set ylabel \"fraction of boots\"\n  set yrange [0:1]\n  set grid\n  set key bottom right\n  plot ",
 		title);
-	for (size_t a = 0; a < ra->narms; a++) {
-		char *nm = charts_gp_str(ra->arms[a].name, 1);
-		fprintf(m,
-			"%s\"%s-arm%zu.dat\" index 0 using 1:2 with steps lw 2 lc rgb \"%s\" title \"%s\"",
-			a ? ", " : "", base, a, colours[a % NCOLOURS], nm);
-		free(nm);
-	}
-	fprintf(m, "\n");
-	fclose(m);
-	name = util_fmt("%s-ecdf", base);
-	if ((rc = charts_script(dir, name, body, 800, 500)) < 0)
+	rc = per_arm_chart(dir, base, ra, head, 0, "steps lw 2", "ecdf", 800, 500);
+	free(head);
+	if (rc < 0)
 		goto out;
 	n++;
-	free(name);
-	name = NULL;
-	free(body);
-	body = NULL;
 	/* Timeline */
-	if (!(m = open_memstream(&body, &size))) {
-		rc = error_set("open_memstream: out of memory");
-		goto out;
-	}
-	fprintf(m,
+	head = util_fmt(
 		"  set title \"%s: CORE per boot in run order (interleaved arms)\"\n"
 		"  set xlabel \"boot sequence number\"\n  set ylabel \"CORE (ms)\"\n  set grid\n"
 		"  set key top right\n  plot ", title);
-	for (size_t a = 0; a < ra->narms; a++) {
-		char *nm = charts_gp_str(ra->arms[a].name, 1);
-		fprintf(m,
-			"%s\"%s-arm%zu.dat\" index 1 using 1:2 with linespoints pt 7 ps 0.5 lw 1 lc rgb \"%s\" title \"%s\"",
-			a ? ", " : "", base, a, colours[a % NCOLOURS], nm);
-		free(nm);
-	}
-	fprintf(m, "\n");
-	fclose(m);
-	name = util_fmt("%s-timeline", base);
-	if ((rc = charts_script(dir, name, body, 900, 450)) < 0)
+	rc = per_arm_chart(dir, base, ra, head, 1, "linespoints pt 7 ps 0.5 lw 1", "timeline", 900, 450);
+	free(head);
+	if (rc < 0)
 		goto out;
 	n++;
-	free(name);
-	name = NULL;
-	free(body);
-	body = NULL;
 	/* Stacked phase medians */
 	{
 		char *p = util_fmt("%s/%s-phases.dat", dir, base);

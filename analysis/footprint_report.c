@@ -33,16 +33,10 @@ static size_t values(const struct run_analysis *ra, const struct figure *f, size
 			(*out)[n++] = as->vals[f->phase][i];
 		return n;
 	}
-	*out = util_xcalloc(ra->sf.n ? ra->sf.n : 1, sizeof **out);
-	for (size_t i = 0; i < ra->sf.n; i++) {
-		const struct sample *s = &ra->sf.s[i];
-		if ((size_t)s->arm != a || !s->ok || s->warmup || s->kind || !s->instr)
-			continue;
-		const cJSON *o = cJSON_GetObjectItemCaseSensitive(s->instr, f->source == 1 ? "workload" : "memory");
-		const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, f->source == 1 ? "inner_ns" : f->field) : NULL;
-		if (cJSON_IsNumber(v) && v->valuedouble >= 0)
-			(*out)[n++] = v->valuedouble * f->scale;
-	}
+	const char *const fields[] = {f->source == 1 ? "inner_ns" : f->field, NULL};
+	n = analysis_instr_values(ra, a, f->source == 1 ? "workload" : "memory", fields, out);
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] *= f->scale;
 	return n;
 }
 

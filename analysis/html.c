@@ -19,20 +19,26 @@
 static const struct run_analysis *g_runs;
 static size_t g_nruns;
 
+/* True when arm a of run i is the first appearance of its name in runs. */
+static int first_appearance(const struct run_analysis *runs, size_t i, size_t a)
+{
+	const char *n = runs[i].arms[a].name;
+	for (size_t j = 0; j <= i; j++)
+		for (size_t b = 0; b < (j == i ? a : runs[j].narms); b++)
+			if (strcmp(runs[j].arms[b].name, n) == 0)
+				return 0;
+	return 1;
+}
+
 static size_t arm_colour_index(const char *name)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < g_nruns; i++)
 		for (size_t a = 0; a < g_runs[i].narms; a++) {
-			const char *n = g_runs[i].arms[a].name;
-			int seen = 0;
-			for (size_t j = 0; j <= i && !seen; j++)
-				for (size_t b = 0; b < (j == i ? a : g_runs[j].narms) && !seen; b++)
-					seen = strcmp(g_runs[j].arms[b].name, n) == 0;
-			if (strcmp(n, name) == 0)
+			int first = first_appearance(g_runs, i, a);
+			if (strcmp(g_runs[i].arms[a].name, name) == 0)
 				return k % NPAL;
-			if (!seen)
-				k++;
+			k += first;
 		}
 	return 0;
 }
@@ -271,11 +277,7 @@ static void per_host(FILE *f, const struct run_analysis *runs, size_t nruns, int
 	for (size_t i = 0; i < nruns; i++)
 		for (size_t a = 0; a < runs[i].narms; a++) {
 			const char *nm = runs[i].arms[a].name;
-			int seen = 0;
-			for (size_t j = 0; j <= i && !seen; j++)
-				for (size_t b = 0; b < (j == i ? a : runs[j].narms) && !seen; b++)
-					seen = strcmp(runs[j].arms[b].name, nm) == 0;
-			if (seen)
+			if (!first_appearance(runs, i, a))
 				continue;
 			double w = 16 + 7.0 * (double)strlen(nm) + 18;
 			if (lx + w > W - 10 && lx > left) {

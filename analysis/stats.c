@@ -161,22 +161,42 @@ static double *mw_counts(size_t n, size_t m)
 	return c;
 }
 
+/* Two-sided p of a rank statistic from its null counts c[0..max]: twice
+ * the smaller tail at `stat`, over `total` (<= 0: the sum of the counts). */
+static double exact_two_sided(const double *c, size_t max, double stat, double total)
+{
+	double sum = 0, le = 0, ge = 0;
+	for (size_t v = 0; v <= max; v++) {
+		sum += c[v];
+		if ((double)v <= stat + 1e-9)
+			le += c[v];
+		if ((double)v >= stat - 1e-9)
+			ge += c[v];
+	}
+	double p = 2.0 * fmin(le, ge) / (total > 0 ? total : sum);
+	return p > 1 ? 1 : p;
+}
+
+/* Two-sided p of a rank statistic by the normal approximation with
+ * continuity correction: mean mu, variance var (1 when var <= 0). */
+static double normal_two_sided(double stat, double mu, double var)
+{
+	if (var <= 0)
+		return 1.0;
+	double z = (fabs(stat - mu) - 0.5) / sqrt(var);
+	if (z < 0)
+		z = 0;
+	double p = 2.0 * (1.0 - stats_norm_cdf(z));
+	return p > 1 ? 1 : p;
+}
+
 /* Exact two-sided p of Mann-Whitney U without ties. */
 static double mw_exact(size_t n, size_t m, double u)
 {
-	size_t umax = n * m;
 	double *c = mw_counts(n, m);
-	double total = 0, le = 0, ge = 0;
-	for (size_t uu = 0; uu <= umax; uu++) {
-		total += c[uu];
-		if ((double)uu <= u + 1e-9)
-			le += c[uu];
-		if ((double)uu >= u - 1e-9)
-			ge += c[uu];
-	}
+	double p = exact_two_sided(c, n * m, u, 0);
 	free(c);
-	double p = 2.0 * fmin(le, ge) / total;
-	return p > 1 ? 1 : p;
+	return p;
 }
 
 double stats_mann_whitney(const double *x, size_t n, const double *y, size_t m, double *u_out)
@@ -208,13 +228,7 @@ double stats_mann_whitney(const double *x, size_t n, const double *y, size_t m, 
 	double mu = (double)n * (double)m / 2.0;
 	double var = (double)n * (double)m / 12.0 *
 	             (((double)N + 1.0) - ties / ((double)N * ((double)N - 1.0)));
-	if (var <= 0)
-		return 1.0;
-	double z = (fabs(u - mu) - 0.5) / sqrt(var);
-	if (z < 0)
-		z = 0;
-	double p = 2.0 * (1.0 - stats_norm_cdf(z));
-	return p > 1 ? 1 : p;
+	return normal_two_sided(u, mu, var);
 }
 
 /* Null distribution of the signed-rank statistic W+: counts c[s],
@@ -256,28 +270,14 @@ double stats_wilcoxon(const double *d, size_t n_all, double *w_out)
 		*w_out = wplus;
 	double nn = (double)n;
 	if (ties == 0 && n <= 50) {
-		size_t smax = n * (n + 1) / 2;
 		double *c = wx_counts(n);
-		double total = ldexp(1.0, (int)n), le = 0, ge = 0;
-		for (size_t s = 0; s <= smax; s++) {
-			if ((double)s <= wplus + 1e-9)
-				le += c[s];
-			if ((double)s >= wplus - 1e-9)
-				ge += c[s];
-		}
+		double p = exact_two_sided(c, n * (n + 1) / 2, wplus, ldexp(1.0, (int)n));
 		free(c);
-		double p = 2.0 * fmin(le, ge) / total;
-		return p > 1 ? 1 : p;
+		return p;
 	}
 	double mu = nn * (nn + 1) / 4.0;
 	double var = nn * (nn + 1) * (2 * nn + 1) / 24.0 - ties / 48.0;
-	if (var <= 0)
-		return 1.0;
-	double z = (fabs(wplus - mu) - 0.5) / sqrt(var);
-	if (z < 0)
-		z = 0;
-	double p = 2.0 * (1.0 - stats_norm_cdf(z));
-	return p > 1 ? 1 : p;
+	return normal_two_sided(wplus, mu, var);
 }
 
 /* Two-sample statistics use all n * m differences; beyond this many values

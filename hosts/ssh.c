@@ -215,7 +215,8 @@ int ssh_push(const struct ssh_target *t, const char *local_dir, char *const *ent
 	for (size_t i = 0; i < ne; i++)
 		c[k++] = entries[i];
 	c[k] = NULL;
-	/* mkdir -p DST, then tar -C DST -xf - as one remote program. */
+	/* Two remote commands: `mkdir -p DST` (its own ssh), then `tar -C DST
+	 * -xf -` reading the local tar through the pipe. */
 	char *x[] = {"tar", "--no-same-owner", "-C", (char *)remote_dir, "-xf", "-", NULL};
 	char *mk[] = {"mkdir", "-p", "--", (char *)remote_dir, NULL};
 	int rc, code = 0;

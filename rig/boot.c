@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,21 @@ static void force_delete(const struct boot_cfg *c, const char *root_flag, const 
 	free(a);
 }
 
+/* Records a failed boot: the phase, and "PHASE: <message>" as its error. */
+static void boot_fail(struct boot_result *r, const char *phase, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void boot_fail(struct boot_result *r, const char *phase, const char *fmt, ...)
+{
+	snprintf(r->failed_phase, sizeof r->failed_phase, "%s", phase);
+	int n = snprintf(r->error, sizeof r->error, "%s: ", phase);
+	if (n < 0 || (size_t)n >= sizeof r->error)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->error + n, sizeof r->error - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
 /* Runs one phase: spawn, wait (with timeout), time it. Returns 0 if it ran
  * and exited 0; otherwise records the failure in r. */
 static int run_phase(const struct boot_cfg *c, const char *phase, char **argv, const char *errlog,
@@ -249,8 +265,7 @@ static int run_phase(const struct boot_cfg *c, const char *phase, char **argv, c
 	int64_t t0 = util_now_ns();
 	int rc = proc_spawn(&po, &pid);
 	if (rc < 0) {
-		snprintf(r->failed_phase, sizeof r->failed_phase, "%s", phase);
-		snprintf(r->error, sizeof r->error, "%s: %s", phase, error_last());
+		boot_fail(r, phase, "%s", error_last());
 		return rc;
 	}
 	rc = wait_child(pid, t0 + (int64_t)c->timeout_ms * 1000000, c->stop, &st, &t1);
@@ -258,25 +273,18 @@ static int run_phase(const struct boot_cfg *c, const char *phase, char **argv, c
 		/* Timed out or interrupted: kill the phase's process group. */
 		kill(-pid, SIGKILL);
 		waitpid(pid, &st, 0);
-		snprintf(r->failed_phase, sizeof r->failed_phase, "%s", phase);
-		snprintf(r->error, sizeof r->error, "%s: %s", phase,
-		         rc == GVAB_EINTR ? "interrupted" : "timed out");
+		boot_fail(r, phase, "%s",
+		          rc == GVAB_EINTR ? "interrupted" : "timed out");
 		return rc == GVAB_EINTR ? GVAB_EINTR : GVAB_EFAIL;
 	}
 	*ns = t1 - t0;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		char *log = util_read_file(errlog, NULL);
-		const char *msg = log ? log : "";
 		/* Keep the last line of runsc's stderr: it states the reason. */
-		size_t n = strlen(msg);
-		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-			n--;
-		size_t b = n;
-		while (b && msg[b - 1] != '\n')
-			b--;
-		snprintf(r->failed_phase, sizeof r->failed_phase, "%s", phase);
-		snprintf(r->error, sizeof r->error, "%s: runsc %s: %.*s", phase, proc_status_str(st),
-		         (int)(n - b > 600 ? 600 : n - b), msg + b);
+		const char *msg;
+		size_t n = util_last_line(log, &msg);
+		boot_fail(r, phase, "runsc %s: %.*s", proc_status_str(st),
+		          (int)(n > 600 ? 600 : n), msg);
 		free(log);
 		return GVAB_EFAIL;
 	}
@@ -679,8 +687,7 @@ int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *
 
 	if (util_mkdir_p(root, 0700) < 0 || util_mkdir_p(c->log_dir, 0755) < 0 ||
 	    (dbg_dir && util_mkdir_p(dbg_dir, 0755) < 0)) {
-		snprintf(r->failed_phase, sizeof r->failed_phase, "setup");
-		snprintf(r->error, sizeof r->error, "setup: %s", error_last());
+		boot_fail(r, "setup", "%s", error_last());
 		goto cleanup;
 	}
 	if (dbg_dir)
@@ -698,8 +705,7 @@ int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *
 			goto cleanup;
 	}
 	if (boot_read_pids(root, id, &sandbox, &gofer) < 0) {
-		snprintf(r->failed_phase, sizeof r->failed_phase, "create");
-		snprintf(r->error, sizeof r->error, "create: %s", error_last());
+		boot_fail(r, "create", "%s", error_last());
 		goto cleanup;
 	}
 	/* For a later gvab restore should this run be killed: pid and start
@@ -721,8 +727,7 @@ int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *
 		/* Untimed: sample while the workload idles, then ask it to end;
 		 * wait then times its exit after the signal. */
 		if (sample_memory(c, sandbox, gofer, r) < 0) {
-			snprintf(r->failed_phase, sizeof r->failed_phase, "memory");
-			snprintf(r->error, sizeof r->error, "memory: %s", error_last());
+			boot_fail(r, "memory", "%s", error_last());
 			goto cleanup;
 		}
 		char *tail[] = {"kill", (char *)id, "TERM", NULL};
@@ -741,26 +746,23 @@ int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *
 		                  t_start_end + (int64_t)c->timeout_ms * 1000000, c->stop, &st, &t_reaped);
 		if (rc == 1) {
 			/* The sandbox was never adopted: gvab cannot see its exit. */
-			snprintf(r->failed_phase, sizeof r->failed_phase, "wait");
-			snprintf(r->error, sizeof r->error,
-			         "wait: sandbox process %d was not gvab's child (subreaper not set?)",
+			boot_fail(r, "wait",
+			          "sandbox process %d was not gvab's child (subreaper not set?)",
 			         (int)sandbox);
 			rc = GVAB_EFAIL;
 			goto cleanup;
 		}
 		if (rc < 0) {
-			snprintf(r->failed_phase, sizeof r->failed_phase, "wait");
-			snprintf(r->error, sizeof r->error, "wait: %s",
-			         rc == GVAB_EINTR ? "interrupted" : error_last());
+			boot_fail(r, "wait", "%s",
+			          rc == GVAB_EINTR ? "interrupted" : error_last());
 			goto cleanup;
 		}
 		sandbox_reaped = 1;
 		r->wait_ns = t_reaped - t_start_end;
 		r->exit_status = proc_status_code(st);
 		if (r->exit_status != c->expect_exit) {
-			snprintf(r->failed_phase, sizeof r->failed_phase, "wait");
-			snprintf(r->error, sizeof r->error, "wait: container %s, expected exit %d",
-			         proc_status_str(st), c->expect_exit);
+			boot_fail(r, "wait", "container %s, expected exit %d",
+			          proc_status_str(st), c->expect_exit);
 			rc = GVAB_EFAIL;
 			goto cleanup;
 		}
@@ -774,8 +776,7 @@ int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *
 		int64_t t;
 		if (wait_adopted(gofer, 0, NULL, util_now_ns() + (int64_t)c->timeout_ms * 1000000, c->stop,
 		                 &st, &t) == GVAB_EINTR) {
-			snprintf(r->failed_phase, sizeof r->failed_phase, "delete");
-			snprintf(r->error, sizeof r->error, "delete: interrupted");
+			boot_fail(r, "delete", "interrupted");
 			goto cleanup;
 		}
 	}
@@ -794,9 +795,8 @@ int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *
 		parse_workload_line(errlog, r);
 		if (!r->has_workload) {
 			r->ok = 0;
-			snprintf(r->failed_phase, sizeof r->failed_phase, "workload");
-			snprintf(r->error, sizeof r->error,
-			         "workload: no 'gvab-workload: ... inner_ns=' line in the container's output (%s)",
+			boot_fail(r, "workload",
+			          "no 'gvab-workload: ... inner_ns=' line in the container's output (%s)",
 			         errlog);
 		}
 	}
@@ -816,22 +816,19 @@ cleanup:
 	int killed = reap_all(r->ok ? 2000 : 500);
 	if (killed > 0 && r->ok) {
 		r->ok = 0;
-		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
-		snprintf(r->error, sizeof r->error,
-		         "cleanup: %d process(es) still running after delete were killed", killed);
+		boot_fail(r, "cleanup",
+		          "%d process(es) still running after delete were killed", killed);
 	}
 	if (remove_cgroups(id, r->ok ? 1000 : cleanup_timeout_ms(c)) > 0 && r->ok) {
 		r->ok = 0;
-		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
-		snprintf(r->error, sizeof r->error, "cleanup: cgroup %s could not be removed", id);
+		boot_fail(r, "cleanup", "cgroup %s could not be removed", id);
 	}
 	/* Newer runsc (2026-09 trees) leaves an nsfs bind mount of its null
 	 * network namespace in --root after delete: not gvab's to keep. */
 	util_umount_under(root);
 	if (util_rm_rf(root) < 0 && r->ok) {
 		r->ok = 0;
-		snprintf(r->failed_phase, sizeof r->failed_phase, "cleanup");
-		snprintf(r->error, sizeof r->error, "cleanup: %s", error_last());
+		boot_fail(r, "cleanup", "%s", error_last());
 	}
 	unlink(pids);
 	/* Every process of the boot has been reaped by now (cleanup above). */
@@ -864,8 +861,7 @@ int boot_warm_up(const struct boot_cfg *c, const char *id, struct warm_sandbox *
 	w->root_flag = util_fmt("--root=%s", w->root);
 	w->errlog = util_fmt("%s/%s.stderr", c->log_dir, id);
 	if (util_mkdir_p(w->root, 0700) < 0 || util_mkdir_p(c->log_dir, 0755) < 0) {
-		snprintf(r->failed_phase, sizeof r->failed_phase, "setup");
-		snprintf(r->error, sizeof r->error, "setup: %s", error_last());
+		boot_fail(r, "setup", "%s", error_last());
 		return GVAB_EFAIL;
 	}
 	w->up = 1; /* from here on boot_warm_down must clean up */
@@ -878,8 +874,7 @@ int boot_warm_up(const struct boot_cfg *c, const char *id, struct warm_sandbox *
 		return rc;
 	pid_t gofer;
 	if (boot_read_pids(w->root, id, &w->sandbox, &gofer) < 0) {
-		snprintf(r->failed_phase, sizeof r->failed_phase, "create");
-		snprintf(r->error, sizeof r->error, "create: %s", error_last());
+		boot_fail(r, "create", "%s", error_last());
 		return GVAB_EFAIL;
 	}
 	char *pids = util_fmt("%s/%s.pids", c->state_dir, id);
@@ -927,17 +922,14 @@ int boot_warm_exec(const struct boot_cfg *c, struct warm_sandbox *w, char *const
 	}
 	free(argv);
 	free(tail);
-	snprintf(r->failed_phase, sizeof r->failed_phase, "exec");
 	if (rc < 0) {
-		snprintf(r->error, sizeof r->error, "exec: %s",
-		         rc == GVAB_EINTR ? "interrupted" : error_last());
+		boot_fail(r, "exec", "%s", rc == GVAB_EINTR ? "interrupted" : error_last());
 		snprintf(r->stderr_path, sizeof r->stderr_path, "%s", w->errlog);
 		return rc == GVAB_EINTR ? rc : 0;
 	}
 	r->exit_status = proc_status_code(st);
 	if (r->exit_status != c->expect_exit) {
-		snprintf(r->error, sizeof r->error, "exec: runsc exec %s, expected exit %d",
-		         proc_status_str(st), c->expect_exit);
+		boot_fail(r, "exec", "runsc exec %s, expected exit %d", proc_status_str(st), c->expect_exit);
 		snprintf(r->stderr_path, sizeof r->stderr_path, "%s", w->errlog);
 		return 0;
 	}

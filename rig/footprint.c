@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "footprint.h"
 #include "error.h"
+#include "proc.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -11,46 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* argv of pid as NUL-separated words; *len its size. NULL if gone. */
-static char *read_cmdline(pid_t pid, size_t *len)
-{
-	char *p = util_fmt("/proc/%d/cmdline", (int)pid);
-	FILE *f = fopen(p, "r");
-	free(p);
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = util_xmalloc(cap);
-	/* One byte always stays free for the NUL that ends the last word (the
-	 * kernel's cmdline may end without one, after a process rewrote it). */
-	for (size_t k; (k = fread(buf + n, 1, cap - 1 - n, f)) > 0;) {
-		n += k;
-		if (n == cap - 1)
-			buf = util_xrealloc(buf, cap *= 2);
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static pid_t parent_of(pid_t pid)
-{
-	char *p = util_fmt("/proc/%d/stat", (int)pid);
-	char *t = util_read_file(p, NULL);
-	free(p);
-	if (!t)
-		return -1;
-	/* The name may hold ')' and spaces: the state follows the last ')'. */
-	char *rp = strrchr(t, ')');
-	int ppid = -1;
-	char st;
-	if (!rp || sscanf(rp + 1, " %c %d", &st, &ppid) != 2)
-		ppid = -1;
-	free(t);
-	return (pid_t)ppid;
-}
 
 /* Every pid in /proc with its parent. */
 static size_t list_procs(pid_t **pids, pid_t **parents)
@@ -63,7 +24,7 @@ static size_t list_procs(pid_t **pids, pid_t **parents)
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		pid_t pid = (pid_t)atoi(e->d_name);
-		pid_t pp = parent_of(pid);
+		pid_t pp = proc_parent(pid);
 		if (pp < 0)
 			continue;
 		if (n == cap) {
@@ -113,27 +74,12 @@ static int add_descendants(pid_t *out, size_t max, size_t *n)
 
 int footprint_find_by_arg(const char *word, pid_t *pids, size_t max, size_t *n)
 {
-	DIR *d = opendir("/proc");
-	*n = 0;
-	if (!d)
-		return error_set("/proc: %s", strerror(errno));
-	pid_t self = getpid();
-	for (struct dirent *e; (e = readdir(d));) {
-		if (!isdigit((unsigned char)e->d_name[0]))
-			continue;
-		pid_t pid = (pid_t)atoi(e->d_name);
-		if (pid == self)
-			continue;
-		size_t len = 0;
-		char *cl = read_cmdline(pid, &len);
-		int hit = 0;
-		for (size_t off = 0; cl && off < len && !hit; off += strlen(cl + off) + 1)
-			hit = strcmp(cl + off, word) == 0;
-		free(cl);
-		if (hit && *n < max)
-			pids[(*n)++] = pid;
-	}
-	closedir(d);
+	pid_t *found;
+	size_t k = proc_find_by_arg(word, &found);
+	*n = k < max ? k : max;
+	if (*n)
+		memcpy(pids, found, *n * sizeof *pids);
+	free(found);
 	return add_descendants(pids, max, n);
 }
 
@@ -149,7 +95,7 @@ int footprint_find_tree(pid_t root, pid_t *pids, size_t max, size_t *n)
 static void kind_of(pid_t pid, char *kind, size_t len)
 {
 	size_t n = 0;
-	char *cl = read_cmdline(pid, &n);
+	char *cl = proc_cmdline(pid, &n);
 	const char *k = "other";
 	int runsc = 0;
 	for (size_t off = 0; cl && off < n; off += strlen(cl + off) + 1) {

@@ -79,11 +79,11 @@ int gotool_version(const char *go, char *const *envp, char **out)
 		return error_wrap(GVAB_EPRECOND, "%s", go);
 	}
 	/* The answer is the last line; toolchain switching may print before it. */
-	size_t n = text ? strlen(text) : 0;
-	while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
-		text[--n] = '\0';
-	char *last = text ? strrchr(text, '\n') : NULL;
-	last = last ? last + 1 : text;
+	const char *lp;
+	size_t n = util_last_line(text, &lp);
+	char *last = text ? text + (lp - text) : NULL;
+	if (last)
+		last[n] = '\0';
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !last || strncmp(last, "go", 2) != 0 ||
 	    strchr(last, ' ')) {
 		int rc = error_setc(GVAB_EPRECOND, "%s env GOVERSION failed (%s): %.300s", go,

@@ -1,559 +1,121 @@
 /* cmd_report: `gvab report` turns run directories into delta tables
- * (Markdown, CSV, JSON), methodology.md and gnuplot charts. It reads only
- * run.json and samples.jsonl; resampling is seeded, so rerunning it on the
- * same samples reproduces every file bit for bit. */
+ * (Markdown, CSV, JSON), methodology.md, report.html and gnuplot charts
+ * through analysis/report.h. It reads only run.json and samples.jsonl;
+ * resampling is seeded, so rerunning it on the same samples reproduces
+ * every file bit for bit. */
 #define _GNU_SOURCE
 #include "analysis.h"
-#include "answer.h"
-#include "charts.h"
-#include "html.h"
-#include "instr_report.h"
 #include "cmds.h"
 #include "error.h"
+#include "opt.h"
+#include "report.h"
 #include "util.h"
 
-#include <dirent.h>
-#include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] =
-	"[options] RUN_DIR... | CAMPAIGN_DIR\n"
-	"\n"
+enum { O_OUT = 1, O_ALPHA, O_THRESHOLD, O_REPS, O_SEED, O_SORT, O_NO_CHARTS };
+
+static const struct opt opts[] = {
+	{"out", 0, OPT_REQUIRED, "DIR", "output directory (default: <first run>/report)", O_OUT},
+	{"alpha", 0, OPT_REQUIRED, "A", "significance level (default 0.01, as gvab gate)", O_ALPHA},
+	{"threshold", 0, OPT_REQUIRED, "PCT",
+	 "|shift| below this % of A's median counts as same\n(default 3, as gvab gate)", O_THRESHOLD},
+	{"reps", 0, OPT_REQUIRED, "N", "bootstrap resamples (default 10000, at least 10000)", O_REPS},
+	{"seed", 0, OPT_REQUIRED, "N", "resampling seed (default 1; recorded)", O_SEED},
+	{"sort", 0, OPT_REQUIRED, "PHASE", "order runs (hosts) by the first arm's median of PHASE", O_SORT},
+	{"no-charts", 0, OPT_NONE, NULL, "skip gnuplot", O_NO_CHARTS},
+	{0}};
+
+static const struct opt_cmd cmd = {
+	"report", "[options] RUN_DIR... | CAMPAIGN_DIR",
 	"Per run (host) and pair of arms (each arm against the first): phase medians,\n"
 	"delta ms and %, bootstrap 95% CI, Mann-Whitney p, Hodges-Lehmann shift, the\n"
 	"paired (same-round) median difference with CI and Wilcoxon p, the p95 delta\n"
 	"with CI, and a verdict (faster / slower / same / undecided) from the shift's\n"
 	"distribution-free interval, the rule gvab gate uses. p-values are Holm-adjusted\n"
 	"per run (CORE one family, the other phases another), never across runs. A\n"
-	"directory without run.json is searched one level down for run directories.\n"
+	"directory without run.json is searched one level down for run directories.\n",
+	opts,
+	"Writes report.md, results.csv (RFC 4180), results.json, methodology.md,\n"
+	"report.html, one self-contained page (answer first, tables, inline SVG forest\n"
+	"plot and per-host chart, methodology, host facts, drift, provenance; no script\n"
+	"or external file), forest.svg and the gnuplot charts.\n"
 	"\n"
-	"  --out DIR          output directory (default: <first run>/report)\n"
-	"  --alpha A          significance level (default 0.01, as gvab gate)\n"
-	"  --threshold PCT    |shift| below this % of A's median counts as same (default 3,\n"
-	"                     as gvab gate)\n"
-	"  --reps N           bootstrap resamples (default 10000, at least 10000)\n"
-	"  --seed N           resampling seed (default 1; recorded)\n"
-	"  --sort PHASE       order runs (hosts) by the first arm's median of PHASE\n"
-	"  --no-charts        skip gnuplot\n"
-	"\n"
-	"Also writes report.html, one self-contained page (answer first, tables, inline\n"
-	"SVG forest plot and per-host chart, methodology, host facts, drift,\n"
-	"provenance; no script or external file), and forest.svg.\n"
-	"\n"
-	"examples:\n"
-	"  gvab report results/2026-11-23-upstream/rcu0-0706\n"
-	"  gvab report --out results/NAME/report --sort core results/NAME\n";
-
-static char *fmt_p(double p)
-{
-	return p < 0.0001 ? util_xstrdup("<0.0001") : util_fmt("%.4f", p);
-}
-
-static int add_runs(const char *dir, char ***dirs, size_t *n)
-{
-	char *rj = util_fmt("%s/run.json", dir);
-	int have = util_path_exists(rj);
-	free(rj);
-	if (have) {
-		*dirs = util_xrealloc(*dirs, (*n + 1) * sizeof **dirs);
-		(*dirs)[(*n)++] = util_xstrdup(dir);
-		return 0;
-	}
-	struct dirent **ents = NULL;
-	int k = scandir(dir, &ents, NULL, alphasort), found = 0;
-	for (int i = 0; i < k; i++) {
-		if (ents[i]->d_name[0] != '.') {
-			char *sub = util_fmt("%s/%s", dir, ents[i]->d_name);
-			char *sj = util_fmt("%s/run.json", sub);
-			if (util_path_exists(sj)) {
-				*dirs = util_xrealloc(*dirs, (*n + 1) * sizeof **dirs);
-				(*dirs)[(*n)++] = sub;
-				found++;
-			} else {
-				free(sub);
-			}
-			free(sj);
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	if (!found)
-		return error_setc(GVAB_EDATA, "%s: no run.json here or one level down", dir);
-	return 0;
-}
-
-static const char *jstr(const cJSON *o, const char *k, const char *def)
-{
-	const cJSON *j = o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
-	return cJSON_IsString(j) ? j->valuestring : def;
-}
-
-static void write_methodology(FILE *f, struct run_analysis *runs, size_t nruns,
-                              const struct analysis_opts *o)
-{
-	fprintf(f, "# Methodology\n\n");
-	fprintf(f, "Generated by `gvab report` from raw samples only (run.json + samples.jsonl). "
-	           "Statistics: medians; 95%% percentile-bootstrap CIs (%d resamples, seed %llu); "
-	           "Mann-Whitney U (unpaired) and Wilcoxon signed-rank on same-round differences "
-	           "(paired); verdicts from the Hodges-Lehmann shift of log times with its "
-	           "distribution-free interval; Holm-Bonferroni per run (CORE, then the other "
-	           "phases); alpha %.3g; \"same\" means that interval lies within +-%.3g%% of the "
-	           "baseline median.\n\n",
-	           o->reps, (unsigned long long)o->seed, o->alpha, o->threshold_pct);
-	for (size_t r = 0; r < nruns; r++) {
-		const cJSON *run = runs[r].run, *host = cJSON_GetObjectItemCaseSensitive(run, "host");
-		fprintf(f, "## %s (`%s`)\n\n", runs[r].label, runs[r].dir);
-		fprintf(f, "- status: %s; started %s, ended %s\n", jstr(run, "status", "?"),
-		        jstr(run, "started_at", "?"), jstr(run, "ended_at", "?"));
-		const cJSON *g = cJSON_GetObjectItemCaseSensitive(run, "gvab");
-		fprintf(f, "- gvab %s (commit %s)\n", jstr(g, "version", "?"), jstr(g, "commit", "?"));
-		const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command");
-		fprintf(f, "- command: `");
-		const cJSON *c;
-		int first = 1;
-		cJSON_ArrayForEach(c, cmd) {
-			fprintf(f, "%s%s", first ? "" : " ", cJSON_IsString(c) ? c->valuestring : "?");
-			first = 0;
-		}
-		fprintf(f, "`\n");
-		const cJSON *it = cJSON_GetObjectItemCaseSensitive(run, "iterations");
-		const cJSON *wu = cJSON_GetObjectItemCaseSensitive(run, "warmups");
-		fprintf(f, "- order %s, seed %s, %d warm-ups + %d iterations per arm, drop caches: %s\n",
-		        jstr(run, "order", "?"), jstr(run, "seed", "?"),
-		        cJSON_IsNumber(wu) ? (int)wu->valuedouble : -1,
-		        cJSON_IsNumber(it) ? (int)it->valuedouble : -1,
-		        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "drop_caches")) ? "yes" : "no");
-		const cJSON *b = cJSON_GetObjectItemCaseSensitive(run, "bundle");
-		fprintf(f, "- bundle: rootfs digest `%s`, config sha256 `%s`\n",
-		        jstr(b, "rootfs_digest", "?"), jstr(b, "config_sha256", "?"));
-		char *settings = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(run, "settings"));
-		fprintf(f, "- knob settings for the run: %s\n", settings ? settings : "{}");
-		free(settings);
-		if (host) {
-			fprintf(f, "- host: %s; kernel %s; CPU %s; %d online CPUs; %.1f GiB\n",
-			        jstr(host, "hostname", "?"), jstr(host, "kernel", "?"),
-			        jstr(host, "cpu_model", "?"),
-			        cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(host, "online_cpus"))
-			            ? (int)cJSON_GetObjectItemCaseSensitive(host, "online_cpus")->valuedouble
-			            : -1,
-			        cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(host, "mem_total_kib"))
-			            ? cJSON_GetObjectItemCaseSensitive(host, "mem_total_kib")->valuedouble /
-			                  1048576.0
-			            : 0);
-			fprintf(f, "- clocksource %s, governor %s\n", jstr(host, "clocksource", "?"),
-			        jstr(host, "cpufreq_governor", "n/a"));
-			char *k = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(host, "knobs"));
-			fprintf(f, "- knobs at start: %s\n", k ? k : "?");
-			free(k);
-			char *v = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(host, "virtualization"));
-			fprintf(f, "- virtualization: %s\n", v ? v : "?");
-			free(v);
-		}
-		const cJSON *hm = cJSON_GetObjectItemCaseSensitive(run, "host_meta");
-		if (cJSON_GetArraySize(hm) > 0) {
-			char *m = cJSON_PrintUnformatted(hm);
-			fprintf(f, "- inventory: label %s, %s\n", jstr(run, "host_label", "-"), m);
-			free(m);
-		}
-		const cJSON *drift = cJSON_GetObjectItemCaseSensitive(run, "drift");
-		int nd = cJSON_GetArraySize(drift);
-		fprintf(f, "- drift during the run: %s\n", nd ? "YES (see run.json drift)" : "none");
-		const cJSON *arms = cJSON_GetObjectItemCaseSensitive(run, "arms"), *a;
-		fprintf(f, "- arms:\n");
-		cJSON_ArrayForEach(a, arms) {
-			const cJSON *prov = cJSON_GetObjectItemCaseSensitive(a, "provenance");
-			char *flags = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(a, "flags"));
-			fprintf(f, "  - **%s**: `%s` sha256 `%.16s`, %s, flags %s", jstr(a, "name", "?"),
-			        jstr(a, "runsc", "?"), jstr(a, "sha256", "?"), jstr(a, "version", "?"),
-			        flags ? flags : "[]");
-			free(flags);
-			if (prov) {
-				fprintf(f, "; built from %s at %.12s", jstr(cJSON_GetObjectItemCaseSensitive(prov, "source"), "description", "?"),
-				        jstr(prov, "resolved_commit", "?"));
-				const cJSON *ser = cJSON_GetObjectItemCaseSensitive(prov, "series"), *s;
-				cJSON_ArrayForEach(s, ser)
-					fprintf(f, " +%s", jstr(s, "name", "?"));
-				fprintf(f, " (%s)", jstr(cJSON_GetObjectItemCaseSensitive(prov, "go"), "version", "?"));
-			}
-			fprintf(f, "\n");
-		}
-		fprintf(f, "\n");
-	}
-}
+	"Exit: 0 written, 1 a file could not be written, 64 usage, 65 invalid run data.\n",
+	"report results/2026-11-23-upstream/rcu0-0706\n"
+	"report --out results/NAME/report --sort core results/NAME"};
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"out", required_argument, 0, 'o'},   {"alpha", required_argument, 0, 'a'},
-		{"threshold", required_argument, 0, 't'}, {"reps", required_argument, 0, 'r'},
-		{"seed", required_argument, 0, 's'},  {"no-charts", no_argument, 0, 'C'},
-		{"sort", required_argument, 0, 'S'},
-		{"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
 	/* The gate's defaults, so a report and a gate of one run agree. */
 	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
 	const char *out = NULL;
-	int charts = 1, c, rc = 0, sort_by = -1;
+	int charts = 1, sort_by = -1;
 	long v;
-	char **dirs = NULL;
-	size_t ndirs = 0;
+	char *end;
+	struct opt_parser p;
+	opt_init(&p, &cmd, argc, argv);
+	for (int id; (id = opt_next(&p)) > 0;) {
+		switch (id) {
+		case O_OUT: out = p.arg; break;
+		case O_ALPHA:
+			ao.alpha = strtod(p.arg, &end);
+			if (*end || !(ao.alpha > 0 && ao.alpha < 1)) {
+				opt_free(&p);
+				return opt_usage_error(&cmd, "--alpha: '%s' is not in (0,1)", p.arg);
+			}
+			break;
+		case O_THRESHOLD:
+			ao.threshold_pct = strtod(p.arg, &end);
+			if ((*end && strcmp(end, "%") != 0) || !(ao.threshold_pct >= 0)) {
+				opt_free(&p);
+				return opt_usage_error(&cmd, "--threshold: '%s' is not a percentage", p.arg);
+			}
+			break;
+		case O_REPS:
+		case O_SEED:
+			if (util_parse_long(p.arg, id == O_REPS ? 10000 : 0, id == O_REPS ? 10000000 : 0x7fffffffL,
+			                    id == O_REPS ? "--reps" : "--seed", &v) < 0) {
+				opt_free(&p);
+				return opt_usage_error(&cmd, "%s", error_last());
+			}
+			if (id == O_REPS)
+				ao.reps = (int)v;
+			else
+				ao.seed = (uint64_t)v;
+			break;
+		case O_SORT:
+			if ((sort_by = analysis_phase_index(p.arg)) < 0) {
+				opt_free(&p);
+				return opt_usage_error(&cmd, "--sort '%s': expected a phase (core, overall, ...)", p.arg);
+			}
+			break;
+		case O_NO_CHARTS: charts = 0; break;
+		}
+	}
+	if (p.status != OPT_DONE)
+		return opt_exit(&p);
+	opt_free(&p);
+	if (p.ind >= argc)
+		return opt_usage_error(&cmd, "no run directory given");
+
 	struct run_analysis *runs = NULL;
-	char *gen_out = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		char *end;
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'a':
-			ao.alpha = strtod(optarg, &end);
-			if (*end || ao.alpha <= 0 || ao.alpha >= 1) {
-				rc = error_setc(GVAB_EUSAGE, "--alpha: '%s' is not in (0,1)", optarg);
-				goto out;
-			}
-			break;
-		case 't':
-			ao.threshold_pct = strtod(optarg, &end);
-			if ((*end && strcmp(end, "%") != 0) || ao.threshold_pct < 0) {
-				rc = error_setc(GVAB_EUSAGE, "--threshold: '%s' is not a percentage", optarg);
-				goto out;
-			}
-			break;
-		case 'r':
-			if ((rc = util_parse_long(optarg, 10000, 10000000, "--reps", &v)) < 0)
-				goto out;
-			ao.reps = (int)v;
-			break;
-		case 's':
-			if ((rc = util_parse_long(optarg, 0, 0x7fffffffL, "--seed", &v)) < 0)
-				goto out;
-			ao.seed = (uint64_t)v;
-			break;
-		case 'C': charts = 0; break;
-		case 'S':
-			if ((sort_by = analysis_phase_index(optarg)) < 0) {
-				rc = error_setc(GVAB_EUSAGE, "--sort '%s': expected a phase (core, overall, ...)", optarg);
-				goto out;
-			}
-			break;
-		case 'h': cmds_usage("report", usage_text); return 0;
-		default: return EXIT_GVAB_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		rc = error_setc(GVAB_EUSAGE, "no run directory given");
-		goto out;
-	}
-	for (int i = optind; i < argc; i++)
-		if ((rc = add_runs(argv[i], &dirs, &ndirs)) < 0)
-			goto out;
-	runs = util_xcalloc(ndirs, sizeof *runs);
-	{
-		size_t kept = 0;
-		for (size_t i = 0; i < ndirs; i++) {
-			/* run.json through its validating reader first (analysis_load
-			 * takes the file as it is). */
-			char *rp = util_fmt("%s/run.json", dirs[i]);
-			cJSON *chk = samples_run_load(rp);
-			free(rp);
-			if (!chk) {
-				rc = GVAB_EDATA;
-				goto out;
-			}
-			cJSON_Delete(chk);
-			if ((rc = analysis_load(dirs[i], &runs[kept])) < 0)
-				goto out;
-			int empty = 0;
-			for (size_t a = 0; a < runs[kept].narms; a++)
-				empty |= runs[kept].arms[a].n_ok == 0;
-			if (empty) {
-				/* A host whose run failed before measuring (a campaign keeps
-				 * its directory): nothing to compare, say so and go on. */
-				fprintf(stderr, "gvab: report: %s has an arm without measured samples; left out\n",
-				        dirs[i]);
-				analysis_free(&runs[kept]);
-				continue;
-			}
-			analysis_compare(&runs[kept], &ao);
-			kept++;
-		}
-		if (kept == 0) {
-			rc = error_setc(GVAB_EDATA, "no run with measured samples in every arm");
-			goto out;
-		}
-		for (size_t i = kept; i < ndirs; i++)
-			free(dirs[i]);
-		ndirs = kept;
-	}
-	if (sort_by >= 0) {
-		/* Order runs (hosts) by the baseline arm's median of a phase. */
-		for (size_t i = 1; i < ndirs; i++)
-			for (size_t j = i; j > 0 && runs[j].arms[0].ph[sort_by].median <
-			                                runs[j - 1].arms[0].ph[sort_by].median; j--) {
-				struct run_analysis t = runs[j];
-				runs[j] = runs[j - 1];
-				runs[j - 1] = t;
-			}
-	}
-	/* Runs sharing a host label are told apart by their directory name. */
-	{
-		int *dup = util_xcalloc(ndirs + 1, sizeof *dup);
-		for (size_t i = 0; i < ndirs; i++)
-			for (size_t j = 0; j < ndirs; j++)
-				if (i != j && strcmp(runs[i].label, runs[j].label) == 0)
-					dup[i] = 1;
-		for (size_t i = 0; i < ndirs; i++)
-			if (dup[i]) {
-				const char *b = strrchr(runs[i].dir, '/');
-				snprintf(runs[i].label, sizeof runs[i].label, "%s", b ? b + 1 : runs[i].dir);
-			}
-		free(dup);
-	}
-	for (size_t i = 0; i < ndirs; i++)
-		for (size_t j = i + 1; j < ndirs; j++)
-			if (strcmp(runs[i].label, runs[j].label) == 0) {
-				size_t l = strlen(runs[j].label);
-				snprintf(runs[j].label + (l > 100 ? 100 : l), 28, "-%zu", j);
-			}
-	analysis_adjust(runs, ndirs, &ao, (1u << PH_COUNT) - 1);
-
+	size_t nruns = 0;
+	int rc = report_load(argv + p.ind, (size_t)(argc - p.ind), &ao, sort_by, &runs, &nruns);
+	if (rc < 0)
+		return cmds_fail(rc, "report");
+	char *gen_out = out ? NULL : util_fmt("%s/report", runs[0].dir);
 	if (!out)
-		out = gen_out = util_fmt("%s/report", dirs[0]);
-	if ((rc = util_mkdir_p(out, 0755)) < 0)
-		goto out;
-
-	char *mdp = util_fmt("%s/report.md", out), *csvp = util_fmt("%s/results.csv", out),
-	     *jsp = util_fmt("%s/results.json", out), *mep = util_fmt("%s/methodology.md", out);
-	FILE *md = fopen(mdp, "we"), *csv = fopen(csvp, "we"), *me = fopen(mep, "we");
-	cJSON *js = cJSON_CreateObject();
-	if (!md || !csv || !me) {
-		rc = error_set("%s: cannot write report files", out);
-		if (md) fclose(md);
-		if (csv) fclose(csv);
-		if (me) fclose(me);
-		free(mdp); free(csvp); free(jsp); free(mep);
-		cJSON_Delete(js);
-		goto out;
-	}
-	size_t ncomp = 0;
-	int instr_charts = 0;
-	for (size_t r = 0; r < ndirs; r++)
-		ncomp += runs[r].ncmp;
-	fprintf(md, "# gvab report\n\n");
-	fprintf(md, "Deltas are B - A (negative = B faster). CI: 95%% bootstrap of the difference "
-	            "of medians; p: Mann-Whitney U; paired: the Hodges-Lehmann shift of same-round "
-	            "log ratios in ms with its interval, Wilcoxon p. p-values are Holm-adjusted per "
-	            "run (CORE one family, the other phases another; %zu comparisons in all). `~`: "
-	            "not significant at alpha %.3g. Verdicts use the shift's interval (paired when "
-	            "there are at least 10 pairs), the rule gvab gate uses; same = within +-%.3g%%. "
-	            "See methodology.md for hosts, arms and commands.\n\n",
-	            ncomp, ao.alpha, ao.threshold_pct);
-	/* Compact CORE summary across runs. */
-	fprintf(md, "## CORE (create + start) across runs\n\n");
-	fprintf(md, "| host/run | A | B | A p50 ms | B p50 ms | delta ms | delta %% | 95%% CI ms | paired delta ms [95%% CI] | p (Holm) | n A/B | verdict |\n");
-	fprintf(md, "|---|---|---|---:|---:|---:|---:|---|---|---:|---|---|\n");
-	for (size_t r = 0; r < ndirs; r++)
-		for (size_t k = 0; k < runs[r].ncmp; k++) {
-			const struct comparison *cp = &runs[r].cmp[k];
-			if (cp->phase != PH_CORE)
-				continue;
-			const struct arm_stats *A = &runs[r].arms[cp->a], *B = &runs[r].arms[cp->b];
-			double p = cp->used_paired ? cp->p_wx_adj : cp->p_mw_adj;
-			char *ps = fmt_p(p);
-			int sig = cp->verdict == V_FASTER || cp->verdict == V_SLOWER;
-			fprintf(md, "| %s | %s | %s | %.1f | %.1f | %s%+.1f | %+.1f%% | [%+.1f, %+.1f] | %+.1f [%+.1f, %+.1f] | %s | %zu/%zu | %s |\n",
-			        runs[r].label, A->name, B->name, cp->med_a, cp->med_b, sig ? "" : "~ ",
-			        cp->delta_ms, cp->delta_pct, cp->ci_lo, cp->ci_hi, cp->paired_ms, cp->paired_lo,
-			        cp->paired_hi, ps, A->n_ok, B->n_ok, analysis_verdict_name(cp->verdict));
-			free(ps);
-		}
-	fprintf(md, "\n");
-	fprintf(csv, "run,label,arm_a,arm_b,phase,a_n,b_n,a_failures,b_failures,a_p50_ms,b_p50_ms,a_p95_ms,b_p95_ms,"
-	             "delta_ms,delta_pct,ci_lo_ms,ci_hi_ms,p_mannwhitney,p_mannwhitney_holm,hodges_lehmann_ms,"
-	             "pairs,paired_delta_ms,paired_ci_lo_ms,paired_ci_hi_ms,p_wilcoxon,p_wilcoxon_holm,"
-	             "p95_delta_ms,p95_ci_lo_ms,p95_ci_hi_ms,verdict\n");
-	cJSON *jruns = cJSON_AddArrayToObject(js, "runs");
-	cJSON_AddStringToObject(js, "format", "gvab-report/1");
-	cJSON_AddNumberToObject(js, "alpha", ao.alpha);
-	cJSON_AddNumberToObject(js, "threshold_pct", ao.threshold_pct);
-	cJSON_AddNumberToObject(js, "bootstrap_reps", ao.reps);
-	cJSON_AddNumberToObject(js, "seed", (double)ao.seed);
-	cJSON_AddNumberToObject(js, "holm_family_size", (double)ncomp);
-	for (size_t r = 0; r < ndirs; r++) {
-		struct run_analysis *ra = &runs[r];
-		cJSON *jr = cJSON_CreateObject();
-		cJSON_AddStringToObject(jr, "dir", ra->dir);
-		cJSON_AddStringToObject(jr, "label", ra->label);
-		cJSON *jarms = cJSON_AddArrayToObject(jr, "arms");
-		fprintf(md, "## %s\n\n`%s`\n\n", ra->label, ra->dir);
-		fprintf(md, "| arm | phase | n | failures | p50 ms | p95 ms | max ms | mean ms | stdev ms | MAD ms |\n");
-		fprintf(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-		for (size_t a = 0; a < ra->narms; a++) {
-			const struct arm_stats *as = &ra->arms[a];
-			cJSON *ja = cJSON_CreateObject();
-			cJSON_AddStringToObject(ja, "name", as->name);
-			cJSON_AddNumberToObject(ja, "n", (double)as->n_ok);
-			cJSON_AddNumberToObject(ja, "failures", (double)as->n_fail);
-			for (int p = 0; p < PH_COUNT; p++) {
-				const struct stats_summary *s = &as->ph[p];
-				fprintf(md, "| %s | %s | %zu | %zu | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
-				        as->name, sample_phase_names[p], s->n, as->n_fail, s->median, s->p95,
-				        s->max, s->mean, s->stdev, s->mad);
-				cJSON *jp = cJSON_AddObjectToObject(ja, sample_phase_names[p]);
-				cJSON_AddNumberToObject(jp, "p50_ms", s->median);
-				cJSON_AddNumberToObject(jp, "p95_ms", s->p95);
-				cJSON_AddNumberToObject(jp, "max_ms", s->max);
-				cJSON_AddNumberToObject(jp, "mean_ms", s->mean);
-				cJSON_AddNumberToObject(jp, "stdev_ms", s->stdev);
-				cJSON_AddNumberToObject(jp, "mad_ms", s->mad);
-			}
-			cJSON_AddItemToArray(jarms, ja);
-		}
-		fprintf(md, "\n");
-		if (ra->arms[0].n_exec > 0) {
-			/* Warm pool: runsc exec into a booted sandbox, beside cold CORE. */
-			fprintf(md, "### Warm pool: `runsc exec` of the workload in a running sandbox\n\n");
-			fprintf(md, "| arm | n | failures | exec p50 ms | exec p95 ms | exec stdev ms | cold CORE p50 ms | delta vs A exec p50 ms [95%% CI] | p (MW) |\n");
-			fprintf(md, "|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
-			for (size_t a = 0; a < ra->narms; a++) {
-				const struct arm_stats *as = &ra->arms[a], *A = &ra->arms[0];
-				char cmpbuf[128] = "-", pbuf[32] = "-";
-				if (a > 0 && as->n_exec && A->n_exec) {
-					double lo, hi;
-					stats_bootstrap_ci(A->exec_vals, A->n_exec, as->exec_vals, as->n_exec,
-					                   stats_diff_median, ao.reps, 0.95, ao.seed ^ 0xe7ec, &lo, &hi);
-					snprintf(cmpbuf, sizeof cmpbuf, "%+.2f [%+.2f, %+.2f]",
-					         as->exec.median - A->exec.median, lo, hi);
-					char *ps = fmt_p(stats_mann_whitney(A->exec_vals, A->n_exec, as->exec_vals,
-					                                    as->n_exec, NULL));
-					snprintf(pbuf, sizeof pbuf, "%s", ps);
-					free(ps);
-				}
-				fprintf(md, "| %s | %zu | %zu | %.2f | %.2f | %.2f | %.2f | %s | %s |\n", as->name,
-				        as->n_exec, as->n_exec_fail, as->exec.median, as->exec.p95, as->exec.stdev,
-				        as->ph[PH_CORE].median, cmpbuf, pbuf);
-				cJSON *ja = cJSON_GetArrayItem(jarms, (int)a);
-				cJSON *jw = cJSON_AddObjectToObject(ja, "warm_exec");
-				cJSON_AddNumberToObject(jw, "n", (double)as->n_exec);
-				cJSON_AddNumberToObject(jw, "p50_ms", as->exec.median);
-				cJSON_AddNumberToObject(jw, "p95_ms", as->exec.p95);
-				cJSON_AddNumberToObject(jw, "stdev_ms", as->exec.stdev);
-			}
-			fprintf(md, "\n(Warm-pool p-values are not part of the Holm family above.)\n\n");
-		}
-		cJSON *jc = cJSON_AddArrayToObject(jr, "comparisons");
-		int last_b = -1;
-		for (size_t k = 0; k < ra->ncmp; k++) {
-			const struct comparison *cp = &ra->cmp[k];
-			const struct arm_stats *A = &ra->arms[cp->a], *B = &ra->arms[cp->b];
-			if (cp->b != last_b) {
-				fprintf(md, "### %s (B) vs %s (A)\n\n", B->name, A->name);
-				fprintf(md, "| phase | A p50 ms | B p50 ms | delta ms | delta %% | 95%% CI ms | p (MW, Holm) | HL ms | paired delta ms [95%% CI] | p (Wilcoxon, Holm) | p95 delta ms [95%% CI] | n A/B | verdict |\n");
-				fprintf(md, "|---|---:|---:|---:|---:|---|---:|---:|---|---:|---|---|---|\n");
-				last_b = cp->b;
-			}
-			char *pm = fmt_p(cp->p_mw_adj), *pw = fmt_p(cp->p_wx_adj);
-			int sig = cp->verdict == V_FASTER || cp->verdict == V_SLOWER;
-			fprintf(md, "| %s | %.2f | %.2f | %s%+.2f | %+.2f%% | [%+.2f, %+.2f] | %s | %+.2f | %+.2f [%+.2f, %+.2f] | %s | %+.2f [%+.2f, %+.2f] | %zu/%zu | %s |\n",
-			        sample_phase_names[cp->phase], cp->med_a, cp->med_b, sig ? "" : "~ ",
-			        cp->delta_ms, cp->delta_pct, cp->ci_lo, cp->ci_hi, pm, cp->hl_ms, cp->paired_ms,
-			        cp->paired_lo, cp->paired_hi, pw, cp->p95_delta, cp->p95_lo, cp->p95_hi,
-			        A->n_ok, B->n_ok, analysis_verdict_name(cp->verdict));
-			fprintf(csv, "\"%s\",\"%s\",\"%s\",\"%s\",%s,%zu,%zu,%zu,%zu,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.6g,%.6g,%.4f,%zu,%.4f,%.4f,%.4f,%.6g,%.6g,%.4f,%.4f,%.4f,%s\n",
-			        ra->dir, ra->label, A->name, B->name, sample_phase_names[cp->phase], A->n_ok,
-			        B->n_ok, A->n_fail, B->n_fail, cp->med_a, cp->med_b, A->ph[cp->phase].p95,
-			        B->ph[cp->phase].p95, cp->delta_ms, cp->delta_pct, cp->ci_lo, cp->ci_hi,
-			        cp->p_mw, cp->p_mw_adj, cp->hl_ms, cp->npairs, cp->paired_ms, cp->paired_lo,
-			        cp->paired_hi, cp->p_wx, cp->p_wx_adj, cp->p95_delta, cp->p95_lo, cp->p95_hi,
-			        analysis_verdict_name(cp->verdict));
-			cJSON *o = cJSON_CreateObject();
-			cJSON_AddStringToObject(o, "a", A->name);
-			cJSON_AddStringToObject(o, "b", B->name);
-			cJSON_AddStringToObject(o, "phase", sample_phase_names[cp->phase]);
-			cJSON_AddNumberToObject(o, "a_p50_ms", cp->med_a);
-			cJSON_AddNumberToObject(o, "b_p50_ms", cp->med_b);
-			cJSON_AddNumberToObject(o, "delta_ms", cp->delta_ms);
-			cJSON_AddNumberToObject(o, "delta_pct", cp->delta_pct);
-			cJSON_AddNumberToObject(o, "ci_lo_ms", cp->ci_lo);
-			cJSON_AddNumberToObject(o, "ci_hi_ms", cp->ci_hi);
-			cJSON_AddNumberToObject(o, "p_mannwhitney", cp->p_mw);
-			cJSON_AddNumberToObject(o, "p_mannwhitney_holm", cp->p_mw_adj);
-			cJSON_AddNumberToObject(o, "hodges_lehmann_ms", cp->hl_ms);
-			cJSON_AddNumberToObject(o, "pairs", (double)cp->npairs);
-			cJSON_AddNumberToObject(o, "paired_delta_ms", cp->paired_ms);
-			cJSON_AddNumberToObject(o, "paired_ci_lo_ms", cp->paired_lo);
-			cJSON_AddNumberToObject(o, "paired_ci_hi_ms", cp->paired_hi);
-			cJSON_AddNumberToObject(o, "p_wilcoxon", cp->p_wx);
-			cJSON_AddNumberToObject(o, "p_wilcoxon_holm", cp->p_wx_adj);
-			cJSON_AddNumberToObject(o, "p95_delta_ms", cp->p95_delta);
-			cJSON_AddNumberToObject(o, "p95_ci_lo_ms", cp->p95_lo);
-			cJSON_AddNumberToObject(o, "p95_ci_hi_ms", cp->p95_hi);
-			cJSON_AddStringToObject(o, "verdict", analysis_verdict_name(cp->verdict));
-			cJSON_AddItemToArray(jc, o);
-			free(pm);
-			free(pw);
-			if (k + 1 == ra->ncmp || ra->cmp[k + 1].b != cp->b)
-				fprintf(md, "\n");
-		}
-		cJSON_AddItemToArray(jruns, jr);
-		if (charts && (rc = instr_report(md, ra, out, &instr_charts)) < 0)
-			break;
-	}
-	/* CPU time per boot: work done, less noisy than wall time on a busy host. */
-	for (size_t r = 0; r < ndirs; r++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-		if (m && answer_cpu_table(m, &runs[r]) > 0) {
-			fclose(m);
-			fprintf(md, "\n## CPU time per boot: %s\n\nuser + sys of every process of the boot "
-			            "(runsc commands, sandbox, gofer, stubs), all reaped by gvab.\n\n%s",
-			        runs[r].label, buf);
-		} else if (m) {
-			fclose(m);
-		}
-		free(buf);
-	}
-	write_methodology(me, runs, ndirs, &ao);
-	fclose(md);
-	fclose(csv);
-	fclose(me);
-	if (rc == 0)
-		rc = util_json_save(jsp, js);
-	cJSON_Delete(js);
-	if (rc == 0) {
-		/* The page and the forest plot need no gnuplot. */
-		char *hp = util_fmt("%s/report.html", out), *fp = util_fmt("%s/forest.svg", out);
-		rc = html_report(runs, ndirs, &ao, PH_CORE, hp);
-		if (rc == 0)
-			rc = html_forest_svg(runs, ndirs, PH_CORE, ao.threshold_pct, fp);
-		free(hp);
-		free(fp);
-	}
+		out = gen_out;
 	int nch = 0;
-	if (rc == 0 && charts) {
-		nch = charts_render(runs, ndirs, out, ao.reps, ao.seed);
-		if (nch < 0)
-			rc = nch;
-		else
-			nch += instr_charts;
-	}
+	rc = report_write_all(runs, nruns, &ao, out, charts, &nch);
 	if (rc == 0)
 		printf("report: %s (report.md, report.html, results.csv, results.json, methodology.md, "
 		       "%d chart%s)\n",
 		       out, nch, nch == 1 ? "" : "s");
-	free(mdp);
-	free(csvp);
-	free(jsp);
-	free(mep);
-out:
-	for (size_t i = 0; runs && i < ndirs; i++)
-		analysis_free(&runs[i]);
-	free(runs);
-	for (size_t i = 0; i < ndirs; i++)
-		free(dirs[i]);
-	free(dirs);
+	report_free(runs, nruns);
 	free(gen_out);
 	return rc < 0 ? cmds_fail(rc, "report") : 0;
 }

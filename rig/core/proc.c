@@ -192,36 +192,61 @@ int proc_reap_nohang(void)
 	return n;
 }
 
-int proc_start_time(pid_t pid, unsigned long long *ticks)
+/* /proc/PID/stat into buf; returns the fields after comm (comm, field 2,
+ * may hold spaces and parentheses: fields resume after the last ')'), so
+ * the result starts with " STATE PPID ...". NULL with an error if gone. */
+static const char *read_stat(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[1024];
+	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set("%s: %s", path, strerror(errno));
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+	if (fd < 0) {
+		error_set("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	ssize_t n = read(fd, buf, size - 1);
 	close(fd);
-	if (n <= 0)
-		return error_set("%s: cannot read", path);
+	if (n <= 0) {
+		error_set("%s: cannot read", path);
+		return NULL;
+	}
 	buf[n] = '\0';
-	/* comm (field 2) may hold spaces and parentheses: fields resume after
-	 * the last ')'. Field 3 is the state; start time is field 22. */
-	char *p = strrchr(buf, ')');
+	const char *p = strrchr(buf, ')');
 	if (!p)
-		return error_set("%s: malformed", path);
-	p++;
+		error_set("%s: malformed", path);
+	return p ? p + 1 : NULL;
+}
+
+int proc_start_time(pid_t pid, unsigned long long *ticks)
+{
+	char buf[1024];
+	const char *p = read_stat(pid, buf, sizeof buf);
+	if (!p)
+		return GVAB_EFAIL;
+	/* Field 3 is the state; start time is field 22. */
 	for (int field = 2; field < 21; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
-			return error_set("%s: malformed", path);
+			return error_set("/proc/%d/stat: malformed", (int)pid);
 	}
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(p + 1, &end, 10);
 	if (errno || end == p + 1)
-		return error_set("%s: malformed start time", path);
+		return error_set("/proc/%d/stat: malformed start time", (int)pid);
 	*ticks = v;
 	return 0;
+}
+
+pid_t proc_parent(pid_t pid)
+{
+	char buf[1024];
+	const char *p = read_stat(pid, buf, sizeof buf);
+	int ppid = -1;
+	char st;
+	if (!p || sscanf(p, " %c %d", &st, &ppid) != 2)
+		return -1;
+	return (pid_t)ppid;
 }
 
 int proc_record(const char *path, pid_t pid)
@@ -257,38 +282,65 @@ int proc_kill_recorded(const char *path)
 	return n;
 }
 
-int proc_signal_by_arg(const char *arg, int sig)
+char *proc_cmdline(pid_t pid, size_t *len)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = util_xmalloc(cap);
+	/* One byte always stays free for the NUL that ends the last word (the
+	 * kernel's cmdline may end without one, after a process rewrote it). */
+	for (size_t k; (k = fread(buf + n, 1, cap - 1 - n, f)) > 0;) {
+		n += k;
+		if (n == cap - 1)
+			buf = util_xrealloc(buf, cap *= 2);
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+size_t proc_find_by_arg(const char *arg, pid_t **out)
 {
 	DIR *d = opendir("/proc");
-	int n = 0;
+	size_t n = 0, cap = 0;
+	*out = NULL;
 	if (!d)
 		return 0;
-	size_t alen = strlen(arg);
-	struct dirent *de;
-	while ((de = readdir(d))) {
+	pid_t self = getpid();
+	for (struct dirent *de; (de = readdir(d));) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 1 || (pid_t)pid == getpid())
+		if (*end || pid <= 1 || (pid_t)pid == self)
 			continue;
-		char path[64];
-		snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		char buf[8192];
-		ssize_t len = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
+		size_t len = 0;
+		char *cl = proc_cmdline((pid_t)pid, &len);
+		int hit = 0;
 		/* argv words are NUL-separated; compare each one whole. */
-		for (char *w = buf; w < buf + len; w += strlen(w) + 1)
-			if (strlen(w) == alen && memcmp(w, arg, alen) == 0) {
-				if (kill((pid_t)pid, sig) == 0)
-					n++;
-				break;
-			}
+		for (size_t off = 0; cl && off < len && !hit; off += strlen(cl + off) + 1)
+			hit = strcmp(cl + off, arg) == 0;
+		free(cl);
+		if (!hit)
+			continue;
+		if (n == cap)
+			*out = util_xrealloc(*out, (cap = cap ? cap * 2 : 16) * sizeof **out);
+		(*out)[n++] = (pid_t)pid;
 	}
 	closedir(d);
 	return n;
+}
+
+int proc_signal_by_arg(const char *arg, int sig)
+{
+	pid_t *pids;
+	size_t n = proc_find_by_arg(arg, &pids);
+	int k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += kill(pids[i], sig) == 0;
+	free(pids);
+	return k;
 }

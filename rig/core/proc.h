@@ -83,4 +83,16 @@ int proc_kill_recorded(const char *path);
  * Returns how many were signalled. */
 int proc_signal_by_arg(const char *arg, int sig);
 
+/* Pids of every process (other than this one and init) one of whose argv
+ * words equals `arg` exactly; *pids gets them (caller frees). Returns the
+ * count. */
+size_t proc_find_by_arg(const char *arg, pid_t **pids);
+
+/* argv of pid as NUL-separated words, *len its size (caller frees); NULL
+ * when the process is gone. */
+char *proc_cmdline(pid_t pid, size_t *len);
+
+/* The parent pid of `pid` (field 4 of /proc/PID/stat), -1 if it is gone. */
+pid_t proc_parent(pid_t pid);
+
 #endif

@@ -510,3 +510,17 @@ int util_umount_under(const char *dir)
 	free(text);
 	return count;
 }
+
+size_t util_last_line(const char *text, const char **start)
+{
+	if (!text)
+		text = "";
+	size_t n = strlen(text);
+	while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		n--;
+	size_t b = n;
+	while (b && text[b - 1] != '\n')
+		b--;
+	*start = text + b;
+	return n - b;
+}

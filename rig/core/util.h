@@ -80,4 +80,9 @@ int util_interactive(void);
 /* Parses a decimal integer in [min,max]; 0 or GVAB_EUSAGE naming `what`. */
 int util_parse_long(const char *s, long min, long max, const char *what, long *out);
 
+/* The last line of a program's output (a log, captured stderr), which
+ * usually states why it failed: trailing newlines and spaces are left out.
+ * Returns its length and sets *start; "" (length 0) for NULL or empty. */
+size_t util_last_line(const char *text, const char **start);
+
 #endif

@@ -1,0 +1,82 @@
+/* campaign: one A/B campaign across the hosts of an inventory, and the
+ * per-host check (`gvab hosts run|check`; rig/cmd/cmd_hosts.c parses the
+ * options and prints).
+ *
+ * run: for every selected host, in parallel up to `jobs`, a child process
+ * copies what the host needs into a per-campaign directory there
+ * (gvab-rig with its two libraries, the bundle, each arm's runsc), runs
+ * `gvab-rig run` there, and copies run.json and samples.jsonl back into
+ * RESULTS/CAMPAIGN/HOST/. One host failing (unreachable, runsc missing, a
+ * run error) is reported in RESULTS/CAMPAIGN/HOST/status.json and does not
+ * stop or lose the others; hosts whose run.json says "complete" are skipped
+ * when the campaign is run again (resume). The children stay in gvab's
+ * process group: a terminal's Ctrl-C reaches them and their ssh together.
+ */
+#ifndef GVAB_CAMPAIGN_H
+#define GVAB_CAMPAIGN_H
+
+#include "inventory.h"
+
+#include <stddef.h>
+
+struct campaign {
+	const char *name;        /* results go to results/name/HOST/ (run only) */
+	const char *results;     /* default "results" */
+	const char *bundle;      /* local bundle directory to copy */
+	const char *remote_dir;  /* where hosts keep campaigns */
+	const char *runsc;       /* check: the runsc to boot (local, copied), or NULL */
+	long jobs;               /* hosts at once */
+	char *const *arms;       /* NAME=LOCALPATH[,ITEM...] */
+	int narms;
+	char *const *pass;       /* options passed to gvab run on each host */
+	int npass;
+	char *ctl;               /* ssh ControlPath directory (campaign_open) */
+};
+
+/* A name that becomes one path component (campaign, arm): letters, digits,
+ * '.', '_', '-', not starting with '.' or '-' (so never "." or ".."). */
+int campaign_plain_name(const char *s);
+
+/* Creates the private directory for ssh's ControlPath sockets (mkdtemp,
+ * not a name someone could create first); campaign_close removes it. */
+int campaign_open(struct campaign *c);
+void campaign_close(struct campaign *c);
+
+/* Runs the campaign on the hosts idx[0..n) of inv (forked children, at
+ * most c->jobs at once, resume as above); returns how many failed. */
+int campaign_run(const struct campaign *c, const struct inventory *inv, const size_t *idx,
+                 size_t n);
+
+/* A host's outcome from its status.json: 1 ok, 0 failed (with *error, the
+ * caller frees, or NULL), -1 no status written. */
+int campaign_host_status(const struct campaign *c, const struct inv_host *h, char **error);
+/* RESULTS/CAMPAIGN/HOST (caller frees). */
+char *campaign_host_dir(const struct campaign *c, const struct inv_host *h);
+
+/* What `hosts check` found on one host. Strings are owned (campaign_check_free). */
+struct campaign_check {
+	int reachable;
+	double connect_ms;
+	char *unreachable;   /* why not */
+	int root;            /* 0 no, 1 root, 2 passwordless sudo */
+	int rig_ok;          /* gvab-rig and the bundle copied */
+	char *rig_error;
+	char *facts;         /* "kernel; CPU; N CPUs", NULL if facts failed */
+	int boots;           /* runsc booted the bundle (two boots, A/A) */
+	char *boot_error;    /* the run's last line when not */
+	int syscalls;        /* --syscalls works: perf_event_open on the
+	                      * membarrier syscall tracepoint, as root */
+	char *syscalls_error;
+};
+
+/* Checks one host: reachable; root or passwordless sudo; gvab-rig runs and
+ * reports the host's facts; runsc boots the bundle; the --syscalls
+ * instrument works there (one more round with --syscalls: gvab opens perf
+ * events itself, it needs no perf binary, but the kernel's perf events and
+ * syscall tracepoints). Returns 1 when the host can run a campaign (the
+ * --syscalls result is information only), else 0. */
+int campaign_check_host(const struct campaign *c, const struct inv_host *h,
+                        struct campaign_check *r);
+void campaign_check_free(struct campaign_check *r);
+
+#endif
