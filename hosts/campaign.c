@@ -3,6 +3,7 @@
 #include "campaign.h"
 #include "error.h"
 #include "proc.h"
+#include "samples.h"
 #include "ssh.h"
 #include "util.h"
 
@@ -310,7 +311,7 @@ static int host_campaign(const struct campaign *o, const struct inv_host *h)
 		/* A run that completed without one good measured boot is a failed
 		 * host for the campaign (its samples are kept all the same). */
 		char *rj = util_fmt("%s/run.json", outdir);
-		cJSON *run = util_json_load(rj);
+		cJSON *run = samples_run_load(rj);
 		const cJSON *okn = run ? cJSON_GetObjectItemCaseSensitive(run, "measured_ok") : NULL;
 		if (!cJSON_IsNumber(okn) || okn->valuedouble < 1) {
 			char *sp = util_fmt("%s/samples.jsonl", outdir);
@@ -354,7 +355,7 @@ out_nostatus:
 static int host_complete(const struct campaign *o, const struct inv_host *h)
 {
 	char *p = util_fmt("%s/%s/%s/run.json", o->results, o->name, h->name);
-	cJSON *r = util_path_exists(p) ? util_json_load(p) : NULL;
+	cJSON *r = util_path_exists(p) ? samples_run_load(p) : NULL;
 	free(p);
 	const cJSON *st = r ? cJSON_GetObjectItemCaseSensitive(r, "status") : NULL;
 	int done = cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0;
