@@ -186,7 +186,7 @@ static void put_indented(FILE *f, const char *text, int indent)
 
 void opt_help(const struct opt_cmd *cmd, FILE *f)
 {
-	fprintf(f, "usage: gvab %s %s\n", cmd->name, cmd->synopsis);
+	fprintf(f, "usage: gvab %s%s%s\n", cmd->name, *cmd->synopsis ? " " : "", cmd->synopsis);
 	if (cmd->about)
 		fprintf(f, "\n%s", cmd->about);
 	fprintf(f, "\noptions:\n");

@@ -45,7 +45,7 @@ struct opt {
 
 struct opt_cmd {
 	const char *name;     /* "cache" (help and errors say "gvab cache") */
-	const char *synopsis; /* after "usage: gvab NAME " */
+	const char *synopsis; /* after "usage: gvab NAME " ("": no operands or options) */
 	const char *about;    /* text between the usage line and the options, or NULL */
 	const struct opt *opts;
 	const char *after;    /* text after the options (exit codes, notes), or NULL */
