@@ -30,13 +30,14 @@ static const struct opt opts[] = {
 	 "fetched)", O_SOURCE},
 	{"ref", 0, OPT_REQUIRED, "REF",
 	 "git: go-branch commit, branch or release tag (a release\n"
-	 "tag builds the first go merge containing it; default: go).\n"
-	 "module: pseudo-version v0.0.0-<time>-<12 hex>, commit or\n"
-	 "go. debian: the import's tag", O_REF},
+	 "tag builds the first go merge containing it; default:\n"
+	 "go). module: pseudo-version v0.0.0-<time>-<12 hex>,\n"
+	 "commit or go. debian: the import's tag", O_REF},
 	{"out", 0, OPT_REQUIRED, "DIR", "where arms go (default: build/arms)", O_OUT},
 	{"patches", 0, OPT_REQUIRED, "DIR",
-	 "patch series directory (default: patches); every compat-*\n"
-	 "series in it applies to every arm, by its Applies-if lines", O_PATCHES},
+	 "patch series directory (default: patches); every\n"
+	 "compat-* series in it applies to every arm, by its\n"
+	 "Applies-if lines", O_PATCHES},
 	{"series", 0, OPT_REQUIRED, "DIR",
 	 "one more series directory (repeatable, at most 16), found\n"
 	 "by its base name before patches/; a compat-* one applies\n"
@@ -47,15 +48,16 @@ static const struct opt opts[] = {
 	{"go", 0, OPT_REQUIRED, "PATH",
 	 "one go binary for every tree (GOTOOLCHAIN=local), checked\n"
 	 "against go.mod. Default: module mode runs\n"
-	 "/usr/local/go/bin/go with GOTOOLCHAIN set to the toolchain\n"
-	 "go.mod names; GOPATH mode uses " GVAB_DEFAULT_GO, O_GO},
+	 "/usr/local/go/bin/go with GOTOOLCHAIN set to the\n"
+	 "toolchain go.mod names; GOPATH mode uses\n"
+	 GVAB_DEFAULT_GO, O_GO},
 	{"offline", 0, OPT_NONE, NULL,
-	 "no fetch or download: refs, modules and toolchains must be\n"
-	 "cached", O_OFFLINE},
+	 "no fetch or download: refs, modules and toolchains must\n"
+	 "be cached", O_OFFLINE},
 	{"tags", 0, OPT_REQUIRED, "TAGS", "go build -tags", O_TAGS},
 	{"blob-source", 0, OPT_REQUIRED, "DIR",
-	 "gVisor tree with the vDSO and systrap C sources, for trees\n"
-	 "that ship placeholder blobs (default: Debian's orig\n"
+	 "gVisor tree with the vDSO and systrap C sources, for\n"
+	 "trees that ship placeholder blobs (default: Debian's orig\n"
 	 "tarball under /var/cache/gvab/debian-src, from\n"
 	 "hosts/install-deps.sh)", O_BLOB_SOURCE},
 	{"module-mode", 0, OPT_NONE, NULL,

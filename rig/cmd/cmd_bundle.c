@@ -24,8 +24,8 @@ static const struct opt opts[] = {
 	{"gid", 0, OPT_REQUIRED, "N", "its group, 1 to 65535 (default 65534)", O_GID},
 	{"workload", 0, OPT_NONE, NULL,
 	 "also place gvab-workload (built beside gvab) at\n"
-	 "/bin/gvab-workload, and a tree of small files at /walk for\n"
-	 "its statwalk mode", O_WORKLOAD},
+	 "/bin/gvab-workload, and a tree of small files at /walk\n"
+	 "for its statwalk mode", O_WORKLOAD},
 	{"walk-files", 0, OPT_REQUIRED, "M", "files in that tree (default 2000)", O_WALK_FILES},
 	{0}};
 

@@ -45,7 +45,8 @@ static const struct opt opts[] = {
 	 "measured rounds, each boots every revision once (default\n"
 	 "30)", O_ITERATIONS},
 	{"warmups", 0, OPT_REQUIRED, "N", "discarded warm-up rounds (default 3)", O_WARMUPS},
-	{"order", 0, OPT_REQUIRED, "ORDER", "gvab run --order: alternate|abba|latin|random (default latin)", O_ORDER},
+	{"order", 0, OPT_REQUIRED, "ORDER", "gvab run --order: alternate|abba|latin|random\n"
+	 "(default latin)", O_ORDER},
 	{"out", 0, OPT_REQUIRED, "DIR", "builds, run, tables and chart (default results/trend)", O_OUT},
 	{"arms", 0, OPT_REQUIRED, "DIR",
 	 "where builds go (default OUT/arms; give a bisect's\n"
