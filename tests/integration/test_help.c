@@ -172,7 +172,7 @@ static void check_command(const char *dir, const char *cmd, FILE *bad)
 	}
 	char *uv[] = {gvab, (char *)cmd, "--definitely-unknown", NULL};
 	struct result u = run2(dir, uv);
-	char *want = util_fmt("gvab %s: unknown option '--definitely-unknown' (see gvab help %s)\n", cmd, cmd);
+	char *want = util_fmt("gvab: %s: unknown option '--definitely-unknown' (see gvab help %s)\n", cmd, cmd);
 	if (u.code != 64 || strcmp(u.err, want) != 0 || *u.out)
 		fprintf(bad, "gvab %s --definitely-unknown: exit %d, stderr:\n%s(want exit 64 and one line: %s)\n",
 		        cmd, u.code, u.err, want);
@@ -256,7 +256,7 @@ START_TEST(test_help_rig)
 	char *u[] = {rig, "facts", "--definitely-unknown", NULL};
 	struct result r = run2(dir, u);
 	ck_assert_int_eq(r.code, 64);
-	ck_assert_str_eq(r.err, "gvab facts: unknown option '--definitely-unknown' (see gvab help facts)\n");
+	ck_assert_str_eq(r.err, "gvab: facts: unknown option '--definitely-unknown' (see gvab help facts)\n");
 	result_free(&r);
 	util_rm_rf(dir);
 	free(dir);
