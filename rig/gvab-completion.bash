@@ -8,8 +8,12 @@ _gvab_commands() {
     gvab --help 2>/dev/null | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}'
 }
 
+# The long options of the option rows only ("  -q, --quiet", "  --out DIR",
+# "  --reps N --seed N  text": two spaces, a dash, up to the text column), not
+# options the prose mentions (another command's, as footprint's --cold).
 _gvab_options() {
-    gvab help "$1" 2>/dev/null | grep -oE '(^|[ ,])--[a-z][a-z0-9-]*' | sed 's/^[ ,]*//' | sort -u
+    gvab help "$1" 2>/dev/null | sed -n 's/^  \(-.*\)$/\1/p' | sed 's/  .*//' |
+        grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
 }
 
 # Arm names of the first run directory on the command line (run.json).

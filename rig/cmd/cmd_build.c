@@ -3,118 +3,128 @@
 #include "build.h"
 #include "cmds.h"
 #include "error.h"
+#include "opt.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] =
-	"[options] --arm ARM [--arm ARM ...]\n"
-	"\n"
+enum {
+	O_ARM = 1, O_SOURCE, O_REF, O_OUT, O_PATCHES, O_SERIES, O_CACHE, O_GO, O_OFFLINE, O_TAGS,
+	O_BLOB_SOURCE, O_MODULE_MODE, O_GOPATH_MODE, O_FORCE, O_QUIET
+};
+
+static const struct opt opts[] = {
+	{"arm", 0, OPT_REQUIRED, "ARM",
+	 "stock | patched (= hostmm-lazy) | SERIES[+SERIES...],\n"
+	 "optionally @TAGS for go build -tags (then with NAME=);\n"
+	 "NAME=SPEC names the output arm\n"
+	 "(e.g. both=hostmm-lazy+buildtag-split@runsc_slim);\n"
+	 "repeatable, at most 16", O_ARM},
+	{"source", 0, OPT_REQUIRED, "SRC",
+	 "module (gvisor.dev/gvisor from the Go module proxy),\n"
+	 "debian (Debian's golang-gvisor-gvisor-dev tree), a git\n"
+	 "URL or a local repository path; default: auto (the\n"
+	 "upstream URL, falling back to debian when it cannot be\n"
+	 "fetched)", O_SOURCE},
+	{"ref", 0, OPT_REQUIRED, "REF",
+	 "git: go-branch commit, branch or release tag (a release\n"
+	 "tag builds the first go merge containing it; default:\n"
+	 "go). module: pseudo-version v0.0.0-<time>-<12 hex>,\n"
+	 "commit or go. debian: the import's tag", O_REF},
+	{"out", 0, OPT_REQUIRED, "DIR", "where arms go (default: build/arms)", O_OUT},
+	{"patches", 0, OPT_REQUIRED, "DIR",
+	 "patch series directory (default: patches); every\n"
+	 "compat-* series in it applies to every arm, by its\n"
+	 "Applies-if lines", O_PATCHES},
+	{"series", 0, OPT_REQUIRED, "DIR",
+	 "one more series directory (repeatable, at most 16), found\n"
+	 "by its base name before patches/; a compat-* one applies\n"
+	 "to every arm", O_SERIES},
+	{"cache", 0, OPT_REQUIRED, "DIR",
+	 "cache (bare repository, GOMODCACHE, GOCACHE); default\n"
+	 "$GVAB_CACHE_DIR, $XDG_CACHE_HOME/gvab or ~/.cache/gvab", O_CACHE},
+	{"go", 0, OPT_REQUIRED, "PATH",
+	 "one go binary for every tree (GOTOOLCHAIN=local), checked\n"
+	 "against go.mod. Default: module mode runs\n"
+	 "/usr/local/go/bin/go with GOTOOLCHAIN set to the\n"
+	 "toolchain go.mod names; GOPATH mode uses\n"
+	 GVAB_DEFAULT_GO, O_GO},
+	{"offline", 0, OPT_NONE, NULL,
+	 "no fetch or download: refs, modules and toolchains must\n"
+	 "be cached", O_OFFLINE},
+	{"tags", 0, OPT_REQUIRED, "TAGS", "go build -tags", O_TAGS},
+	{"blob-source", 0, OPT_REQUIRED, "DIR",
+	 "gVisor tree with the vDSO and systrap C sources, for\n"
+	 "trees that ship placeholder blobs (default: Debian's orig\n"
+	 "tarball under /var/cache/gvab/debian-src, from\n"
+	 "hosts/install-deps.sh)", O_BLOB_SOURCE},
+	{"module-mode", 0, OPT_NONE, NULL,
+	 "force module mode (default for git and module sources\n"
+	 "with go.mod)", O_MODULE_MODE},
+	{"gopath-mode", 0, OPT_NONE, NULL,
+	 "force GOPATH mode with Debian's libraries (default for\n"
+	 "debian)", O_GOPATH_MODE},
+	{"force", 0, OPT_NONE, NULL, "rebuild even when provenance says the arm is up to date", O_FORCE},
+	{"quiet", 'q', OPT_NONE, NULL, "no progress lines", O_QUIET},
+	{0}};
+
+static const struct opt_cmd cmd = {
+	"build", "[options] --arm ARM [--arm ARM ...]",
 	"Builds static runsc binaries from gVisor source, one per arm, each in its own\n"
-	"checkout: <out>/<ARM>/runsc with provenance.json beside it.\n"
-	"\n"
-	"  --arm ARM        stock | patched (= hostmm-lazy) | SERIES[+SERIES...], optionally\n"
-	"                   @TAGS for go build -tags; NAME=SPEC names the output arm\n"
-	"                   (e.g. both=hostmm-lazy+buildtag-split@runsc_slim)\n"
-	"  --source SRC     module (gvisor.dev/gvisor from the Go module proxy), debian\n"
-	"                   (Debian's golang-gvisor-gvisor-dev tree), a git URL or a local\n"
-	"                   repository path; default: auto (the upstream URL, falling back\n"
-	"                   to debian when it cannot be fetched)\n"
-	"  --ref REF        git: go-branch commit, branch or release tag (a release tag\n"
-	"                   builds the first go merge containing it; default: go).\n"
-	"                   module: pseudo-version v0.0.0-<time>-<12 hex>, commit or go.\n"
-	"                   debian: the import's tag\n"
-	"  --out DIR        where arms go (default: build/arms)\n"
-	"  --patches DIR    patch series directory (default: patches); every compat-*\n"
-	"                   series in it applies to every arm, by its Applies-if lines\n"
-	"  --series DIR     one more series directory (repeatable), found by its base\n"
-	"                   name before patches/; a compat-* one applies to every arm\n"
-	"  --cache DIR      cache (bare repository, GOMODCACHE, GOCACHE); default\n"
-	"                   $GVAB_CACHE_DIR, $XDG_CACHE_HOME/gvab or ~/.cache/gvab\n"
-	"  --go PATH        one go binary for every tree (GOTOOLCHAIN=local), checked\n"
-	"                   against go.mod. Default: module mode runs /usr/local/go/bin/go\n"
-	"                   with GOTOOLCHAIN set to the toolchain go.mod names; GOPATH\n"
-	"                   mode uses " GVAB_DEFAULT_GO "\n"
-	"  --offline        no fetch or download: refs, modules and toolchains must be cached\n"
-	"  --tags TAGS      go build -tags\n"
-	"  --blob-source DIR  gVisor tree with the vDSO and systrap C sources, for trees\n"
-	"                   that ship placeholder blobs (default: Debian's orig tarball\n"
-	"                   under /var/cache/gvab/debian-src, from hosts/install-deps.sh)\n"
-	"  --module-mode    force module mode (default for git and module sources with go.mod)\n"
-	"  --gopath-mode    force GOPATH mode with Debian's libraries (default for debian)\n"
-	"  --force          rebuild even when provenance says the arm is up to date\n"
-	"  -q, --quiet      no progress lines\n"
-	"\n"
-	"examples:\n"
-	"  gvab build --source module --ref v0.0.0-20260709014902-8ed0c00a3f90 --arm stock --arm patched\n"
-	"  gvab build --ref release-20260714.0 --arm stock          # git source, first go merge with it\n"
-	"  gvab build --source debian --arm slim=hostmm-lazy+buildtag-split@runsc_slim\n";
+	"checkout: <out>/<ARM>/runsc with provenance.json beside it.\n",
+	opts, NULL,
+	"build --source module --ref v0.0.0-20260709014902-8ed0c00a3f90 --arm stock --arm patched\n"
+	"build --ref release-20260714.0 --arm stock          # git source, first go merge with it\n"
+	"build --source debian --arm slim=hostmm-lazy+buildtag-split@runsc_slim"};
 
 int cmd_build(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"arm", required_argument, 0, 'a'},   {"source", required_argument, 0, 's'},
-		{"ref", required_argument, 0, 'r'},   {"out", required_argument, 0, 'o'},
-		{"patches", required_argument, 0, 'p'}, {"cache", required_argument, 0, 'c'},
-		{"go", required_argument, 0, 'g'},    {"tags", required_argument, 0, 't'},
-		{"module-mode", no_argument, 0, 'm'}, {"force", no_argument, 0, 'f'},
-		{"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
-		{"blob-source", required_argument, 0, 'B'},
-		{"series", required_argument, 0, 'S'}, {"offline", no_argument, 0, 'O'},
-		{"gopath-mode", no_argument, 0, 'G'},
-		{0, 0, 0, 0}};
 	const char *series_dirs[17] = {0};
 	int nseries_dirs = 0;
 	struct build_opts bo = {.source = "auto", .patches_dir = "patches", .out_dir = "build/arms",
 	                        .progress = 1};
 	const char *arms[16];
-	int narms = 0, c;
+	int narms = 0;
 	char *cache = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (narms == 16) {
-				fprintf(stderr, "gvab: build: at most 16 --arm\n");
-				return EXIT_GVAB_USAGE;
-			}
-			arms[narms++] = optarg;
+	struct opt_parser p;
+	opt_init(&p, &cmd, argc, argv);
+	for (int id; (id = opt_next(&p)) > 0;) {
+		switch (id) {
+		case O_ARM:
+			if (narms == 16)
+				opt_error(&p, "given more than 16 times");
+			else
+				arms[narms++] = p.arg;
 			break;
-		case 's': bo.source = optarg; break;
-		case 'r': bo.ref = optarg; break;
-		case 'o': bo.out_dir = optarg; break;
-		case 'p': bo.patches_dir = optarg; break;
-		case 'c': bo.cache_dir = optarg; break;
-		case 'g': bo.go = optarg; break;
-		case 't': bo.tags = optarg; break;
-		case 'm': bo.mode = BUILD_MODE_MODULE; break;
-		case 'G': bo.mode = BUILD_MODE_GOPATH; break;
-		case 'O': bo.offline = 1; break;
-		case 'S':
-			if (nseries_dirs == 16) {
-				fprintf(stderr, "gvab: build: at most 16 --series\n");
-				return EXIT_GVAB_USAGE;
-			}
-			series_dirs[nseries_dirs++] = optarg;
+		case O_SOURCE: bo.source = p.arg; break;
+		case O_REF: bo.ref = p.arg; break;
+		case O_OUT: bo.out_dir = p.arg; break;
+		case O_PATCHES: bo.patches_dir = p.arg; break;
+		case O_CACHE: bo.cache_dir = p.arg; break;
+		case O_GO: bo.go = p.arg; break;
+		case O_TAGS: bo.tags = p.arg; break;
+		case O_MODULE_MODE: bo.mode = BUILD_MODE_MODULE; break;
+		case O_GOPATH_MODE: bo.mode = BUILD_MODE_GOPATH; break;
+		case O_OFFLINE: bo.offline = 1; break;
+		case O_SERIES:
+			if (nseries_dirs == 16)
+				opt_error(&p, "given more than 16 times");
+			else
+				series_dirs[nseries_dirs++] = p.arg;
 			break;
-		case 'f': bo.force = 1; break;
-		case 'q': bo.progress = 0; break;
-		case 'B': bo.blob_source = optarg; break;
-		case 'h': cmds_usage("build", usage_text); return 0;
-		default: return EXIT_GVAB_USAGE;
+		case O_FORCE: bo.force = 1; break;
+		case O_QUIET: bo.progress = 0; break;
+		case O_BLOB_SOURCE: bo.blob_source = p.arg; break;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "gvab: build: unexpected argument '%s'\n", argv[optind]);
-		return EXIT_GVAB_USAGE;
-	}
-	if (narms == 0) {
-		fprintf(stderr, "gvab: build: no --arm given (try --arm stock --arm patched)\n");
-		return EXIT_GVAB_USAGE;
-	}
+	if (p.status != OPT_DONE)
+		return opt_exit(&p);
+	if (p.ind < argc)
+		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
+	if (narms == 0)
+		return opt_usage_error(&cmd, "no --arm given (try --arm stock --arm patched)");
 	if (!bo.cache_dir)
 		bo.cache_dir = cache = util_cache_dir();
 	bo.series_dirs = series_dirs;
@@ -140,10 +150,9 @@ int cmd_build(int argc, char **argv)
 			*at = '\0';
 			bo.tags = at + 1;
 			if (!bo.name) {
-				fprintf(stderr, "gvab: build: --arm %s: an arm with @TAGS needs NAME=\n", arms[i]);
 				free(spec);
 				free(cache);
-				return EXIT_GVAB_USAGE;
+				return opt_usage_error(&cmd, "option '--arm': '%s' has @TAGS but no NAME=", arms[i]);
 			}
 		}
 		if (bo.progress)

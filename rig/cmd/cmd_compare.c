@@ -5,71 +5,50 @@
 #include "answer.h"
 #include "cmds.h"
 #include "error.h"
+#include "opt.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static const char usage_text[] =
-	"[--metric PHASE] [--alpha A] [--threshold PCT] RUN_DIR...\n"
-	"\n"
+enum { O_METRIC = 1, O_ALPHA, O_THRESHOLD };
+
+static const struct opt opts[] = {
+	{"metric", 0, OPT_REQUIRED, "PHASE", "create|start|wait|delete|core|overall (default core)", O_METRIC},
+	{"alpha", 0, OPT_REQUIRED, "A", "above 0 and below 0.5 (default 0.01)", O_ALPHA},
+	{"threshold", 0, OPT_REQUIRED, "PCT", "|shift| below this counts as same (default 3)", O_THRESHOLD},
+	{0}};
+
+static const struct opt_cmd cmd = {
+	"compare", "[--metric PHASE] [--alpha A] [--threshold PCT] RUN_DIR...",
 	"Prints, per run, one line per arm against the first arm on the metric (B's\n"
 	"median vs A's, the shift in % with its verdict interval, the verdict) and\n"
-	"then a table of every phase. Same statistics as gvab report; writes no file.\n"
-	"\n"
-	"  --metric PHASE   create|start|wait|delete|core|overall (default core)\n"
-	"  --alpha A        default 0.01\n"
-	"  --threshold PCT  |shift| below this counts as same (default 3)\n"
-	"\n"
-	"examples:\n"
-	"  gvab compare results/2026-11-23-upstream/rcu0-0706\n"
-	"  gvab compare --metric create results/run-a results/run-b\n";
+	"then a table of every phase. Same statistics as gvab report; writes no file.\n",
+	opts, NULL,
+	"compare results/2026-11-23-upstream/rcu0-0706\n"
+	"compare --metric create results/run-a results/run-b"};
 
 int cmd_compare(int argc, char **argv)
 {
-	static const struct option opts[] = {{"metric", required_argument, 0, 'm'},
-	                                     {"alpha", required_argument, 0, 'a'},
-	                                     {"threshold", required_argument, 0, 't'},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
 	const char *metric = "core";
 	double alpha = VERDICT_DEFAULT_ALPHA, thr = VERDICT_DEFAULT_THRESHOLD_PCT;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': metric = optarg; break;
-		case 'a':
-		case 't': {
-			char *end;
-			double d = strtod(optarg, &end);
-			if (*end || end == optarg || d <= 0 || d >= (c == 'a' ? 0.5 : 100)) {
-				fprintf(stderr, "gvab: compare: --%s %s: out of range\n",
-				        c == 'a' ? "alpha" : "threshold", optarg);
-				return EXIT_GVAB_USAGE;
-			}
-			if (c == 'a')
-				alpha = d;
-			else
-				thr = d;
+	struct opt_parser p;
+	opt_init(&p, &cmd, argc, argv);
+	for (int id; (id = opt_next(&p)) > 0;) {
+		switch (id) {
+		case O_METRIC:
+			metric = p.arg;
+			if (analysis_phase_index(metric) < 0)
+				opt_error(&p, "'%s' is not a phase (create|start|wait|delete|core|overall)", metric);
 			break;
-		}
-		case 'h': cmds_usage("compare", usage_text); return 0;
-		default:
-			fprintf(stderr, "gvab: compare: unknown option (see gvab help compare)\n");
-			return EXIT_GVAB_USAGE;
+		case O_ALPHA: opt_double(&p, 0, 0.5, &alpha); break;
+		case O_THRESHOLD: opt_double(&p, 0, 100, &thr); break;
 		}
 	}
-	int phase = analysis_phase_index(metric);
-	if (phase < 0) {
-		fprintf(stderr, "gvab: compare: --metric %s: not a phase\n", metric);
-		return EXIT_GVAB_USAGE;
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "gvab: compare: no run directory given\n");
-		return EXIT_GVAB_USAGE;
-	}
-	int rc = answer_compare(argv + optind, (size_t)(argc - optind), phase, alpha, thr);
+	if (p.status != OPT_DONE)
+		return opt_exit(&p);
+	if (p.ind >= argc)
+		return opt_usage_error(&cmd, "no RUN_DIR given");
+	int rc = answer_compare(argv + p.ind, (size_t)(argc - p.ind), analysis_phase_index(metric), alpha, thr);
 	return rc < 0 ? cmds_fail(rc, "compare") : 0;
 }

@@ -1,19 +1,31 @@
 /* cmd_facts: `gvab facts` prints this host's facts (hostfacts.h) as JSON. */
 #include "cmds.h"
 #include "hostfacts.h"
+#include "opt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
+
+static const struct opt opts[] = {{0}};
+
+static const struct opt_cmd cmd = {
+	"facts", "",
+	"Prints the host facts a run records (kernel, CPU, memory, virtualization,\n"
+	"clocksource, governor, mitigations, knobs) as JSON.\n",
+	opts, NULL,
+	"facts\n"
+	"facts > host.json"};
 
 int cmd_facts(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		cmds_usage("facts", "\n\nPrints the host facts a run records (kernel, CPU, memory, "
-		                    "virtualization, clocksource, governor, mitigations, knobs) as JSON.\n"
-		                    "\nexamples:\n  gvab facts\n  gvab facts > host.json\n");
-		return 0;
-	}
+	struct opt_parser p;
+	opt_init(&p, &cmd, argc, argv);
+	while (opt_next(&p) > 0)
+		;
+	if (p.status != OPT_DONE)
+		return opt_exit(&p);
+	if (p.ind < argc)
+		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
 	cJSON *f = hostfacts_collect();
 	char *s = cJSON_Print(f);
 	printf("%s\n", s);

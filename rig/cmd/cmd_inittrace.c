@@ -15,6 +15,7 @@
 #include "error.h"
 #include "instr_report.h"
 #include "instrument.h"
+#include "opt.h"
 #include "proc.h"
 #include "runloop.h"
 #include "samples.h"
@@ -22,7 +23,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,25 +30,31 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-	"--binary [NAME=]PATH [--binary [NAME=]PATH] [options] [-- ARGS...]\n"
-	"\n"
+#define MAX_BIN 4
+
+enum { O_BINARY = 1, O_BOOTS, O_BUNDLE, O_TOP, O_OUT };
+
+static const struct opt opts[] = {
+	{"binary", 0, OPT_REQUIRED, "[NAME=]PATH",
+	 "a runsc (or any Go program) to trace, one column each;\n"
+	 "NAME heads its column (default binN); at most 4", O_BINARY},
+	{"boots", 0, OPT_REQUIRED, "N", "measured boots per binary (default 5, plus 1 warm-up)", O_BOOTS},
+	{"bundle", 0, OPT_REQUIRED, "DIR", "bundle (default build/bundle)", O_BUNDLE},
+	{"top", 0, OPT_REQUIRED, "N", "packages listed (default 20)", O_TOP},
+	{"out", 0, OPT_REQUIRED, "DIR", "keep the run directory there (default: a temporary one)", O_OUT},
+	{0}};
+
+static const struct opt_cmd cmd = {
+	"inittrace", "--binary [NAME=]PATH [--binary [NAME=]PATH] [options] [-- ARGS...]",
 	"Per-package init() time (GODEBUG=inittrace=1) of runsc processes.\n"
 	"Without -- ARGS: boots the bundle N times per binary (gvab run --inittrace;\n"
 	"one binary is booted as an A/A pair) and reports medians per boot, per runsc\n"
 	"process, per module group and the top packages, A beside B.\n"
-	"With -- ARGS: runs each binary once with ARGS and reports that one process.\n"
-	"\n"
-	"  --boots N     measured boots per binary (default 5, plus 1 warm-up)\n"
-	"  --bundle DIR  bundle (default build/bundle)\n"
-	"  --top N       packages listed (default 20)\n"
-	"  --out DIR     keep the run directory there (default: a temporary one)\n"
-	"\n"
-	"examples:\n"
-	"  gvab inittrace --binary stock=build/arms/stock/runsc --binary lazy=build/arms/patched/runsc\n"
-	"  gvab inittrace --binary a=A/runsc --binary b=B/runsc --boots 10 --top 15 --out results/it\n";
-
-#define MAX_BIN 4
+	"With -- ARGS: runs each binary once with ARGS and reports that one process.\n",
+	opts, NULL,
+	"inittrace --binary stock=build/arms/stock/runsc --binary lazy=build/arms/patched/runsc\n"
+	"inittrace --binary a=A/runsc --binary b=B/runsc --boots 10 --top 15 --out results/it",
+	1};
 
 struct acc {
 	char name[64];
@@ -93,47 +99,35 @@ static int cmp_kv(const void *a, const void *b)
 
 int cmd_inittrace(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"binary", required_argument, 0, 'b'}, {"boots", required_argument, 0, 'n'},
-		{"bundle", required_argument, 0, 'B'}, {"top", required_argument, 0, 't'},
-		{"out", required_argument, 0, 'o'},    {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
 	const char *bins[MAX_BIN], *bundle = "build/bundle", *out = NULL;
-	int nbins = 0, c, rc = 0;
+	int nbins = 0, rc = 0;
 	long boots = 5, top = 20;
 	char *tmp = NULL, *runsub = NULL;
 	int keep_tmp = 0;
 	struct acc acc[MAX_BIN + 1];
 	int nacc = 0;
 	memset(acc, 0, sizeof acc);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			if (nbins == MAX_BIN) {
-				rc = error_setc(GVAB_EUSAGE, "at most %d --binary", MAX_BIN);
-				goto out;
-			}
-			bins[nbins++] = optarg;
+	struct opt_parser p;
+	opt_init(&p, &cmd, argc, argv);
+	for (int id; (id = opt_next(&p)) > 0;) {
+		switch (id) {
+		case O_BINARY:
+			if (nbins == MAX_BIN)
+				opt_error(&p, "given more than %d times", MAX_BIN);
+			else
+				bins[nbins++] = p.arg;
 			break;
-		case 'n':
-			if ((rc = util_parse_long(optarg, 1, 10000, "--boots", &boots)) < 0)
-				goto out;
-			break;
-		case 'B': bundle = optarg; break;
-		case 't':
-			if ((rc = util_parse_long(optarg, 1, 10000, "--top", &top)) < 0)
-				goto out;
-			break;
-		case 'o': out = optarg; break;
-		case 'h': cmds_usage("inittrace", usage_text); return 0;
-		default: return EXIT_GVAB_USAGE;
+		case O_BOOTS: opt_long(&p, 1, 10000, &boots); break;
+		case O_BUNDLE: bundle = p.arg; break;
+		case O_TOP: opt_long(&p, 1, 10000, &top); break;
+		case O_OUT: out = p.arg; break;
 		}
 	}
-	if (nbins == 0) {
-		rc = error_setc(GVAB_EUSAGE, "no --binary given");
-		goto out;
-	}
+	if (p.status != OPT_DONE)
+		return opt_exit(&p);
+	if (nbins == 0)
+		return opt_usage_error(&cmd, "no --binary given");
+	int args_at = p.ind; /* the first of -- ARGS, if any */
 	char *names[MAX_BIN], *paths[MAX_BIN];
 	for (int i = 0; i < nbins; i++) {
 		const char *eq = strchr(bins[i], '=');
@@ -149,14 +143,14 @@ int cmd_inittrace(int argc, char **argv)
 		}
 	}
 
-	if (optind < argc) {
+	if (args_at < argc) {
 		/* One process per binary, with the given arguments. */
 		for (int i = 0; i < nbins; i++) {
-			size_t na = (size_t)(argc - optind);
+			size_t na = (size_t)(argc - args_at);
 			char **av = util_xcalloc(na + 2, sizeof *av);
 			av[0] = paths[i];
 			for (size_t j = 0; j < na; j++)
-				av[j + 1] = argv[optind + (int)j];
+				av[j + 1] = argv[args_at + (int)j];
 			char **env = instrument_inittrace_env();
 			char *text = NULL;
 			int st;
@@ -302,7 +296,7 @@ int cmd_inittrace(int argc, char **argv)
 
 	/* Per boot and per process. */
 	printf("init time per %s, median ms (GODEBUG=inittrace=1 clock ms)\n\n",
-	       boots > 1 || optind >= argc ? "boot" : "process");
+	       boots > 1 || args_at >= argc ? "boot" : "process");
 	printf("%-28s", "");
 	for (int i = 0; i < nacc; i++)
 		printf(" %14s", acc[i].name);
@@ -353,7 +347,7 @@ int cmd_inittrace(int argc, char **argv)
 		j++;
 	}
 	qsort(kv, (size_t)n, sizeof *kv, cmp_kv);
-	printf("\ntop %ld packages (median ms per %s)\n", top, boots > 1 || optind >= argc ? "boot" : "process");
+	printf("\ntop %ld packages (median ms per %s)\n", top, boots > 1 || args_at >= argc ? "boot" : "process");
 	for (int t = 0; t < n && t < top; t++) {
 		printf("  %-60s", kv[t].k);
 		for (int i = 0; i < nacc; i++)

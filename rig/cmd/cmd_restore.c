@@ -1,14 +1,16 @@
 /* cmd_restore: `gvab restore` puts back host knobs a killed run left. */
+#include "boot.h"
 #include "cmds.h"
 #include "error.h"
-#include "boot.h"
 #include "knobs.h"
+#include "opt.h"
 
 #include <stdio.h>
-#include <string.h>
 
-static const char usage_text[] =
-	"\n"
+static const struct opt opts[] = {{0}};
+
+static const struct opt_cmd cmd = {
+	"restore", "",
 	"If a gvab run was killed (SIGKILL) while it had host knobs changed, its journal\n"
 	"is still on disk; this puts the original values back and removes the journal.\n"
 	"It also kills what killed runs left in their state directories (under\n"
@@ -16,23 +18,23 @@ static const char usage_text[] =
 	"names a boot's --root, and recorded pids whose start time still matches; then\n"
 	"removes the boots' cgroups (v1 and v2) and the directories. A directory whose\n"
 	"run is alive (it holds a lock on it) is left alone, whatever its pid. gvab run\n"
-	"does the same on start. Exit 0 also when there is nothing to restore;\n"
-	"69 when another gvab process owns the host knobs.\n"
-	"\n"
-	"examples:\n"
-	"  gvab restore                   # after a run was killed with SIGKILL\n"
-	"  GVAB_STATE_DIR=/tmp/s gvab restore\n";
+	"does the same on start.\n",
+	opts,
+	"Exit: 0 also when there is nothing to restore; 69 when another gvab process\n"
+	"owns the host knobs.\n",
+	"restore                   # after a run was killed with SIGKILL\n"
+	"$ GVAB_STATE_DIR=/tmp/s gvab restore"};
 
 int cmd_restore(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		cmds_usage("restore", usage_text);
-		return 0;
-	}
-	if (argc > 1) {
-		fprintf(stderr, "gvab: restore: unexpected argument '%s'\n", argv[1]);
-		return EXIT_GVAB_USAGE;
-	}
+	struct opt_parser p;
+	opt_init(&p, &cmd, argc, argv);
+	while (opt_next(&p) > 0)
+		;
+	if (p.status != OPT_DONE)
+		return opt_exit(&p);
+	if (p.ind < argc)
+		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
 	/* Sandboxes first: their directories have locks of their own, so
 	 * this is safe and useful even while another process owns the knobs. */
 	int c = boot_recover_stale();

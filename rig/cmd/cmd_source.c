@@ -3,52 +3,67 @@
 #include "build.h"
 #include "cmds.h"
 #include "error.h"
-#include "modsource.h"
 #include "gotool.h"
+#include "modsource.h"
+#include "opt.h"
 #include "source.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] =
-	"[--source module|debian|URL|PATH] [--ref REF] [--cache DIR] [--offline]\n"
-	"\n"
+enum { O_SOURCE = 1, O_REF, O_CACHE, O_OFFLINE };
+
+static const struct opt opts[] = {
+	{"source", 0, OPT_REQUIRED, "SRC",
+	 "module (gvisor.dev/gvisor from the Go module proxy),\n"
+	 "debian (Debian's golang-gvisor-gvisor-dev tree), a git\n"
+	 "URL or a local repository path; default: the upstream URL", O_SOURCE},
+	{"ref", 0, OPT_REQUIRED, "REF",
+	 "what to resolve, as build does (default: go; debian: the\n"
+	 "import's tag)", O_REF},
+	{"cache", 0, OPT_REQUIRED, "DIR",
+	 "cache (bare repository, GOMODCACHE); default\n"
+	 "$GVAB_CACHE_DIR, $XDG_CACHE_HOME/gvab or ~/.cache/gvab", O_CACHE},
+	{"offline", 0, OPT_NONE, NULL, "no fetch or download: the ref must be cached", O_OFFLINE},
+	{0}};
+
+static const struct opt_cmd cmd = {
+	"source", "[--source module|debian|URL|PATH] [--ref REF] [--cache DIR] [--offline]",
 	"Fetches gVisor into the cached bare repository (only new objects), downloads\n"
 	"the module gvisor.dev/gvisor@REV and imports it as one deterministic commit,\n"
 	"or imports Debian's tree; then resolves REF the way build does and prints the\n"
 	"commit and how it was chosen. A release tag resolves to the first go-branch\n"
 	"merge containing it, with the master commits it brings beyond the tag.\n"
-	"Without --source: the upstream URL. Without --ref: go.\n"
-	"\n"
-	"examples:\n"
-	"  gvab source --ref release-20260714.0\n"
-	"  gvab source --source module --ref v0.0.0-20260709014902-8ed0c00a3f90\n";
+	"Without --source: the upstream URL. Without --ref: go.\n",
+	opts, NULL,
+	"source --ref release-20260714.0\n"
+	"source --source module --ref v0.0.0-20260709014902-8ed0c00a3f90"};
 
 int cmd_source(int argc, char **argv)
 {
-	static const struct option opts[] = {{"source", required_argument, 0, 's'},
-	                                     {"ref", required_argument, 0, 'r'},
-	                                     {"cache", required_argument, 0, 'c'},
-	                                     {"offline", no_argument, 0, 'O'},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
 	const char *src = GVAB_DEFAULT_URL, *ref = NULL;
 	char *cache = NULL, *repo_path = NULL, *version = NULL, *tag = NULL;
-	int c, rc, offline = 0;
+	int rc, offline = 0;
 	git_repository *repo = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': src = optarg; break;
-		case 'r': ref = optarg; break;
-		case 'c': free(cache); cache = util_xstrdup(optarg); break;
-		case 'O': offline = 1; break;
-		case 'h': cmds_usage("source", usage_text); return 0;
-		default: return EXIT_GVAB_USAGE;
+	struct opt_parser p;
+	opt_init(&p, &cmd, argc, argv);
+	for (int id; (id = opt_next(&p)) > 0;) {
+		switch (id) {
+		case O_SOURCE: src = p.arg; break;
+		case O_REF: ref = p.arg; break;
+		case O_CACHE: free(cache); cache = util_xstrdup(p.arg); break;
+		case O_OFFLINE: offline = 1; break;
 		}
+	}
+	if (p.status != OPT_DONE) {
+		free(cache);
+		return opt_exit(&p);
+	}
+	if (p.ind < argc) {
+		free(cache);
+		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
 	}
 	if (!cache)
 		cache = util_cache_dir();

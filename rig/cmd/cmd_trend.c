@@ -1,22 +1,70 @@
 /* cmd_trend: `gvab trend` times many releases in one interleaved run and
  * reports each against the previous one (see trend.h). */
 #define _GNU_SOURCE
+#include "analysis.h"
 #include "build.h"
 #include "cmds.h"
 #include "error.h"
+#include "opt.h"
+#include "schedule.h"
 #include "trend.h"
 #include "util.h"
 #include "verdict.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] =
+enum {
+	O_REF = 1, O_REVISIONS, O_FROM, O_TO, O_SOURCE, O_ARM, O_METRIC, O_THRESHOLD, O_ALPHA,
+	O_ITERATIONS, O_WARMUPS, O_ORDER, O_OUT, O_ARMS, O_BUNDLE, O_SET, O_PATCHES, O_SERIES, O_CACHE,
+	O_GO, O_OFFLINE, O_QUIET
+};
+
+static const struct opt opts[] = {
+	{"ref", 0, OPT_REQUIRED, "REF",
+	 "a revision, repeated, oldest first (git: release tag,\n"
+	 "branch or commit, resolved as build does; module: a\n"
+	 "version or pseudo-version); at most 16", O_REF},
+	{"revisions", 0, OPT_REQUIRED, "FILE",
+	 "ordered list as for bisect: '<commit> [<pseudo-version>\n"
+	 "[<master commit> [<subject>]]]' per line; every line, or", O_REVISIONS},
+	{"from", 0, OPT_REQUIRED, "REV",
+	 "only the lines from REV (commit prefix or pseudo-version)", O_FROM},
+	{"to", 0, OPT_REQUIRED, "REV", "to REV", O_TO},
+	{"good", 0, OPT_REQUIRED, "REV", "the same as --from", O_FROM},
+	{"bad", 0, OPT_REQUIRED, "REV", "the same as --to", O_TO},
+	{"source", 0, OPT_REQUIRED, "SRC", "git URL or path (default: the upstream URL), or module", O_SOURCE},
+	{"arm", 0, OPT_REQUIRED, "SPEC",
+	 "what every revision is built as (default stock; e.g.\n"
+	 "patched)", O_ARM},
+	{"metric", 0, OPT_REQUIRED, "PHASE", "create|start|wait|delete|core|overall (default core)", O_METRIC},
+	{"threshold", 0, OPT_REQUIRED, "PCT", "smaller shifts count as none for 'same' (default 3)", O_THRESHOLD},
+	{"alpha", 0, OPT_REQUIRED, "A", "family-wise error over the steps (default 0.01)", O_ALPHA},
+	{"iterations", 0, OPT_REQUIRED, "N",
+	 "measured rounds, each boots every revision once (default\n"
+	 "30)", O_ITERATIONS},
+	{"warmups", 0, OPT_REQUIRED, "N", "discarded warm-up rounds (default 3)", O_WARMUPS},
+	{"order", 0, OPT_REQUIRED, "ORDER", "gvab run --order: alternate|abba|latin|random\n"
+	 "(default latin)", O_ORDER},
+	{"out", 0, OPT_REQUIRED, "DIR", "builds, run, tables and chart (default results/trend)", O_OUT},
+	{"arms", 0, OPT_REQUIRED, "DIR",
+	 "where builds go (default OUT/arms; give a bisect's\n"
+	 "OUT/arms to share its builds)", O_ARMS},
+	{"bundle", 0, OPT_REQUIRED, "DIR", "OCI bundle (default build/bundle)", O_BUNDLE},
+	{"set", 0, OPT_REQUIRED, "NAME=VALUE", "host knob for the run (passed to gvab run); at most 16", O_SET},
+	{"patches", 0, OPT_REQUIRED, "DIR", "patch series directory, as for build (default: patches)", O_PATCHES},
+	{"series", 0, OPT_REQUIRED, "DIR", "one more series directory, as for build (repeatable)", O_SERIES},
+	{"cache", 0, OPT_REQUIRED, "DIR", "cache, as for build", O_CACHE},
+	{"go", 0, OPT_REQUIRED, "PATH", "one go binary for every tree, as for build", O_GO},
+	{"offline", 0, OPT_NONE, NULL, "no fetch or download, as for build", O_OFFLINE},
+	{"quiet", 'q', OPT_NONE, NULL, "no progress lines", O_QUIET},
+	{0}};
+
+static const struct opt_cmd cmd = {
+	"trend",
 	"--ref R1 --ref R2 [--ref R3 ...] [options]\n"
-	"       gvab trend --revisions FILE [--from A --to B] [options]\n"
-	"\n"
+	"       gvab trend --revisions FILE [--from A --to B] [options]",
 	"Builds each revision (oldest first; every build cached), boots them all in ONE\n"
 	"interleaved run (--order latin: every revision leads a round equally often),\n"
 	"and reports per revision the metric's p50 with its 95% CI and, against the\n"
@@ -24,143 +72,94 @@ static const char usage_text[] =
 	"steps (family-wise alpha). Markdown table on stdout and in OUT/trend.md,\n"
 	"OUT/trend.json, chart OUT/trend.png/.svg. A revision that does not build is\n"
 	"left out. Run again with the same arguments, a complete run of the same\n"
-	"binaries is analysed again, not timed again.\n"
-	"\n"
-	"  --ref REF        a revision, repeated, oldest first (git: release tag, branch\n"
-	"                   or commit, resolved as build does; module: a version or\n"
-	"                   pseudo-version); at most 16\n"
-	"  --revisions FILE ordered list as for bisect: '<commit> [<pseudo-version>\n"
-	"                   [<master commit> [<subject>]]]' per line; every line, or\n"
-	"  --from REV, --to REV  only the lines from REV to REV (commit prefix or\n"
-	"                   pseudo-version; --good/--bad are the same)\n"
-	"  --source SRC     git URL or path (default: the upstream URL), or module\n"
-	"  --arm SPEC       what every revision is built as (default stock; e.g. patched)\n"
-	"  --metric PHASE   create|start|wait|delete|core|overall (default core)\n"
-	"  --threshold PCT  smaller shifts count as none for 'same' (default 3)\n"
-	"  --alpha A        family-wise error over the steps (default 0.01)\n"
-	"  --iterations N   measured rounds, each boots every revision once (default 30)\n"
-	"  --warmups N      discarded warm-up rounds (default 3)\n"
-	"  --order ORDER    gvab run --order (default latin)\n"
-	"  --out DIR        builds, run, tables and chart (default results/trend)\n"
-	"  --arms DIR       where builds go (default OUT/arms; give a bisect's OUT/arms\n"
-	"                   to share its builds)\n"
-	"  --bundle DIR     OCI bundle (default build/bundle)\n"
-	"  --set NAME=VALUE host knob for the run (passed to gvab run)\n"
-	"  --patches DIR, --series DIR, --cache DIR, --go PATH, --offline  as for build\n"
-	"  -q, --quiet      no progress lines\n"
-	"\n"
+	"binaries is analysed again, not timed again.\n",
+	opts,
 	"Exit: 0 reported (whatever the verdicts), 1 the run failed, 64 usage, 65 invalid\n"
 	"data, 69 fewer than two revisions built, 130 interrupted (run the same command\n"
-	"again: builds are cached).\n"
-	"\n"
-	"examples:\n"
-	"  gvab trend --ref release-20260622.0 --ref release-20260706.0 \\\n"
-	"      --ref release-20260714.0 --ref release-20260721.0 --set rcu_expedited=0\n"
-	"  gvab trend --source module --revisions go-merges.txt --from 8ed0c00a3f90 \\\n"
-	"      --to 67db8f16ca32 --out results/trend-july\n";
+	"again: builds are cached).\n",
+	"trend --ref release-20260622.0 --ref release-20260706.0 \\\n"
+	"    --ref release-20260714.0 --ref release-20260721.0 --set rcu_expedited=0\n"
+	"trend --source module --revisions go-merges.txt --from 8ed0c00a3f90 \\\n"
+	"    --to 67db8f16ca32 --out results/trend-july"};
 
 int cmd_trend(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"ref", required_argument, 0, 'r'},        {"revisions", required_argument, 0, 'R'},
-		{"from", required_argument, 0, 'f'},       {"good", required_argument, 0, 'f'},
-		{"to", required_argument, 0, 'T'},         {"bad", required_argument, 0, 'T'},
-		{"source", required_argument, 0, 's'},     {"arm", required_argument, 0, 'a'},
-		{"metric", required_argument, 0, 'm'},     {"threshold", required_argument, 0, 't'},
-		{"alpha", required_argument, 0, 'A'},      {"iterations", required_argument, 0, 'n'},
-		{"warmups", required_argument, 0, 'w'},    {"order", required_argument, 0, 'O'},
-		{"out", required_argument, 0, 'o'},        {"arms", required_argument, 0, 'M'},
-		{"bundle", required_argument, 0, 'B'},     {"set", required_argument, 0, 'S'},
-		{"patches", required_argument, 0, 'p'},    {"series", required_argument, 0, 'E'},
-		{"cache", required_argument, 0, 'c'},      {"go", required_argument, 0, 'G'},
-		{"offline", no_argument, 0, 'F'},          {"quiet", no_argument, 0, 'q'},
-		{"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
 	struct trend_opts to = {.source = GVAB_DEFAULT_URL, .arm = "stock", .metric = "core",
 	                        .order = "latin", .threshold_pct = VERDICT_DEFAULT_THRESHOLD_PCT,
 	                        .alpha = VERDICT_DEFAULT_ALPHA, .iterations = 30, .warmups = 3,
 	                        .out_dir = "results/trend", .bundle = "build/bundle",
 	                        .patches_dir = "patches", .progress = 1};
-	const char *refs[TREND_MAX_REVISIONS + 2] = {0};
+	const char *refs[TREND_MAX_REVISIONS + 1] = {0};
 	const char *series[17] = {0};
 	char *run_args[2 * 16 + 1] = {0};
-	int nrefs = 0, nseries = 0, nrun = 0, c;
+	int nrefs = 0, nseries = 0, nrun = 0;
 	long v;
 	char *cache = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			if (nrefs > TREND_MAX_REVISIONS) {
-				fprintf(stderr, "gvab: trend: at most %d --ref (one run's arms)\n", TREND_MAX_REVISIONS);
-				return EXIT_GVAB_USAGE;
-			}
-			refs[nrefs++] = optarg;
-			break;
-		case 'R': to.revisions_file = optarg; break;
-		case 'f': to.from = optarg; break;
-		case 'T': to.to = optarg; break;
-		case 's': to.source = optarg; break;
-		case 'a': to.arm = optarg; break;
-		case 'm': to.metric = optarg; break;
-		case 't':
-		case 'A': {
-			char *end;
-			double d = strtod(optarg, &end);
-			if (*end || end == optarg || d <= 0 || d >= (c == 'A' ? 0.5 : 100)) {
-				fprintf(stderr, "gvab: trend: --%s %s: out of range\n", c == 'A' ? "alpha" : "threshold",
-				        optarg);
-				return EXIT_GVAB_USAGE;
-			}
-			if (c == 'A')
-				to.alpha = d;
+	struct opt_parser p;
+	opt_init(&p, &cmd, argc, argv);
+	for (int id; (id = opt_next(&p)) > 0;) {
+		switch (id) {
+		case O_REF:
+			if (nrefs == TREND_MAX_REVISIONS)
+				opt_error(&p, "given more than %d times (one run's arms)", TREND_MAX_REVISIONS);
 			else
-				to.threshold_pct = d;
+				refs[nrefs++] = p.arg;
+			break;
+		case O_REVISIONS: to.revisions_file = p.arg; break;
+		case O_FROM: to.from = p.arg; break;
+		case O_TO: to.to = p.arg; break;
+		case O_SOURCE: to.source = p.arg; break;
+		case O_ARM: to.arm = p.arg; break;
+		case O_METRIC:
+			to.metric = p.arg;
+			if (analysis_phase_index(p.arg) < 0)
+				opt_error(&p, "'%s' is not a phase (create|start|wait|delete|core|overall)", p.arg);
+			break;
+		case O_THRESHOLD: opt_double(&p, 0, 100, &to.threshold_pct); break;
+		case O_ALPHA: opt_double(&p, 0, 0.5, &to.alpha); break;
+		case O_ITERATIONS:
+			if (opt_long(&p, 5, 100000, &v) == 0)
+				to.iterations = v;
+			break;
+		case O_WARMUPS:
+			if (opt_long(&p, 0, 1000, &v) == 0)
+				to.warmups = v;
+			break;
+		case O_ORDER: {
+			enum schedule_order so;
+			to.order = p.arg;
+			if (schedule_parse_order(p.arg, &so) < 0)
+				opt_error(&p, "'%s' is not an order (alternate|abba|latin|random)", p.arg);
 			break;
 		}
-		case 'n':
-			if (util_parse_long(optarg, 5, 100000, "--iterations", &v) < 0)
-				return cmds_fail(GVAB_EUSAGE, "trend");
-			to.iterations = v;
-			break;
-		case 'w':
-			if (util_parse_long(optarg, 0, 1000, "--warmups", &v) < 0)
-				return cmds_fail(GVAB_EUSAGE, "trend");
-			to.warmups = v;
-			break;
-		case 'O': to.order = optarg; break;
-		case 'o': to.out_dir = optarg; break;
-		case 'M': to.arms_dir = optarg; break;
-		case 'B': to.bundle = optarg; break;
-		case 'S':
+		case O_OUT: to.out_dir = p.arg; break;
+		case O_ARMS: to.arms_dir = p.arg; break;
+		case O_BUNDLE: to.bundle = p.arg; break;
+		case O_SET:
 			if (nrun >= 2 * 16) {
-				fprintf(stderr, "gvab: trend: at most 16 --set\n");
-				return EXIT_GVAB_USAGE;
+				opt_error(&p, "given more than 16 times");
+				break;
 			}
 			run_args[nrun++] = "--set";
-			run_args[nrun++] = optarg;
+			run_args[nrun++] = (char *)p.arg;
 			break;
-		case 'p': to.patches_dir = optarg; break;
-		case 'E':
-			if (nseries == 16) {
-				fprintf(stderr, "gvab: trend: at most 16 --series\n");
-				return EXIT_GVAB_USAGE;
-			}
-			series[nseries++] = optarg;
+		case O_PATCHES: to.patches_dir = p.arg; break;
+		case O_SERIES:
+			if (nseries == 16)
+				opt_error(&p, "given more than 16 times");
+			else
+				series[nseries++] = p.arg;
 			break;
-		case 'c': to.cache_dir = optarg; break;
-		case 'G': to.go = optarg; break;
-		case 'F': to.offline = 1; break;
-		case 'q': to.progress = 0; break;
-		case 'h': cmds_usage("trend", usage_text); return 0;
-		default:
-			fprintf(stderr, "gvab: trend: unknown option (see gvab help trend)\n");
-			return EXIT_GVAB_USAGE;
+		case O_CACHE: to.cache_dir = p.arg; break;
+		case O_GO: to.go = p.arg; break;
+		case O_OFFLINE: to.offline = 1; break;
+		case O_QUIET: to.progress = 0; break;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "gvab: trend: unexpected argument '%s'\n", argv[optind]);
-		return EXIT_GVAB_USAGE;
-	}
+	if (p.status != OPT_DONE)
+		return opt_exit(&p);
+	if (p.ind < argc)
+		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
 	if (!to.cache_dir)
 		to.cache_dir = cache = util_cache_dir();
 	to.refs = refs;

@@ -1,6 +1,7 @@
 /* cmds: every gvab subcommand, one file each (cmd_NAME.c). Each parses its
- * own options, calls the modules and prints; it returns a process exit code.
- * `gvab help CMD` prints the same text as `gvab CMD --help`. */
+ * options from one table that also gives its help (opt.h), calls the
+ * modules and prints; it returns a process exit code. `gvab help CMD` runs
+ * `gvab CMD --help`. */
 #ifndef GVAB_CMDS_H
 #define GVAB_CMDS_H
 
@@ -20,7 +21,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_footprint(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
 
-/* Prints the usage text of a command (used by help and --help). */
+/* Prints a hand-written usage text (commands not yet on opt tables). */
 void cmds_usage(const char *name, const char *text);
 /* Reports the recorded error as "gvab: <context>: <error>" and maps the
  * code to an exit code. */

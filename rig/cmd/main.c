@@ -60,13 +60,15 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+		/* The command prints its own help (opt_help, from its option
+		 * table), exactly as `gvab CMD --help` does. */
 		name = argv[2];
 		for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 			if (strcmp(cmds[i].name, name) == 0) {
 				char *hargv[] = {argv[2], "--help", NULL};
 				return cmds[i].fn(2, hargv);
 			}
-		fprintf(stderr, "gvab: unknown command '%s'\n", name);
+		fprintf(stderr, "gvab: unknown command '%s' (see gvab --help)\n", name);
 		return EXIT_GVAB_USAGE;
 	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

@@ -15,10 +15,27 @@ static const struct {
 	{"bundle", cmd_bundle}, {"run", cmd_run}, {"restore", cmd_restore}, {"facts", cmd_facts},
 };
 
+static const char usage[] = "usage: gvab-rig bundle|run|restore|facts|version [options]\n"
+                            "       gvab-rig help CMD (or CMD --help): CMD's options, as gvab's\n";
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: gvab-rig bundle|run|restore|facts|version [options]\n");
+		fputs(usage, stderr);
+		return EXIT_GVAB_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    (strcmp(argv[1], "help") == 0 && argc < 3)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+			if (strcmp(cmds[i].name, argv[2]) == 0) {
+				char *hargv[] = {argv[2], "--help", NULL};
+				return cmds[i].fn(2, hargv);
+			}
+		fprintf(stderr, "gvab-rig: unknown command '%s'\n", argv[2]);
 		return EXIT_GVAB_USAGE;
 	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

@@ -5,7 +5,9 @@
 #include "error.h"
 #include "util.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,8 @@ void opt_init(struct opt_parser *p, const struct opt_cmd *cmd, int argc, char **
 	/* ':' first: a missing argument is told apart from an unknown option. */
 	char *so = util_xcalloc(3 * n + 8, 1);
 	size_t k = 0;
+	if (cmd->stop_at_operand)
+		so[k++] = '+';
 	so[k++] = ':';
 	so[k++] = 'h';
 	for (size_t i = 0; i < n; i++) {
@@ -76,18 +80,23 @@ int opt_next(struct opt_parser *p)
 	const struct opt *opts = p->cmd->opts;
 	int c = getopt_long(p->argc, p->argv, p->shortopts, p->longopts, NULL);
 	p->arg = optarg;
+	p->opt = NULL;
 	if (c == -1)
 		return stop(p, OPT_DONE);
 	if (c == 'h') {
 		opt_help(p->cmd, stdout);
 		return stop(p, OPT_HELP);
 	}
-	if (c >= 256)
-		return opts[c - 256].id;
+	if (c >= 256) {
+		p->opt = &opts[c - 256];
+		return p->opt->id;
+	}
 	if (c != '?' && c != ':') {
 		for (size_t i = 0; opts[i].name; i++)
-			if (opts[i].short_name == c)
-				return opts[i].id;
+			if (opts[i].short_name == c) {
+				p->opt = &opts[i];
+				return p->opt->id;
+			}
 	}
 	/* optopt names the option for a missing or unexpected argument (and
 	 * an unknown short option); an unknown long option is the word getopt
@@ -127,6 +136,41 @@ int opt_usage_error(const struct opt_cmd *cmd, const char *fmt, ...)
 	return EXIT_GVAB_USAGE;
 }
 
+int opt_error(struct opt_parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "gvab: %s: option '--%s': ", p->cmd->name, p->opt ? p->opt->name : "?");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see gvab help %s)\n", p->cmd->name);
+	va_end(ap);
+	return stop(p, OPT_ERROR);
+}
+
+int opt_long(struct opt_parser *p, long min, long max, long *out)
+{
+	const char *s = p->arg ? p->arg : "";
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return opt_error(p, "'%s' is not a whole number from %ld to %ld", s, min, max);
+	*out = v;
+	return 0;
+}
+
+int opt_double(struct opt_parser *p, double lo, double hi, double *out)
+{
+	const char *s = p->arg ? p->arg : "";
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(d) || !(d > lo) || !(d < hi))
+		return opt_error(p, "'%s' is not a number above %g and below %g", s, lo, hi);
+	*out = d;
+	return 0;
+}
+
 /* Writes `text` with every line after the first indented by `indent`. */
 static void put_indented(FILE *f, const char *text, int indent)
 {
@@ -142,7 +186,7 @@ static void put_indented(FILE *f, const char *text, int indent)
 
 void opt_help(const struct opt_cmd *cmd, FILE *f)
 {
-	fprintf(f, "usage: gvab %s %s\n", cmd->name, cmd->synopsis);
+	fprintf(f, "usage: gvab %s%s%s\n", cmd->name, *cmd->synopsis ? " " : "", cmd->synopsis);
 	if (cmd->about)
 		fprintf(f, "\n%s", cmd->about);
 	fprintf(f, "\noptions:\n");
@@ -170,8 +214,12 @@ void opt_help(const struct opt_cmd *cmd, FILE *f)
 		while (*s) {
 			const char *e = strchr(s, '\n');
 			size_t len = e ? (size_t)(e - s) : strlen(s);
-			/* A continuation line (starting with spaces) keeps its own indentation. */
-			fprintf(f, "%s%.*s\n", s[0] == ' ' ? "  " : "  gvab ", (int)len, s);
+			/* A continuation line (starting with spaces) keeps its own
+			 * indentation; a "$ " line is another program's. */
+			if (strncmp(s, "$ ", 2) == 0)
+				fprintf(f, "  %.*s\n", (int)len - 2, s + 2);
+			else
+				fprintf(f, "%s%.*s\n", s[0] == ' ' ? "  " : "  gvab ", (int)len, s);
 			s += len + (e ? 1 : 0);
 		}
 	}

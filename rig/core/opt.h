@@ -2,7 +2,8 @@
  * so the two cannot drift. A command declares a `struct opt_cmd` (name,
  * synopsis, text before and after the options, examples) whose `opts` table
  * ends with {0}; opt_next walks argv like getopt_long (options and operands
- * may mix; "--" ends options) and returns each option's id.
+ * may mix, unless stop_at_operand; "--" ends options) and returns each
+ * option's id.
  *
  *   static const struct opt opts[] = {
  *       {"out", 'o', OPT_REQUIRED, "DIR", "run directory", OUT},
@@ -21,7 +22,11 @@
  * -h/--help is added to every table: it prints the help on stdout. An
  * unknown option, a missing or unexpected argument prints one line on
  * stderr, "gvab: CMD: <what> (see gvab help CMD)" (the format of every
- * gvab error), and exit code 64. */
+ * gvab error), and exit code 64. A bad value is the same: opt_long and
+ * opt_double check the current option's argument, opt_error reports
+ * anything else about it; each stops the parser, so the loop ends and
+ * opt_exit returns 64:
+ *       case N: if (opt_long(&p, 1, 100, &v) == 0) n = v; break; */
 #ifndef GVAB_OPT_H
 #define GVAB_OPT_H
 
@@ -40,11 +45,16 @@ struct opt {
 
 struct opt_cmd {
 	const char *name;     /* "cache" (help and errors say "gvab cache") */
-	const char *synopsis; /* after "usage: gvab NAME " */
+	const char *synopsis; /* after "usage: gvab NAME " ("": no operands or options) */
 	const char *about;    /* text between the usage line and the options, or NULL */
 	const struct opt *opts;
 	const char *after;    /* text after the options (exit codes, notes), or NULL */
-	const char *examples; /* one command per line, without "gvab "'s indentation; or NULL */
+	const char *examples; /* one command per line, without "gvab " (added); a line
+	                       * starting with spaces continues the one before, one
+	                       * starting with "$ " is printed as is (another program,
+	                       * an environment variable first); or NULL */
+	int stop_at_operand;  /* 1: options end at the first operand, which with all
+	                       * after it is passed on (a command line to run) */
 };
 
 enum opt_status { OPT_DONE = 0, OPT_HELP = -1, OPT_ERROR = -2 };
@@ -53,6 +63,7 @@ struct opt_parser {
 	const struct opt_cmd *cmd;
 	int argc;
 	char **argv;
+	const struct opt *opt; /* the current option (its table entry) */
 	const char *arg;   /* the current option's argument, or NULL */
 	int ind;           /* after OPT_DONE: the first operand in argv */
 	int status;        /* OPT_DONE, OPT_HELP or OPT_ERROR once opt_next returned <= 0 */
@@ -68,6 +79,17 @@ int opt_next(struct opt_parser *p);
  * frees the parser's tables (as opt_free does). */
 int opt_exit(struct opt_parser *p);
 void opt_free(struct opt_parser *p);
+
+/* The current option's argument as a whole number from min to max, or a
+ * decimal number above lo and below hi (both exclusive). 0 when it is one;
+ * else a usage error naming the option and the value, the parser stopped,
+ * and OPT_ERROR. */
+int opt_long(struct opt_parser *p, long min, long max, long *out);
+int opt_double(struct opt_parser *p, double lo, double hi, double *out);
+/* A usage error about the current option: prints "gvab: CMD: option
+ * '--NAME': <message> (see gvab help CMD)", stops the parser and returns
+ * OPT_ERROR. */
+int opt_error(struct opt_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Writes the command's help: usage line, about, options, after, examples. */
 void opt_help(const struct opt_cmd *cmd, FILE *f);

@@ -36,4 +36,5 @@ Suite *suite_workload(void);
 Suite *suite_html(void);
 Suite *suite_hosts(void);
 Suite *suite_regen(void);
+Suite *suite_help(void);
 #endif

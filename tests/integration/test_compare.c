@@ -96,12 +96,18 @@ START_TEST(test_completion)
 		"PATH=%s:$PATH; source rig/gvab-completion.bash; "
 		"COMP_WORDS=(gvab bi); COMP_CWORD=1; _gvab; echo \"1:${COMPREPLY[*]}\"; "
 		"COMP_WORDS=(gvab bisect --max); COMP_CWORD=2; _gvab; echo \"2:${COMPREPLY[*]}\"; "
-		"COMP_WORDS=(gvab build --arm hostmm); COMP_CWORD=3; _gvab; echo \"3:${COMPREPLY[*]}\"",
+		"COMP_WORDS=(gvab build --arm hostmm); COMP_CWORD=3; _gvab; echo \"3:${COMPREPLY[*]}\"; "
+		/* Option rows only: footprint's prose names run's --cold and
+		 * --memory; "-q, --quiet" rows give --quiet. */
+		"COMP_WORDS=(gvab footprint --); COMP_CWORD=2; _gvab; echo \"4:${COMPREPLY[*]}\"; "
+		"COMP_WORDS=(gvab build --q); COMP_CWORD=2; _gvab; echo \"5:${COMPREPLY[*]}\"; "
+		"COMP_WORDS=(gvab report --no); COMP_CWORD=2; _gvab; echo \"6:${COMPREPLY[*]}\"",
 		dir);
 	char *argv[] = {"bash", "-c", script, NULL};
 	char *o = NULL;
 	ck_assert_int_eq(itest_run(&o, argv), 0);
-	ck_assert_msg(strstr(o, "1:bisect\n") && strstr(o, "2:--max-steps\n") && strstr(o, "3:hostmm-lazy\n"),
+	ck_assert_msg(strstr(o, "1:bisect\n") && strstr(o, "2:--max-steps\n") && strstr(o, "3:hostmm-lazy\n") &&
+	              strstr(o, "4:--help --out\n") && strstr(o, "5:--quiet\n") && strstr(o, "6:--no-charts\n"),
 	              "%s", o);
 	free(o);
 	free(script);

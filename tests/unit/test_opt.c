@@ -16,7 +16,7 @@ static const struct opt opts[] = {
 	{"a-very-long-option-name", 0, OPT_REQUIRED, "VALUE", "wraps", O_VERYLONG},
 	{0}};
 static const struct opt_cmd cmd = {"demo", "[options] FILE...", "About it.\n", opts, "Exit: 0.\n",
-                                   "demo --out d f\ndemo -q f \\\n    g"};
+                                   "demo --out d f\ndemo -q f \\\n    g\n$ make demo   # another program"};
 
 /* Parses argv; returns the ids seen as a string of digits and sets *ind. */
 static int parse(char **argv, char *ids, const char **out, const char **mem, int *ind)
@@ -98,9 +98,84 @@ START_TEST(test_opt_help)
 	ck_assert_ptr_nonnull(strstr(text, "  --memory[=K]         sample memory\n                       K times\n"));
 	ck_assert_ptr_nonnull(strstr(text, "  --a-very-long-option-name VALUE\n                       wraps\n"));
 	ck_assert_ptr_nonnull(strstr(text, "  -h, --help           this text\n\nExit: 0.\n"));
-	ck_assert_ptr_nonnull(strstr(text, "examples:\n  gvab demo --out d f\n  gvab demo -q f \\\n      g\n"));
+	ck_assert_ptr_nonnull(strstr(text, "examples:\n  gvab demo --out d f\n  gvab demo -q f \\\n      g\n"
+	                                   "  make demo   # another program\n"));
 	ck_assert_ptr_null(strstr(text, "%%"));
 	free(text);
+}
+END_TEST
+
+/* stop_at_operand: the first operand ends the options; the rest is passed on. */
+START_TEST(test_opt_stop_at_operand)
+{
+	static const struct opt_cmd pass = {"pass", "[options] [-- ARGS...]", NULL, opts, NULL, NULL, 1};
+	char *a[] = {"pass", "-q", "prog", "--out", "x", NULL};
+	struct opt_parser p;
+	opt_init(&p, &pass, 5, a);
+	ck_assert_int_eq(opt_next(&p), O_QUIET);
+	ck_assert_ptr_eq(p.opt, &opts[1]);
+	ck_assert_int_eq(opt_next(&p), OPT_DONE);
+	ck_assert_int_eq(p.ind, 2);
+	ck_assert_str_eq(a[3], "--out");
+	/* Errors are still one line and 64. */
+	char *b[] = {"pass", "--out", NULL};
+	opt_init(&p, &pass, 2, b);
+	ck_assert_int_eq(opt_next(&p), OPT_ERROR);
+	ck_assert_int_eq(opt_exit(&p), EXIT_GVAB_USAGE);
+}
+END_TEST
+
+/* Values: whole and decimal numbers in range, or a usage error that stops
+ * the parser (the loop ends, opt_exit gives 64). */
+static int parse_values(char **argv, long *n, double *d)
+{
+	static const struct opt vo[] = {{"n", 0, OPT_REQUIRED, "N", "n", 1},
+	                                {"d", 0, OPT_REQUIRED, "D", "d", 2},
+	                                {"flag", 'f', OPT_NONE, NULL, "never valid", 3},
+	                                {0}};
+	static const struct opt_cmd vc = {"vals", "[options]", NULL, vo, NULL, NULL, 0};
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	struct opt_parser p;
+	opt_init(&p, &vc, argc, argv);
+	for (int id; (id = opt_next(&p)) > 0;) {
+		long v;
+		double x;
+		if (id == 1 && opt_long(&p, 1, 10, &v) == 0)
+			*n = v;
+		if (id == 2 && opt_double(&p, 0, 0.5, &x) == 0)
+			*d = x;
+		if (id == 3)
+			ck_assert_int_eq(opt_error(&p, "not with '%s'", "this"), OPT_ERROR);
+	}
+	int st = p.status;
+	if (st != OPT_DONE)
+		ck_assert_int_eq(opt_exit(&p), EXIT_GVAB_USAGE);
+	return st;
+}
+
+START_TEST(test_opt_values)
+{
+	long n = 0;
+	double d = 0;
+	char *ok[] = {"vals", "--n", "10", "--d=0.25", NULL};
+	ck_assert_int_eq(parse_values(ok, &n, &d), OPT_DONE);
+	ck_assert_int_eq(n, 10);
+	ck_assert(d == 0.25);
+	const char *bad[][2] = {{"--n", "11"}, {"--n", "0"}, {"--n", "3x"}, {"--n", ""}, {"--d", "0.5"},
+	                        {"--d", "0"}, {"--d", "nan"}, {"--d", "x"}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		/* The error stops the parser: the option after it is not seen. */
+		char *a[] = {"vals", (char *)bad[i][0], (char *)bad[i][1], "--n", "5", NULL};
+		n = 0;
+		ck_assert_int_eq(parse_values(a, &n, &d), OPT_ERROR);
+		ck_assert_int_eq(n, 0);
+	}
+	char *f[] = {"vals", "-f", "--n", "5", NULL};
+	n = 0;
+	ck_assert_int_eq(parse_values(f, &n, &d), OPT_ERROR);
+	ck_assert_int_eq(n, 0);
 }
 END_TEST
 
@@ -111,6 +186,8 @@ Suite *suite_opt(void)
 	tcase_add_test(tc, test_opt_parse);
 	tcase_add_test(tc, test_opt_errors);
 	tcase_add_test(tc, test_opt_help);
+	tcase_add_test(tc, test_opt_stop_at_operand);
+	tcase_add_test(tc, test_opt_values);
 	suite_add_tcase(s, tc);
 	return s;
 }
