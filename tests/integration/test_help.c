@@ -7,9 +7,7 @@
  *   - every option its help lists (the "  -q, --quiet", "  --out DIR" rows)
  *     is accepted by its parser: `gvab CMD --OPTION[=x] --definitely-unknown`
  *     fails on the unknown option or on x, never on --OPTION itself.
- * Commands whose owners have not moved them to opt yet (their file still
- * calls getopt_long) get the help checks only; the rest turns on by itself
- * once they are converted. Runs no sandbox. */
+ * Runs no sandbox. */
 #define _GNU_SOURCE
 #include "itest.h"
 #include "proc.h"
