@@ -523,3 +523,84 @@ out:
 	free(info);
 	return rc;
 }
+
+void source_describe(git_repository *repo, const git_oid *commit, struct source_commit *out)
+{
+	git_commit *c = NULL;
+	git_oid_tostr(out->hex, sizeof out->hex, commit);
+	out->subject[0] = '\0';
+	if (git_commit_lookup(&c, repo, commit) == 0) {
+		const char *sum = git_commit_summary(c);
+		snprintf(out->subject, sizeof out->subject, "%s", sum ? sum : "");
+		git_commit_free(c);
+	}
+}
+
+int source_first_parent_path(git_repository *repo, const git_oid *base, const git_oid *tip, size_t max,
+                             struct source_commit **out, size_t *n)
+{
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	*out = NULL;
+	*n = 0;
+	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, tip) < 0 ||
+	    git_revwalk_simplify_first_parent(walk) < 0) {
+		git_revwalk_free(walk);
+		return source_git_error("walking the go branch");
+	}
+	int found = 0;
+	size_t cap = 0;
+	while (*n < max && git_revwalk_next(&oid, walk) == 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*out = util_xrealloc(*out, cap * sizeof **out);
+		}
+		source_describe(repo, &oid, &(*out)[(*n)++]);
+		if (git_oid_equal(&oid, base)) {
+			found = 1;
+			break;
+		}
+	}
+	git_revwalk_free(walk);
+	if (!found) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return error_setc(GVAB_EUSAGE, "%.12s is not on the first-parent path behind %.12s",
+		                  git_oid_tostr_s(base), git_oid_tostr_s(tip));
+	}
+	for (size_t i = 0; i < *n / 2; i++) {
+		struct source_commit t = (*out)[i];
+		(*out)[i] = (*out)[*n - 1 - i];
+		(*out)[*n - 1 - i] = t;
+	}
+	return 0;
+}
+
+void source_merge_brings(git_repository *repo, const char *merge_hex, size_t max, struct source_commit **out,
+                         size_t *n)
+{
+	git_oid id;
+	git_commit *m = NULL;
+	git_revwalk *w = NULL;
+	*out = NULL;
+	*n = 0;
+	if (!repo || git_oid_fromstr(&id, merge_hex) < 0 || git_commit_lookup(&m, repo, &id) < 0)
+		return;
+	if (git_commit_parentcount(m) == 2 && git_revwalk_new(&w, repo) == 0 &&
+	    git_revwalk_push(w, git_commit_parent_id(m, 1)) == 0 &&
+	    git_revwalk_hide(w, git_commit_parent_id(m, 0)) == 0) {
+		git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+		git_oid o;
+		*out = util_xcalloc(max ? max : 1, sizeof **out);
+		while (*n < max && git_revwalk_next(&o, w) == 0)
+			source_describe(repo, &o, &(*out)[(*n)++]);
+	}
+	git_revwalk_free(w);
+	git_commit_free(m);
+}
+
+void source_close(git_repository *repo)
+{
+	git_repository_free(repo);
+}

@@ -58,6 +58,26 @@ int source_resolve_ref(git_repository *repo, const char *ref, struct source_reso
  * new repository whose objects come from `cache` via alternates. */
 int source_checkout(git_repository *cache, const git_oid *commit, const char *dir);
 
+/* What the layers above the build see of a commit: its id and subject. */
+struct source_commit {
+	char hex[41];
+	char subject[200];
+};
+
+/* `commit` as 40 hex digits, and its subject line ("" when unknown). */
+void source_describe(git_repository *repo, const git_oid *commit, struct source_commit *out);
+/* The first-parent path from `tip` back to `base`, oldest first (base
+ * first, tip last): GVAB_EUSAGE when base is not on it within `max`
+ * commits. Caller frees *out. */
+int source_first_parent_path(git_repository *repo, const git_oid *base, const git_oid *tip, size_t max,
+                             struct source_commit **out, size_t *n);
+/* The commits merge `merge_hex` brought (its second parent's side, not
+ * reachable from its first), oldest first, at most `max`; none when it is
+ * not a merge or unknown. Caller frees *out (NULL when none). */
+void source_merge_brings(git_repository *repo, const char *merge_hex, size_t max, struct source_commit **out,
+                         size_t *n);
+void source_close(git_repository *repo);
+
 /* Records libgit2's last error with a context prefix; returns GVAB_EFAIL. */
 int source_git_error(const char *what);
 

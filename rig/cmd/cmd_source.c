@@ -81,18 +81,18 @@ int cmd_source(int argc, char **argv)
 		free(go);
 		if (rc < 0)
 			goto out;
-		char hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof hex, &mi.commit);
-		printf("%s\n%s\n", hex, mi.how);
+		struct source_commit sc;
+		source_describe(repo, &mi.commit, &sc);
+		printf("%s\n%s\n", sc.hex, mi.how);
 		goto out;
 	} else if (strcmp(src, "debian") == 0) {
 		git_oid id;
-		char hex[GIT_OID_HEXSZ + 1];
+		struct source_commit sc;
 		build_debian_tag(&version, &tag);
 		if ((rc = source_import_tree(repo, GVAB_DEBIAN_TREE, "debian", tag, &id)) < 0)
 			goto out;
-		git_oid_tostr(hex, sizeof hex, &id);
-		printf("imported %s (%s) as %s, tag %s\n", GVAB_DEBIAN_TREE, version, hex, tag);
+		source_describe(repo, &id, &sc);
+		printf("imported %s (%s) as %s, tag %s\n", GVAB_DEBIAN_TREE, version, sc.hex, tag);
 		if (!ref)
 			ref = tag;
 	} else if (!offline) {
@@ -106,11 +106,11 @@ int cmd_source(int argc, char **argv)
 	struct source_resolution res;
 	if ((rc = source_resolve_ref(repo, ref, &res)) < 0)
 		goto out;
-	char hex[GIT_OID_HEXSZ + 1];
-	git_oid_tostr(hex, sizeof hex, &res.commit);
-	printf("%s\n%s\n%s", hex, res.how, res.beyond);
+	struct source_commit sc;
+	source_describe(repo, &res.commit, &sc);
+	printf("%s\n%s\n%s", sc.hex, res.how, res.beyond);
 out:
-	git_repository_free(repo);
+	source_close(repo);
 	free(repo_path);
 	free(cache);
 	free(version);

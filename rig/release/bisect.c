@@ -53,51 +53,26 @@ static void rev_label(const struct rev *r, char *buf, size_t len)
 static int path_from_git(const struct bisect_opts *o, git_repository *repo, struct path *p)
 {
 	struct source_resolution rg, rb;
-	git_revwalk *walk = NULL;
-	git_oid oid;
 	int rc;
 	if ((rc = source_resolve_ref(repo, o->good, &rg)) < 0)
 		return error_wrap(rc, "--good");
 	if ((rc = source_resolve_ref(repo, o->bad, &rb)) < 0)
 		return error_wrap(rc, "--bad");
-	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &rb.commit) < 0 ||
-	    git_revwalk_simplify_first_parent(walk) < 0) {
-		git_revwalk_free(walk);
-		return source_git_error("walking the go branch");
-	}
-	int found = 0;
-	size_t cap = 0;
-	while (git_revwalk_next(&oid, walk) == 0) {
-		git_commit *c = NULL;
-		if (p->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			p->r = util_xrealloc(p->r, cap * sizeof *p->r);
-		}
-		struct rev *r = &p->r[p->n++];
-		memset(r, 0, sizeof *r);
+	struct source_commit *c = NULL;
+	size_t n = 0;
+	if ((rc = source_first_parent_path(repo, &rg.commit, &rb.commit, 100000, &c, &n)) < 0)
+		return error_wrap(rc, "--good %s is not on the go branch's first-parent path behind --bad %s",
+		                  o->good, o->bad);
+	p->r = util_xcalloc(n, sizeof *p->r);
+	p->n = n;
+	for (size_t i = 0; i < n; i++) {
+		struct rev *r = &p->r[i];
 		r->step = -1;
-		git_oid_tostr(r->commit, sizeof r->commit, &oid);
+		snprintf(r->commit, sizeof r->commit, "%s", c[i].hex);
 		snprintf(r->id, sizeof r->id, "%s", r->commit);
-		if (git_commit_lookup(&c, repo, &oid) == 0) {
-			snprintf(r->subject, sizeof r->subject, "%s", git_commit_summary(c) ? git_commit_summary(c) : "");
-			git_commit_free(c);
-		}
-		if (git_oid_equal(&oid, &rg.commit)) {
-			found = 1;
-			break;
-		}
-		if (p->n > 100000)
-			break;
+		snprintf(r->subject, sizeof r->subject, "%s", c[i].subject);
 	}
-	git_revwalk_free(walk);
-	if (!found)
-		return error_setc(GVAB_EUSAGE, "--good %s (%.12s) is not on the go branch's first-parent path "
-		                               "behind --bad %s", o->good, git_oid_tostr_s(&rg.commit), o->bad);
-	for (size_t i = 0; i < p->n / 2; i++) {
-		struct rev t = p->r[i];
-		p->r[i] = p->r[p->n - 1 - i];
-		p->r[p->n - 1 - i] = t;
-	}
+	free(c);
 	p->have_history = 1;
 	return 0;
 }
@@ -611,29 +586,16 @@ static void write_markdown(const struct bisect_opts *o, const struct path *p, co
 /* The master commits a go merge brought (git history only). */
 static void merge_brings(git_repository *repo, const char *merge_hex, cJSON *list)
 {
-	git_oid id;
-	git_commit *m = NULL;
-	git_revwalk *w = NULL;
-	if (!repo || git_oid_fromstr(&id, merge_hex) < 0 || git_commit_lookup(&m, repo, &id) < 0)
-		return;
-	if (git_commit_parentcount(m) == 2 && git_revwalk_new(&w, repo) == 0 &&
-	    git_revwalk_push(w, git_commit_parent_id(m, 1)) == 0 &&
-	    git_revwalk_hide(w, git_commit_parent_id(m, 0)) == 0) {
-		git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
-		git_oid o;
-		for (int k = 0; k < 200 && git_revwalk_next(&o, w) == 0; k++) {
-			git_commit *c = NULL;
-			if (git_commit_lookup(&c, repo, &o) < 0)
-				break;
-			cJSON *x = cJSON_CreateObject();
-			cJSON_AddStringToObject(x, "commit", git_oid_tostr_s(&o));
-			cJSON_AddStringToObject(x, "subject", git_commit_summary(c) ? git_commit_summary(c) : "");
-			cJSON_AddItemToArray(list, x);
-			git_commit_free(c);
-		}
+	struct source_commit *c = NULL;
+	size_t n = 0;
+	source_merge_brings(repo, merge_hex, 200, &c, &n);
+	for (size_t k = 0; k < n; k++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "commit", c[k].hex);
+		cJSON_AddStringToObject(x, "subject", c[k].subject);
+		cJSON_AddItemToArray(list, x);
 	}
-	git_revwalk_free(w);
-	git_commit_free(m);
+	free(c);
 }
 
 /* ---- the search -------------------------------------------------------- */
@@ -939,6 +901,6 @@ out:
 	free(look_n);
 	free(p.r);
 	free(repo_path);
-	git_repository_free(repo);
+	source_close(repo);
 	return rc;
 }

@@ -92,14 +92,12 @@ static int resolve_git(const struct trend_opts *o, struct trev *r, size_t n)
 				}
 				break;
 			}
-			git_oid_tostr(r[i].commit, sizeof r[i].commit, &res.commit);
+			struct source_commit sc;
+			source_describe(repo, &res.commit, &sc);
+			snprintf(r[i].commit, sizeof r[i].commit, "%s", sc.hex);
 			snprintf(r[i].how, sizeof r[i].how, "%s", res.how);
-			git_commit *c = NULL;
-			if (!r[i].subject[0] && git_commit_lookup(&c, repo, &res.commit) == 0) {
-				const char *s = git_commit_summary(c);
-				snprintf(r[i].subject, sizeof r[i].subject, "%s", s ? s : "");
-				git_commit_free(c);
-			}
+			if (!r[i].subject[0])
+				snprintf(r[i].subject, sizeof r[i].subject, "%s", sc.subject);
 			ok++;
 		}
 		if (ok == n)
@@ -119,7 +117,7 @@ static int resolve_git(const struct trend_opts *o, struct trev *r, size_t n)
 	for (size_t i = 0; i < n; i++)
 		snprintf(r[i].ref, sizeof r[i].ref, "%s", r[i].commit);
 out:
-	git_repository_free(repo);
+	source_close(repo);
 	return rc;
 }
 
