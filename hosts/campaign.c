@@ -563,6 +563,7 @@ int campaign_check_host(const struct campaign *o, const struct inv_host *h, stru
 		r->syscalls = check_boot(&t, h, o, rdir, use, "--syscalls", &r->syscalls_error);
 	free(runsc);
 out:
+	free(out);
 	ssh_close(&t);
 	free(rdir);
 	free(hctl);

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "cmds.h"
 #include "error.h"
+#include "inittrace.h"
 #include "instr_report.h"
 #include "instrument.h"
 #include "opt.h"
@@ -56,47 +57,6 @@ static const struct opt_cmd cmd = {
 	"inittrace --binary a=A/runsc --binary b=B/runsc --boots 10 --top 15 --out results/it",
 	1};
 
-struct acc {
-	char name[64];
-	cJSON *pk;     /* package -> [ms per boot] */
-	cJSON *proc;   /* process -> [ms per boot] */
-	cJSON *tot;    /* [ms per boot] */
-};
-
-static void push(cJSON *obj, const char *key, double v)
-{
-	cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key);
-	if (!a)
-		a = cJSON_AddArrayToObject(obj, key);
-	cJSON_AddItemToArray(a, cJSON_CreateNumber(v));
-}
-
-static double med(const cJSON *arr, int nboots)
-{
-	double m = instr_json_median(arr, nboots);
-	return isnan(m) ? 0 : m;
-}
-
-static const char *group_of(const char *pkg)
-{
-	if (strncmp(pkg, "gvisor.dev/", 11) == 0)
-		return "gvisor.dev";
-	const char *slash = strchr(pkg, '/');
-	size_t first = slash ? (size_t)(slash - pkg) : strlen(pkg);
-	return memchr(pkg, '.', first) ? "other modules" : "Go standard library";
-}
-
-struct kv {
-	const char *k;
-	double v;
-};
-
-static int cmp_kv(const void *a, const void *b)
-{
-	double x = ((const struct kv *)a)->v, y = ((const struct kv *)b)->v;
-	return (x < y) - (x > y);
-}
-
 int cmd_inittrace(int argc, char **argv)
 {
 	const char *bins[MAX_BIN], *bundle = "build/bundle", *out = NULL;
@@ -104,7 +64,7 @@ int cmd_inittrace(int argc, char **argv)
 	long boots = 5, top = 20;
 	char *tmp = NULL, *runsub = NULL;
 	int keep_tmp = 0;
-	struct acc acc[MAX_BIN + 1];
+	struct inittrace_acc acc[MAX_BIN + 1];
 	int nacc = 0;
 	memset(acc, 0, sizeof acc);
 	struct opt_parser p;
@@ -157,17 +117,17 @@ int cmd_inittrace(int argc, char **argv)
 			if (proc_run_capture(av, env, NULL, &text, &st) == 0) {
 				cJSON *it = instrument_inittrace_new();
 				instrument_inittrace_add(it, text);
-				struct acc *a = &acc[nacc++];
+				struct inittrace_acc *a = &acc[nacc++];
 				snprintf(a->name, sizeof a->name, "%s", names[i]);
 				a->pk = cJSON_CreateObject();
 				a->proc = cJSON_CreateObject();
 				a->tot = cJSON_CreateArray();
 				cJSON_AddItemToArray(a->tot, cJSON_CreateNumber(
 					cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble));
-				push(a->proc, "process", cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble);
+				inittrace_push(a->proc, "process", cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble);
 				const cJSON *e;
 				cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
-					push(a->pk, e->string, e->valuedouble);
+					inittrace_push(a->pk, e->string, e->valuedouble);
 				cJSON_Delete(it);
 			}
 			free(text);
@@ -232,7 +192,7 @@ int cmd_inittrace(int argc, char **argv)
 			keep_tmp = 1; /* the message points there */
 		/* Columns in --binary order. */
 		for (int i = 0; i < narm && nacc < MAX_BIN + 1; i++) {
-			struct acc *a = &acc[nacc++];
+			struct inittrace_acc *a = &acc[nacc++];
 			snprintf(a->name, sizeof a->name, "%.*s", (int)(strchr(armargs[i], '=') - armargs[i]),
 			         armargs[i]);
 			a->pk = cJSON_CreateObject();
@@ -253,7 +213,7 @@ int cmd_inittrace(int argc, char **argv)
 				if (!it || sm->warmup)
 					continue;
 				const char *arm = sf.arms[sm->arm];
-				struct acc *a = NULL;
+				struct inittrace_acc *a = NULL;
 				for (int i = 0; i < nacc; i++)
 					if (strcmp(acc[i].name, arm) == 0)
 						a = &acc[i];
@@ -271,9 +231,9 @@ int cmd_inittrace(int argc, char **argv)
 					cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble));
 				const cJSON *e;
 				cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
-					push(a->pk, e->string, e->valuedouble);
+					inittrace_push(a->pk, e->string, e->valuedouble);
 				cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "processes_ms"))
-					push(a->proc, e->string, e->valuedouble);
+					inittrace_push(a->proc, e->string, e->valuedouble);
 			}
 			if (rc == 0)
 				samples_free(&sf);
@@ -294,69 +254,7 @@ int cmd_inittrace(int argc, char **argv)
 		goto out;
 	}
 
-	/* Per boot and per process. */
-	printf("init time per %s, median ms (GODEBUG=inittrace=1 clock ms)\n\n",
-	       boots > 1 || args_at >= argc ? "boot" : "process");
-	printf("%-28s", "");
-	for (int i = 0; i < nacc; i++)
-		printf(" %14s", acc[i].name);
-	printf("\n%-28s", "total");
-	for (int i = 0; i < nacc; i++)
-		printf(" %14.2f", med(acc[i].tot, 0));
-	printf("\n");
-	const cJSON *e;
-	cJSON_ArrayForEach(e, acc[0].proc) {
-		printf("  %-26s", e->string);
-		for (int i = 0; i < nacc; i++)
-			printf(" %14.2f", med(cJSON_GetObjectItemCaseSensitive(acc[i].proc, e->string),
-			                      cJSON_GetArraySize(acc[i].tot)));
-		printf("\n");
-	}
-	/* Module groups. */
-	static const char *const groups[] = {"gvisor.dev", "Go standard library", "other modules"};
-	printf("\nby module group (sums of per-package medians)\n");
-	for (int g = 0; g < 3; g++) {
-		printf("  %-26s", groups[g]);
-		for (int i = 0; i < nacc; i++) {
-			double sum = 0;
-			cJSON_ArrayForEach(e, acc[i].pk)
-				if (strcmp(group_of(e->string), groups[g]) == 0)
-					sum += med(e, cJSON_GetArraySize(acc[i].tot));
-			printf(" %14.2f", sum);
-		}
-		printf("\n");
-	}
-	/* Top packages by the largest median across binaries. */
-	int n = 0;
-	cJSON *all = cJSON_CreateObject();
-	for (int i = 0; i < nacc; i++)
-		cJSON_ArrayForEach(e, acc[i].pk) {
-			double m = med(e, cJSON_GetArraySize(acc[i].tot));
-			cJSON *cur = cJSON_GetObjectItemCaseSensitive(all, e->string);
-			if (!cur)
-				cJSON_AddNumberToObject(all, e->string, m);
-			else if (m > cur->valuedouble)
-				cJSON_SetNumberValue(cur, m);
-		}
-	n = cJSON_GetArraySize(all);
-	struct kv *kv = util_xcalloc((size_t)n + 1, sizeof *kv);
-	int j = 0;
-	cJSON_ArrayForEach(e, all) {
-		kv[j].k = e->string;
-		kv[j].v = e->valuedouble;
-		j++;
-	}
-	qsort(kv, (size_t)n, sizeof *kv, cmp_kv);
-	printf("\ntop %ld packages (median ms per %s)\n", top, boots > 1 || args_at >= argc ? "boot" : "process");
-	for (int t = 0; t < n && t < top; t++) {
-		printf("  %-60s", kv[t].k);
-		for (int i = 0; i < nacc; i++)
-			printf(" %9.3f", med(cJSON_GetObjectItemCaseSensitive(acc[i].pk, kv[t].k),
-			                     cJSON_GetArraySize(acc[i].tot)));
-		printf("\n");
-	}
-	free(kv);
-	cJSON_Delete(all);
+	inittrace_print(stdout, acc, (size_t)nacc, boots > 1 || args_at >= argc ? "boot" : "process", top);
 	if (out && !tmp) /* boots were kept where --out said */
 		printf("\nraw samples: %s/samples.jsonl\n", out);
 out:
