@@ -250,6 +250,9 @@ static void boot_fail(struct boot_result *r, const char *phase, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(r->error + n, sizeof r->error - (size_t)n, fmt, ap);
 	va_end(ap);
+	/* One error channel: the attempt's failure is its record's "error"
+	 * (data in samples.jsonl) and the recorded error of this process. */
+	error_setc(GVAB_EFAIL, "%s", r->error);
 }
 
 /* Runs one phase: spawn, wait (with timeout), time it. Returns 0 if it ran
