@@ -198,16 +198,34 @@ int answer_cpu_table(FILE *f, const struct run_analysis *ra)
 	return rows;
 }
 
-/* Repeated runs of the same arms: the CORE shift of each candidate against
- * the baseline in every run that has both, and how much it moves between
- * runs against how precise each run says it is. Variance components: each
+/* Repeated runs of the same arms: the shift of each candidate against the
+ * baseline in every run that has both, and how much it moves between runs
+ * against how precise each run says it is. Variance components: each
  * run's standard error comes from its verdict interval (half-width over the
  * normal quantile of its one-sided error); the between-run variance is the
  * spread of the run shifts less their mean squared standard error, floored
  * at zero. When the between-run sd is larger than a run's own standard
  * error, one run understates the uncertainty. */
-static void between_runs(const struct run_analysis *runs, size_t nruns, int phase)
+/* Same --set knobs (rcu_expedited=0 and =1 are different experiments, not
+ * repeats) and the same instruments and page-cache treatment (debug logs
+ * and tracing slow every boot). */
+static int same_conditions(const cJSON *r0, const cJSON *r1)
 {
+	static const char *const keys[] = {"settings", "phases", "inittrace", "syscalls", "drop_caches"};
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(r0, keys[k]);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(r1, keys[k]);
+		if ((a || b) && !(a && b && cJSON_Compare(a, b, 1)))
+			return 0;
+	}
+	return 1;
+}
+
+size_t answer_between_runs(const struct run_analysis *runs, size_t nruns, int phase,
+                           struct between_runs **out)
+{
+	size_t ng = 0;
+	*out = NULL;
 	for (size_t i = 0; i < nruns; i++) {
 		if (!runs[i].narms)
 			continue;
@@ -217,56 +235,73 @@ static void between_runs(const struct run_analysis *runs, size_t nruns, int phas
 			if (c0->phase != phase)
 				continue;
 			const char *cand = runs[i].arms[c0->b].name;
-			/* Only once per pair: at its first run. */
+			/* Only once per pair and conditions: at its first run. */
 			int seen = 0;
 			for (size_t j = 0; j < i && !seen; j++)
 				for (size_t q = 0; q < runs[j].ncmp && !seen; q++)
 					seen = runs[j].cmp[q].phase == phase && runs[j].narms &&
+					       same_conditions(runs[i].run, runs[j].run) &&
 					       !strcmp(runs[j].arms[0].name, base) &&
 					       !strcmp(runs[j].arms[runs[j].cmp[q].b].name, cand);
 			if (seen)
 				continue;
-			double sh[64], se[64];
-			size_t n = 0;
-			for (size_t j = i; j < nruns && n < 64; j++)
-				for (size_t q = 0; q < runs[j].ncmp; q++) {
+			struct between_runs g;
+			memset(&g, 0, sizeof g);
+			g.base = base;
+			g.cand = cand;
+			g.phase = phase;
+			for (size_t j = i; j < nruns && g.n < ANSWER_MAX_REPEATS; j++)
+				for (size_t q = 0; q < runs[j].ncmp && g.n < ANSWER_MAX_REPEATS; q++) {
 					const struct comparison *c = &runs[j].cmp[q];
-					/* Same arms and the same --set knobs (rcu_expedited=0 and =1
-					 * are different experiments, not repeats). */
-					const cJSON *s0 = cJSON_GetObjectItemCaseSensitive(runs[i].run, "settings");
-					const cJSON *s1 = cJSON_GetObjectItemCaseSensitive(runs[j].run, "settings");
-					if ((s0 || s1) && !(s0 && s1 && cJSON_Compare(s0, s1, 1)))
+					if (!same_conditions(runs[i].run, runs[j].run))
 						continue;
 					if (c->phase != phase || !runs[j].narms || strcmp(runs[j].arms[0].name, base) ||
 					    strcmp(runs[j].arms[c->b].name, cand) || !(c->med_a > 0) ||
 					    !isfinite(c->shift_lo) || !isfinite(c->shift_hi) || !(c->shift_tail > 0))
 						continue;
 					double z = stats_norm_quantile(1 - c->shift_tail);
-					sh[n] = 100 * c->shift_ms / c->med_a;
-					se[n] = 100 * (c->shift_hi - c->shift_lo) / 2 / c->med_a / z;
-					n++;
+					g.run[g.n] = j;
+					g.shift_pct[g.n] = 100 * c->shift_ms / c->med_a;
+					g.se_pct[g.n] = 100 * (c->shift_hi - c->shift_lo) / 2 / c->med_a / z;
+					g.n++;
 				}
-			if (n < 2)
+			if (g.n < 2)
 				continue;
-			double mean = 0, ms = 0, var = 0;
-			for (size_t t = 0; t < n; t++) {
-				mean += sh[t] / (double)n;
-				ms += se[t] * se[t] / (double)n;
+			double ms = 0, var = 0;
+			for (size_t t = 0; t < g.n; t++) {
+				g.mean_pct += g.shift_pct[t] / (double)g.n;
+				ms += g.se_pct[t] * g.se_pct[t] / (double)g.n;
 			}
-			for (size_t t = 0; t < n; t++)
-				var += (sh[t] - mean) * (sh[t] - mean) / (double)(n - 1);
-			double between = var > ms ? sqrt(var - ms) : 0;
-			printf("\nBetween runs, %s against %s on %s (%zu runs): shifts", cand, base,
-			       sample_phase_names[phase], n);
-			for (size_t t = 0; t < n; t++)
-				printf(" %+.1f%%", sh[t]);
-			printf("; mean %+.1f%%; sd of the run shifts %.1f%%; a run's own standard error %.1f%% "
-			       "(rms); between-run sd %.1f%%.\n", mean, sqrt(var), sqrt(ms), between);
-			if (between > sqrt(ms))
-				printf("  The shift moves between runs more than one run's interval says: repeat runs "
-				       "and compare them, one run is not enough here.\n");
-			else
-				printf("  The runs agree within their own precision.\n");
+			for (size_t t = 0; t < g.n; t++)
+				var += (g.shift_pct[t] - g.mean_pct) * (g.shift_pct[t] - g.mean_pct) / (double)(g.n - 1);
+			g.sd_pct = sqrt(var);
+			g.se_rms_pct = sqrt(ms);
+			g.between_sd_pct = var > ms ? sqrt(var - ms) : 0;
+			g.one_run_enough = !(g.between_sd_pct > g.se_rms_pct);
+			*out = util_xrealloc(*out, (ng + 1) * sizeof **out);
+			(*out)[ng++] = g;
 		}
 	}
+	return ng;
+}
+
+static void between_runs(const struct run_analysis *runs, size_t nruns, int phase)
+{
+	struct between_runs *g;
+	size_t ng = answer_between_runs(runs, nruns, phase, &g);
+	for (size_t k = 0; k < ng; k++) {
+		printf("\nBetween runs, %s against %s on %s (%zu runs): shifts", g[k].cand, g[k].base,
+		       sample_phase_names[phase], g[k].n);
+		for (size_t t = 0; t < g[k].n; t++)
+			printf(" %+.1f%%", g[k].shift_pct[t]);
+		printf("; mean %+.1f%%; sd of the run shifts %.1f%%; a run's own standard error %.1f%% "
+		       "(rms); between-run sd %.1f%%.\n", g[k].mean_pct, g[k].sd_pct, g[k].se_rms_pct,
+		       g[k].between_sd_pct);
+		if (!g[k].one_run_enough)
+			printf("  The shift moves between runs more than one run's interval says: repeat runs "
+			       "and compare them, one run is not enough here.\n");
+		else
+			printf("  The runs agree within their own precision.\n");
+	}
+	free(g);
 }

@@ -40,4 +40,30 @@ void answer_write_log(const char *dir, int phase);
  * `f`; nothing when the run has no CPU data. Returns the rows written. */
 int answer_cpu_table(FILE *f, const struct run_analysis *ra);
 
+/* Repeated runs: runs that compare the same candidate with the same
+ * baseline on `phase` under the same conditions: the same --set knobs
+ * ("settings" of run.json), instruments (phases, inittrace, syscalls) and
+ * drop_caches.
+ * One group per (baseline, candidate) with at least two such runs, in the
+ * order the pair first appears: each run's shift (% of A's median) and its
+ * standard error (the verdict interval's half-width over the normal
+ * quantile of its one-sided error); the mean shift, the sd of the run
+ * shifts, a run's own standard error (root mean square), the between-run sd
+ * (the variance of the run shifts less the mean squared standard error,
+ * floored at 0), and whether one run is enough (between-run sd not above a
+ * run's own standard error). `gvab compare` prints them, `gvab report`
+ * writes them. Runs must have been compared and adjusted. Returns the
+ * number of groups; *out (caller frees; names point into `runs`). */
+#define ANSWER_MAX_REPEATS 64
+struct between_runs {
+	const char *base, *cand;
+	int phase;
+	size_t n, run[ANSWER_MAX_REPEATS];
+	double shift_pct[ANSWER_MAX_REPEATS], se_pct[ANSWER_MAX_REPEATS];
+	double mean_pct, sd_pct, se_rms_pct, between_sd_pct;
+	int one_run_enough;
+};
+size_t answer_between_runs(const struct run_analysis *runs, size_t nruns, int phase,
+                           struct between_runs **out);
+
 #endif

@@ -1,6 +1,7 @@
 /* html: see html.h. */
 #define _GNU_SOURCE
 #include "html.h"
+#include "answer.h"
 #include "palette.h"
 #include "error.h"
 #include "util.h"
@@ -295,6 +296,48 @@ static void per_host(FILE *f, const struct run_analysis *runs, size_t nruns, int
 
 /* ---- the page --------------------------------------------------------- */
 
+/* Repeated runs of the same arms and knobs (answer_between_runs): only
+ * when the report has some, so pages without them are unchanged. */
+static void repeats(FILE *f, const struct run_analysis *runs, size_t nruns, int phase)
+{
+	struct between_runs *g;
+	size_t ng = answer_between_runs(runs, nruns, phase, &g);
+	if (ng == 0) {
+		free(g);
+		return;
+	}
+	fprintf(f, "<h2 id=\"repeats\">Repeated runs</h2>\n<p>Runs of the same two arms under the same "
+	           "knobs, instruments and page-cache treatment: each run's %s shift with its standard error, the sd of the run shifts, a run's "
+	           "own standard error (rms) and the between-run sd (the part of the spread a run's own "
+	           "interval does not account for). When the between-run sd is larger, one run is not "
+	           "enough.</p>\n<div class=\"scroll\"><table><tr><th class=\"l\">B vs A</th>"
+	           "<th class=\"l\">runs: shift (s.e.)</th><th>mean</th><th>sd of runs</th>"
+	           "<th>run s.e.</th><th>between-run sd</th><th class=\"l\">one run enough?</th></tr>\n",
+	        sample_phase_names[phase]);
+	for (size_t k = 0; k < ng; k++) {
+		fputs("<tr><td class=\"l\">", f);
+		esc(f, g[k].cand);
+		fputs(" vs ", f);
+		esc(f, g[k].base);
+		fputs("</td><td class=\"l\">", f);
+		for (size_t t = 0; t < g[k].n; t++) {
+			char m[32];
+			fmt_pct(m, sizeof m, g[k].shift_pct[t]);
+			if (t)
+				fputs("; ", f);
+			esc(f, runs[g[k].run[t]].label);
+			fprintf(f, " %s (%.1f%%)", m, g[k].se_pct[t]);
+		}
+		char m[32];
+		fmt_pct(m, sizeof m, g[k].mean_pct);
+		fprintf(f, "</td><td>%s</td><td>%.1f%%</td><td>%.1f%%</td><td>%.1f%%</td><td class=\"l\">%s</td></tr>\n",
+		        m, g[k].sd_pct, g[k].se_rms_pct, g[k].between_sd_pct,
+		        g[k].one_run_enough ? "yes" : "no: repeat runs");
+	}
+	fputs("</table></div>\n", f);
+	free(g);
+}
+
 static const char css[] =
 	"body{font-family:'DejaVu Sans',system-ui,sans-serif;max-width:980px;margin:0 auto;padding:1rem;"
 	"color:#111;line-height:1.45}h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;"
@@ -456,6 +499,8 @@ static void write_page(FILE *f, const struct run_analysis *runs, size_t nruns, c
 			fprintf(f, "</td><td>%.1f</td></tr>\n", as->ph[phase].p95);
 		}
 	fputs("</table></div>\n", f);
+
+	repeats(f, runs, nruns, phase);
 
 	fputs("<h2 id=\"charts\">Charts</h2>\n", f);
 	forest(f, runs, nruns, phase, o->threshold_pct);

@@ -399,6 +399,55 @@ static void warm_delta(const struct arm_stats *A, const struct arm_stats *B,
 	*p = stats_mann_whitney(A->exec_vals, A->n_exec, B->exec_vals, B->n_exec, NULL);
 }
 
+/* Repeated runs of the same arms and conditions (answer_between_runs),
+ * written only when the report has some. */
+static void repeats_md(FILE *md, const struct run_analysis *runs, const struct between_runs *g, size_t ng)
+{
+	fprintf(md, "## Repeated runs: CORE shift between runs\n\n"
+	            "Runs of the same two arms under the same `--set` knobs, instruments and page-cache treatment. Per run: the shift with "
+	            "its standard error (the verdict interval's half-width over its normal quantile). "
+	            "Between-run sd: the sd of the run shifts less what their own standard errors "
+	            "explain (floored at 0). When it is larger than a run's own standard error, one "
+	            "run understates the uncertainty: repeat runs and compare them.\n\n");
+	fprintf(md, "| B vs A | runs | shift per run %% (s.e.) | mean %% | sd of run shifts %% | a run's s.e. %% (rms) | between-run sd %% | one run enough? |\n");
+	fprintf(md, "|---|---:|---|---:|---:|---:|---:|---|\n");
+	for (size_t k = 0; k < ng; k++) {
+		fprintf(md, "| %s vs %s | %zu | ", g[k].cand, g[k].base, g[k].n);
+		for (size_t t = 0; t < g[k].n; t++)
+			fprintf(md, "%s%s %+.1f (%.1f)", t ? "; " : "", runs[g[k].run[t]].label, g[k].shift_pct[t],
+			        g[k].se_pct[t]);
+		fprintf(md, " | %+.1f | %.1f | %.1f | %.1f | %s |\n", g[k].mean_pct, g[k].sd_pct,
+		        g[k].se_rms_pct, g[k].between_sd_pct, g[k].one_run_enough ? "yes" : "no: repeat runs");
+	}
+	fprintf(md, "\n");
+}
+
+static cJSON *repeats_json(const struct run_analysis *runs, const struct between_runs *g, size_t ng)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t k = 0; k < ng; k++) {
+		cJSON *o = cJSON_CreateObject(), *jr = cJSON_AddArrayToObject(o, "runs");
+		cJSON_AddStringToObject(o, "a", g[k].base);
+		cJSON_AddStringToObject(o, "b", g[k].cand);
+		cJSON_AddStringToObject(o, "phase", sample_phase_names[g[k].phase]);
+		for (size_t t = 0; t < g[k].n; t++) {
+			cJSON *r = cJSON_CreateObject();
+			cJSON_AddStringToObject(r, "dir", runs[g[k].run[t]].dir);
+			cJSON_AddStringToObject(r, "label", runs[g[k].run[t]].label);
+			cJSON_AddNumberToObject(r, "shift_pct", g[k].shift_pct[t]);
+			cJSON_AddNumberToObject(r, "se_pct", g[k].se_pct[t]);
+			cJSON_AddItemToArray(jr, r);
+		}
+		cJSON_AddNumberToObject(o, "mean_shift_pct", g[k].mean_pct);
+		cJSON_AddNumberToObject(o, "sd_of_run_shifts_pct", g[k].sd_pct);
+		cJSON_AddNumberToObject(o, "run_se_rms_pct", g[k].se_rms_pct);
+		cJSON_AddNumberToObject(o, "between_run_sd_pct", g[k].between_sd_pct);
+		cJSON_AddBoolToObject(o, "one_run_enough", g[k].one_run_enough);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
 cJSON *report_json(const struct run_analysis *runs, size_t nruns, const struct analysis_opts *ao)
 {
 	size_t ncomp = 0;
@@ -412,6 +461,11 @@ cJSON *report_json(const struct run_analysis *runs, size_t nruns, const struct a
 	cJSON_AddNumberToObject(js, "bootstrap_reps", ao->reps);
 	cJSON_AddNumberToObject(js, "seed", (double)ao->seed);
 	cJSON_AddNumberToObject(js, "holm_family_size", (double)ncomp);
+	struct between_runs *reps = NULL;
+	size_t nreps = answer_between_runs(runs, nruns, PH_CORE, &reps);
+	if (nreps > 0)
+		cJSON_AddItemToObject(js, "between_runs", repeats_json(runs, reps, nreps));
+	free(reps);
 	for (size_t r = 0; r < nruns; r++) {
 		const struct run_analysis *ra = &runs[r];
 		cJSON *jr = cJSON_CreateObject();
@@ -488,6 +542,11 @@ void report_write_markdown_head(FILE *md, const struct run_analysis *runs, size_
 			free(ps);
 		}
 	fprintf(md, "\n");
+	struct between_runs *reps = NULL;
+	size_t nreps = answer_between_runs(runs, nruns, PH_CORE, &reps);
+	if (nreps > 0)
+		repeats_md(md, runs, reps, nreps);
+	free(reps);
 }
 
 static void md_warm_pool(FILE *md, const struct run_analysis *ra, const struct analysis_opts *ao)

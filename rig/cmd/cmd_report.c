@@ -36,7 +36,11 @@ static const struct opt_cmd cmd = {
 	"with CI, and a verdict (faster / slower / same / undecided) from the shift's\n"
 	"distribution-free interval, the rule gvab gate uses. p-values are Holm-adjusted\n"
 	"per run (CORE one family, the other phases another), never across runs. A\n"
-	"directory without run.json is searched one level down for run directories.\n",
+	"directory without run.json is searched one level down for run directories.\n"
+	"Runs that repeat the same two arms under the same knobs, instruments and\n"
+	"page-cache treatment get a \"Repeated runs\" section (and between_runs in\n"
+	"results.json, a table in report.html): each run's CORE shift, the between-run\n"
+	"sd against a run's own standard error, and whether one run is enough.\n",
 	opts,
 	"Writes report.md, results.csv (RFC 4180), results.json, methodology.md,\n"
 	"report.html, one self-contained page (answer first, tables, inline SVG forest\n"
