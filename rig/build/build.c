@@ -612,6 +612,20 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 					free(l);
 				}
 	}
+	if (o->relayout > 0) {
+		/* -randlayout arrived with Go 1.23's linker. */
+		char mm[16];
+		gotool_major_minor(go_version, mm, sizeof mm);
+		if (patch_version_cmp(mm, "1.23") < 0) {
+			rc = error_setc(GVAB_EPRECOND,
+			                "arm %s: relayout needs the Go 1.23 linker's -randlayout; this tree "
+			                "builds with %s", name, go_version);
+			goto out;
+		}
+		char *l = util_fmt("relayout %ld\n", o->relayout);
+		key_add(&keytext, &keylen, &keycap, l);
+		free(l);
+	}
 	char key[65];
 	util_sha256_buf(keytext, strlen(keytext), key);
 
@@ -697,7 +711,10 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 	}
 
 	/* runsc --version reports this, so a binary says which commit it is. */
-	ldflags = util_fmt("-X gvisor.dev/gvisor/runsc/version.version=gvab-%.12s", hex);
+	ldflags = o->relayout > 0
+	                  ? util_fmt("-X gvisor.dev/gvisor/runsc/version.version=gvab-%.12s -randlayout=%ld", hex,
+	                             o->relayout)
+	                  : util_fmt("-X gvisor.dev/gvisor/runsc/version.version=gvab-%.12s", hex);
 	{
 		char *argv[14];
 		int a = 0;
@@ -832,6 +849,14 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 			blob_rec = NULL;
 		}
 		cJSON_AddStringToObject(b, "tags", o->tags ? o->tags : "");
+		if (o->relayout > 0) {
+			cJSON *rl = cJSON_AddObjectToObject(b, "relayout");
+			cJSON_AddNumberToObject(rl, "seed", (double)o->relayout);
+			cJSON_AddStringToObject(rl, "method", "go link -randlayout=SEED: the same source, patches, "
+			                                      "toolchain and flags, functions linked in another "
+			                                      "order (an A' arm: a different binary, the same "
+			                                      "behaviour)");
+		}
 		cJSON_AddNumberToObject(b, "wall_s", wall_s);
 		cJSON_AddStringToObject(b, "built_at", when);
 		cJSON_AddStringToObject(b, "log", log_path);

@@ -14,6 +14,12 @@
  * libraries. Either way the toolchain is checked against go.mod first and a
  * mismatch fails in one line naming both versions.
  *
+ * A relayout arm (A/A': an arm spec with ",relayout[=N]") builds the same
+ * source and patches and links it with the function order shuffled by
+ * seed N, a different binary that behaves identically: timing it against
+ * the usual build shows what code layout alone does. provenance.json
+ * records it under build.relayout.
+ *
  * An arm whose inputs (source and commit, patches, toolchain, go.mod and
  * go.sum, Debian library versions, flags) match its provenance and whose
  * binary still hashes the same is not rebuilt.
@@ -49,6 +55,10 @@ struct build_opts {
 	const char *tags;         /* go build -tags value, or NULL */
 	const char *blob_source;  /* C sources of the generated blobs (see blobs.h); NULL: default */
 	int mode;                 /* BUILD_MODE_AUTO, _MODULE or _GOPATH */
+	long relayout;            /* > 0: an A' arm, the same source and patches linked
+	                           * with the functions in another order (Go's linker
+	                           * -randlayout=relayout, Go 1.23 on), so the binary
+	                           * differs in code layout only; 0: the usual order */
 	int offline;              /* never fetch or download; everything must be cached */
 	int force;                /* rebuild even when up to date */
 	int progress;             /* print progress to stderr */

@@ -21,6 +21,11 @@ static const struct opt opts[] = {
 	 "optionally @TAGS for go build -tags (then with NAME=);\n"
 	 "NAME=SPEC names the output arm\n"
 	 "(e.g. both=hostmm-lazy+buildtag-split@runsc_slim);\n"
+	 "NAME=SPEC,relayout[=N] is an A' arm: SPEC's source and\n"
+	 "patches again, linked with the functions in another order\n"
+	 "(go link -randlayout=N, N default 1; Go 1.23 on), so build\n"
+	 "and layout noise shows in an A/A' run\n"
+	 "(e.g. --arm stock --arm stock2=stock,relayout);\n"
 	 "repeatable, at most 16", O_ARM},
 	{"source", 0, OPT_REQUIRED, "SRC",
 	 "module (gvisor.dev/gvisor from the Go module proxy),\n"
@@ -143,6 +148,29 @@ int cmd_build(int argc, char **argv)
 			*eq = '\0';
 			bo.name = spec;
 			bo.arm = eq + 1;
+		}
+		/* SPEC,relayout[=N]: an A' arm (build.h). */
+		bo.relayout = 0;
+		char *comma = strchr(bo.arm, ',');
+		if (comma) {
+			*comma = '\0';
+			const char *item = comma + 1;
+			long seed = 1;
+			if (strncmp(item, "relayout", 8) != 0 || (item[8] && item[8] != '=') ||
+			    (item[8] == '=' && util_parse_long(item + 9, 1, 0x7fffffffL, "relayout", &seed) < 0)) {
+				int u = opt_usage_error(&cmd, "option '--arm': '%s': '%s' is not relayout or "
+				                              "relayout=N (N >= 1)", arms[i], item);
+				free(spec);
+				free(cache);
+				return u;
+			}
+			if (!bo.name) {
+				free(spec);
+				free(cache);
+				return opt_usage_error(&cmd, "option '--arm': '%s' is a relayout arm but has no NAME=",
+				                       arms[i]);
+			}
+			bo.relayout = seed;
 		}
 		/* SPEC@TAGS: build tags for this arm only. */
 		char *at = strchr(bo.arm, '@');

@@ -223,12 +223,111 @@ START_TEST(test_module_refs_refused)
 }
 END_TEST
 
+/* A/A': the same source and patches again as a second arm linked with the
+ * functions in another order. A different binary (another sha256, another
+ * address for the same function) that boots like the first; provenance
+ * says what was done; bad relayout items and a toolchain without
+ * -randlayout are refused in one line. The compile is the build cache's:
+ * only the link runs again. */
+START_TEST(test_relayout_aa)
+{
+	char *d = itest_tmpdir("modrelayout");
+	char *out = util_fmt("%s/arms", d), *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "build", "--source", "module", "--ref", V0706, "--out", out,
+	                "--arm", "stock", "--arm", "stock2=stock,relayout", NULL};
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "gvab build exit %d: %s", rc, o);
+	free(o);
+	cJSON *p1 = prov_of(out, "stock"), *p2 = prov_of(out, "stock2");
+	ck_assert_str_eq(jpath(p2, "arm_spec", NULL), "stock");
+	ck_assert_str_eq(jpath(p1, "resolved_commit", NULL), jpath(p2, "resolved_commit", NULL));
+	ck_assert_str_eq(jpath(p1, "go", "version"), jpath(p2, "go", "version"));
+	char *s1 = cJSON_PrintUnformatted(cJSON_GetObjectItem(p1, "series"));
+	char *s2 = cJSON_PrintUnformatted(cJSON_GetObjectItem(p2, "series"));
+	ck_assert_str_eq(s1, s2);
+	free(s1);
+	free(s2);
+	ck_assert_str_ne(jpath(p1, "binary", "sha256"), jpath(p2, "binary", "sha256"));
+	const cJSON *b1 = cJSON_GetObjectItem(p1, "build"), *b2 = cJSON_GetObjectItem(p2, "build");
+	ck_assert_ptr_null(cJSON_GetObjectItem(b1, "relayout"));
+	const cJSON *rl = cJSON_GetObjectItem(b2, "relayout");
+	ck_assert_ptr_nonnull(rl);
+	ck_assert_int_eq(cJSON_GetObjectItem(rl, "seed")->valueint, 1);
+	ck_assert_ptr_nonnull(strstr(jpath(p2, "build", "ldflags"), "-randlayout=1"));
+	ck_assert_ptr_null(strstr(jpath(p1, "build", "ldflags"), "randlayout"));
+	cJSON_Delete(p1);
+	cJSON_Delete(p2);
+	/* The layout differs, not only a build id: runsc's main.main moved. */
+	char *addr[2];
+	for (int i = 0; i < 2; i++) {
+		char *bin = util_fmt("%s/%s/runsc", out, i ? "stock2" : "stock");
+		char *go = access("/usr/local/go/bin/go", X_OK) == 0 ? "/usr/local/go/bin/go" : "go";
+		char *nv[] = {go, "tool", "nm", bin, NULL};
+		char *path = util_fmt("PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+		char *home = util_fmt("HOME=%s", getenv("HOME") ? getenv("HOME") : "/root");
+		char *envp[] = {path, home, "GOTOOLCHAIN=local", NULL};
+		int st;
+		ck_assert_int_eq(proc_run_capture(nv, envp, NULL, &o, &st), 0);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "go tool nm: %s", o);
+		char *m = strstr(o, " T main.main\n");
+		ck_assert_msg(m != NULL, "no main.main in %s", bin);
+		char *l = m;
+		while (l > o && l[-1] != '\n')
+			l--;
+		addr[i] = strndup(l, (size_t)(m - l));
+		free(o);
+		free(path);
+		free(home);
+		free(bin);
+	}
+	ck_assert_msg(strcmp(addr[0], addr[1]) != 0, "main.main at %s in both", addr[0]);
+	free(addr[0]);
+	free(addr[1]);
+	/* Both boot. */
+	char *b = util_fmt("%s/bundle", d), *run = util_fmt("%s/run", d);
+	itest_bundle(b, NULL);
+	char *sa = util_fmt("stock=%s/stock/runsc", out), *pa = util_fmt("stock2=%s/stock2/runsc", out);
+	char *rv[] = {(char *)itest_gvab(), "run", "-q", "--out", run, "--bundle", b, "--iterations", "1",
+	              "--warmups", "0", "--arm", sa, "--arm", pa, NULL};
+	rc = itest_run(&o, rv);
+	ck_assert_msg(rc == 0, "boot: %s", o);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", run);
+	ck_assert_int_eq(itest_count_lines(sp, "\"ok\":true"), 2);
+	/* Bad items: a usage error naming the item. */
+	static const char *bad[] = {"stock2=stock,relayot", "stock,relayout", "s=stock,relayout=0",
+	                            "s=stock,relayout=x"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *av[] = {(char *)itest_gvab(), "build", "--source", "module", "--ref", V0706, "--out", out,
+		              "--arm", (char *)bad[i], NULL};
+		ck_assert_int_eq(itest_run(&o, av), 64);
+		ck_assert_msg(strstr(o, bad[i]) && strstr(o, "relayout"), "%s: %s", bad[i], o);
+		free(o);
+	}
+	/* Go 1.22's linker has no -randlayout: refused before building. */
+	char *av[] = {(char *)itest_gvab(), "build", "--source", "module", "--offline", "--ref", V2024,
+	              "--out", out, "--arm", "old2=stock,relayout", NULL};
+	ck_assert_int_eq(itest_run(&o, av), 69);
+	ck_assert_msg(strstr(o, "relayout needs the Go 1.23 linker") && strstr(o, "go1.22"), "%s", o);
+	free(o);
+	util_rm_rf(d);
+	free(sp);
+	free(sa);
+	free(pa);
+	free(b);
+	free(run);
+	free(out);
+	free(d);
+}
+END_TEST
+
 Suite *suite_build_module(void)
 {
 	Suite *s = suite_create("build (module source)");
 	TCase *tc = tcase_create("module");
 	tcase_set_timeout(tc, 1800);
 	tcase_add_test(tc, test_module_refs_refused);
+	tcase_add_test(tc, test_relayout_aa);
 	tcase_add_test(tc, test_module_2026);
 	tcase_add_test(tc, test_superseded_upstream);
 	tcase_add_test(tc, test_toolchain_mismatch);
