@@ -160,6 +160,7 @@ static int stage_cold(const char *bundle_dir, char *const *args, const char *sta
 struct run_ctx {
 	const struct run_spec *s;
 	struct run_outcome *o;
+	char placement_desc[320];  /* what --cpu-placement did */
 	const char *out_dir;
 	char *gen_out;
 	char bundle_real[PATH_MAX];
@@ -368,6 +369,11 @@ static int begin_run_json(struct run_ctx *c)
 	cJSON_AddNumberToObject(run, "warm_pool_execs", (double)s->warm_k);
 	cJSON_AddNumberToObject(run, "expect_exit", (double)s->expect_exit);
 	cJSON_AddBoolToObject(run, "cold", s->cold);
+	/* Only when set, so runs without them (and their --append) read as before. */
+	if (s->settle_ms > 0)
+		cJSON_AddNumberToObject(run, "settle_ms", (double)s->settle_ms);
+	if (s->placement != PROC_CPUS_SHARED)
+		cJSON_AddStringToObject(run, "cpu_placement", c->placement_desc);
 	if (c->wl_buf) {
 		cJSON *wa = cJSON_AddArrayToObject(run, "workload");
 		for (int i = 0; c->wl_words[i]; i++)
@@ -501,6 +507,13 @@ static int one_boot(struct run_ctx *c, size_t k, int64_t t_rel, struct boot_resu
 		return rc;
 	if (s->drop && !sl->warmup && (rc = drop_caches()) < 0)
 		return rc;
+	if (s->settle_ms > 0) {
+		/* Let the previous boot's teardown (its processes' exit, memory
+		 * and cgroup release) finish before this one. */
+		struct timespec ts = {.tv_sec = s->settle_ms / 1000, .tv_nsec = s->settle_ms % 1000 * 1000000};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !stop_requested)
+			;
+	}
 	int seq = c->seq0 + (int)k;
 	snprintf(id, 64, "gvab-%ld-%d", (long)getpid(), seq);
 	struct boot_cfg bc = {.runsc = a->runsc, .flags = (char *const *)a->flags, .nflags = a->nflags,
@@ -857,6 +870,8 @@ int runloop_run(const struct run_spec *s, struct run_outcome *o)
 		goto finish;
 	if ((rc = boot_setup()) < 0 || (rc = boot_state_open(&c.bstate)) < 0)
 		goto finish;
+	if ((rc = proc_cpu_placement(s->placement, c.placement_desc, sizeof c.placement_desc)) < 0)
+		goto finish;
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &c.old_sa[0]);
@@ -881,6 +896,8 @@ out:
 	if (stop_requested && rc >= 0)
 		rc = error_setc(GVAB_EINTR, "interrupted; samples so far are kept, host knobs restored");
 	ctx_free(&c);
+	/* In-process runs (gate --adaptive, bisect, trend) go on without it. */
+	proc_cpu_placement_undo();
 	return rc;
 }
 

@@ -55,6 +55,8 @@ struct run_spec {
 	char set_name[RUN_MAX_SET][32], set_value[RUN_MAX_SET][64];
 	size_t nset;
 	int drop, phases, inittrace, syscalls, append, quiet, cold;
+	long settle_ms;            /* --settle-ms (0: none) */
+	int placement;             /* --cpu-placement: PROC_CPUS_* (proc.h) */
 	const char *workload;
 	const char *label;
 	const char *meta[RUN_MAX_META];

@@ -3,6 +3,7 @@
  * --adaptive extension repeats a run's recorded command through it). */
 #define _GNU_SOURCE
 #include "runloop.h"
+#include "proc.h"
 #include "error.h"
 #include "util.h"
 
@@ -13,7 +14,7 @@
 enum {
 	O_ARM = 1, O_OUT, O_BUNDLE, O_ITER, O_WARMUPS, O_ORDER, O_SEED, O_SET, O_DROP, O_TIMEOUT,
 	O_MAXFAIL, O_EXPECT, O_PHASES, O_INITTRACE, O_SYSCALLS, O_WARMPOOL, O_WORKLOAD, O_COLD,
-	O_MEMORY, O_LABEL, O_META, O_CLEANUP, O_APPEND, O_QUIET
+	O_MEMORY, O_LABEL, O_META, O_CLEANUP, O_APPEND, O_QUIET, O_SETTLE, O_PLACEMENT
 };
 
 static const struct opt opts[] = {
@@ -28,6 +29,15 @@ static const struct opt opts[] = {
 	{"seed", 0, OPT_REQUIRED, "N", "seed for --order random (default: from the clock; recorded)", O_SEED},
 	{"set", 0, OPT_REQUIRED, "NAME=VALUE", "set a host knob for the whole run (put back afterwards)", O_SET},
 	{"drop-caches", 0, OPT_NONE, NULL, "drop the page cache before every measured boot", O_DROP},
+	{"settle-ms", 0, OPT_REQUIRED, "N",
+	 "pause N ms before every boot (not timed), so the previous\n"
+	 "boot's teardown is over (default 0; recorded as settle_ms)", O_SETTLE},
+	{"cpu-placement", 0, OPT_REQUIRED, "P",
+	 "shared (default: as inherited), one (gvab and everything\n"
+	 "it starts on the first allowed CPU) or split (gvab on the\n"
+	 "last allowed CPU, runsc, sandbox and gofer on the others);\n"
+	 "this process's affinity only, put back when the run ends;\n"
+	 "recorded as cpu_placement", O_PLACEMENT},
 	{"timeout-ms", 0, OPT_REQUIRED, "N", "per-phase timeout (default 30000)", O_TIMEOUT},
 	{"max-failures", 0, OPT_REQUIRED, "N", "stop after N consecutive failed boots (default 3)", O_MAXFAIL},
 	{"expect-exit", 0, OPT_REQUIRED, "N", "container exit status that counts as success (default 0)", O_EXPECT},
@@ -197,6 +207,17 @@ static int take(struct run_spec *s, int id, const char *arg)
 		s->nset++;
 		return 0;
 	case O_DROP: s->drop = 1; return 0;
+	case O_SETTLE: return util_parse_long(arg, 0, 60000, "--settle-ms", &s->settle_ms);
+	case O_PLACEMENT:
+		if (strcmp(arg, "shared") == 0)
+			s->placement = PROC_CPUS_SHARED;
+		else if (strcmp(arg, "one") == 0)
+			s->placement = PROC_CPUS_ONE;
+		else if (strcmp(arg, "split") == 0)
+			s->placement = PROC_CPUS_SPLIT;
+		else
+			return error_setc(GVAB_EUSAGE, "--cpu-placement: '%s' is not shared, one or split", arg);
+		return 0;
 	case O_TIMEOUT: return util_parse_long(arg, 100, 3600000, "--timeout-ms", &s->timeout_ms);
 	case O_CLEANUP: return util_parse_long(arg, 100, 3600000, "--cleanup-timeout-ms", &s->cleanup_ms);
 	case O_MAXFAIL: return util_parse_long(arg, 1, 1000000, "--max-failures", &s->max_fail);

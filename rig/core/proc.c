@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -16,6 +17,72 @@
 #include <unistd.h>
 
 extern char **environ;
+
+/* PROC_CPUS_SPLIT: the children's CPUs and this process's own. */
+static int split_active, placed;
+static cpu_set_t split_child, split_self, placed_from;
+
+static void cpu_list(const cpu_set_t *set, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int c = 0; c < CPU_SETSIZE && used + 8 < len; c++)
+		if (CPU_ISSET(c, set))
+			used += (size_t)snprintf(buf + used, len - used, "%s%d", used ? "," : "", c);
+}
+
+int proc_cpu_placement(int mode, char *desc, size_t len)
+{
+	cpu_set_t allowed, one;
+	snprintf(desc, len, "shared");
+	if (mode == PROC_CPUS_SHARED)
+		return 0;
+	if (sched_getaffinity(0, sizeof allowed, &allowed) < 0)
+		return error_setc(GVAB_EPRECOND, "sched_getaffinity: %s", strerror(errno));
+	int first = -1, last = -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &allowed)) {
+			if (first < 0)
+				first = c;
+			last = c;
+		}
+	if (first < 0)
+		return error_setc(GVAB_EPRECOND, "sched_getaffinity: no CPU allowed");
+	placed_from = allowed;
+	placed = 1;
+	CPU_ZERO(&one);
+	if (mode == PROC_CPUS_ONE) {
+		CPU_SET(first, &one);
+		if (sched_setaffinity(0, sizeof one, &one) < 0)
+			return error_setc(GVAB_EPRECOND, "--cpu-placement one: sched_setaffinity to CPU %d: %s",
+			                  first, strerror(errno));
+		snprintf(desc, len, "one: gvab and children on CPU %d", first);
+		return 0;
+	}
+	if (first == last)
+		return error_setc(GVAB_EPRECOND, "--cpu-placement split needs two CPUs; this process may use "
+		                                 "only CPU %d", first);
+	CPU_SET(last, &one);
+	split_child = allowed;
+	CPU_CLR(last, &split_child);
+	if (sched_setaffinity(0, sizeof one, &one) < 0)
+		return error_setc(GVAB_EPRECOND, "--cpu-placement split: sched_setaffinity to CPU %d: %s", last,
+		                  strerror(errno));
+	split_self = one;
+	split_active = 1;
+	char kids[256];
+	cpu_list(&split_child, kids, sizeof kids);
+	snprintf(desc, len, "split: gvab on CPU %d, children on %s", last, kids);
+	return 0;
+}
+
+void proc_cpu_placement_undo(void)
+{
+	if (!placed)
+		return;
+	(void)sched_setaffinity(0, sizeof placed_from, &placed_from);
+	placed = split_active = 0;
+}
 
 int proc_spawn(const struct proc_opts *o, pid_t *pid)
 {
@@ -55,7 +122,12 @@ int proc_spawn(const struct proc_opts *o, pid_t *pid)
 	if (o->cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
 
+	/* A child inherits the spawning thread's affinity. */
+	if (split_active)
+		(void)sched_setaffinity(0, sizeof split_child, &split_child);
 	rc = posix_spawnp(pid, o->argv[0], &fa, &attr, o->argv, o->envp ? o->envp : environ);
+	if (split_active)
+		(void)sched_setaffinity(0, sizeof split_self, &split_self);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc != 0)

@@ -25,6 +25,22 @@ struct proc_opts {
 	int own_pgroup;           /* setpgid(0,0) in the child */
 };
 
+/* CPU placement of this process and of every child proc_spawn starts
+ * (gvab run --cpu-placement). PROC_CPUS_SHARED: as inherited (nothing
+ * done). PROC_CPUS_ONE: this process, and so everything it starts, on the
+ * first CPU it may use. PROC_CPUS_SPLIT: this process on the last CPU it
+ * may use and every child (runsc, and the sandbox and gofer runsc starts)
+ * on the others; needs two. Affinity belongs to this process and its
+ * children: no host setting changes and nothing outlives them; a caller
+ * that goes on (an in-process run) calls proc_cpu_placement_undo. Writes what
+ * was done ("split: gvab on CPU 1, children on 0") into desc. 0, or
+ * GVAB_EPRECOND naming why (one CPU for split, sched_setaffinity refused). */
+enum { PROC_CPUS_SHARED, PROC_CPUS_ONE, PROC_CPUS_SPLIT };
+int proc_cpu_placement(int mode, char *desc, size_t len);
+/* Puts back the affinity this process had before proc_cpu_placement and
+ * ends the split (nothing when no placement was made). */
+void proc_cpu_placement_undo(void);
+
 /* Starts a child; *pid receives its pid. */
 int proc_spawn(const struct proc_opts *o, pid_t *pid);
 

@@ -16,6 +16,16 @@ const char *runjson_append_mismatch(const cJSON *old, const cJSON *fresh)
 			return what;
 		}
 	}
+	/* Written only when set, so absent in both is the same. */
+	static const char *const same_if_set[] = {"settle_ms", "cpu_placement", NULL};
+	for (size_t i = 0; same_if_set[i]; i++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(old, same_if_set[i]);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(fresh, same_if_set[i]);
+		if ((a || b) && !(a && b && cJSON_Compare(a, b, 1))) {
+			snprintf(what, sizeof what, "'%s'", same_if_set[i]);
+			return what;
+		}
+	}
 	const cJSON *oa = cJSON_GetObjectItemCaseSensitive(old, "arms");
 	const cJSON *fa = cJSON_GetObjectItemCaseSensitive(fresh, "arms");
 	if (!cJSON_IsArray(oa) || cJSON_GetArraySize(oa) != cJSON_GetArraySize(fa))

@@ -31,6 +31,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,17 @@ static int do_create(const char *bundle, const char *id)
 			fprintf(f, "%s %s\n", id, v);
 			fclose(f);
 		}
+	}
+	/* The CPUs create may run on (gvab run --cpu-placement). */
+	const char *cpus = getenv("FAKE_RUNSC_CPUS");
+	cpu_set_t cs;
+	if (cpus && sched_getaffinity(0, sizeof cs, &cs) == 0 && (f = fopen(cpus, "a"))) {
+		fprintf(f, "%s", id);
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &cs))
+				fprintf(f, " %d", c);
+		fprintf(f, "\n");
+		fclose(f);
 	}
 	const char *cms = getenv("FAKE_CREATE_MS");
 	if (cms)

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +59,7 @@ static void setup(void)
 static const char *const test_env[] = {
 	"FAKE_RUNSC_FAIL", "FAKE_RUNSC_FAIL_EVERY", "FAKE_SANDBOX_MS", "FAKE_CREATE_MS",
 	"FAKE_RUNSC_PIDS", "FAKE_RUNSC_KNOB", "FAKE_RUNSC_KNOB_LOG", "FAKE_RUNSC_COUNTER",
-	"FAKE_FORCE_DELETE_MS",
+	"FAKE_FORCE_DELETE_MS", "FAKE_RUNSC_CPUS",
 	"GVAB_SYSFS_ROOT", "GVAB_JOURNAL", "GVAB_STATE_DIR", NULL};
 
 static void teardown(void)
@@ -543,6 +544,105 @@ START_TEST(test_per_arm_knobs)
 }
 END_TEST
 
+/* --cpu-placement: where runsc (and so the sandbox) runs, recorded in
+ * run.json; --settle-ms: an untimed pause before every boot, recorded. */
+START_TEST(test_placement_settle)
+{
+	int ncpu = 0;
+	cpu_set_t allowed;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+	int first = -1, last = -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &allowed)) {
+			if (first < 0)
+				first = c;
+			last = c;
+			ncpu++;
+		}
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s", itest_fake());
+	static const char *const modes[] = {"one", "split"};
+	for (int m = 0; m < 2; m++) {
+		char *out = util_fmt("%s/run-%s", dir, modes[m]), *log = util_fmt("%s/cpus-%s", dir, modes[m]);
+		setenv("FAKE_RUNSC_CPUS", log, 1);
+		char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", bundle,
+		                "--iterations", "3", "--warmups", "0", "--settle-ms", "40",
+		                "--cpu-placement", (char *)modes[m], "--arm", a1, "--arm", a2, NULL};
+		char *o = NULL;
+		int rc = itest_run(&o, argv);
+		if (m == 1 && ncpu < 2) {
+			ck_assert_int_eq(rc, 69);
+			ck_assert_msg(strstr(o, "--cpu-placement split needs two CPUs"), "%s", o);
+			free(o);
+			free(out);
+			free(log);
+			continue;
+		}
+		ck_assert_msg(rc == 0, "%s", o);
+		free(o);
+		char *rj = util_fmt("%s/run.json", out);
+		cJSON *run = util_json_load(rj);
+		ck_assert_int_eq(cJSON_GetObjectItem(run, "settle_ms")->valueint, 40);
+		char *want = m == 0 ? util_fmt("one: gvab and children on CPU %d", first)
+		                    : util_fmt("split: gvab on CPU %d, children on ", last);
+		const char *got = cJSON_GetObjectItem(run, "cpu_placement")->valuestring;
+		ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "%s, want %s", got, want);
+		/* Every create ran where placed: one: the first CPU only; split:
+		 * never on gvab's CPU. */
+		char *text = util_read_file(log, NULL);
+		int lines = 0;
+		for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			char *sp = strchr(l, ' ');
+			ck_assert_ptr_nonnull(sp);
+			if (m == 0) {
+				char *one = util_fmt(" %d", first);
+				ck_assert_str_eq(sp, one);
+				free(one);
+			} else {
+				char *mine = util_fmt(" %d", last);
+				for (char *t = sp; (t = strstr(t, mine)); t++)
+					ck_assert_msg(t[strlen(mine)] != '\0' && t[strlen(mine)] != ' ',
+					              "create on gvab's CPU %d: %s", last, l);
+				free(mine);
+			}
+			lines++;
+		}
+		ck_assert_int_eq(lines, 6);
+		/* The pause: every boot starts at least 40 ms after the one before. */
+		struct samples_file sf;
+		char *sp = util_fmt("%s/samples.jsonl", out);
+		ck_assert_int_eq(samples_load(sp, NULL, 0, &sf), 0);
+		ck_assert_uint_eq(sf.n, 6);
+		for (size_t i = 1; i < sf.n; i++)
+			ck_assert_msg(sf.s[i].t_ns - sf.s[i - 1].t_ns >= 40000000, "boots %zu and %zu %lld ns apart",
+			              i - 1, i, (long long)(sf.s[i].t_ns - sf.s[i - 1].t_ns));
+		samples_free(&sf);
+		free(sp);
+		free(text);
+		free(want);
+		cJSON_Delete(run);
+		free(rj);
+		free(out);
+		free(log);
+	}
+	/* A third value is a usage error naming it. */
+	char *out = util_fmt("%s/run-bad", dir);
+	char *bad[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", bundle,
+	               "--cpu-placement", "pinned", "--arm", a1, "--arm", a2, NULL};
+	char *o = NULL;
+	ck_assert_int_eq(itest_run(&o, bad), 64);
+	ck_assert_msg(strstr(o, "--cpu-placement: 'pinned'"), "%s", o);
+	free(o);
+	char *bad2[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", bundle,
+	                "--settle-ms", "-5", "--arm", a1, "--arm", a2, NULL};
+	ck_assert_int_eq(itest_run(&o, bad2), 64);
+	ck_assert_msg(strstr(o, "--settle-ms"), "%s", o);
+	free(o);
+	free(out);
+	free(a1);
+	free(a2);
+}
+END_TEST
+
 /* --append adds chunks only to the same experiment, and run.json keeps
  * what the first chunk described. */
 START_TEST(test_append_rules)
@@ -856,6 +956,7 @@ Suite *suite_rig_fake(void)
 	tcase_add_test(tc, test_full_disk);
 	tcase_add_test(tc, test_state_pid_reuse);
 	tcase_add_test(tc, test_proc_records);
+	tcase_add_test(tc, test_placement_settle);
 	suite_add_tcase(s, tc);
 	return s;
 }
