@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include "analysis.h"
 #include "bench_run.h"
+#include "rng.h"
 #include "stats.h"
 #include "util.h"
 #include "verdict.h"
@@ -43,7 +44,7 @@ static uint64_t rng = 20261123;
 
 static size_t pick(size_t n)
 {
-	return (size_t)(stats_rng_next(&rng) % n);
+	return (size_t)(rng_next(&rng) % n);
 }
 
 static int cmp_dbl(const void *a, const void *b)
