@@ -22,6 +22,7 @@
 #   warm20      --warmups 20
 #   onecpu      gvab and the sandbox on CPU 0 (taskset -c 0)
 #   split       --cpu-placement split: gvab on the last CPU, runsc and the sandbox on the others
+#   splitwarm20 split and --warmups 20
 #   nice        nice -n -10 for gvab and everything it starts
 #   fifo        gvab SCHED_FIFO 10 (chrt -f -R: its children stay SCHED_OTHER)
 #   dropcache   --drop-caches before every measured boot
@@ -77,6 +78,7 @@ for c in "$@"; do
     warm20) run warm20 -- --warmups 20 ;;
     onecpu) run onecpu taskset -c 0 -- ;;
     split) run split -- --cpu-placement split ;;
+    splitwarm20) run splitwarm20 -- --cpu-placement split --warmups 20 ;;
     nice) run nice nice -n -10 -- ;;
     fifo) run fifo chrt -f -R 10 -- ;;
     dropcache) run dropcache -- --drop-caches ;;

@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include "analysis.h"
 #include "bench_run.h"
+#include "error.h"
 #include "rng.h"
 #include "stats.h"
 #include "util.h"
@@ -93,8 +94,10 @@ static double mde(const double *a, const double *d, size_t n, int trials, int wa
 static int load_pairs(const char *dir, double **a, double **d, size_t *n, double *shift)
 {
 	struct run_analysis ra;
-	if (analysis_load(dir, &ra) < 0)
+	if (analysis_load(dir, &ra) < 0) {
+		fprintf(stderr, "noise_mde: %s\n", error_last());
 		return -1;
+	}
 	if (ra.sf.narms < 2) {
 		fprintf(stderr, "noise_mde: %s: want two arms, found %zu\n", dir, ra.sf.narms);
 		analysis_free(&ra);
