@@ -207,11 +207,13 @@ int answer_cpu_table(FILE *f, const struct run_analysis *ra)
  * at zero. When the between-run sd is larger than a run's own standard
  * error, one run understates the uncertainty. */
 /* Same --set knobs (rcu_expedited=0 and =1 are different experiments, not
- * repeats) and the same instruments and page-cache treatment (debug logs
- * and tracing slow every boot). */
+ * repeats), the same instruments and page-cache treatment (debug logs and
+ * tracing slow every boot), and the same settle pause and CPU placement
+ * (absent in both is the same). */
 static int same_conditions(const cJSON *r0, const cJSON *r1)
 {
-	static const char *const keys[] = {"settings", "phases", "inittrace", "syscalls", "drop_caches"};
+	static const char *const keys[] = {"settings",    "phases",    "inittrace",    "syscalls",
+	                                   "drop_caches", "settle_ms", "cpu_placement"};
 	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(r0, keys[k]);
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(r1, keys[k]);

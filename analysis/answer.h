@@ -42,8 +42,8 @@ int answer_cpu_table(FILE *f, const struct run_analysis *ra);
 
 /* Repeated runs: runs that compare the same candidate with the same
  * baseline on `phase` under the same conditions: the same --set knobs
- * ("settings" of run.json), instruments (phases, inittrace, syscalls) and
- * drop_caches.
+ * ("settings" of run.json), instruments (phases, inittrace, syscalls),
+ * drop_caches, settle_ms and cpu_placement.
  * One group per (baseline, candidate) with at least two such runs, in the
  * order the pair first appears: each run's shift (% of A's median) and its
  * standard error (the verdict interval's half-width over the normal

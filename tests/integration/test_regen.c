@@ -74,7 +74,10 @@ START_TEST(test_regen_committed_reports)
 		int rc = itest_run(&out, argv);
 		ck_assert_msg(rc == 0, "gvab %s %s: exit %d\n%s", w[0], w[1], rc, out ? out : "");
 		free(out);
-		bad += compare_dirs(w[1], scratch);
+		int diff = compare_dirs(w[1], scratch);
+		if (diff == 0)
+			util_rm_rf(scratch); /* kept when it differs, to look at */
+		bad += diff;
 		free(scratch);
 		lines++;
 	}
