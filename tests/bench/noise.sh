@@ -92,7 +92,7 @@ done
 # Pooled over the runs of each condition (each run centred on its own shift).
 echo "pooled:"
 for c in $(for r in $runs; do echo "${r%%:*}"; done | awk '!seen[$0]++'); do
-    dirs=$(for r in $runs; do [ "${r%%:*}" = "$c" ] && echo "${r#*:}"; done)
+    dirs=$(for r in $runs; do if [ "${r%%:*}" = "$c" ]; then echo "${r#*:}"; fi; done)
     # shellcheck disable=SC2086 # one word per directory
     line=$("$mde" -t "$TRIALS" $dirs)
     case $c in
