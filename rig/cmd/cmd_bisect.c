@@ -7,6 +7,7 @@
 #include "cmds.h"
 #include "error.h"
 #include "opt.h"
+#include "revopts.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -14,11 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-	O_GOOD = 1, O_BAD, O_SOURCE, O_REVISIONS, O_ARM, O_METRIC, O_THRESHOLD, O_ALPHA, O_ITERATIONS,
-	O_LOOKS, O_MAX_STEPS, O_OUT, O_BUNDLE, O_SET, O_PATCHES, O_SERIES, O_CACHE, O_GO, O_OFFLINE,
-	O_QUIET
-};
+enum { O_GOOD = 1, O_BAD, O_REVISIONS, O_THRESHOLD, O_ALPHA, O_ITERATIONS, O_LOOKS, O_MAX_STEPS, O_OUT };
 
 static const struct opt opts[] = {
 	{"good", 0, OPT_REQUIRED, "REV",
@@ -26,30 +23,17 @@ static const struct opt opts[] = {
 	 "tag (resolved as build does); with --revisions: a commit\n"
 	 "prefix or pseudo-version from the file", O_GOOD},
 	{"bad", 0, OPT_REQUIRED, "REV", "the new behaviour's end, as for --good", O_BAD},
-	{"source", 0, OPT_REQUIRED, "SRC", "git URL or path (default: the upstream URL), or module", O_SOURCE},
 	{"revisions", 0, OPT_REQUIRED, "FILE",
 	 "ordered list, oldest first: '<commit> [<pseudo-version>\n"
 	 "[<master commit> [<subject>]]]' per line, '#' comments;\n"
 	 "needed for a module source, which has no history", O_REVISIONS},
-	{"arm", 0, OPT_REQUIRED, "SPEC",
-	 "what every revision is built as (default stock; e.g.\n"
-	 "patched)", O_ARM},
-	{"metric", 0, OPT_REQUIRED, "PHASE", "create|start|wait|delete|core|overall (default core)", O_METRIC},
 	{"threshold", 0, OPT_REQUIRED, "PCT", "smaller differences count as none (default 3)", O_THRESHOLD},
 	{"alpha", 0, OPT_REQUIRED, "A", "error per classification, spent over looks (default 0.01)", O_ALPHA},
 	{"iterations", 0, OPT_REQUIRED, "N", "rounds of mid/good/bad per look (default 20)", O_ITERATIONS},
 	{"looks", 0, OPT_REQUIRED, "K", "looks per step before a revision is undecided (default 3)", O_LOOKS},
 	{"max-steps", 0, OPT_REQUIRED, "N", "stop after N measured steps, printing the range so far", O_MAX_STEPS},
 	{"out", 0, OPT_REQUIRED, "DIR", "state, runs and arms (default results/bisect)", O_OUT},
-	{"bundle", 0, OPT_REQUIRED, "DIR", "OCI bundle (default build/bundle)", O_BUNDLE},
-	{"set", 0, OPT_REQUIRED, "NAME=VALUE",
-	 "host knob for every run (passed to gvab run); at most 16", O_SET},
-	{"patches", 0, OPT_REQUIRED, "DIR", "patch series directory, as for build (default: patches)", O_PATCHES},
-	{"series", 0, OPT_REQUIRED, "DIR", "one more series directory, as for build (repeatable)", O_SERIES},
-	{"cache", 0, OPT_REQUIRED, "DIR", "cache, as for build", O_CACHE},
-	{"go", 0, OPT_REQUIRED, "PATH", "one go binary for every tree, as for build", O_GO},
-	{"offline", 0, OPT_NONE, NULL, "no fetch or download, as for build", O_OFFLINE},
-	{"quiet", 'q', OPT_NONE, NULL, "no progress lines", O_QUIET},
+	REVISION_OPT_ROWS,
 	{0}};
 
 static const struct opt_cmd cmd = {
@@ -71,32 +55,21 @@ static const struct opt_cmd cmd = {
 
 int cmd_bisect(int argc, char **argv)
 {
-	struct bisect_opts bo = {.source = GVAB_DEFAULT_URL, .arm = "stock", .metric = "core",
-	                         .threshold_pct = VERDICT_DEFAULT_THRESHOLD_PCT,
-	                         .alpha = VERDICT_DEFAULT_ALPHA, .iterations = 20, .looks = 3,
-	                         .out_dir = "results/bisect", .bundle = "build/bundle",
-	                         .patches_dir = "patches", .progress = 1};
-	const char *series[17] = {0};
-	char *run_args[2 * 16 + 1] = {0};
-	int nseries = 0, nrun = 0;
+	struct bisect_opts bo = {.iterations = 20, .looks = 3, .out_dir = "results/bisect"};
+	struct revision_args ra;
+	revision_defaults(&bo.rs, &ra);
 	long v;
-	char *cache = NULL;
 	struct opt_parser p;
 	opt_init(&p, &cmd, argc, argv);
 	for (int id; (id = opt_next(&p)) > 0;) {
+		if (revision_opt(&p, id, &bo.rs, &ra))
+			continue;
 		switch (id) {
 		case O_GOOD: bo.good = p.arg; break;
 		case O_BAD: bo.bad = p.arg; break;
-		case O_SOURCE: bo.source = p.arg; break;
 		case O_REVISIONS: bo.revisions_file = p.arg; break;
-		case O_ARM: bo.arm = p.arg; break;
-		case O_METRIC:
-			bo.metric = p.arg;
-			if (analysis_phase_index(p.arg) < 0)
-				opt_error(&p, "'%s' is not a phase (create|start|wait|delete|core|overall)", p.arg);
-			break;
-		case O_THRESHOLD: opt_double(&p, 0, 100, &bo.threshold_pct); break;
-		case O_ALPHA: opt_double(&p, 0, 0.5, &bo.alpha); break;
+		case O_THRESHOLD: opt_double(&p, 0, 100, &bo.rs.threshold_pct); break;
+		case O_ALPHA: opt_double(&p, 0, 0.5, &bo.rs.alpha); break;
 		case O_ITERATIONS:
 			if (opt_long(&p, 5, 100000, &v) == 0)
 				bo.iterations = v;
@@ -110,26 +83,6 @@ int cmd_bisect(int argc, char **argv)
 				bo.max_steps = (int)v;
 			break;
 		case O_OUT: bo.out_dir = p.arg; break;
-		case O_BUNDLE: bo.bundle = p.arg; break;
-		case O_SET:
-			if (nrun >= 2 * 16) {
-				opt_error(&p, "given more than 16 times");
-				break;
-			}
-			run_args[nrun++] = "--set";
-			run_args[nrun++] = (char *)p.arg;
-			break;
-		case O_PATCHES: bo.patches_dir = p.arg; break;
-		case O_SERIES:
-			if (nseries == 16)
-				opt_error(&p, "given more than 16 times");
-			else
-				series[nseries++] = p.arg;
-			break;
-		case O_CACHE: bo.cache_dir = p.arg; break;
-		case O_GO: bo.go = p.arg; break;
-		case O_OFFLINE: bo.offline = 1; break;
-		case O_QUIET: bo.progress = 0; break;
 		}
 	}
 	if (p.status != OPT_DONE)
@@ -138,12 +91,9 @@ int cmd_bisect(int argc, char **argv)
 		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
 	if (!bo.good || !bo.bad)
 		return opt_usage_error(&cmd, "--good and --bad are required");
-	if (!bo.cache_dir)
-		bo.cache_dir = cache = util_cache_dir();
-	bo.series_dirs = series;
-	bo.run_args = run_args;
+	revision_finish(&bo.rs, &ra);
 	int rc = bisect_run(&bo);
-	free(cache);
+	revision_args_free(&ra);
 	if (rc == 3)
 		return 3;
 	return rc < 0 ? cmds_fail(rc, "bisect") : 0;

@@ -6,6 +6,7 @@
 #include "cmds.h"
 #include "error.h"
 #include "opt.h"
+#include "revopts.h"
 #include "schedule.h"
 #include "trend.h"
 #include "util.h"
@@ -15,11 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-	O_REF = 1, O_REVISIONS, O_FROM, O_TO, O_SOURCE, O_ARM, O_METRIC, O_THRESHOLD, O_ALPHA,
-	O_ITERATIONS, O_WARMUPS, O_ORDER, O_OUT, O_ARMS, O_BUNDLE, O_SET, O_PATCHES, O_SERIES, O_CACHE,
-	O_GO, O_OFFLINE, O_QUIET
-};
+enum { O_REF = 1, O_REVISIONS, O_FROM, O_TO, O_THRESHOLD, O_ALPHA, O_ITERATIONS, O_WARMUPS, O_ORDER, O_OUT, O_ARMS };
 
 static const struct opt opts[] = {
 	{"ref", 0, OPT_REQUIRED, "REF",
@@ -34,11 +31,6 @@ static const struct opt opts[] = {
 	{"to", 0, OPT_REQUIRED, "REV", "to REV", O_TO},
 	{"good", 0, OPT_REQUIRED, "REV", "the same as --from", O_FROM},
 	{"bad", 0, OPT_REQUIRED, "REV", "the same as --to", O_TO},
-	{"source", 0, OPT_REQUIRED, "SRC", "git URL or path (default: the upstream URL), or module", O_SOURCE},
-	{"arm", 0, OPT_REQUIRED, "SPEC",
-	 "what every revision is built as (default stock; e.g.\n"
-	 "patched)", O_ARM},
-	{"metric", 0, OPT_REQUIRED, "PHASE", "create|start|wait|delete|core|overall (default core)", O_METRIC},
 	{"threshold", 0, OPT_REQUIRED, "PCT", "smaller shifts count as none for 'same' (default 3)", O_THRESHOLD},
 	{"alpha", 0, OPT_REQUIRED, "A", "family-wise error over the steps (default 0.01)", O_ALPHA},
 	{"iterations", 0, OPT_REQUIRED, "N",
@@ -51,14 +43,7 @@ static const struct opt opts[] = {
 	{"arms", 0, OPT_REQUIRED, "DIR",
 	 "where builds go (default OUT/arms; give a bisect's\n"
 	 "OUT/arms to share its builds)", O_ARMS},
-	{"bundle", 0, OPT_REQUIRED, "DIR", "OCI bundle (default build/bundle)", O_BUNDLE},
-	{"set", 0, OPT_REQUIRED, "NAME=VALUE", "host knob for the run (passed to gvab run); at most 16", O_SET},
-	{"patches", 0, OPT_REQUIRED, "DIR", "patch series directory, as for build (default: patches)", O_PATCHES},
-	{"series", 0, OPT_REQUIRED, "DIR", "one more series directory, as for build (repeatable)", O_SERIES},
-	{"cache", 0, OPT_REQUIRED, "DIR", "cache, as for build", O_CACHE},
-	{"go", 0, OPT_REQUIRED, "PATH", "one go binary for every tree, as for build", O_GO},
-	{"offline", 0, OPT_NONE, NULL, "no fetch or download, as for build", O_OFFLINE},
-	{"quiet", 'q', OPT_NONE, NULL, "no progress lines", O_QUIET},
+	REVISION_OPT_ROWS,
 	{0}};
 
 static const struct opt_cmd cmd = {
@@ -84,20 +69,17 @@ static const struct opt_cmd cmd = {
 
 int cmd_trend(int argc, char **argv)
 {
-	struct trend_opts to = {.source = GVAB_DEFAULT_URL, .arm = "stock", .metric = "core",
-	                        .order = "latin", .threshold_pct = VERDICT_DEFAULT_THRESHOLD_PCT,
-	                        .alpha = VERDICT_DEFAULT_ALPHA, .iterations = 30, .warmups = 3,
-	                        .out_dir = "results/trend", .bundle = "build/bundle",
-	                        .patches_dir = "patches", .progress = 1};
+	struct trend_opts to = {.order = "latin", .iterations = 30, .warmups = 3, .out_dir = "results/trend"};
+	struct revision_args ra;
+	revision_defaults(&to.rs, &ra);
 	const char *refs[TREND_MAX_REVISIONS + 1] = {0};
-	const char *series[17] = {0};
-	char *run_args[2 * 16 + 1] = {0};
-	int nrefs = 0, nseries = 0, nrun = 0;
+	int nrefs = 0;
 	long v;
-	char *cache = NULL;
 	struct opt_parser p;
 	opt_init(&p, &cmd, argc, argv);
 	for (int id; (id = opt_next(&p)) > 0;) {
+		if (revision_opt(&p, id, &to.rs, &ra))
+			continue;
 		switch (id) {
 		case O_REF:
 			if (nrefs == TREND_MAX_REVISIONS)
@@ -108,15 +90,8 @@ int cmd_trend(int argc, char **argv)
 		case O_REVISIONS: to.revisions_file = p.arg; break;
 		case O_FROM: to.from = p.arg; break;
 		case O_TO: to.to = p.arg; break;
-		case O_SOURCE: to.source = p.arg; break;
-		case O_ARM: to.arm = p.arg; break;
-		case O_METRIC:
-			to.metric = p.arg;
-			if (analysis_phase_index(p.arg) < 0)
-				opt_error(&p, "'%s' is not a phase (create|start|wait|delete|core|overall)", p.arg);
-			break;
-		case O_THRESHOLD: opt_double(&p, 0, 100, &to.threshold_pct); break;
-		case O_ALPHA: opt_double(&p, 0, 0.5, &to.alpha); break;
+		case O_THRESHOLD: opt_double(&p, 0, 100, &to.rs.threshold_pct); break;
+		case O_ALPHA: opt_double(&p, 0, 0.5, &to.rs.alpha); break;
 		case O_ITERATIONS:
 			if (opt_long(&p, 5, 100000, &v) == 0)
 				to.iterations = v;
@@ -134,38 +109,15 @@ int cmd_trend(int argc, char **argv)
 		}
 		case O_OUT: to.out_dir = p.arg; break;
 		case O_ARMS: to.arms_dir = p.arg; break;
-		case O_BUNDLE: to.bundle = p.arg; break;
-		case O_SET:
-			if (nrun >= 2 * 16) {
-				opt_error(&p, "given more than 16 times");
-				break;
-			}
-			run_args[nrun++] = "--set";
-			run_args[nrun++] = (char *)p.arg;
-			break;
-		case O_PATCHES: to.patches_dir = p.arg; break;
-		case O_SERIES:
-			if (nseries == 16)
-				opt_error(&p, "given more than 16 times");
-			else
-				series[nseries++] = p.arg;
-			break;
-		case O_CACHE: to.cache_dir = p.arg; break;
-		case O_GO: to.go = p.arg; break;
-		case O_OFFLINE: to.offline = 1; break;
-		case O_QUIET: to.progress = 0; break;
 		}
 	}
 	if (p.status != OPT_DONE)
 		return opt_exit(&p);
 	if (p.ind < argc)
 		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
-	if (!to.cache_dir)
-		to.cache_dir = cache = util_cache_dir();
+	revision_finish(&to.rs, &ra);
 	to.refs = refs;
-	to.series_dirs = series;
-	to.run_args = run_args;
 	int rc = trend_run(&to);
-	free(cache);
+	revision_args_free(&ra);
 	return rc < 0 ? cmds_fail(rc, "trend") : 0;
 }

@@ -199,14 +199,14 @@ int bisect_revisions_read(const char *file, int module, const char *first, const
 static cJSON *params_json(const struct bisect_opts *o)
 {
 	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "source", o->source);
+	cJSON_AddStringToObject(j, "source", o->rs.source);
 	cJSON_AddStringToObject(j, "good", o->good);
 	cJSON_AddStringToObject(j, "bad", o->bad);
 	cJSON_AddStringToObject(j, "revisions_file", o->revisions_file ? o->revisions_file : "");
-	cJSON_AddStringToObject(j, "arm", o->arm);
-	cJSON_AddStringToObject(j, "metric", o->metric);
-	cJSON_AddNumberToObject(j, "threshold_pct", o->threshold_pct);
-	cJSON_AddNumberToObject(j, "alpha", o->alpha);
+	cJSON_AddStringToObject(j, "arm", o->rs.arm);
+	cJSON_AddStringToObject(j, "metric", o->rs.metric);
+	cJSON_AddNumberToObject(j, "threshold_pct", o->rs.threshold_pct);
+	cJSON_AddNumberToObject(j, "alpha", o->rs.alpha);
 	cJSON_AddNumberToObject(j, "iterations", (double)o->iterations);
 	cJSON_AddNumberToObject(j, "looks", o->looks);
 	return j;
@@ -314,11 +314,11 @@ static int build_rev(const struct bisect_opts *o, const struct rev *r, char **ru
 	char label[16];
 	rev_label(r, label, sizeof label);
 	char *name = util_fmt("r-%s", label), *arms = util_fmt("%s/arms", o->out_dir);
-	struct build_opts bo = {.source = o->source, .ref = r->id, .arm = o->arm, .name = name,
-	                        .patches_dir = o->patches_dir, .series_dirs = o->series_dirs,
-	                        .out_dir = arms, .cache_dir = o->cache_dir, .go = o->go,
-	                        .offline = o->offline, .progress = o->progress};
-	if (o->progress)
+	struct build_opts bo = {.source = o->rs.source, .ref = r->id, .arm = o->rs.arm, .name = name,
+	                        .patches_dir = o->rs.patches_dir, .series_dirs = o->rs.series_dirs,
+	                        .out_dir = arms, .cache_dir = o->rs.cache_dir, .go = o->rs.go,
+	                        .offline = o->rs.offline, .progress = o->rs.progress};
+	if (o->rs.progress)
 		fprintf(stderr, "gvab: bisect: building %s (%s)\n", label, r->subject);
 	int rc = build_arm(&bo, runsc);
 	free(name);
@@ -335,7 +335,7 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 	for (int i = 0; i < 3; i++)
 		a[i] = util_fmt("%s=%s", names[i], bins[i]);
 	size_t nextra = 0;
-	while (o->run_args && o->run_args[nextra])
+	while (o->rs.run_args && o->rs.run_args[nextra])
 		nextra++;
 	char **argv = util_xcalloc(24 + nextra, sizeof *argv);
 	int k = 0;
@@ -344,7 +344,7 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 	argv[k++] = "--out";
 	argv[k++] = (char *)dir;
 	argv[k++] = "--bundle";
-	argv[k++] = (char *)o->bundle;
+	argv[k++] = (char *)o->rs.bundle;
 	argv[k++] = "--iterations";
 	argv[k++] = iters;
 	argv[k++] = "--warmups";
@@ -358,7 +358,7 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 		argv[k++] = a[i];
 	}
 	for (size_t i = 0; i < nextra; i++)
-		argv[k++] = o->run_args[i];
+		argv[k++] = o->rs.run_args[i];
 	if (append)
 		argv[k++] = "--append";
 	argv[k] = NULL;
@@ -439,8 +439,8 @@ static int analyse(const struct bisect_opts *o, const char *dir, int phase, doub
 	if (rc < 0)
 		return rc;
 	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
-	ao.alpha = o->alpha;
-	ao.threshold_pct = o->threshold_pct;
+	ao.alpha = o->rs.alpha;
+	ao.threshold_pct = o->rs.threshold_pct;
 	ao.interval_alpha = tail;
 	ao.phase_mask = 1u << phase;
 	ao.baseline = 0;
@@ -524,7 +524,7 @@ static void write_chart(const struct bisect_opts *o, const struct path *p)
 	}
 	fclose(f);
 	if (any) {
-		char *metric = charts_gp_str(o->metric, 1);
+		char *metric = charts_gp_str(o->rs.metric, 1);
 		char *body = util_fmt(
 			"  set title \"gvab bisect: %s p50 along the go-branch path (95%% CI)\"\n"
 			"  set xlabel \"revision (position on the path, oldest first)\"\n"
@@ -555,9 +555,9 @@ static void write_markdown(const struct bisect_opts *o, const struct path *p, co
 		free(path);
 		return;
 	}
-	fprintf(f, "# gvab bisect: %s from %s to %s (%s)\n\n```\n%s```\n\n", o->metric, o->good, o->bad,
+	fprintf(f, "# gvab bisect: %s from %s to %s (%s)\n\n```\n%s```\n\n", o->rs.metric, o->good, o->bad,
 	        status, summary);
-	fprintf(f, "| # | revision | subject | state | step | %s p50 ms [95%% CI] | note |\n", o->metric);
+	fprintf(f, "| # | revision | subject | state | step | %s p50 ms [95%% CI] | note |\n", o->rs.metric);
 	fprintf(f, "|---:|---|---|---|---:|---|---|\n");
 	for (size_t i = 0; i < p->n; i++) {
 		const struct rev *r = &p->r[i];
@@ -627,8 +627,8 @@ static long next_mid(const struct path *p, long *lo_out, long *hi_out)
 
 int bisect_run(const struct bisect_opts *o)
 {
-	int rc = GVAB_EFAIL, steps = 0, phase = analysis_phase_index(o->metric);
-	int module = strcmp(o->source, "module") == 0 || strcmp(o->source, MODSOURCE_MODULE) == 0;
+	int rc = GVAB_EFAIL, steps = 0, phase = analysis_phase_index(o->rs.metric);
+	int module = strcmp(o->rs.source, "module") == 0 || strcmp(o->rs.source, MODSOURCE_MODULE) == 0;
 	struct path p = {0};
 	git_repository *repo = NULL;
 	char *repo_path = NULL, *bins[3] = {NULL, NULL, NULL};
@@ -638,7 +638,7 @@ int bisect_run(const struct bisect_opts *o)
 
 	if (phase < 0)
 		return error_setc(GVAB_EUSAGE, "--metric %s: not a phase (create, start, wait, delete, core, "
-		                               "overall)", o->metric);
+		                               "overall)", o->rs.metric);
 	if (module && !o->revisions_file)
 		return error_setc(GVAB_EUSAGE, "a module source has no history: pass --revisions FILE, an "
 		                               "ordered list of go-branch commits and pseudo-versions");
@@ -646,15 +646,15 @@ int bisect_run(const struct bisect_opts *o)
 		return GVAB_EFAIL;
 
 	/* The path. */
-	repo_path = util_fmt("%s/gvisor.git", o->cache_dir);
+	repo_path = util_fmt("%s/gvisor.git", o->rs.cache_dir);
 	if (!module) {
 		if ((rc = source_open_cache(repo_path, &repo)) < 0)
 			goto out;
-		if (!o->offline) {
+		if (!o->rs.offline) {
 			unsigned got = 0;
-			if (o->progress)
-				fprintf(stderr, "gvab: bisect: fetching %s\n", o->source);
-			if ((rc = source_fetch(repo, o->source, &got)) < 0) {
+			if (o->rs.progress)
+				fprintf(stderr, "gvab: bisect: fetching %s\n", o->rs.source);
+			if ((rc = source_fetch(repo, o->rs.source, &got)) < 0) {
 				error_wrap(rc, "fetching gVisor");
 				goto out;
 			}
@@ -669,7 +669,7 @@ int bisect_run(const struct bisect_opts *o)
 	}
 	if ((rc = state_load(o, &p, &steps)) < 0)
 		goto out;
-	if (o->progress)
+	if (o->rs.progress)
 		fprintf(stderr, "gvab: bisect: %zu revisions from %s to %s (about %d steps)\n", p.n, o->good,
 		        o->bad, (int)ceil(log2((double)(p.n > 2 ? p.n - 1 : 1))));
 	p.r[0].state = R_GOOD;
@@ -687,9 +687,9 @@ int bisect_run(const struct bisect_opts *o)
 	for (int j = 0; j < o->looks; j++)
 		look_n[j] = (j + 1) * o->iterations;
 	if (o->looks > 1)
-		verdict_sequential_alphas(look_n, o->looks, o->alpha, look_alpha);
+		verdict_sequential_alphas(look_n, o->looks, o->rs.alpha, look_alpha);
 	else
-		look_alpha[0] = o->alpha;
+		look_alpha[0] = o->rs.alpha;
 
 	const char *status = "running";
 	struct look_result last_ends = {0};
@@ -717,7 +717,7 @@ int bisect_run(const struct bisect_opts *o)
 		if (b < 0) {
 			r->state = R_SKIP;
 			snprintf(r->note, sizeof r->note, "does not build: %.360s", error_last());
-			if (o->progress)
+			if (o->rs.progress)
 				fprintf(stderr, "gvab: bisect: %s skipped: %s\n", label, r->note);
 			state_save(o, &p, steps, "running", NULL);
 			continue;
@@ -727,7 +727,7 @@ int bisect_run(const struct bisect_opts *o)
 		struct look_result lr;
 		int decided = 0;
 		for (int j = 0; j < o->looks && !decided; j++) {
-			if (o->progress)
+			if (o->rs.progress)
 				fprintf(stderr, "gvab: bisect: step %d, %s: look %d/%d, %ld rounds of mid/good/bad\n",
 				        steps + 1, label, j + 1, o->looks, o->iterations);
 			if ((rc = run_look(o, dir, j > 0, bins)) < 0) {
@@ -770,7 +770,7 @@ int bisect_run(const struct bisect_opts *o)
 				snprintf(r->note, sizeof r->note,
 				         "the ends did not differ in this step's run (%s); not classified",
 				         verdict_name(lr.ends));
-				if (o->progress)
+				if (o->rs.progress)
 					fprintf(stderr, "gvab: bisect: %s undecided: %s\n", label, r->note);
 				free(dir);
 				state_save(o, &p, steps, "running", NULL);
@@ -781,7 +781,7 @@ int bisect_run(const struct bisect_opts *o)
 				rc = error_setc(GVAB_EDATA,
 				                "good and bad do not differ on %s in step %d (%s, bad - good %+.1f ms "
 				                "[%+.1f, %+.1f]): nothing to bisect at this threshold and n",
-				                o->metric, steps, verdict_name(lr.ends), lr.ends_ms, lr.ends_lo,
+				                o->rs.metric, steps, verdict_name(lr.ends), lr.ends_ms, lr.ends_lo,
 				                lr.ends_hi);
 				free(dir);
 				goto out;
@@ -791,10 +791,10 @@ int bisect_run(const struct bisect_opts *o)
 			snprintf(r->note, sizeof r->note,
 			         "%s p50 %.1f ms (good %.1f, bad %.1f); position between the ends %.2f "
 			         "[%.2f, %.2f] (0 good, 1 bad); against good: %s, against bad: %s; %zu pairs; run %s",
-			         o->metric, lr.med[0], lr.med[1], lr.med[2], lr.pos, lr.pos_lo, lr.pos_hi,
+			         o->rs.metric, lr.med[0], lr.med[1], lr.med[2], lr.pos, lr.pos_lo, lr.pos_hi,
 			         mid_vs(lr.vs_good), mid_vs(lr.vs_bad), lr.pairs, dir);
 		}
-		if (o->progress)
+		if (o->rs.progress)
 			fprintf(stderr, "gvab: bisect: %s is %s: %s\n", label, state_names[r->state], r->note);
 		free(dir);
 		state_save(o, &p, steps, "running", NULL);
@@ -807,10 +807,10 @@ int bisect_run(const struct bisect_opts *o)
 		char *dir = util_fmt("%s/steps/ends", o->out_dir);
 		char *ends_bins[3] = {bins[1], bins[1], bins[2]};
 		util_rm_rf(dir);
-		if (o->progress)
+		if (o->rs.progress)
 			fprintf(stderr, "gvab: bisect: no middle revision could be measured; timing the ends\n");
 		struct look_result lr;
-		if ((rc = run_look(o, dir, 0, ends_bins)) == 0 && (rc = analyse(o, dir, phase, o->alpha, &lr)) == 0) {
+		if ((rc = run_look(o, dir, 0, ends_bins)) == 0 && (rc = analyse(o, dir, phase, o->rs.alpha, &lr)) == 0) {
 			last_ends = lr;
 			have_ends = 1;
 			for (int e = 1; e < 3; e++) {
@@ -851,7 +851,7 @@ int bisect_run(const struct bisect_opts *o)
 		cJSON_AddItemToArray(brings, x);
 	}
 	if (have_ends) {
-		cJSON_AddStringToObject(answer, "metric", o->metric);
+		cJSON_AddStringToObject(answer, "metric", o->rs.metric);
 		cJSON_AddNumberToObject(answer, "delta_ms", last_ends.ends_ms);
 		cJSON_AddNumberToObject(answer, "delta_lo_ms", last_ends.ends_lo);
 		cJSON_AddNumberToObject(answer, "delta_hi_ms", last_ends.ends_hi);
@@ -884,7 +884,7 @@ int bisect_run(const struct bisect_opts *o)
 		        cJSON_GetObjectItem(x, "subject")->valuestring);
 	if (have_ends)
 		fprintf(sf, "%s: bad - good %+.1f ms (%+.1f%%) [%+.1f, %+.1f]; %d steps; %s/bisect.json\n",
-		        o->metric, last_ends.ends_ms, last_ends.ends_pct, last_ends.ends_lo, last_ends.ends_hi,
+		        o->rs.metric, last_ends.ends_ms, last_ends.ends_pct, last_ends.ends_lo, last_ends.ends_hi,
 		        steps, o->out_dir);
 	fclose(sf);
 	fputs(sum, stdout);

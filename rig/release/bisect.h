@@ -31,27 +31,16 @@
 #define GVAB_BISECT_H
 
 #include <stddef.h>
+#include "revsetup.h"
 
 struct bisect_opts {
-	const char *source;          /* git URL/path or "module" */
+	struct revision_setup rs; /* source, build, boot and comparison */
 	const char *good, *bad;      /* revisions (commit ids, pseudo-versions, refs) */
 	const char *revisions_file;  /* ordered revision list, or NULL (git history) */
 	const char *out_dir;
-	const char *cache_dir;
-	const char *patches_dir;
-	const char *const *series_dirs; /* NULL-terminated or NULL */
-	const char *arm;             /* arm spec every revision is built with ("stock") */
-	const char *go;              /* NULL: build's default */
-	const char *bundle;
-	const char *metric;          /* phase name, default "core" */
-	double threshold_pct;
-	double alpha;
 	long iterations;             /* measured rounds per look */
 	int looks;                   /* looks per step (1 = no sequential extension) */
 	int max_steps;               /* 0: until done */
-	int offline;
-	int progress;
-	char *const *run_args;       /* extra gvab run arguments (--set ...), NULL-terminated */
 };
 
 /* Runs (or resumes) a bisect. Returns 0 when it named the first bad

@@ -75,7 +75,7 @@ static void plain_name(const char *s, const struct trev *r, size_t n, char *out,
 static int resolve_git(const struct trend_opts *o, struct trev *r, size_t n)
 {
 	git_repository *repo = NULL;
-	char *path = util_fmt("%s/gvisor.git", o->cache_dir);
+	char *path = util_fmt("%s/gvisor.git", o->rs.cache_dir);
 	int rc = source_open_cache(path, &repo);
 	free(path);
 	if (rc < 0)
@@ -85,7 +85,7 @@ static int resolve_git(const struct trend_opts *o, struct trev *r, size_t n)
 		for (size_t i = 0; i < n; i++) {
 			struct source_resolution res;
 			if ((rc = source_resolve_ref(repo, r[i].ref, &res)) < 0) {
-				if (pass == 1 || o->offline) {
+				if (pass == 1 || o->rs.offline) {
 					error_wrap(rc, "%s %s", o->revisions_file ? o->revisions_file : "--ref",
 					           r[i].label);
 					goto out;
@@ -104,9 +104,9 @@ static int resolve_git(const struct trend_opts *o, struct trev *r, size_t n)
 			break;
 		/* Something is not cached yet: fetch once, then resolve again. */
 		unsigned got = 0;
-		if (o->progress)
-			fprintf(stderr, "gvab: trend: fetching %s\n", o->source);
-		if ((rc = source_fetch(repo, o->source, &got)) < 0) {
+		if (o->rs.progress)
+			fprintf(stderr, "gvab: trend: fetching %s\n", o->rs.source);
+		if ((rc = source_fetch(repo, o->rs.source, &got)) < 0) {
 			error_wrap(GVAB_EPRECOND, "fetching gVisor");
 			rc = GVAB_EPRECOND;
 			goto out;
@@ -206,11 +206,11 @@ static int collect(const struct trend_opts *o, int module, struct trev **out, si
 
 static int build_one(const struct trend_opts *o, const char *arms_dir, struct trev *r)
 {
-	struct build_opts bo = {.source = o->source, .ref = r->ref, .arm = o->arm, .name = r->build,
-	                        .patches_dir = o->patches_dir, .series_dirs = o->series_dirs,
-	                        .out_dir = arms_dir, .cache_dir = o->cache_dir, .go = o->go,
-	                        .offline = o->offline, .progress = o->progress};
-	if (o->progress)
+	struct build_opts bo = {.source = o->rs.source, .ref = r->ref, .arm = o->rs.arm, .name = r->build,
+	                        .patches_dir = o->rs.patches_dir, .series_dirs = o->rs.series_dirs,
+	                        .out_dir = arms_dir, .cache_dir = o->rs.cache_dir, .go = o->rs.go,
+	                        .offline = o->rs.offline, .progress = o->rs.progress};
+	if (o->rs.progress)
 		fprintf(stderr, "gvab: trend: building %s%s%s\n", r->label, r->subject[0] ? ": " : "",
 		        r->subject);
 	return build_arm(&bo, &r->runsc);
@@ -230,7 +230,7 @@ static void argv_build(const struct trend_opts *o, const char *dir, const struct
 	ra->iters = util_fmt("%ld", o->iterations);
 	ra->warm = util_fmt("%ld", o->warmups);
 	size_t nextra = 0;
-	while (o->run_args && o->run_args[nextra])
+	while (o->rs.run_args && o->rs.run_args[nextra])
 		nextra++;
 	char **argv = ra->argv = util_xcalloc(16 + 2 * n + nextra, sizeof *argv);
 	int k = 0;
@@ -240,7 +240,7 @@ static void argv_build(const struct trend_opts *o, const char *dir, const struct
 	argv[k++] = "--out";
 	argv[k++] = (char *)dir;
 	argv[k++] = "--bundle";
-	argv[k++] = (char *)o->bundle;
+	argv[k++] = (char *)o->rs.bundle;
 	argv[k++] = "--iterations";
 	argv[k++] = ra->iters;
 	argv[k++] = "--warmups";
@@ -254,7 +254,7 @@ static void argv_build(const struct trend_opts *o, const char *dir, const struct
 			argv[k++] = ra->specs[i];
 		}
 	for (size_t i = 0; i < nextra; i++)
-		argv[k++] = o->run_args[i];
+		argv[k++] = o->rs.run_args[i];
 	argv[k] = NULL;
 }
 
@@ -307,7 +307,7 @@ static int run_reusable(const char *dir, const struct trev *r, size_t n, char *c
 
 static int run_all(const struct trend_opts *o, char *const *argv, const char *dir)
 {
-	if (o->progress)
+	if (o->rs.progress)
 		fprintf(stderr, "gvab: trend: timing every built revision, %ld rounds (+%ld warm-up) in %s "
 		                "order into %s\n", o->iterations, o->warmups, o->order, dir);
 	/* The run's own answer lines go to a log beside it; trend prints its
@@ -364,8 +364,8 @@ static int analyse(const struct trend_opts *o, const char *dir, int phase, struc
 			stats_median_ci(as->vals[phase], as->n_ok, 0.025, &r[i].lo, &r[i].hi);
 	}
 	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
-	ao.alpha = o->alpha;
-	ao.threshold_pct = o->threshold_pct;
+	ao.alpha = o->rs.alpha;
+	ao.threshold_pct = o->rs.threshold_pct;
 	ao.phase_mask = 1u << phase;
 	long prev = -1;
 	for (size_t i = 0; i < n; i++) {
@@ -427,15 +427,15 @@ static char *markdown(const struct trend_opts *o, const struct trev *r, size_t n
 	FILE *f = open_memstream(&md, &len);
 	if (!f)
 		return NULL;
-	fprintf(f, "# gvab trend: %s p50 per revision, each against the previous\n\n", o->metric);
+	fprintf(f, "# gvab trend: %s p50 per revision, each against the previous\n\n", o->rs.metric);
 	fprintf(f, "One interleaved run (`%s/run`, order %s, %ld rounds). Steps: the shift B - A "
 	           "(Hodges-Lehmann of %s, paired by round) with its interval at %.3g%% per side "
 	           "(alpha %.3g split over the %zu steps), Holm-adjusted p, verdict at threshold "
 	           "%.3g%%.\n\n",
-	        o->out_dir, o->order, o->iterations, o->metric, ns ? 100.0 * o->alpha / (double)ns : 0,
-	        o->alpha, ns, o->threshold_pct);
+	        o->out_dir, o->order, o->iterations, o->rs.metric, ns ? 100.0 * o->rs.alpha / (double)ns : 0,
+	        o->rs.alpha, ns, o->rs.threshold_pct);
 	fprintf(f, "| # | revision | subject | n | %s p50 ms [95%% CI] | vs previous ms (%%) | interval ms "
-	           "| p (Holm) | verdict |\n", o->metric);
+	           "| p (Holm) | verdict |\n", o->rs.metric);
 	fprintf(f, "|---:|---|---|---:|---|---|---|---:|---|\n");
 	for (size_t i = 0; i < n; i++) {
 		char *subj = md_cell(r[i].subject), *lab = md_cell(r[i].label);
@@ -469,7 +469,7 @@ static char *markdown(const struct trend_opts *o, const struct trev *r, size_t n
 	for (size_t k = 0; k < ns; k++)
 		changed += st[k].c.verdict == V_SLOWER || st[k].c.verdict == V_FASTER;
 	fprintf(f, "\n%zu of %zu steps changed %s (faster or slower, family-wise alpha %.3g).\n", changed,
-	        ns, o->metric, o->alpha);
+	        ns, o->rs.metric, o->rs.alpha);
 	for (size_t k = 0; k < ns; k++)
 		if (isinf(st[k].c.shift_lo) || isinf(st[k].c.shift_hi)) {
 			fprintf(f, "\nSome intervals are unbounded: %ld rounds are too few for an interval at "
@@ -487,13 +487,13 @@ static cJSON *json_doc(const struct trend_opts *o, const struct trev *r, size_t 
 	cJSON *doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "format", "gvab-trend/1");
 	cJSON *p = cJSON_AddObjectToObject(doc, "params");
-	cJSON_AddStringToObject(p, "source", o->source);
+	cJSON_AddStringToObject(p, "source", o->rs.source);
 	cJSON_AddStringToObject(p, "revisions_file", o->revisions_file ? o->revisions_file : "");
-	cJSON_AddStringToObject(p, "arm", o->arm);
-	cJSON_AddStringToObject(p, "metric", o->metric);
+	cJSON_AddStringToObject(p, "arm", o->rs.arm);
+	cJSON_AddStringToObject(p, "metric", o->rs.metric);
 	cJSON_AddStringToObject(p, "order", o->order);
-	cJSON_AddNumberToObject(p, "threshold_pct", o->threshold_pct);
-	cJSON_AddNumberToObject(p, "alpha", o->alpha);
+	cJSON_AddNumberToObject(p, "threshold_pct", o->rs.threshold_pct);
+	cJSON_AddNumberToObject(p, "alpha", o->rs.alpha);
 	cJSON_AddNumberToObject(p, "iterations", (double)o->iterations);
 	cJSON_AddNumberToObject(p, "warmups", (double)o->warmups);
 	cJSON_AddStringToObject(doc, "run", "run");
@@ -573,7 +573,7 @@ static void write_chart(const struct trend_opts *o, const struct trev *r, size_t
 	fclose(f);
 	if (!any)
 		return;
-	char *metric = charts_gp_str(o->metric, 1);
+	char *metric = charts_gp_str(o->rs.metric, 1);
 	char *body = util_fmt(
 		"  set title \"gvab trend: %s p50 per revision (95%% CI), oldest first\"\n"
 		"  set xlabel \"revision\"\n"
@@ -595,8 +595,8 @@ static void write_chart(const struct trend_opts *o, const struct trev *r, size_t
 
 int trend_run(const struct trend_opts *o)
 {
-	int phase = analysis_phase_index(o->metric), rc;
-	int module = strcmp(o->source, "module") == 0 || strcmp(o->source, MODSOURCE_MODULE) == 0;
+	int phase = analysis_phase_index(o->rs.metric), rc;
+	int module = strcmp(o->rs.source, "module") == 0 || strcmp(o->rs.source, MODSOURCE_MODULE) == 0;
 	struct trev *r = NULL;
 	struct trend_step *st = NULL;
 	size_t n = 0, ns = 0, built = 0;
@@ -606,7 +606,7 @@ int trend_run(const struct trend_opts *o)
 
 	if (phase < 0)
 		return error_setc(GVAB_EUSAGE, "--metric %s: not a phase (create, start, wait, delete, core, "
-		                               "overall)", o->metric);
+		                               "overall)", o->rs.metric);
 	if ((o->refs && o->refs[0]) == (o->revisions_file != NULL))
 		return error_setc(GVAB_EUSAGE, "give either --ref (two or more) or --revisions FILE");
 	if ((o->from || o->to) && !o->revisions_file)
@@ -615,7 +615,7 @@ int trend_run(const struct trend_opts *o)
 		return GVAB_EFAIL;
 	if ((rc = collect(o, module, &r, &n)) < 0)
 		return rc;
-	if (o->progress)
+	if (o->rs.progress)
 		fprintf(stderr, "gvab: trend: %zu revisions, %s to %s\n", n, r[0].label, r[n - 1].label);
 
 	arms = o->arms_dir ? util_xstrdup(o->arms_dir) : util_fmt("%s/arms", o->out_dir);
@@ -642,7 +642,7 @@ int trend_run(const struct trend_opts *o)
 	run_dir = util_fmt("%s/run", o->out_dir);
 	argv_build(o, run_dir, r, n, &rargv);
 	if (run_reusable(run_dir, r, n, rargv.argv)) {
-		if (o->progress)
+		if (o->rs.progress)
 			fprintf(stderr, "gvab: trend: %s is a complete run of this command and these binaries; "
 			                "not timed again\n", run_dir);
 	} else {

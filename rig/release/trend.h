@@ -28,30 +28,19 @@
 #define GVAB_TREND_H
 
 #include <stddef.h>
+#include "revsetup.h"
 
 #define TREND_MAX_REVISIONS 16 /* gvab run's arm limit */
 
 struct trend_opts {
-	const char *source;          /* git URL/path or "module" */
+	struct revision_setup rs; /* source, build, boot and comparison */
 	const char *const *refs;     /* revisions, oldest first (NULL-terminated), or NULL */
 	const char *revisions_file;  /* ordered revision list, or NULL */
 	const char *from, *to;       /* range of the file's lines (NULL: first, last) */
 	const char *out_dir;
 	const char *arms_dir;        /* NULL: OUT/arms (give a bisect's arms to share builds) */
-	const char *cache_dir;
-	const char *patches_dir;
-	const char *const *series_dirs; /* NULL-terminated or NULL */
-	const char *arm;             /* arm spec every revision is built with ("stock") */
-	const char *go;              /* NULL: build's default */
-	const char *bundle;
-	const char *metric;          /* phase name, default "core" */
 	const char *order;           /* gvab run --order, default "latin" */
-	double threshold_pct;
-	double alpha;
 	long iterations, warmups;
-	int offline;
-	int progress;
-	char *const *run_args;       /* extra gvab run arguments (--set ...), NULL-terminated */
 };
 
 /* Builds, runs (or reuses a complete run) and reports. Returns 0, or a

@@ -1,0 +1,71 @@
+/* revopts: see revopts.h. */
+#include "revopts.h"
+#include "analysis.h"
+#include "build.h"
+#include "util.h"
+#include "verdict.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void revision_defaults(struct revision_setup *rs, struct revision_args *ra)
+{
+	memset(rs, 0, sizeof *rs);
+	memset(ra, 0, sizeof *ra);
+	rs->source = GVAB_DEFAULT_URL;
+	rs->arm = "stock";
+	rs->metric = "core";
+	rs->threshold_pct = VERDICT_DEFAULT_THRESHOLD_PCT;
+	rs->alpha = VERDICT_DEFAULT_ALPHA;
+	rs->bundle = "build/bundle";
+	rs->patches_dir = "patches";
+	rs->progress = 1;
+}
+
+int revision_opt(struct opt_parser *p, int id, struct revision_setup *rs, struct revision_args *ra)
+{
+	switch (id) {
+	case O_REV_SOURCE: rs->source = p->arg; return 1;
+	case O_REV_ARM: rs->arm = p->arg; return 1;
+	case O_REV_METRIC:
+		rs->metric = p->arg;
+		if (analysis_phase_index(p->arg) < 0)
+			opt_error(p, "'%s' is not a phase (create|start|wait|delete|core|overall)", p->arg);
+		return 1;
+	case O_REV_BUNDLE: rs->bundle = p->arg; return 1;
+	case O_REV_SET:
+		if (ra->nrun >= 2 * 16) {
+			opt_error(p, "given more than 16 times");
+			return 1;
+		}
+		ra->run_args[ra->nrun++] = "--set";
+		ra->run_args[ra->nrun++] = (char *)p->arg;
+		return 1;
+	case O_REV_PATCHES: rs->patches_dir = p->arg; return 1;
+	case O_REV_SERIES:
+		if (ra->nseries == 16)
+			opt_error(p, "given more than 16 times");
+		else
+			ra->series[ra->nseries++] = p->arg;
+		return 1;
+	case O_REV_CACHE: rs->cache_dir = p->arg; return 1;
+	case O_REV_GO: rs->go = p->arg; return 1;
+	case O_REV_OFFLINE: rs->offline = 1; return 1;
+	case O_REV_QUIET: rs->progress = 0; return 1;
+	}
+	return 0;
+}
+
+void revision_finish(struct revision_setup *rs, struct revision_args *ra)
+{
+	if (!rs->cache_dir)
+		rs->cache_dir = ra->cache = util_cache_dir();
+	rs->series_dirs = ra->series;
+	rs->run_args = ra->run_args;
+}
+
+void revision_args_free(struct revision_args *ra)
+{
+	free(ra->cache);
+	ra->cache = NULL;
+}
