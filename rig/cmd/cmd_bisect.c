@@ -85,10 +85,9 @@ int cmd_bisect(int argc, char **argv)
 		case O_OUT: bo.out_dir = p.arg; break;
 		}
 	}
-	if (p.status != OPT_DONE)
-		return opt_exit(&p);
-	if (p.ind < argc)
-		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
+	int code;
+	if (opt_end(&p, 0, &code))
+		return code;
 	if (!bo.good || !bo.bad)
 		return opt_usage_error(&cmd, "--good and --bad are required");
 	revision_finish(&bo.rs, &ra);

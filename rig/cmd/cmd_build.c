@@ -124,10 +124,9 @@ int cmd_build(int argc, char **argv)
 		case O_BLOB_SOURCE: bo.blob_source = p.arg; break;
 		}
 	}
-	if (p.status != OPT_DONE)
-		return opt_exit(&p);
-	if (p.ind < argc)
-		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
+	int code;
+	if (opt_end(&p, 0, &code))
+		return code;
 	if (narms == 0)
 		return opt_usage_error(&cmd, "no --arm given (try --arm stock --arm patched)");
 	if (!bo.cache_dir)

@@ -22,10 +22,9 @@ int cmd_facts(int argc, char **argv)
 	opt_init(&p, &cmd, argc, argv);
 	while (opt_next(&p) > 0)
 		;
-	if (p.status != OPT_DONE)
-		return opt_exit(&p);
-	if (p.ind < argc)
-		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
+	int code;
+	if (opt_end(&p, 0, &code))
+		return code;
 	cJSON *f = hostfacts_collect();
 	char *s = cJSON_Print(f);
 	printf("%s\n", s);

@@ -31,10 +31,9 @@ int cmd_restore(int argc, char **argv)
 	opt_init(&p, &cmd, argc, argv);
 	while (opt_next(&p) > 0)
 		;
-	if (p.status != OPT_DONE)
-		return opt_exit(&p);
-	if (p.ind < argc)
-		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
+	int code;
+	if (opt_end(&p, 0, &code))
+		return code;
 	/* Sandboxes first: their directories have locks of their own, so
 	 * this is safe and useful even while another process owns the knobs. */
 	int c = boot_recover_stale();

@@ -111,10 +111,9 @@ int cmd_trend(int argc, char **argv)
 		case O_ARMS: to.arms_dir = p.arg; break;
 		}
 	}
-	if (p.status != OPT_DONE)
-		return opt_exit(&p);
-	if (p.ind < argc)
-		return opt_usage_error(&cmd, "unexpected argument '%s'", argv[p.ind]);
+	int code;
+	if (opt_end(&p, 0, &code))
+		return code;
 	revision_finish(&to.rs, &ra);
 	to.refs = refs;
 	int rc = trend_run(&to);

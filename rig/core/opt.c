@@ -125,6 +125,19 @@ int opt_exit(struct opt_parser *p)
 	return p->status == OPT_HELP ? 0 : EXIT_GVAB_USAGE;
 }
 
+int opt_end(struct opt_parser *p, int max_operands, int *code)
+{
+	if (p->status != OPT_DONE) {
+		*code = opt_exit(p);
+		return 1;
+	}
+	if (p->argc - p->ind > max_operands) {
+		*code = opt_usage_error(p->cmd, "unexpected argument '%s'", p->argv[p->ind + max_operands]);
+		return 1;
+	}
+	return 0;
+}
+
 int opt_usage_error(const struct opt_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;

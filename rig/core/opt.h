@@ -79,6 +79,10 @@ int opt_next(struct opt_parser *p);
  * frees the parser's tables (as opt_free does). */
 int opt_exit(struct opt_parser *p);
 void opt_free(struct opt_parser *p);
+/* After the loop, for a command taking at most `max_operands` operands:
+ * 1 when it must return *code now (help printed: 0; a usage error printed,
+ * or an operand too many named: 64), 0 to go on. */
+int opt_end(struct opt_parser *p, int max_operands, int *code);
 
 /* The current option's argument as a whole number from min to max, or a
  * decimal number above lo and below hi (both exclusive). 0 when it is one;

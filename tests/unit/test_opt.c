@@ -179,6 +179,29 @@ START_TEST(test_opt_values)
 }
 END_TEST
 
+START_TEST(test_opt_end)
+{
+	char *argv[] = {"demo", "-q", "f", "g", NULL};
+	int code = -1;
+	struct opt_parser p;
+	opt_init(&p, &cmd, 4, argv);
+	while (opt_next(&p) > 0)
+		;
+	ck_assert_int_eq(opt_end(&p, 2, &code), 0); /* two operands allowed */
+	opt_init(&p, &cmd, 4, argv);
+	while (opt_next(&p) > 0)
+		;
+	ck_assert_int_eq(opt_end(&p, 1, &code), 1); /* 'g' is one too many */
+	ck_assert_int_eq(code, EXIT_GVAB_USAGE);
+	char *h[] = {"demo", "--help", NULL};
+	opt_init(&p, &cmd, 2, h);
+	while (opt_next(&p) > 0)
+		;
+	ck_assert_int_eq(opt_end(&p, 0, &code), 1);
+	ck_assert_int_eq(code, 0);
+}
+END_TEST
+
 Suite *suite_opt(void)
 {
 	Suite *s = suite_create("opt");
@@ -186,6 +209,7 @@ Suite *suite_opt(void)
 	tcase_add_test(tc, test_opt_parse);
 	tcase_add_test(tc, test_opt_errors);
 	tcase_add_test(tc, test_opt_help);
+	tcase_add_test(tc, test_opt_end);
 	tcase_add_test(tc, test_opt_stop_at_operand);
 	tcase_add_test(tc, test_opt_values);
 	suite_add_tcase(s, tc);
