@@ -41,6 +41,11 @@ stop_ours() {
 }
 cleanup() {
     stop_ours
+    # A test killed mid-way (a Check timeout) skips its teardown: mounts it
+    # made under the scratch directory (the full-disk test's tmpfs) would
+    # outlive the run and keep the directory. Deepest first.
+    awk -v s="$scratch/" 'index($2, s) == 1 {print $2}' /proc/self/mounts | sort -r |
+        while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$scratch" "$arms"
 }
 trap cleanup EXIT
