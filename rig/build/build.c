@@ -397,418 +397,455 @@ static int ref_is_cached(git_repository *cache, const char *ref)
 	return 0;
 }
 
-int build_arm(const struct build_opts *o, char **runsc_out)
-{
-	int rc = GVAB_EFAIL;
-	git_repository *cache = NULL, *work = NULL;
-	struct patch_series *series = NULL;
-	size_t nseries = 0;
-	char *cache_repo = NULL, *gocache = NULL, *gomodcache = NULL, *arm_dir = NULL, *gopath = NULL,
-	     *tree = NULL, *runsc = NULL, *runsc_tmp = NULL, *prov_path = NULL, *log_path = NULL,
-	     *deb_version = NULL, *tag = NULL, *go_version = NULL, *version_out = NULL,
-	     *gov_m = NULL, *keytext = NULL, *source_desc = NULL, *blob_src = NULL, *blob_dir = NULL,
-	     *ldflags = NULL, *go_alloc = NULL, *gomod_text = NULL, *gosum_text = NULL,
-	     *deb_libs = NULL, *toolchain_env = NULL, *env_gopath = NULL, *env_cache = NULL,
-	     *env_modcache = NULL, *check_what = NULL;
-	char **envp = NULL;
-	cJSON *blob_rec = NULL, *prov = NULL;
-	const char *go = o->go;
-	const char *deb_tree = o->debian_tree ? o->debian_tree : GVAB_DEBIAN_TREE;
-	const char *name = o->name ? o->name : o->arm;
-	const char *ref = o->ref;
-	const char *kind = "git";
+/* One arm's build: the options, what each step found, and what it holds. */
+struct build_ctx {
+	const struct build_opts *o;
+	int rc;
+	git_repository *cache, *work;
+	struct patch_series *series;
+	size_t nseries;
+	char *cache_repo, *gocache, *gomodcache, *arm_dir, *gopath, *tree, *runsc, *runsc_tmp, *prov_path,
+	     *log_path, *deb_version, *tag, *go_version, *version_out, *gov_m, *keytext, *source_desc,
+	     *blob_src, *blob_dir, *ldflags, *go_alloc, *gomod_text, *gosum_text, *deb_libs, *toolchain_env,
+	     *env_gopath, *env_cache, *env_modcache, *check_what;
+	char **envp;
+	cJSON *blob_rec, *prov;
+	const char *go, *deb_tree, *name, *ref, *kind;
 	struct source_resolution res;
 	struct modsource_info mod;
 	struct gomod_info gm;
-	char hex[GIT_OID_HEXSZ + 1], gosum_sha[65] = "", required[48] = "";
-	int is_debian = strcmp(o->source, "debian") == 0;
-	int is_module = strcmp(o->source, "module") == 0 || strcmp(o->source, MODSOURCE_MODULE) == 0;
-	int module_mode = 0, fetched = 0;
-	double wall_s = 0;
-	size_t keylen = 0, keycap = 0;
+	char hex[GIT_OID_HEXSZ + 1], gosum_sha[65], required[48], key[65];
+	int is_debian, is_module, module_mode, fetched;
+	double wall_s;
+	size_t keylen, keycap;
+};
 
-	memset(&res, 0, sizeof res);
-	memset(&mod, 0, sizeof mod);
-	memset(&gm, 0, sizeof gm);
-	if (strchr(name, '/') || !*name || name[0] == '.')
-		return error_setc(GVAB_EUSAGE, "arm name '%s': must be a plain name", name);
+/* The arm name checked, the cache opened. */
+static int build_open(struct build_ctx *c)
+{
+	memset(&c->res, 0, sizeof c->res);
+	memset(&c->mod, 0, sizeof c->mod);
+	memset(&c->gm, 0, sizeof c->gm);
+	if (strchr(c->name, '/') || !*c->name || c->name[0] == '.') {
+		c->rc = error_setc(GVAB_EUSAGE, "arm name '%s': must be a plain name", c->name);
+		return -1;
+	}
 
-	cache_repo = util_fmt("%s/gvisor.git", o->cache_dir);
-	gocache = util_fmt("%s/gocache", o->cache_dir);
-	gomodcache = util_fmt("%s/gomod", o->cache_dir);
-	if ((rc = source_open_cache(cache_repo, &cache)) < 0)
-		goto out;
-	rc = GVAB_EFAIL;
+	c->cache_repo = util_fmt("%s/gvisor.git", c->o->cache_dir);
+	c->gocache = util_fmt("%s/gocache", c->o->cache_dir);
+	c->gomodcache = util_fmt("%s/gomod", c->o->cache_dir);
+	if ((c->rc = source_open_cache(c->cache_repo, &c->cache)) < 0)
+		return -1;
+	c->rc = GVAB_EFAIL;
 
+	return 0;
+}
+/* The source: a module version fetched and imported, a git ref fetched (unless
+ * cached) and resolved, or Debian's tree imported. */
+static int build_source(struct build_ctx *c)
+{
 	/* Source. */
-	if (is_module) {
-		kind = "module";
-		if (!go)
-			go = go_alloc = gotool_default_go();
-		if (!go) {
-			rc = error_setc(GVAB_EPRECOND, "no go binary for the module source (/usr/local/go/bin/go "
+	if (c->is_module) {
+		c->kind = "module";
+		if (!c->go)
+			c->go = c->go_alloc = gotool_default_go();
+		if (!c->go) {
+			c->rc = error_setc(GVAB_EPRECOND, "no go binary for the module source (/usr/local/go/bin/go "
 			                               "or go in PATH); pass --go");
-			goto out;
+			return -1;
 		}
-		if ((rc = modsource_fetch(cache, o->cache_dir, go, ref, o->offline, &mod)) < 0)
-			goto out;
-		rc = GVAB_EFAIL;
-		git_oid_cpy(&res.commit, &mod.commit);
-		git_oid_cpy(&res.asked, &mod.commit);
-		res.master_between = -1;
-		snprintf(res.how, sizeof res.how, "%s", mod.how);
-		source_desc = util_fmt("module %s@%s", MODSOURCE_MODULE, mod.version);
-		ref = ref ? ref : "go";
-		fetched = strcmp(mod.sumdb, "cached") != 0;
-		if (o->go == NULL) {
-			free(go_alloc);
-			go = go_alloc = NULL;
+		if ((c->rc = modsource_fetch(c->cache, c->o->cache_dir, c->go, c->ref, c->o->offline, &c->mod)) < 0)
+			return -1;
+		c->rc = GVAB_EFAIL;
+		git_oid_cpy(&c->res.commit, &c->mod.commit);
+		git_oid_cpy(&c->res.asked, &c->mod.commit);
+		c->res.master_between = -1;
+		snprintf(c->res.how, sizeof c->res.how, "%s", c->mod.how);
+		c->source_desc = util_fmt("module %s@%s", MODSOURCE_MODULE, c->mod.version);
+		c->ref = c->ref ? c->ref : "go";
+		c->fetched = strcmp(c->mod.sumdb, "cached") != 0;
+		if (c->o->go == NULL) {
+			free(c->go_alloc);
+			c->go = c->go_alloc = NULL;
 		}
-	} else if (!is_debian) {
-		if (!ref)
-			ref = "go";
-		if (o->offline || ref_is_cached(cache, ref)) {
-			if (o->progress)
-				fprintf(stderr, "  %s: %s\n", ref, o->offline ? "offline, using the cache" : "already cached, no fetch");
+	} else if (!c->is_debian) {
+		if (!c->ref)
+			c->ref = "go";
+		if (c->o->offline || ref_is_cached(c->cache, c->ref)) {
+			if (c->o->progress)
+				fprintf(stderr, "  %s: %s\n", c->ref, c->o->offline ? "offline, using the cache" : "already cached, no fetch");
 		} else {
 			unsigned got = 0;
-			if (o->progress)
-				fprintf(stderr, "  fetching %s\n", o->source);
-			if (source_fetch(cache, o->source, &got) < 0) {
-				rc = error_wrap(GVAB_EPRECOND, "fetching gVisor");
-				goto out;
+			if (c->o->progress)
+				fprintf(stderr, "  fetching %s\n", c->o->source);
+			if (source_fetch(c->cache, c->o->source, &got) < 0) {
+				c->rc = error_wrap(GVAB_EPRECOND, "fetching gVisor");
+				return -1;
 			}
-			fetched = 1;
-			if (o->progress)
+			c->fetched = 1;
+			if (c->o->progress)
 				fprintf(stderr, "  fetched %u new objects\n", got);
 		}
-		source_desc = util_xstrdup(o->source);
-		if ((rc = source_resolve_ref(cache, ref, &res)) < 0)
-			goto out;
-		rc = GVAB_EFAIL;
+		c->source_desc = util_xstrdup(c->o->source);
+		if ((c->rc = source_resolve_ref(c->cache, c->ref, &c->res)) < 0)
+			return -1;
+		c->rc = GVAB_EFAIL;
 	} else {
-		kind = "debian";
+		c->kind = "debian";
 		git_oid imported;
-		build_debian_tag(&deb_version, &tag);
-		if (source_import_tree(cache, deb_tree, "debian", tag, &imported) < 0) {
-			rc = error_wrap(GVAB_EPRECOND, "importing Debian's gVisor tree");
-			goto out;
+		build_debian_tag(&c->deb_version, &c->tag);
+		if (source_import_tree(c->cache, c->deb_tree, "debian", c->tag, &imported) < 0) {
+			c->rc = error_wrap(GVAB_EPRECOND, "importing Debian's gVisor tree");
+			return -1;
 		}
-		source_desc = util_fmt("debian:%s (golang-gvisor-gvisor-dev %s)", deb_tree, deb_version);
-		if (!ref)
-			ref = tag;
-		if ((rc = source_resolve_ref(cache, ref, &res)) < 0)
-			goto out;
-		rc = GVAB_EFAIL;
+		c->source_desc = util_fmt("debian:%s (golang-gvisor-gvisor-dev %s)", c->deb_tree, c->deb_version);
+		if (!c->ref)
+			c->ref = c->tag;
+		if ((c->rc = source_resolve_ref(c->cache, c->ref, &c->res)) < 0)
+			return -1;
+		c->rc = GVAB_EFAIL;
 	}
-	git_oid_tostr(hex, sizeof hex, &res.commit);
-	if (o->progress) {
-		fprintf(stderr, "  %s\n", res.how);
-		if (res.beyond[0])
-			fprintf(stderr, "%s", res.beyond);
+	git_oid_tostr(c->hex, sizeof c->hex, &c->res.commit);
+	if (c->o->progress) {
+		fprintf(stderr, "  %s\n", c->res.how);
+		if (c->res.beyond[0])
+			fprintf(stderr, "%s", c->res.beyond);
 	}
-	(void)fetched;
+	(void)c->fetched;
 
+	return 0;
+}
+/* go.mod and go.sum straight from the commit: the mode, the toolchain and the
+ * up-to-date key are known before anything is checked out. */
+static int build_gomod(struct build_ctx *c)
+{
 	/* go.mod and go.sum straight from the commit: the mode, the toolchain and
 	 * the up-to-date key are known before anything is checked out. */
-	gomod_text = read_blob_text(cache, &res.commit, "go.mod", NULL);
+	c->gomod_text = read_blob_text(c->cache, &c->res.commit, "go.mod", NULL);
 	{
 		size_t n = 0;
-		gosum_text = read_blob_text(cache, &res.commit, "go.sum", &n);
-		if (gosum_text)
-			util_sha256_buf(gosum_text, n, gosum_sha);
+		c->gosum_text = read_blob_text(c->cache, &c->res.commit, "go.sum", &n);
+		if (c->gosum_text)
+			util_sha256_buf(c->gosum_text, n, c->gosum_sha);
 	}
-	if (gomod_text)
-		gotool_gomod_parse(gomod_text, &gm);
-	module_mode = o->mode == BUILD_MODE_MODULE ||
-	              (o->mode == BUILD_MODE_AUTO && gomod_text && !is_debian);
-	if (module_mode && !gomod_text) {
-		rc = error_setc(GVAB_EPRECOND, "commit %.12s has no go.mod; module mode needs one", hex);
-		goto out;
+	if (c->gomod_text)
+		gotool_gomod_parse(c->gomod_text, &c->gm);
+	c->module_mode = c->o->mode == BUILD_MODE_MODULE ||
+	              (c->o->mode == BUILD_MODE_AUTO && c->gomod_text && !c->is_debian);
+	if (c->module_mode && !c->gomod_text) {
+		c->rc = error_setc(GVAB_EPRECOND, "commit %.12s has no go.mod; module mode needs one", c->hex);
+		return -1;
 	}
 
+	return 0;
+}
+/* The toolchain, the build environment and the patch series. */
+static int build_toolchain(struct build_ctx *c)
+{
 	/* Toolchain. Module mode: the go binary (default /usr/local/go) runs
 	 * with GOTOOLCHAIN set to what go.mod names, so Go fetches exactly that
 	 * toolchain; --go pins one binary (GOTOOLCHAIN=local) and is checked. */
-	if (!go)
-		go = go_alloc = module_mode ? gotool_default_go() : util_xstrdup(GVAB_DEFAULT_GO);
-	if (!go || access(go, X_OK) != 0) {
-		rc = error_setc(GVAB_EPRECOND, "Go toolchain %s not found (run hosts/install-deps.sh, or pass --go)",
-		                go ? go : "go");
-		goto out;
+	if (!c->go)
+		c->go = c->go_alloc = c->module_mode ? gotool_default_go() : util_xstrdup(GVAB_DEFAULT_GO);
+	if (!c->go || access(c->go, X_OK) != 0) {
+		c->rc = error_setc(GVAB_EPRECOND, "Go toolchain %s not found (run hosts/install-deps.sh, or pass --go)",
+		                c->go ? c->go : "go");
+		return -1;
 	}
-	if (gm.go[0])
-		gotool_required(&gm, required, sizeof required);
-	if (module_mode && !o->go && required[0]) {
-		toolchain_env = util_fmt("GOTOOLCHAIN=%s", required);
-		check_what = util_fmt("GOTOOLCHAIN=%s (through %s)", required, go);
+	if (c->gm.go[0])
+		gotool_required(&c->gm, c->required, sizeof c->required);
+	if (c->module_mode && !c->o->go && c->required[0]) {
+		c->toolchain_env = util_fmt("GOTOOLCHAIN=%s", c->required);
+		c->check_what = util_fmt("GOTOOLCHAIN=%s (through %s)", c->required, c->go);
 	} else {
-		toolchain_env = util_xstrdup("GOTOOLCHAIN=local");
-		check_what = util_fmt("%s", go);
+		c->toolchain_env = util_xstrdup("GOTOOLCHAIN=local");
+		c->check_what = util_fmt("%s", c->go);
 	}
 	{
 		char out_abs_tmp[PATH_MAX];
-		if (util_mkdir_p(o->out_dir, 0755) < 0 || !realpath(o->out_dir, out_abs_tmp)) {
-			rc = error_set("output directory %s: %s", o->out_dir, strerror(errno));
-			goto out;
+		if (util_mkdir_p(c->o->out_dir, 0755) < 0 || !realpath(c->o->out_dir, out_abs_tmp)) {
+			c->rc = error_set("output directory %s: %s", c->o->out_dir, strerror(errno));
+			return -1;
 		}
-		arm_dir = util_fmt("%s/%s", out_abs_tmp, name);
+		c->arm_dir = util_fmt("%s/%s", out_abs_tmp, c->name);
 	}
-	gopath = util_fmt("%s/gopath", arm_dir);
-	tree = module_mode ? util_fmt("%s/tree", arm_dir) : util_fmt("%s/src/gvisor.dev/gvisor", gopath);
-	env_gopath = module_mode ? util_fmt("GOPATH=%s/gopath", o->cache_dir)
-	                         : util_fmt("GOPATH=%s:%s", gopath, GVAB_DEBIAN_GOPATH);
-	env_cache = util_fmt("GOCACHE=%s", gocache);
-	env_modcache = util_fmt("GOMODCACHE=%s", gomodcache);
+	c->gopath = util_fmt("%s/gopath", c->arm_dir);
+	c->tree = c->module_mode ? util_fmt("%s/tree", c->arm_dir) : util_fmt("%s/src/gvisor.dev/gvisor", c->gopath);
+	c->env_gopath = c->module_mode ? util_fmt("GOPATH=%s/gopath", c->o->cache_dir)
+	                         : util_fmt("GOPATH=%s:%s", c->gopath, GVAB_DEBIAN_GOPATH);
+	c->env_cache = util_fmt("GOCACHE=%s", c->gocache);
+	c->env_modcache = util_fmt("GOMODCACHE=%s", c->gomodcache);
 	{
-		char *env_compat = util_fmt("DEB_GOMINCOMPAT=%s", gm.go);
-		char *set[] = {env_gopath, env_cache, module_mode ? env_modcache : "GOMODCACHE=",
-		               toolchain_env, env_compat,
-		               module_mode ? "GO111MODULE=on" : "GO111MODULE=off", "CGO_ENABLED=0",
-		               module_mode ? "GOFLAGS=-modcacherw -mod=readonly" : "GOFLAGS=",
-		               "GOWORK=off", o->offline ? "GOPROXY=off" : "GVAB_BUILD=1", "GONOSUMDB=",
+		char *env_compat = util_fmt("DEB_GOMINCOMPAT=%s", c->gm.go);
+		char *set[] = {c->env_gopath, c->env_cache, c->module_mode ? c->env_modcache : "GOMODCACHE=",
+		               c->toolchain_env, env_compat,
+		               c->module_mode ? "GO111MODULE=on" : "GO111MODULE=off", "CGO_ENABLED=0",
+		               c->module_mode ? "GOFLAGS=-modcacherw -mod=readonly" : "GOFLAGS=",
+		               "GOWORK=off", c->o->offline ? "GOPROXY=off" : "GVAB_BUILD=1", "GONOSUMDB=",
 		               NULL};
-		envp = gotool_env(set);
+		c->envp = gotool_env(set);
 		free(env_compat);
 	}
-	if (util_mkdir_p(gocache, 0755) < 0 || util_mkdir_p(gomodcache, 0755) < 0)
-		goto out;
-	if (o->progress && module_mode && !o->go)
-		fprintf(stderr, "  %s: toolchain %s (go.mod: go %s%s%s)\n", name, required, gm.go,
-		        gm.toolchain[0] ? ", toolchain " : "", gm.toolchain);
-	if ((rc = gotool_version(go, envp, &go_version)) < 0) {
-		error_wrap(rc, "toolchain %s", check_what);
-		goto out;
+	if (util_mkdir_p(c->gocache, 0755) < 0 || util_mkdir_p(c->gomodcache, 0755) < 0)
+		return -1;
+	if (c->o->progress && c->module_mode && !c->o->go)
+		fprintf(stderr, "  %s: toolchain %s (go.mod: go %s%s%s)\n", c->name, c->required, c->gm.go,
+		        c->gm.toolchain[0] ? ", toolchain " : "", c->gm.toolchain);
+	if ((c->rc = gotool_version(c->go, c->envp, &c->go_version)) < 0) {
+		error_wrap(c->rc, "toolchain %s", c->check_what);
+		return -1;
 	}
-	if ((rc = gotool_check(&gm, go_version, check_what)) < 0)
-		goto out;
-	rc = GVAB_EFAIL;
+	if ((c->rc = gotool_check(&c->gm, c->go_version, c->check_what)) < 0)
+		return -1;
+	c->rc = GVAB_EFAIL;
 
-	if ((rc = load_series(o, &series, &nseries)) < 0)
-		goto out;
-	rc = GVAB_EFAIL;
-	if (!module_mode)
-		deb_libs = debian_libraries();
+	if ((c->rc = load_series(c->o, &c->series, &c->nseries)) < 0)
+		return -1;
+	c->rc = GVAB_EFAIL;
+	if (!c->module_mode)
+		c->deb_libs = debian_libraries();
 
+	return 0;
+}
+/* The input key (everything that decides the binary); 1 when the arm on disk
+ * was built from the same key (up to date). */
+static int build_key(struct build_ctx *c)
+{
 	/* Input key: everything that decides the binary. */
-	blob_src = o->blob_source ? util_xstrdup(o->blob_source) : blobs_default_source();
+	c->blob_src = c->o->blob_source ? util_xstrdup(c->o->blob_source) : blobs_default_source();
 	{
 		char *head = util_fmt("%s\nsource %s %s\ncommit %s\ngo %s\ntoolchain %s\ntags %s\nmode %s\n"
 		                      "blobs %s\ngo.mod go %s toolchain %s\ngo.sum %s\n",
-		                      BUILD_RECIPE, kind, is_module ? mod.version : "", hex, go_version,
-		                      toolchain_env, o->tags ? o->tags : "", module_mode ? "module" : "gopath",
-		                      blob_src && !module_mode ? blob_src : "", gm.go, gm.toolchain, gosum_sha);
-		key_add(&keytext, &keylen, &keycap, head);
+		                      BUILD_RECIPE, c->kind, c->is_module ? c->mod.version : "", c->hex, c->go_version,
+		                      c->toolchain_env, c->o->tags ? c->o->tags : "", c->module_mode ? "module" : "gopath",
+		                      c->blob_src && !c->module_mode ? c->blob_src : "", c->gm.go, c->gm.toolchain, c->gosum_sha);
+		key_add(&c->keytext, &c->keylen, &c->keycap, head);
 		free(head);
-		if (deb_libs)
-			key_add(&keytext, &keylen, &keycap, deb_libs);
-		for (size_t i = 0; i < nseries; i++)
-			for (size_t j = 0; j < series[i].count; j++)
-				for (size_t k = 0; k < series[i].patches[j].nv; k++) {
-					char *l = util_fmt("patch %s/%s %s\n", series[i].name,
-					                   series[i].patches[j].v[k].name,
-					                   series[i].patches[j].v[k].sha256);
-					key_add(&keytext, &keylen, &keycap, l);
+		if (c->deb_libs)
+			key_add(&c->keytext, &c->keylen, &c->keycap, c->deb_libs);
+		for (size_t i = 0; i < c->nseries; i++)
+			for (size_t j = 0; j < c->series[i].count; j++)
+				for (size_t k = 0; k < c->series[i].patches[j].nv; k++) {
+					char *l = util_fmt("patch %s/%s %s\n", c->series[i].name,
+					                   c->series[i].patches[j].v[k].name,
+					                   c->series[i].patches[j].v[k].sha256);
+					key_add(&c->keytext, &c->keylen, &c->keycap, l);
 					free(l);
 				}
 	}
-	if (o->relayout > 0) {
+	if (c->o->relayout > 0) {
 		/* -randlayout arrived with Go 1.23's linker. */
 		char mm[16];
-		gotool_major_minor(go_version, mm, sizeof mm);
+		gotool_major_minor(c->go_version, mm, sizeof mm);
 		if (patch_version_cmp(mm, "1.23") < 0) {
-			rc = error_setc(GVAB_EPRECOND,
+			c->rc = error_setc(GVAB_EPRECOND,
 			                "arm %s: relayout needs the Go 1.23 linker's -randlayout; this tree "
-			                "builds with %s", name, go_version);
-			goto out;
+			                "builds with %s", c->name, c->go_version);
+			return -1;
 		}
-		char *l = util_fmt("relayout %ld\n", o->relayout);
-		key_add(&keytext, &keylen, &keycap, l);
+		char *l = util_fmt("relayout %ld\n", c->o->relayout);
+		key_add(&c->keytext, &c->keylen, &c->keycap, l);
 		free(l);
 	}
-	char key[65];
-	util_sha256_buf(keytext, strlen(keytext), key);
+	util_sha256_buf(c->keytext, strlen(c->keytext), c->key);
 
-	runsc = util_fmt("%s/runsc", arm_dir);
-	runsc_tmp = util_fmt("%s/runsc.tmp", arm_dir);
-	prov_path = util_fmt("%s/provenance.json", arm_dir);
-	log_path = util_fmt("%s/build.log", arm_dir);
+	c->runsc = util_fmt("%s/runsc", c->arm_dir);
+	c->runsc_tmp = util_fmt("%s/runsc.tmp", c->arm_dir);
+	c->prov_path = util_fmt("%s/provenance.json", c->arm_dir);
+	c->log_path = util_fmt("%s/build.log", c->arm_dir);
 
-	if (!o->force && provenance_up_to_date(prov_path, runsc, key)) {
-		if (o->progress)
-			fprintf(stderr, "  %s: up to date (%s)\n", name, runsc);
-		rc = 0;
-		goto done;
+	if (!c->o->force && provenance_up_to_date(c->prov_path, c->runsc, c->key)) {
+		if (c->o->progress)
+			fprintf(stderr, "  %s: up to date (%s)\n", c->name, c->runsc);
+		c->rc = 0;
+		return 1;
 	}
 
-	if (util_rm_rf(gopath) < 0 || util_rm_rf(module_mode ? tree : gopath) < 0 ||
-	    util_mkdir_p(arm_dir, 0755) < 0)
-		goto out;
+	return 0;
+}
+/* A fresh tree, checked out, the series applied, the generated blobs built
+ * (GOPATH mode). */
+static int build_checkout(struct build_ctx *c)
+{
+	if (util_rm_rf(c->gopath) < 0 || util_rm_rf(c->module_mode ? c->tree : c->gopath) < 0 ||
+	    util_mkdir_p(c->arm_dir, 0755) < 0)
+		return -1;
 	{
-		char *t2 = util_fmt("%s/tree", arm_dir);
+		char *t2 = util_fmt("%s/tree", c->arm_dir);
 		int r = util_rm_rf(t2);
 		free(t2);
 		if (r < 0)
-			goto out;
+			return -1;
 	}
-	unlink(log_path);
-	if (!module_mode) {
-		char *parent = util_fmt("%s/src/gvisor.dev", gopath);
+	unlink(c->log_path);
+	if (!c->module_mode) {
+		char *parent = util_fmt("%s/src/gvisor.dev", c->gopath);
 		int r = util_mkdir_p(parent, 0755);
 		free(parent);
 		if (r < 0)
-			goto out;
+			return -1;
 	}
-	if (source_checkout(cache, &res.commit, tree) < 0) {
-		error_wrap(GVAB_EFAIL, "checking out %.12s", hex);
-		goto out;
+	if (source_checkout(c->cache, &c->res.commit, c->tree) < 0) {
+		error_wrap(GVAB_EFAIL, "checking out %.12s", c->hex);
+		return -1;
 	}
-	if (git_repository_open(&work, tree) < 0) {
-		source_git_error(tree);
-		goto out;
+	if (git_repository_open(&c->work, c->tree) < 0) {
+		source_git_error(c->tree);
+		return -1;
 	}
 	{
-		struct patch_context ctx = {.tree = tree, .history = is_module || is_debian ? NULL : cache,
-		                            .commit = &res.commit, .gomod_go = gm.go[0] ? gm.go : NULL};
-		for (size_t i = 0; i < nseries; i++) {
-			if ((rc = patch_apply_series(work, &ctx, &series[i])) < 0)
-				goto out;
-			rc = GVAB_EFAIL;
-			for (size_t j = 0; j < series[i].count && o->progress; j++) {
-				const struct patch_entry *p = &series[i].patches[j];
+		struct patch_context ctx = {.tree = c->tree, .history = c->is_module || c->is_debian ? NULL : c->cache,
+		                            .commit = &c->res.commit, .gomod_go = c->gm.go[0] ? c->gm.go : NULL};
+		for (size_t i = 0; i < c->nseries; i++) {
+			if ((c->rc = patch_apply_series(c->work, &ctx, &c->series[i])) < 0)
+				return -1;
+			c->rc = GVAB_EFAIL;
+			for (size_t j = 0; j < c->series[i].count && c->o->progress; j++) {
+				const struct patch_entry *p = &c->series[i].patches[j];
 				if (p->status == PATCH_SUPERSEDED)
-					fprintf(stderr, "  %s: %s/%s %s\n", name, series[i].name, p->v[p->chosen].name,
+					fprintf(stderr, "  %s: %s/%s %s\n", c->name, c->series[i].name, p->v[p->chosen].name,
 					        p->detail);
 				else
-					fprintf(stderr, "  %s: %s/%s %s%s%s\n", name, series[i].name,
+					fprintf(stderr, "  %s: %s/%s %s%s%s\n", c->name, c->series[i].name,
 					        p->v[p->chosen].name, patch_status_name(p->status),
 					        p->detail[0] ? ": " : "", p->detail);
 			}
 		}
 	}
 
-	if (!module_mode && blobs_needed(tree)) {
-		if (!blob_src) {
-			rc = error_setc(GVAB_EPRECOND,
+	if (!c->module_mode && blobs_needed(c->tree)) {
+		if (!c->blob_src) {
+			c->rc = error_setc(GVAB_EPRECOND,
 			                "%s has placeholder vDSO/systrap blobs and no blob source was found "
-			                "(run hosts/install-deps.sh, or pass --blob-source DIR)", tree);
-			goto out;
+			                "(run hosts/install-deps.sh, or pass --blob-source DIR)", c->tree);
+			return -1;
 		}
-		blob_dir = util_fmt("%s/blobs", arm_dir);
-		blob_rec = cJSON_CreateObject();
-		if ((rc = blobs_generate(tree, blob_src, blob_dir, blob_rec)) < 0) {
-			error_wrap(rc, "building gVisor's generated blobs");
-			goto out;
+		c->blob_dir = util_fmt("%s/blobs", c->arm_dir);
+		c->blob_rec = cJSON_CreateObject();
+		if ((c->rc = blobs_generate(c->tree, c->blob_src, c->blob_dir, c->blob_rec)) < 0) {
+			error_wrap(c->rc, "building gVisor's generated blobs");
+			return -1;
 		}
-		rc = GVAB_EFAIL;
-		if (o->progress)
-			fprintf(stderr, "  %s: built vDSO and systrap stub from %s\n", name, blob_src);
-	} else if (module_mode && blobs_needed(tree)) {
-		rc = error_setc(GVAB_EPRECOND,
+		c->rc = GVAB_EFAIL;
+		if (c->o->progress)
+			fprintf(stderr, "  %s: built vDSO and systrap stub from %s\n", c->name, c->blob_src);
+	} else if (c->module_mode && blobs_needed(c->tree)) {
+		c->rc = error_setc(GVAB_EPRECOND,
 		                "%.12s ships placeholder vDSO/systrap blobs (non-Go files Bazel generates); "
-		                "this tree cannot build in module mode as is", hex);
-		goto out;
+		                "this tree cannot build in module mode as is", c->hex);
+		return -1;
 	}
 
+	return 0;
+}
+/* go build, then the binary checked (static), moved into place and asked its
+ * version. */
+static int build_compile(struct build_ctx *c)
+{
 	/* runsc --version reports this, so a binary says which commit it is. */
-	ldflags = o->relayout > 0
-	                  ? util_fmt("-X gvisor.dev/gvisor/runsc/version.version=gvab-%.12s -randlayout=%ld", hex,
-	                             o->relayout)
-	                  : util_fmt("-X gvisor.dev/gvisor/runsc/version.version=gvab-%.12s", hex);
+	c->ldflags = c->o->relayout > 0
+	                  ? util_fmt("-X gvisor.dev/gvisor/runsc/version.version=gvab-%.12s -randlayout=%ld", c->hex,
+	                             c->o->relayout)
+	                  : util_fmt("-X gvisor.dev/gvisor/runsc/version.version=gvab-%.12s", c->hex);
 	{
 		char *argv[14];
 		int a = 0;
-		argv[a++] = (char *)go;
+		argv[a++] = (char *)c->go;
 		argv[a++] = "build";
 		argv[a++] = "-trimpath";
 		argv[a++] = "-ldflags";
-		argv[a++] = ldflags;
-		if (o->tags) {
+		argv[a++] = c->ldflags;
+		if (c->o->tags) {
 			argv[a++] = "-tags";
-			argv[a++] = (char *)o->tags;
+			argv[a++] = (char *)c->o->tags;
 		}
 		argv[a++] = "-o";
-		argv[a++] = runsc_tmp;
+		argv[a++] = c->runsc_tmp;
 		argv[a++] = "./runsc";
 		argv[a] = NULL;
-		if ((rc = run_go_build(argv, envp, tree, log_path, name, o->progress, &wall_s)) < 0)
-			goto out;
-		rc = GVAB_EFAIL;
+		if ((c->rc = run_go_build(argv, c->envp, c->tree, c->log_path, c->name, c->o->progress, &c->wall_s)) < 0)
+			return -1;
+		c->rc = GVAB_EFAIL;
 	}
 
-	int st = build_elf_is_static(runsc_tmp);
+	int st = build_elf_is_static(c->runsc_tmp);
 	if (st < 0)
-		goto out;
+		return -1;
 	if (st == 0) {
-		error_set("%s is dynamically linked; runsc must be static (CGO_ENABLED=0)", runsc_tmp);
-		goto out;
+		error_set("%s is dynamically linked; runsc must be static (CGO_ENABLED=0)", c->runsc_tmp);
+		return -1;
 	}
-	if (rename(runsc_tmp, runsc) < 0) {
-		error_set("rename %s: %s", runsc_tmp, strerror(errno));
-		goto out;
+	if (rename(c->runsc_tmp, c->runsc) < 0) {
+		error_set("rename %s: %s", c->runsc_tmp, strerror(errno));
+		return -1;
 	}
-	version_out = capture_trim((char *[]){runsc, "--version", NULL}, NULL);
-	if (!version_out) {
-		error_set("%s --version failed", runsc);
-		goto out;
+	c->version_out = capture_trim((char *[]){c->runsc, "--version", NULL}, NULL);
+	if (!c->version_out) {
+		error_set("%s --version failed", c->runsc);
+		return -1;
 	}
 	{
 		char *out = NULL;
 		int s2;
-		char *argv[] = {(char *)go, "version", "-m", runsc, NULL};
-		if (proc_run_capture(argv, envp, NULL, &out, &s2) == 0 && WIFEXITED(s2) &&
+		char *argv[] = {(char *)c->go, "version", "-m", c->runsc, NULL};
+		if (proc_run_capture(argv, c->envp, NULL, &out, &s2) == 0 && WIFEXITED(s2) &&
 		    WEXITSTATUS(s2) == 0)
-			gov_m = out;
+			c->gov_m = out;
 		else
 			free(out);
 	}
 
+	return 0;
+}
+/* provenance.json. */
+static int build_provenance(struct build_ctx *c)
+{
 	/* Provenance. */
 	{
 		char sha[65], when[32];
 		struct stat sb;
-		if (util_sha256_file(runsc, sha) < 0 || stat(runsc, &sb) < 0)
-			goto out;
+		if (util_sha256_file(c->runsc, sha) < 0 || stat(c->runsc, &sb) < 0)
+			return -1;
 		util_utc_now(when, sizeof when);
-		prov = cJSON_CreateObject();
-		cJSON_AddStringToObject(prov, "format", "gvab-provenance/2");
-		cJSON_AddStringToObject(prov, "arm", name);
-		cJSON_AddStringToObject(prov, "arm_spec", o->arm);
-		cJSON *src = cJSON_AddObjectToObject(prov, "source");
-		cJSON_AddStringToObject(src, "kind", kind);
-		cJSON_AddStringToObject(src, "location", is_debian ? deb_tree : is_module ? MODSOURCE_MODULE : o->source);
-		cJSON_AddStringToObject(src, "description", source_desc);
-		if (deb_version)
-			cJSON_AddStringToObject(src, "debian_version", deb_version);
-		if (is_module) {
-			cJSON_AddStringToObject(src, "module_version", mod.version);
-			cJSON_AddStringToObject(src, "go_branch_commit", mod.origin_hash);
-			cJSON_AddStringToObject(src, "module_sum", mod.sum);
-			cJSON_AddStringToObject(src, "sumdb", mod.sumdb);
+		c->prov = cJSON_CreateObject();
+		cJSON_AddStringToObject(c->prov, "format", "gvab-provenance/2");
+		cJSON_AddStringToObject(c->prov, "arm", c->name);
+		cJSON_AddStringToObject(c->prov, "arm_spec", c->o->arm);
+		cJSON *src = cJSON_AddObjectToObject(c->prov, "source");
+		cJSON_AddStringToObject(src, "kind", c->kind);
+		cJSON_AddStringToObject(src, "location", c->is_debian ? c->deb_tree : c->is_module ? MODSOURCE_MODULE : c->o->source);
+		cJSON_AddStringToObject(src, "description", c->source_desc);
+		if (c->deb_version)
+			cJSON_AddStringToObject(src, "debian_version", c->deb_version);
+		if (c->is_module) {
+			cJSON_AddStringToObject(src, "module_version", c->mod.version);
+			cJSON_AddStringToObject(src, "go_branch_commit", c->mod.origin_hash);
+			cJSON_AddStringToObject(src, "module_sum", c->mod.sum);
+			cJSON_AddStringToObject(src, "sumdb", c->mod.sumdb);
 		}
-		cJSON_AddStringToObject(prov, "ref", ref);
-		cJSON_AddStringToObject(prov, "resolved_commit", hex);
-		cJSON_AddStringToObject(prov, "resolution", res.how);
-		if (res.master_between >= 0)
-			cJSON_AddNumberToObject(prov, "master_commits_beyond_tag", res.master_between);
-		if (res.beyond[0])
-			cJSON_AddStringToObject(prov, "master_commits_beyond_tag_first", res.beyond);
-		cJSON *pd = cJSON_AddArrayToObject(prov, "patches_dirs");
+		cJSON_AddStringToObject(c->prov, "ref", c->ref);
+		cJSON_AddStringToObject(c->prov, "resolved_commit", c->hex);
+		cJSON_AddStringToObject(c->prov, "resolution", c->res.how);
+		if (c->res.master_between >= 0)
+			cJSON_AddNumberToObject(c->prov, "master_commits_beyond_tag", c->res.master_between);
+		if (c->res.beyond[0])
+			cJSON_AddStringToObject(c->prov, "master_commits_beyond_tag_first", c->res.beyond);
+		cJSON *pd = cJSON_AddArrayToObject(c->prov, "patches_dirs");
 		{
 			char abs[PATH_MAX];
-			cJSON_AddItemToArray(pd, cJSON_CreateString(realpath(o->patches_dir, abs) ? abs : o->patches_dir));
-			for (size_t j = 0; o->series_dirs && o->series_dirs[j]; j++)
-				cJSON_AddItemToArray(pd, cJSON_CreateString(realpath(o->series_dirs[j], abs)
-				                                                ? abs : o->series_dirs[j]));
+			cJSON_AddItemToArray(pd, cJSON_CreateString(realpath(c->o->patches_dir, abs) ? abs : c->o->patches_dir));
+			for (size_t j = 0; c->o->series_dirs && c->o->series_dirs[j]; j++)
+				cJSON_AddItemToArray(pd, cJSON_CreateString(realpath(c->o->series_dirs[j], abs)
+				                                                ? abs : c->o->series_dirs[j]));
 		}
-		cJSON *ser = cJSON_AddArrayToObject(prov, "series");
-		for (size_t i = 0; i < nseries; i++) {
+		cJSON *ser = cJSON_AddArrayToObject(c->prov, "series");
+		for (size_t i = 0; i < c->nseries; i++) {
 			cJSON *s = cJSON_CreateObject();
-			cJSON_AddStringToObject(s, "name", series[i].name);
-			cJSON_AddStringToObject(s, "dir", series[i].dir);
+			cJSON_AddStringToObject(s, "name", c->series[i].name);
+			cJSON_AddStringToObject(s, "dir", c->series[i].dir);
 			cJSON *ps = cJSON_AddArrayToObject(s, "patches");
-			for (size_t j = 0; j < series[i].count; j++) {
-				const struct patch_entry *pe = &series[i].patches[j];
+			for (size_t j = 0; j < c->series[i].count; j++) {
+				const struct patch_entry *pe = &c->series[i].patches[j];
 				cJSON *p = cJSON_CreateObject();
 				cJSON_AddStringToObject(p, "name", pe->v[pe->chosen].name);
 				cJSON_AddStringToObject(p, "sha256", pe->v[pe->chosen].sha256);
@@ -821,103 +858,127 @@ int build_arm(const struct build_opts *o, char **runsc_out)
 			}
 			cJSON_AddItemToArray(ser, s);
 		}
-		cJSON *g = cJSON_AddObjectToObject(prov, "go");
-		cJSON_AddStringToObject(g, "path", go);
-		cJSON_AddStringToObject(g, "version", go_version);
-		cJSON_AddStringToObject(g, "gotoolchain", toolchain_env + strlen("GOTOOLCHAIN="));
-		cJSON_AddStringToObject(g, "mode", module_mode ? "module" : "gopath");
-		cJSON_AddStringToObject(g, "gomod_go", gm.go);
-		cJSON_AddStringToObject(g, "gomod_toolchain", gm.toolchain);
-		cJSON_AddStringToObject(g, "gosum_sha256", gosum_sha);
-		if (module_mode) {
-			cJSON_AddStringToObject(g, "gomodcache", gomodcache);
+		cJSON *g = cJSON_AddObjectToObject(c->prov, "go");
+		cJSON_AddStringToObject(g, "path", c->go);
+		cJSON_AddStringToObject(g, "version", c->go_version);
+		cJSON_AddStringToObject(g, "gotoolchain", c->toolchain_env + strlen("GOTOOLCHAIN="));
+		cJSON_AddStringToObject(g, "mode", c->module_mode ? "module" : "gopath");
+		cJSON_AddStringToObject(g, "gomod_go", c->gm.go);
+		cJSON_AddStringToObject(g, "gomod_toolchain", c->gm.toolchain);
+		cJSON_AddStringToObject(g, "gosum_sha256", c->gosum_sha);
+		if (c->module_mode) {
+			cJSON_AddStringToObject(g, "gomodcache", c->gomodcache);
 			const char *proxy = getenv("GOPROXY");
-			cJSON_AddStringToObject(g, "goproxy", o->offline ? "off" : proxy ? proxy : "(go default)");
+			cJSON_AddStringToObject(g, "goproxy", c->o->offline ? "off" : proxy ? proxy : "(go default)");
 		} else {
-			cJSON_AddStringToObject(g, "deb_gomincompat", gm.go);
+			cJSON_AddStringToObject(g, "deb_gomincompat", c->gm.go);
 			cJSON *libs = cJSON_AddArrayToObject(g, "debian_libraries");
-			char *copy = util_xstrdup(deb_libs ? deb_libs : "");
+			char *copy = util_xstrdup(c->deb_libs ? c->deb_libs : "");
 			for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 				cJSON_AddItemToArray(libs, cJSON_CreateString(l));
 			free(copy);
 		}
-		cJSON *b = cJSON_AddObjectToObject(prov, "build");
+		cJSON *b = cJSON_AddObjectToObject(c->prov, "build");
 		cJSON_AddStringToObject(b, "flags", "CGO_ENABLED=0 go build -trimpath");
-		cJSON_AddStringToObject(b, "ldflags", ldflags);
-		if (blob_rec) {
-			cJSON_AddItemToObject(b, "generated_blobs", blob_rec);
-			blob_rec = NULL;
+		cJSON_AddStringToObject(b, "ldflags", c->ldflags);
+		if (c->blob_rec) {
+			cJSON_AddItemToObject(b, "generated_blobs", c->blob_rec);
+			c->blob_rec = NULL;
 		}
-		cJSON_AddStringToObject(b, "tags", o->tags ? o->tags : "");
-		if (o->relayout > 0) {
+		cJSON_AddStringToObject(b, "tags", c->o->tags ? c->o->tags : "");
+		if (c->o->relayout > 0) {
 			cJSON *rl = cJSON_AddObjectToObject(b, "relayout");
-			cJSON_AddNumberToObject(rl, "seed", (double)o->relayout);
+			cJSON_AddNumberToObject(rl, "seed", (double)c->o->relayout);
 			cJSON_AddStringToObject(rl, "method", "go link -randlayout=SEED: the same source, patches, "
 			                                      "toolchain and flags, functions linked in another "
 			                                      "order (an A' arm: a different binary, the same "
 			                                      "behaviour)");
 		}
-		cJSON_AddNumberToObject(b, "wall_s", wall_s);
+		cJSON_AddNumberToObject(b, "wall_s", c->wall_s);
 		cJSON_AddStringToObject(b, "built_at", when);
-		cJSON_AddStringToObject(b, "log", log_path);
-		cJSON_AddStringToObject(b, "tree", tree);
-		cJSON *bin = cJSON_AddObjectToObject(prov, "binary");
-		cJSON_AddStringToObject(bin, "path", runsc);
+		cJSON_AddStringToObject(b, "log", c->log_path);
+		cJSON_AddStringToObject(b, "tree", c->tree);
+		cJSON *bin = cJSON_AddObjectToObject(c->prov, "binary");
+		cJSON_AddStringToObject(bin, "path", c->runsc);
 		cJSON_AddStringToObject(bin, "sha256", sha);
 		cJSON_AddNumberToObject(bin, "size_bytes", (double)sb.st_size);
 		cJSON_AddBoolToObject(bin, "static", 1);
-		cJSON_AddStringToObject(bin, "version_output", version_out);
-		cJSON_AddStringToObject(prov, "go_version_m", gov_m ? gov_m : "");
-		cJSON_AddStringToObject(prov, "input_key", key);
-		if (util_json_save(prov_path, prov) < 0)
+		cJSON_AddStringToObject(bin, "version_output", c->version_out);
+		cJSON_AddStringToObject(c->prov, "go_version_m", c->gov_m ? c->gov_m : "");
+		cJSON_AddStringToObject(c->prov, "input_key", c->key);
+		if (util_json_save(c->prov_path, c->prov) < 0)
+			return -1;
+		if (c->o->progress)
+			fprintf(stderr, "  %s: %s (%.1f MB, sha256 %.12s, built in %.1f s)\n", c->name, c->runsc,
+			        (double)sb.st_size / 1e6, sha, c->wall_s);
+	}
+	return 0;
+}
+int build_arm(const struct build_opts *o, char **runsc_out)
+{
+	struct build_ctx cx, *c = &cx;
+	memset(c, 0, sizeof *c);
+	c->o = o;
+	c->rc = GVAB_EFAIL;
+	c->go = o->go;
+	c->deb_tree = o->debian_tree ? o->debian_tree : GVAB_DEBIAN_TREE;
+	c->name = o->name ? o->name : o->arm;
+	c->ref = o->ref;
+	c->kind = "git";
+	c->is_debian = strcmp(o->source, "debian") == 0;
+	c->is_module = strcmp(o->source, "module") == 0 || strcmp(o->source, MODSOURCE_MODULE) == 0;
+	static int (*const steps[])(struct build_ctx *) = {build_open, build_source, build_gomod, build_toolchain,
+	                                                   build_key, build_checkout, build_compile,
+	                                                   build_provenance};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		int r = steps[i](c);
+		if (r < 0)
 			goto out;
-		if (o->progress)
-			fprintf(stderr, "  %s: %s (%.1f MB, sha256 %.12s, built in %.1f s)\n", name, runsc,
-			        (double)sb.st_size / 1e6, sha, wall_s);
+		if (r == 1) /* up to date */
+			break;
 	}
-done:
 	if (runsc_out) {
-		*runsc_out = runsc;
-		runsc = NULL;
+		*runsc_out = c->runsc;
+		c->runsc = NULL;
 	}
-	rc = 0;
+	c->rc = 0;
 out:
-	cJSON_Delete(prov);
-	cJSON_Delete(blob_rec);
-	gotool_env_free(envp);
-	free(blob_src);
-	free(blob_dir);
-	free(ldflags);
-	git_repository_free(work);
-	git_repository_free(cache);
-	for (size_t i = 0; series && i < nseries; i++)
-		patch_series_free(&series[i]);
-	free(series);
-	free(cache_repo);
-	free(gocache);
-	free(gomodcache);
-	free(arm_dir);
-	free(gopath);
-	free(tree);
-	free(runsc);
-	free(runsc_tmp);
-	free(prov_path);
-	free(log_path);
-	free(deb_version);
-	free(tag);
-	free(go_version);
-	free(version_out);
-	free(gov_m);
-	free(keytext);
-	free(source_desc);
-	free(go_alloc);
-	free(gomod_text);
-	free(gosum_text);
-	free(deb_libs);
-	free(toolchain_env);
-	free(env_gopath);
-	free(env_cache);
-	free(env_modcache);
-	free(check_what);
-	return rc;
+	cJSON_Delete(c->prov);
+	cJSON_Delete(c->blob_rec);
+	gotool_env_free(c->envp);
+	free(c->blob_src);
+	free(c->blob_dir);
+	free(c->ldflags);
+	git_repository_free(c->work);
+	git_repository_free(c->cache);
+	for (size_t i = 0; c->series && i < c->nseries; i++)
+		patch_series_free(&c->series[i]);
+	free(c->series);
+	free(c->cache_repo);
+	free(c->gocache);
+	free(c->gomodcache);
+	free(c->arm_dir);
+	free(c->gopath);
+	free(c->tree);
+	free(c->runsc);
+	free(c->runsc_tmp);
+	free(c->prov_path);
+	free(c->log_path);
+	free(c->deb_version);
+	free(c->tag);
+	free(c->go_version);
+	free(c->version_out);
+	free(c->gov_m);
+	free(c->keytext);
+	free(c->source_desc);
+	free(c->go_alloc);
+	free(c->gomod_text);
+	free(c->gosum_text);
+	free(c->deb_libs);
+	free(c->toolchain_env);
+	free(c->env_gopath);
+	free(c->env_cache);
+	free(c->env_modcache);
+	free(c->check_what);
+	return c->rc;
 }
