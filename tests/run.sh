@@ -104,8 +104,13 @@ run "integration (ASan+UBSan, fast suites)" "$B/asan/tests/integration" fast
 replay_fuzz "$B/asan" " (ASan+UBSan)"
 
 rm -f "$log"
-if [ "$tracefs_was_mounted" = no ] && grep -qs ' /sys/kernel/tracing ' /proc/self/mounts; then
-    umount /sys/kernel/tracing 2>/dev/null || true
+# (It can be mounted more than once over itself: unmount until it is gone.)
+if [ "$tracefs_was_mounted" = no ]; then
+    n=0
+    while grep -qs ' /sys/kernel/tracing ' /proc/self/mounts && [ "$n" -lt 8 ]; do
+        umount -l /sys/kernel/tracing 2>/dev/null || true
+        n=$((n + 1))
+    done
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
