@@ -166,16 +166,7 @@ int report_load(char *const *paths, size_t npaths, const struct analysis_opts *a
 			goto out;
 	runs = util_xcalloc(ndirs ? ndirs : 1, sizeof *runs);
 	for (size_t i = 0; i < ndirs; i++) {
-		/* run.json through its validating reader first (analysis_load
-		 * takes the file as it is). */
-		char *rp = util_fmt("%s/run.json", dirs[i]);
-		cJSON *chk = samples_run_load(rp);
-		free(rp);
-		if (!chk) {
-			rc = GVAB_EDATA;
-			goto out;
-		}
-		cJSON_Delete(chk);
+		/* analysis_load reads run.json through its validating reader. */
 		if ((rc = analysis_load(dirs[i], &runs[kept])) < 0)
 			goto out;
 		int empty = 0;

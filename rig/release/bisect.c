@@ -598,6 +598,18 @@ static void merge_brings(git_repository *repo, const char *merge_hex, cJSON *lis
 	free(c);
 }
 
+/* The ends' figures (good first, bad last on the path) from a look. */
+static void ends_from_look(struct path *p, int step, const struct look_result *lr)
+{
+	for (int e = 1; e < 3; e++) {
+		struct rev *er = &p->r[e == 1 ? 0 : p->n - 1];
+		er->step = step;
+		er->med_ms = lr->med[e];
+		er->lo_ms = lr->lo[e];
+		er->hi_ms = lr->hi[e];
+	}
+}
+
 /* ---- the search -------------------------------------------------------- */
 
 /* Next revision to measure: an untested one between the last good-like and
@@ -752,13 +764,7 @@ int bisect_run(const struct bisect_opts *o)
 			r->med_ms = lr.med[0];
 			r->lo_ms = lr.lo[0];
 			r->hi_ms = lr.hi[0];
-			for (int e = 1; e < 3; e++) {
-				struct rev *er = &p.r[e == 1 ? 0 : p.n - 1];
-				er->step = steps;
-				er->med_ms = lr.med[e];
-				er->lo_ms = lr.lo[e];
-				er->hi_ms = lr.hi[e];
-			}
+			ends_from_look(&p, steps, &lr);
 			last_ends = lr;
 			have_ends = 1;
 			int classified = 0;
@@ -813,13 +819,7 @@ int bisect_run(const struct bisect_opts *o)
 		if ((rc = run_look(o, dir, 0, ends_bins)) == 0 && (rc = analyse(o, dir, phase, o->rs.alpha, &lr)) == 0) {
 			last_ends = lr;
 			have_ends = 1;
-			for (int e = 1; e < 3; e++) {
-				struct rev *er = &p.r[e == 1 ? 0 : p.n - 1];
-				er->step = steps;
-				er->med_ms = lr.med[e];
-				er->lo_ms = lr.lo[e];
-				er->hi_ms = lr.hi[e];
-			}
+			ends_from_look(&p, steps, &lr);
 		}
 		free(dir);
 		if (rc == GVAB_EINTR)
