@@ -147,18 +147,44 @@ int util_is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-char *util_read_file(const char *path, size_t *len_out)
+static const char *file_kind(mode_t m)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+	       : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+char *util_read_file_max(const char *path, size_t max, size_t *len_out)
+{
+	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer forever; the file is refused by type right after. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		error_set("%s: %s", path, strerror(errno));
 		return NULL;
 	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		error_set("%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		error_setc(GVAB_EDATA, "%s: %s, not a regular file; refused", path,
+		           file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	/* st_size may be 0 (procfs, sysfs) or change while reading: the read
+	 * loop is bounded by `max` itself. */
 	size_t cap = 8192, len = 0;
 	char *buf = util_xmalloc(cap);
 	for (;;) {
+		if (len > max) {
+			error_setc(GVAB_EDATA, "%s: larger than %zu MiB; refused", path, max >> 20);
+			goto fail;
+		}
 		if (len + 1 >= cap) {
-			cap *= 2;
+			cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
 			buf = util_xrealloc(buf, cap);
 		}
 		ssize_t r = read(fd, buf + len, cap - len - 1);
@@ -166,9 +192,7 @@ char *util_read_file(const char *path, size_t *len_out)
 			if (errno == EINTR)
 				continue;
 			error_set("reading %s: %s", path, strerror(errno));
-			free(buf);
-			close(fd);
-			return NULL;
+			goto fail;
 		}
 		if (r == 0)
 			break;
@@ -179,6 +203,15 @@ char *util_read_file(const char *path, size_t *len_out)
 	if (len_out)
 		*len_out = len;
 	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+char *util_read_file(const char *path, size_t *len_out)
+{
+	return util_read_file_max(path, UTIL_READ_MAX, len_out);
 }
 
 int util_write_file_atomic(const char *path, const char *data, size_t len)
@@ -222,7 +255,8 @@ out:
 int util_copy_file(const char *from, const char *to, unsigned mode)
 {
 	size_t len;
-	char *data = util_read_file(from, &len);
+	/* Binaries (runsc, toolchain files) are bigger than any input. */
+	char *data = util_read_file_max(from, (size_t)4 << 30, &len);
 	if (!data)
 		return GVAB_EFAIL;
 	int rc = util_write_file_atomic(to, data, len);

@@ -29,8 +29,17 @@ int util_umount_under(const char *dir);
 int util_path_exists(const char *path);
 int util_is_dir(const char *path);
 
-/* Reads a whole file; NUL-terminated; *len_out (may be NULL) excludes the
- * NUL. Returns NULL and records an error on failure. */
+/* The one bounded reader of input files. Reads a whole regular file of at
+ * most `max` bytes; NUL-terminated; *len_out (may be NULL) excludes the
+ * NUL. Anything but a regular file (a FIFO, a device such as /dev/zero, a
+ * directory, a socket; symlinks are followed to what they name) and a
+ * file larger than `max` are refused with GVAB_EDATA naming the file,
+ * without blocking (a FIFO is opened O_NONBLOCK) and without reading past
+ * the cap. Returns NULL and records an error on failure. */
+char *util_read_file_max(const char *path, size_t max, size_t *len_out);
+/* util_read_file_max with UTIL_READ_MAX: every input gvab reads (run.json,
+ * samples.jsonl, inventories, patches and series, journals, logs). */
+#define UTIL_READ_MAX ((size_t)256 << 20) /* 256 MiB; README "Hostile inputs" */
 char *util_read_file(const char *path, size_t *len_out);
 /* open(2) with O_NOFOLLOW|O_CLOEXEC added, refusing anything but a regular
  * file: for files in directories that data from other machines reaches

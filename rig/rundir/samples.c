@@ -1,6 +1,7 @@
 /* samples: see samples.h. */
 #define _GNU_SOURCE
 #include "samples.h"
+#include "jsontext.h"
 #include "error.h"
 #include "util.h"
 
@@ -61,6 +62,23 @@ int samples_open(struct samples_writer *w, const char *path)
 	return rc;
 }
 
+/* Copies src into dst (size n), each byte that does not start valid UTF-8
+ * turned into '?'. */
+static void utf8_scrub(char *dst, const char *src, size_t n)
+{
+	size_t len = strnlen(src, n - 1), i = 0;
+	while (i < len) {
+		size_t k = jsontext_utf8_len((const unsigned char *)src + i, len - i);
+		if (k == 0) {
+			dst[i++] = '?';
+			continue;
+		}
+		memcpy(dst + i, src + i, k);
+		i += k;
+	}
+	dst[i] = '\0';
+}
+
 int samples_append(struct samples_writer *w, int seq, const char *arm, int round, int warmup,
                    const char *id, int64_t t_ns, const struct boot_result *r,
                    const cJSON *extra)
@@ -87,7 +105,11 @@ int samples_append(struct samples_writer *w, int seq, const char *arm, int round
 		                        (double)(r->create_ns + r->start_ns + r->wait_ns + r->delete_ns));
 	} else {
 		cJSON_AddStringToObject(o, "failed_phase", r->failed_phase);
-		cJSON_AddStringToObject(o, "error", r->error);
+		/* The error quotes runsc's stderr, which may be any bytes; the
+		 * reader takes UTF-8 only. */
+		char err[sizeof r->error];
+		utf8_scrub(err, r->error, sizeof err);
+		cJSON_AddStringToObject(o, "error", err);
 		if (r->stderr_path[0])
 			cJSON_AddStringToObject(o, "stderr", r->stderr_path);
 	}
@@ -179,16 +201,6 @@ static int check_num(const struct line_ctx *c, const cJSON *j, const char *what,
 	return 0;
 }
 
-/* A string of printable text (no control characters), at most max bytes. */
-static int check_name(const char *s, size_t max)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
-		if (*p < 0x20 || *p == 0x7f)
-			return -1;
-	return n > 0 && n <= max ? 0 : -1;
-}
-
 /* An object whose members are all finite numbers in [lo, hi], with
  * printable keys (they become table rows and chart labels). */
 static int check_num_object(const struct line_ctx *c, const cJSON *o, const char *what, double lo,
@@ -206,7 +218,7 @@ static int check_num_object(const struct line_ctx *c, const cJSON *o, const char
 	cJSON_ArrayForEach(e, o) {
 		char where[160];
 		snprintf(where, sizeof where, "%s.%.100s", what, e->string);
-		if (check_name(e->string, 512) < 0)
+		if (jsontext_check_name(e->string, 512) < 0)
 			return error_setc(GVAB_EDATA, "%s:%d: field %s: a key is empty, too long or has "
 			                  "control characters", c->path, c->lineno, what);
 		if (check_num(c, e, where, lo, hi) < 0)
@@ -284,9 +296,9 @@ static int parse_line(const struct line_ctx *c, cJSON *o, size_t nlines, struct 
 	if (!cJSON_IsObject(o))
 		return error_setc(GVAB_EDATA, "%s:%d: not a JSON object", c->path, c->lineno);
 	const cJSON *arm = cJSON_GetObjectItemCaseSensitive(o, "arm");
-	if (!cJSON_IsString(arm) || check_name(arm->valuestring, 255) < 0)
-		return error_setc(GVAB_EDATA, "%s:%d: field arm: expected a name (1-255 printable bytes)",
-		                  c->path, c->lineno);
+	if (!cJSON_IsString(arm) || jsontext_check_name(arm->valuestring, 255) < 0)
+		return error_setc(GVAB_EDATA, "%s:%d: field arm: expected a name (1-255 bytes of "
+		                  "printable UTF-8)", c->path, c->lineno);
 	static const char *const bools[] = {"ok", "warmup"};
 	for (int i = 0; i < 2; i++)
 		if (!cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(o, bools[i])))
@@ -328,6 +340,11 @@ static int parse_line(const struct line_ctx *c, cJSON *o, size_t nlines, struct 
 			s->ns[p] = (int64_t)v;
 		}
 	}
+	/* With run.json's arms given, a line of any other arm is not this
+	 * run's (a report would show an arm the run never had). */
+	if (out->known_arms && samples_arm_index(out, arm->valuestring) < 0)
+		return error_setc(GVAB_EDATA, "%s:%d: field arm: '%s' is not an arm of run.json", c->path,
+		                  c->lineno, arm->valuestring);
 	/* Arms are looked up by name for every line: keep them few. */
 	if (out->narms >= SAMPLES_MAX_ARMS && samples_arm_index(out, arm->valuestring) < 0)
 		return error_setc(GVAB_EDATA, "%s:%d: field arm: more than %d arms", c->path, c->lineno,
@@ -445,6 +462,7 @@ int samples_load_ex(const char *path, char *const *order, size_t norder, int fla
 	out->valid_len = len;
 	for (size_t i = 0; i < norder; i++)
 		add_arm(out, order[i]);
+	out->known_arms = norder > 0;
 	size_t nlines = len && text[len - 1] != '\n';
 	for (size_t i = 0; i < len; i++)
 		nlines += text[i] == '\n';
@@ -458,6 +476,10 @@ int samples_load_ex(const char *path, char *const *order, size_t norder, int fla
 		c.lineno++;
 		if (memchr(line, '\0', ll)) {
 			rc = error_setc(GVAB_EDATA, "%s:%d: NUL byte in the line", path, c.lineno);
+			break;
+		}
+		if (jsontext_check_text(path, c.lineno, line, ll) < 0) {
+			rc = GVAB_EDATA;
 			break;
 		}
 		line[ll] = '\0';
@@ -485,7 +507,9 @@ int samples_load_ex(const char *path, char *const *order, size_t norder, int fla
 			cap = cap ? cap * 2 : 256;
 			out->s = util_xrealloc(out->s, cap * sizeof *out->s);
 		}
-		rc = parse_line(&c, o, nlines, out, &out->s[out->n]);
+		rc = jsontext_check_keys(path, c.lineno, o);
+		if (rc == 0)
+			rc = parse_line(&c, o, nlines, out, &out->s[out->n]);
 		cJSON_Delete(o);
 		if (rc == 0)
 			out->n++;
@@ -500,166 +524,6 @@ int samples_load_ex(const char *path, char *const *order, size_t norder, int fla
 int samples_load(const char *path, char *const *order, size_t norder, struct samples_file *out)
 {
 	return samples_load_ex(path, order, norder, 0, out);
-}
-
-/* run.json ---------------------------------------------------------------- */
-
-static int run_err(const char *path, const char *field, const char *why)
-{
-	return error_setc(GVAB_EDATA, "%s: field %s: %s", path, field, why);
-}
-
-static int run_opt_string(const cJSON *o, const char *k, const char *path, const char *prefix)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (j && !cJSON_IsString(j) && !cJSON_IsNull(j)) { /* null: a fact not known */
-		char f[96];
-		snprintf(f, sizeof f, "%s%s", prefix, k);
-		return run_err(path, f, "expected a string or null");
-	}
-	return 0;
-}
-
-static int run_opt_int(const cJSON *o, const char *k, double lo, double hi, int required,
-                       const char *path, const char *prefix)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-	char f[96];
-	snprintf(f, sizeof f, "%s%s", prefix, k);
-	if (!j)
-		return required ? run_err(path, f, "missing") : 0;
-	if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || j->valuedouble < lo ||
-	    j->valuedouble > hi || j->valuedouble != floor(j->valuedouble)) {
-		char why[96];
-		snprintf(why, sizeof why, "expected an integer in [%.0f, %.0f]", lo, hi);
-		return run_err(path, f, why);
-	}
-	return 0;
-}
-
-static int run_check_host(const cJSON *h, const char *k, const char *path)
-{
-	if (!h)
-		return 0;
-	char prefix[32];
-	snprintf(prefix, sizeof prefix, "%s.", k);
-	if (!cJSON_IsObject(h))
-		return run_err(path, k, "expected an object");
-	static const char *const strs[] = {"hostname", "kernel", "cpu_model", "clocksource",
-	                                   "cpufreq_governor", "boot_id"};
-	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-		if (run_opt_string(h, strs[i], path, prefix) < 0)
-			return GVAB_EDATA;
-	if (run_opt_int(h, "online_cpus", 1, 1 << 20, 1, path, prefix) < 0 ||
-	    run_opt_int(h, "mem_total_kib", 0, 1e15, 0, path, prefix) < 0)
-		return GVAB_EDATA;
-	return 0;
-}
-
-int samples_run_check(const cJSON *run, const char *path)
-{
-	if (!cJSON_IsObject(run))
-		return error_setc(GVAB_EDATA, "%s: not a JSON object", path);
-	/* The schema version: a run.json of another version is refused by
-	 * name rather than misread. (Absent: read as the only version so far.) */
-	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(run, "format");
-	if (fmt && !cJSON_IsString(fmt))
-		return run_err(path, "format", "expected \"" RUN_FORMAT "\"");
-	if (fmt && strcmp(fmt->valuestring, RUN_FORMAT) != 0) {
-		char why[96];
-		snprintf(why, sizeof why, "'%.40s': this gvab reads " RUN_FORMAT, fmt->valuestring);
-		return run_err(path, "format", why);
-	}
-	const cJSON *arms = cJSON_GetObjectItemCaseSensitive(run, "arms"), *a;
-	if (!cJSON_IsArray(arms) || cJSON_GetArraySize(arms) < 1 ||
-	    cJSON_GetArraySize(arms) > SAMPLES_MAX_ARMS)
-		return run_err(path, "arms", "expected an array of 1 to 64 arms");
-	int i = 0;
-	cJSON_ArrayForEach(a, arms) {
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(a, "name");
-		char f[48];
-		snprintf(f, sizeof f, "arms[%d].name", i);
-		if (!cJSON_IsString(n) || check_name(n->valuestring, 255) < 0)
-			return run_err(path, f, "expected a name (1-255 printable bytes)");
-		const cJSON *b;
-		int j = 0;
-		cJSON_ArrayForEach(b, arms) {
-			if (j++ >= i)
-				break;
-			const cJSON *m = cJSON_GetObjectItemCaseSensitive(b, "name");
-			if (strcmp(m->valuestring, n->valuestring) == 0)
-				return run_err(path, f, "a second arm of that name");
-		}
-		i++;
-	}
-	if (run_check_host(cJSON_GetObjectItemCaseSensitive(run, "host"), "host", path) < 0 ||
-	    run_check_host(cJSON_GetObjectItemCaseSensitive(run, "host_after"), "host_after", path) < 0)
-		return GVAB_EDATA;
-	static const char *const strs[] = {"format", "status", "host_label", "order", "seed",
-	                                   "started_at", "ended_at"};
-	for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
-		if (run_opt_string(run, strs[k], path, "") < 0)
-			return GVAB_EDATA;
-	if (run_opt_int(run, "iterations", 0, 1e7, 0, path, "") < 0 ||
-	    run_opt_int(run, "warmups", 0, 1e7, 0, path, "") < 0 ||
-	    run_opt_int(run, "measured_ok", 0, 1e9, 0, path, "") < 0)
-		return GVAB_EDATA;
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command"), *c;
-	if (cmd && !cJSON_IsArray(cmd))
-		return run_err(path, "command", "expected an array of strings");
-	i = 0;
-	cJSON_ArrayForEach(c, cmd) {
-		char f[48];
-		snprintf(f, sizeof f, "command[%d]", i++);
-		if (!cJSON_IsString(c))
-			return run_err(path, f, "expected a string");
-	}
-	const cJSON *drift = cJSON_GetObjectItemCaseSensitive(run, "drift"), *d;
-	if (drift && !cJSON_IsArray(drift))
-		return run_err(path, "drift", "expected an array");
-	i = 0;
-	cJSON_ArrayForEach(d, drift) {
-		char f[48];
-		snprintf(f, sizeof f, "drift[%d].fact", i++);
-		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(d, "fact")))
-			return run_err(path, f, "expected a string");
-	}
-	static const char *const objs[] = {"settings", "bundle", "gvab", "host_meta"};
-	for (size_t k = 0; k < sizeof objs / sizeof objs[0]; k++) {
-		const cJSON *o = cJSON_GetObjectItemCaseSensitive(run, objs[k]);
-		if (o && !cJSON_IsObject(o))
-			return run_err(path, objs[k], "expected an object");
-	}
-	return 0;
-}
-
-cJSON *samples_run_load(const char *path)
-{
-	size_t len;
-	char *text = util_read_file(path, &len);
-	if (!text) {
-		error_wrap(GVAB_EDATA, "run");
-		return NULL;
-	}
-	cJSON *doc = NULL;
-	const char *nul = memchr(text, '\0', len);
-	if (nul) {
-		int line = 1;
-		for (const char *p = text; p < nul; p++)
-			line += *p == '\n';
-		error_setc(GVAB_EDATA, "%s:%d: NUL byte", path, line);
-	} else if (!(doc = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 1))) {
-		const char *at = cJSON_GetErrorPtr();
-		int line = 1;
-		for (const char *p = text; at && p < at && p < text + len; p++)
-			line += *p == '\n';
-		error_setc(GVAB_EDATA, "%s:%d: not valid JSON", path, line);
-	} else if (samples_run_check(doc, path) < 0) {
-		cJSON_Delete(doc);
-		doc = NULL;
-	}
-	free(text);
-	return doc;
 }
 
 void samples_free(struct samples_file *f)

@@ -50,6 +50,7 @@ struct samples_file {
 	size_t narms;
 	struct sample *s;
 	size_t n;
+	int known_arms;   /* arms were given (run.json's): no line may add one */
 	int torn_line;    /* line number of an ignored torn last line, or 0 */
 	size_t valid_len; /* bytes up to that line (the file size when none) */
 };
@@ -97,11 +98,13 @@ int samples_append(struct samples_writer *w, int seq, const char *arm, int round
 void samples_close(struct samples_writer *w);
 
 /* Reads samples.jsonl, validating every line; arms are named in the order
- * of `order` (may be NULL) then of first appearance. Any invalid line is
+ * of `order` (may be NULL: then of first appearance); with `order` given, a
+ * line of an arm not in it is invalid. Any invalid line is
  * GVAB_EDATA with "FILE:LINE: field F: why": a NUL byte, a non-object, a
  * missing or mistyped field, a number that is not finite, not an integer
  * where one is due, or out of range (times up to 1e15 ns, rounds below the
- * line count), a bad instrument member. The one exception is a last line
+ * line count), a bad instrument member, invalid UTF-8, a \u0000 escape,
+ * a key given twice. The one exception is a last line
  * without a newline that breaks off mid-JSON (a torn write): it is ignored
  * with a warning on stderr and reported in torn_line/valid_len. */
 int samples_load(const char *path, char *const *order, size_t norder, struct samples_file *out);

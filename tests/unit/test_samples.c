@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 START_TEST(test_roundtrip)
@@ -101,6 +102,19 @@ static const struct {
 	{OKL(0, 0, "") "\n" OKL(1, 0, "") "x", 0, ":2: not valid JSON"},
 	{OKL(0, 0, "") "\ngarbage", 0, ":2: not valid JSON"},
 	{OKL(0, 0, "") "\n{\"seq\":1}}", 0, ":2: not valid JSON"},
+	/* Not UTF-8 (results.json would not be JSON), a NUL cJSON would cut
+	 * the string at, a key twice (readers disagree which one counts). */
+	{"{\"seq\":0,\"arm\":\"a\xff\",\"round\":0,\"warmup\":false,\"ok\":false}\n", 0,
+	 ":1: invalid UTF-8"},
+	{"{\"seq\":0,\"arm\":\"a\xc0\xaf\",\"round\":0,\"warmup\":false,\"ok\":false}\n", 0,
+	 ":1: invalid UTF-8"},
+	{OKL(0, 0, "") "\n{\"seq\":1,\"arm\":\"a\\u0000b\",\"round\":0,\"warmup\":false,\"ok\":false}\n",
+	 0, ":2: a string holds \\u0000"},
+	{OKL(0, 0, ",\"seq\":7") "\n", 0, ":1: field seq: key given twice"},
+	{OKL(0, 0, ",\"inittrace\":{\"total_ms\":1,\"total_ms\":2,\"processes\":1,\"packages_ms\":{}}")
+	 "\n", 0, ":1: field total_ms: key given twice"},
+	{"{\"seq\":0,\"arm\":\"a\xc2\x85\",\"round\":0,\"warmup\":false,\"ok\":false}\n", 0,
+	 ":1: field arm"},
 	/* A torn line before the last one. */
 	{"{\"seq\":0,\"arm\":\"a\",\"ro\n" OKL(1, 0, "") "\n", 0, ":1: not valid JSON"},
 };
@@ -130,9 +144,63 @@ START_TEST(test_hostile_samples)
 		              "case %zu: '%s' lacks '%s'", i, error_last(), hostile[i].want);
 		ck_assert_ptr_null(strchr(error_last(), '\n'));
 	}
+	/* With run.json's arms given, a line of another arm is refused. */
+	const char *other = OKL(0, 0, "") "\n{\"seq\":1,\"arm\":\"c\",\"round\":0,\"warmup\":false,"
+	                    "\"ok\":false}\n";
+	ck_assert_int_eq(util_write_file_atomic(p, other, strlen(other)), 0);
+	char *order[] = {"a", "b"};
+	struct samples_file of;
+	ck_assert_int_eq(samples_load(p, order, 2, &of), GVAB_EDATA);
+	ck_assert_msg(strstr(error_last(), ":2: field arm: 'c' is not an arm of run.json"), "%s",
+	              error_last());
+	ck_assert_int_eq(samples_load(p, NULL, 0, &of), 0);
+	samples_free(&of);
 	util_rm_rf(d);
 	free(d);
 	free(p);
+}
+END_TEST
+
+/* Every input goes through one bounded reader: a FIFO (which would block
+ * open or read forever), a device (endless), a directory and a file over
+ * the cap are refused by type or size, as invalid data naming the file. */
+START_TEST(test_bounded_reader)
+{
+	char *d = test_tmpdir("samples");
+	char *fifo = util_fmt("%s/samples.jsonl", d);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	struct samples_file f;
+	ck_assert_int_eq(samples_load(fifo, NULL, 0, &f), GVAB_EDATA);
+	ck_assert_msg(strstr(error_last(), fifo) && strstr(error_last(), "a FIFO, not a regular file"),
+	              "%s", error_last());
+	char *rj = util_fmt("%s/run.json", d);
+	ck_assert_int_eq(symlink("/dev/zero", rj), 0);
+	ck_assert_ptr_null(samples_run_load(rj));
+	ck_assert_msg(strstr(error_last(), rj) && strstr(error_last(), "a character device"), "%s",
+	              error_last());
+	ck_assert_ptr_null(util_read_file("/dev/urandom", NULL));
+	ck_assert_ptr_null(util_read_file(d, NULL));
+	ck_assert_msg(strstr(error_last(), "a directory, not a regular file"), "%s", error_last());
+	char *big = util_fmt("%s/big", d);
+	ck_assert_int_eq(util_write_file_atomic(big, "0123456789", 10), 0);
+	size_t len;
+	char *t = util_read_file_max(big, 10, &len);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(len, 10);
+	free(t);
+	ck_assert_ptr_null(util_read_file_max(big, 9, NULL));
+	ck_assert_msg(strstr(error_last(), big) && strstr(error_last(), "larger than"), "%s",
+	              error_last());
+	/* procfs files say size 0; they are still read whole. */
+	t = util_read_file("/proc/self/status", &len);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_gt(len, 0);
+	free(t);
+	util_rm_rf(d);
+	free(d);
+	free(fifo);
+	free(rj);
+	free(big);
 }
 END_TEST
 
@@ -216,6 +284,11 @@ START_TEST(test_hostile_run_json)
 		{"{\"format\":1,\"arms\":[{\"name\":\"a\"}]}", "field format"},
 		{"{\"arms\":[{\"name\":\"a\"}],\n\"status\":}", ":2: not valid JSON"},
 		{"{\"arms\":[{\"name\":\"a\"}]}\n\n\n\0{", ":4: NUL byte"},
+		{"{\"arms\":[{\"name\":\"a\"},\n{\"name\":\"b\xe9\"}]}", ":2: invalid UTF-8"},
+		{"{\"arms\":[{\"name\":\"a\"}],\"host_label\":\"h\\u0000x\"}", ":1: a string holds"},
+		{"{\"arms\":[{\"name\":\"a\",\"name\":\"b\"}]}", "field name: key given twice"},
+		{"{\"arms\":[{\"name\":\"a\"}],\"status\":\"complete\",\"status\":\"failed\"}",
+		 "field status: key given twice"},
 	};
 	char *d = test_tmpdir("samples");
 	char *p = util_fmt("%s/run.json", d);
@@ -249,6 +322,7 @@ Suite *suite_samples(void)
 	tcase_add_test(tc, test_hostile_samples);
 	tcase_add_test(tc, test_torn_tail);
 	tcase_add_test(tc, test_hostile_run_json);
+	tcase_add_test(tc, test_bounded_reader);
 	suite_add_tcase(s, tc);
 	return s;
 }
