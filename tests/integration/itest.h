@@ -37,4 +37,5 @@ Suite *suite_html(void);
 Suite *suite_hosts(void);
 Suite *suite_regen(void);
 Suite *suite_help(void);
+Suite *suite_docs(void);
 #endif
