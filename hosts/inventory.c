@@ -1,61 +1,32 @@
-/* inventory: see inventory.h. */
+/* inventory: see inventory.h. The INI and YAML forms are read by
+ * inventory_ini.c and inventory_yaml.c into one struct inv_parse
+ * (inventory_parse.h); this file owns the names and values gvab accepts,
+ * host ranges, and the resolution of each host's variables. */
 #define _GNU_SOURCE
 #include "inventory.h"
+#include "inventory_parse.h"
+#include "hostpattern.h"
 #include "error.h"
 #include "util.h"
 
 #include <ctype.h>
-#include <yaml.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct group {
-	char *name;
-	cJSON *vars;      /* object */
-	cJSON *children;  /* array of names */
-	cJSON *hosts;     /* array of names, with the host line's vars kept apart */
-	int defined_line; /* 0 when only referenced */
-	int ref_line;     /* first reference as a child */
-};
-
-struct parse {
-	const char *path;
-	struct group *g;
-	size_t ng;
-	cJSON *host_vars;   /* name -> object of host-line vars */
-	cJSON *host_order;  /* array of names in first-seen order */
-	long yaml_budget;   /* YAML nodes still to visit (aliases repeat nodes) */
-	size_t nhosts;      /* size of host_order */
-	size_t nmember;     /* host and child entries of groups */
-};
-
-/* YAML aliases let a 1.3 KB file name a mapping 2^30 times ("billion
- * laughs"); every visit of a group, host or variable spends one unit. An
- * inventory of 10,000 hosts with a few variables each stays far below. */
-#define YAML_NODE_BUDGET 200000
-#define INV_MAX_HOSTS 4096
-#define INV_MAX_GROUPS 1024
-#define INV_MAX_MEMBERSHIPS 50000
-
-static int yaml_spend(struct parse *p, long n)
-{
-	p->yaml_budget -= n;
-	if (p->yaml_budget < 0)
-		return error_setc(GVAB_EDATA, "%s: more than %d YAML nodes once aliases are expanded "
-		                  "(nested aliases?)", p->path, YAML_NODE_BUDGET);
-	return 0;
-}
-
-static struct group *group_get(struct parse *p, const char *name, int create)
+struct inv_group *inv_parse_group(struct inv_parse *p, const char *name, int create, int line)
 {
 	for (size_t i = 0; i < p->ng; i++)
 		if (strcmp(p->g[i].name, name) == 0)
 			return &p->g[i];
 	if (!create)
 		return NULL;
+	if (p->ng >= INV_MAX_GROUPS) {
+		error_setc(GVAB_EDATA, "%s:%d: more than %d groups", p->path, line, INV_MAX_GROUPS);
+		return NULL;
+	}
 	p->g = util_xrealloc(p->g, (p->ng + 1) * sizeof *p->g);
-	struct group *g = &p->g[p->ng++];
+	struct inv_group *g = &p->g[p->ng++];
 	memset(g, 0, sizeof *g);
 	g->name = util_xstrdup(name);
 	g->vars = cJSON_CreateObject();
@@ -64,61 +35,12 @@ static struct group *group_get(struct parse *p, const char *name, int create)
 	return g;
 }
 
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-/* Splits "k=v k2='v 2'" into pairs; 0 or GVAB_EDATA naming the line. */
-static int parse_pairs(struct parse *p, int lineno, char *s, cJSON *into)
-{
-	while (*s) {
-		while (isspace((unsigned char)*s))
-			s++;
-		if (!*s || *s == '#' || *s == ';')
-			break;
-		char *k = s;
-		while (*s && *s != '=' && !isspace((unsigned char)*s))
-			s++;
-		if (*s != '=')
-			return error_setc(GVAB_EDATA, "%s:%d: '%.*s' is not key=value", p->path, lineno,
-			                  (int)(s - k), k);
-		*s++ = '\0';
-		if (!*k)
-			return error_setc(GVAB_EDATA, "%s:%d: empty variable name", p->path, lineno);
-		char *v;
-		if (*s == '"' || *s == '\'') {
-			char q = *s++;
-			v = s;
-			while (*s && *s != q)
-				s++;
-			if (*s != q)
-				return error_setc(GVAB_EDATA, "%s:%d: unterminated quote in %s", p->path, lineno, k);
-			*s++ = '\0';
-		} else {
-			v = s;
-			while (*s && !isspace((unsigned char)*s))
-				s++;
-			if (*s)
-				*s++ = '\0';
-		}
-		cJSON_DeleteItemFromObjectCaseSensitive(into, k);
-		cJSON_AddStringToObject(into, k, v);
-	}
-	return 0;
-}
-
 static int name_ok(const char *n)
 {
 	if (!*n)
 		return 0;
 	for (const char *c = n; *c; c++)
-		if (!(isalnum((unsigned char)*c) || strchr("-_.:[]", *c)))
+		if (!(isalnum((unsigned char)*c) || strchr("-_.:", *c)))
 			return 0;
 	return 1;
 }
@@ -188,7 +110,7 @@ static int printable(const char *s)
 }
 
 /* Groups containing `host`, with their depth (ancestors deeper first). */
-static void host_groups(struct parse *p, const char *host, int *depth_of)
+static void host_groups(struct inv_parse *p, const char *host, int *depth_of)
 {
 	for (size_t i = 0; i < p->ng; i++)
 		depth_of[i] = -1;
@@ -204,7 +126,7 @@ static void host_groups(struct parse *p, const char *host, int *depth_of)
 		for (size_t i = 0; i < p->ng; i++) {
 			const cJSON *c;
 			cJSON_ArrayForEach(c, p->g[i].children) {
-				struct group *cg = group_get(p, c->valuestring, 0);
+				struct inv_group *cg = inv_parse_group(p, c->valuestring, 0, 0);
 				if (!cg)
 					continue;
 				int d = depth_of[cg - p->g];
@@ -215,6 +137,55 @@ static void host_groups(struct parse *p, const char *host, int *depth_of)
 			}
 		}
 	}
+}
+
+
+int inv_parse_group_name_ok(const char *n)
+{
+	return name_ok(n);
+}
+
+int inv_parse_count_member(struct inv_parse *p, int line)
+{
+	if (++p->nmember > INV_MAX_MEMBERSHIPS)
+		return error_setc(GVAB_EDATA, "%s:%d: more than %d group entries", p->path, line,
+		                  INV_MAX_MEMBERSHIPS);
+	return 0;
+}
+
+int inv_parse_add_host(struct inv_parse *p, size_t gi, const char *pattern, const cJSON *vars,
+                       int line)
+{
+	char **names;
+	size_t n;
+	if (hostpattern_expand(pattern, INV_MAX_HOSTS, &names, &n) < 0)
+		return error_wrap(GVAB_EDATA, "%s:%d", p->path, line);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *hn = names[i];
+		if (!host_name_ok(hn)) {
+			rc = error_setc(GVAB_EDATA, "%s:%d: bad host name '%s'", p->path, line, hn);
+			break;
+		}
+		cJSON *hv = cJSON_GetObjectItemCaseSensitive(p->host_vars, hn);
+		if (!hv) {
+			if (++p->nhosts > INV_MAX_HOSTS) {
+				rc = error_setc(GVAB_EDATA, "%s:%d: more than %d hosts", p->path, line, INV_MAX_HOSTS);
+				break;
+			}
+			hv = cJSON_AddObjectToObject(p->host_vars, hn);
+			cJSON_AddItemToArray(p->host_order, cJSON_CreateString(hn));
+		}
+		const cJSON *e;
+		cJSON_ArrayForEach(e, vars) {
+			cJSON_DeleteItemFromObjectCaseSensitive(hv, e->string);
+			cJSON_AddStringToObject(hv, e->string, e->valuestring);
+		}
+		if ((rc = inv_parse_count_member(p, line)) == 0)
+			cJSON_AddItemToArray(p->g[gi].hosts, cJSON_CreateString(hn));
+	}
+	hostpattern_free(names, n);
+	return rc;
 }
 
 static const char *var(const cJSON *vars, const char *k)
@@ -228,178 +199,105 @@ static char *dup_or_null(const char *s)
 	return s ? util_xstrdup(s) : NULL;
 }
 
-/* YAML inventories (Ansible's YAML form), read with libyaml:
- *   all:
- *     hosts:   {NAME: {var: value, ...} | null, ...}
- *     vars:    {var: value, ...}
- *     children: {GROUP: <the same shape>, ...}
- * Any top-level key is a group. Values must be scalars. */
-static const char *yscalar(yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static int yaml_is_null(yaml_node_t *n)
-{
-	const char *v = yscalar(n);
-	return !n || (v && (!*v || !strcmp(v, "~") || !strcmp(v, "null")));
-}
-
-static int yaml_vars(struct parse *p, yaml_document_t *d, yaml_node_t *m, cJSON *into,
-                     const char *what)
-{
-	if (yaml_is_null(m))
-		return 0;
-	if (m->type != YAML_MAPPING_NODE)
-		return error_setc(GVAB_EDATA, "%s:%zu: %s: expected a mapping of variables", p->path,
-		                  m->start_mark.line + 1, what);
-	if (yaml_spend(p, m->data.mapping.pairs.top - m->data.mapping.pairs.start + 1) < 0)
-		return GVAB_EDATA;
-	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-		yaml_node_t *k = yaml_document_get_node(d, pr->key), *v = yaml_document_get_node(d, pr->value);
-		const char *ks = yscalar(k), *vs = yscalar(v);
-		if (!ks || !vs)
-			return error_setc(GVAB_EDATA, "%s:%zu: %s: variables must be scalar key: value",
-			                  p->path, (k ? k->start_mark.line : 0) + 1, what);
-		cJSON_DeleteItemFromObjectCaseSensitive(into, ks);
-		cJSON_AddStringToObject(into, ks, vs);
-	}
-	return 0;
-}
-
-static int yaml_group(struct parse *p, yaml_document_t *d, yaml_node_t *gn, const char *gname,
-                      int depth)
-{
-	if (depth > 32)
-		return error_setc(GVAB_EDATA, "%s: groups nested too deeply at '%s'", p->path, gname);
-	if (yaml_spend(p, 1) < 0)
-		return GVAB_EDATA;
-	if (!name_ok(gname))
-		return error_setc(GVAB_EDATA, "%s:%zu: bad group name '%s'", p->path,
-		                  (gn ? gn->start_mark.line : 0) + 1, gname);
-	size_t gi = (size_t)(group_get(p, gname, 1) - p->g);
-	if (p->ng > INV_MAX_GROUPS)
-		return error_setc(GVAB_EDATA, "%s: more than %d groups", p->path, INV_MAX_GROUPS);
-	if (!p->g[gi].defined_line)
-		p->g[gi].defined_line = (int)(gn ? gn->start_mark.line : 0) + 1;
-	if (yaml_is_null(gn))
-		return 0;
-	if (gn->type != YAML_MAPPING_NODE)
-		return error_setc(GVAB_EDATA, "%s:%zu: group '%s': expected a mapping (hosts, vars, children)",
-		                  p->path, gn->start_mark.line + 1, gname);
-	for (yaml_node_pair_t *pr = gn->data.mapping.pairs.start; pr < gn->data.mapping.pairs.top; pr++) {
-		yaml_node_t *k = yaml_document_get_node(d, pr->key), *v = yaml_document_get_node(d, pr->value);
-		const char *ks = yscalar(k);
-		int rc = 0;
-		if (ks && !strcmp(ks, "vars")) {
-			char *what = util_fmt("group '%s' vars", gname);
-			rc = yaml_vars(p, d, v, p->g[gi].vars, what);
-			free(what);
-		} else if (ks && !strcmp(ks, "hosts")) {
-			if (yaml_is_null(v))
-				continue;
-			if (v->type != YAML_MAPPING_NODE)
-				return error_setc(GVAB_EDATA, "%s:%zu: group '%s': hosts must be a mapping",
-				                  p->path, v->start_mark.line + 1, gname);
-			for (yaml_node_pair_t *hp = v->data.mapping.pairs.start; hp < v->data.mapping.pairs.top; hp++) {
-				yaml_node_t *hk = yaml_document_get_node(d, hp->key);
-				const char *hn = yscalar(hk);
-				if (!hn || !host_name_ok(hn))
-					return error_setc(GVAB_EDATA, "%s:%zu: bad host name '%s'", p->path,
-					                  (hk ? hk->start_mark.line : 0) + 1, hn ? hn : "?");
-				if (yaml_spend(p, 1) < 0)
-					return GVAB_EDATA;
-				cJSON *hv = cJSON_GetObjectItemCaseSensitive(p->host_vars, hn);
-				if (!hv) {
-					hv = cJSON_AddObjectToObject(p->host_vars, hn);
-					cJSON_AddItemToArray(p->host_order, cJSON_CreateString(hn));
-					if (++p->nhosts > INV_MAX_HOSTS)
-						return error_setc(GVAB_EDATA, "%s: more than %d hosts", p->path,
-						                  INV_MAX_HOSTS);
-				}
-				char *what = util_fmt("host '%s'", hn);
-				rc = yaml_vars(p, d, yaml_document_get_node(d, hp->value), hv, what);
-				free(what);
-				if (rc < 0)
-					return rc;
-				if (++p->nmember > INV_MAX_MEMBERSHIPS)
-					return error_setc(GVAB_EDATA, "%s: more than %d group entries", p->path,
-					                  INV_MAX_MEMBERSHIPS);
-				cJSON_AddItemToArray(p->g[gi].hosts, cJSON_CreateString(hn));
-			}
-		} else if (ks && !strcmp(ks, "children")) {
-			if (yaml_is_null(v))
-				continue;
-			if (v->type != YAML_MAPPING_NODE)
-				return error_setc(GVAB_EDATA, "%s:%zu: group '%s': children must be a mapping",
-				                  p->path, v->start_mark.line + 1, gname);
-			for (yaml_node_pair_t *cp = v->data.mapping.pairs.start; cp < v->data.mapping.pairs.top; cp++) {
-				const char *cn = yscalar(yaml_document_get_node(d, cp->key));
-				if (!cn)
-					return error_setc(GVAB_EDATA, "%s:%zu: group '%s': a child name must be a scalar",
-				                  p->path, v->start_mark.line + 1, gname);
-				if (strcmp(cn, gname) && strcmp(gname, "all")) {
-					if (++p->nmember > INV_MAX_MEMBERSHIPS)
-						return error_setc(GVAB_EDATA, "%s: more than %d group entries", p->path,
-						                  INV_MAX_MEMBERSHIPS);
-					cJSON_AddItemToArray(p->g[gi].children, cJSON_CreateString(cn));
-				}
-				char *cname = util_xstrdup(cn);
-				rc = yaml_group(p, d, yaml_document_get_node(d, cp->value), cname, depth + 1);
-				free(cname);
-				if (rc < 0)
-					return rc;
-			}
-		} else {
-			return error_setc(GVAB_EDATA, "%s:%zu: group '%s': unknown key '%s' (expected hosts, vars, children)",
-			                  p->path, (k ? k->start_mark.line : 0) + 1, gname, ks ? ks : "?");
-		}
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int parse_yaml(struct parse *p, const char *text)
-{
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	int rc = 0;
-	if (!yaml_parser_initialize(&parser))
-		return error_set("libyaml: out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-	p->yaml_budget = YAML_NODE_BUDGET;
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = error_setc(GVAB_EDATA, "%s:%zu: %s", p->path, parser.problem_mark.line + 1,
-		                parser.problem ? parser.problem : "YAML syntax error");
-		yaml_parser_delete(&parser);
-		return rc;
-	}
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (!root || root->type != YAML_MAPPING_NODE) {
-		rc = error_setc(GVAB_EDATA, "%s: expected a mapping of groups at the top", p->path);
-	} else {
-		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
-		     rc == 0 && pr < root->data.mapping.pairs.top; pr++) {
-			const char *gn = yscalar(yaml_document_get_node(&doc, pr->key));
-			if (!gn) {
-				rc = error_setc(GVAB_EDATA, "%s: a group name must be a scalar", p->path);
-				break;
-			}
-			char *name = util_xstrdup(gn);
-			rc = yaml_group(p, &doc, yaml_document_get_node(&doc, pr->value), name, 0);
-			free(name);
-		}
-	}
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	return rc;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static void set_var(cJSON *into, const cJSON *e)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(into, e->string);
+	cJSON_AddStringToObject(into, e->string, e->valuestring);
+}
+
+/* h->vars and h->groups. Precedence: all, then groups from the farthest
+ * ancestor to the direct group, then the host line. Later writes win. */
+static void resolve_vars(struct inv_parse *p, struct inv_host *h, int *depth)
+{
+	h->vars = cJSON_CreateObject();
+	h->groups = cJSON_CreateArray();
+	host_groups(p, h->name, depth);
+	struct inv_group *all = inv_parse_group(p, "all", 0, 0);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, all->vars)
+		set_var(h->vars, e);
+	int maxd = 0;
+	for (size_t i = 0; i < p->ng; i++)
+		if (depth[i] > maxd)
+			maxd = depth[i];
+	for (int d = maxd; d >= 0; d--)
+		for (size_t i = 0; i < p->ng; i++) {
+			if (depth[i] != d || &p->g[i] == all)
+				continue;
+			if (strcmp(p->g[i].name, "ungrouped") != 0 || d == 0)
+				cJSON_AddItemToArray(h->groups, cJSON_CreateString(p->g[i].name));
+			cJSON_ArrayForEach(e, p->g[i].vars)
+				set_var(h->vars, e);
+		}
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(p->host_vars, h->name))
+		set_var(h->vars, e);
+}
+
+/* The fields gvab uses, from h->vars, checked (see inventory.h). */
+static int resolve_fields(const char *path, struct inv_host *h)
+{
+	const char *v;
+	h->address = util_xstrdup((v = var(h->vars, "ansible_host")) ? v : h->name);
+	h->user = dup_or_null(var(h->vars, "ansible_user"));
+	h->key_file = dup_or_null(var(h->vars, "ansible_ssh_private_key_file"));
+	h->label = util_xstrdup((v = var(h->vars, "gvab_label")) ? v : h->name);
+	h->sku = dup_or_null(var(h->vars, "gvab_sku"));
+	h->notes = dup_or_null(var(h->vars, "gvab_notes"));
+	h->env = dup_or_null(var(h->vars, "gvab_env"));
+	h->local = (v = var(h->vars, "ansible_connection")) && strcmp(v, "local") == 0;
+	char bad[64] = "";
+	const char *why = NULL;
+	if (!address_ok(h->address))
+		why = "ansible_host is not a host name or address";
+	else if (h->user && !user_ok(h->user))
+		why = "ansible_user is not a user name";
+	else if (h->env && !env_ok(h->env, bad, sizeof bad))
+		why = "gvab_env: expected NAME=VALUE words";
+	const cJSON *e;
+	cJSON_ArrayForEach(e, h->vars)
+		if (!why && !printable(e->valuestring)) {
+			why = "a control character in a value of";
+			snprintf(bad, sizeof bad, "%s", e->string);
+		}
+	if (why)
+		return error_setc(GVAB_EDATA, "%s: host %s: %s%s%.60s%s", path, h->name, why,
+		                  bad[0] ? " ('" : "", bad, bad[0] ? "')" : "");
+	if ((v = var(h->vars, "ansible_port"))) {
+		long port;
+		if (util_parse_long(v, 1, 65535, "ansible_port", &port) < 0)
+			return error_setc(GVAB_EDATA, "%s: host %s: ansible_port '%s' is not a port", path,
+			                  h->name, v);
+		h->port = (int)port;
+	}
+	return 0;
+}
+
+static int resolve_hosts(struct inv_parse *p, struct inventory *out)
+{
+	for (size_t i = 0; i < p->ng; i++)
+		if (p->g[i].ref_line && !p->g[i].defined_line && !cJSON_GetArraySize(p->g[i].hosts))
+			return error_setc(GVAB_EDATA, "%s:%d: child group '%s' is never defined", p->path,
+			                  p->g[i].ref_line, p->g[i].name);
+	size_t nh = (size_t)cJSON_GetArraySize(p->host_order);
+	out->hosts = util_xcalloc(nh + 1, sizeof *out->hosts);
+	int *depth = util_xcalloc(p->ng + 1, sizeof *depth);
+	int rc = 0;
+	const cJSON *hn;
+	cJSON_ArrayForEach(hn, p->host_order) {
+		struct inv_host *h = &out->hosts[out->n++];
+		h->name = util_xstrdup(hn->valuestring);
+		resolve_vars(p, h, depth);
+		if ((rc = resolve_fields(p->path, h)) < 0)
+			break;
+	}
+	free(depth);
+	return rc;
 }
 
 int inventory_load(const char *path, struct inventory *out)
@@ -408,232 +306,18 @@ int inventory_load(const char *path, struct inventory *out)
 	char *text = util_read_file(path, NULL);
 	if (!text)
 		return error_wrap(GVAB_EUSAGE, "inventory");
-	struct parse p = {.path = path, .host_vars = cJSON_CreateObject(),
-	                  .host_order = cJSON_CreateArray()};
-	group_get(&p, "all", 1)->defined_line = -1;
-	group_get(&p, "ungrouped", 1)->defined_line = -1;
-	int rc = 0, lineno = 0;
-	enum { SEC_HOSTS, SEC_VARS, SEC_CHILDREN } kind = SEC_HOSTS;
-	struct group *cur = group_get(&p, "ungrouped", 0);
-	int is_yaml = ends_with(path, ".yml") || ends_with(path, ".yaml");
-	if (is_yaml)
-		rc = parse_yaml(&p, text);
-	for (char *line = is_yaml ? NULL : text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		char *l = trim(line);
-		if (!*l || *l == '#' || *l == ';')
-			continue;
-		if (*l == '[') {
-			char *close = strchr(l, ']');
-			if (!close || trim(close + 1)[0]) {
-				rc = error_setc(GVAB_EDATA, "%s:%d: malformed section header '%s'", path, lineno, l);
-				break;
-			}
-			*close = '\0';
-			char *name = l + 1, *colon = strchr(name, ':');
-			kind = SEC_HOSTS;
-			if (colon) {
-				*colon = '\0';
-				if (strcmp(colon + 1, "vars") == 0)
-					kind = SEC_VARS;
-				else if (strcmp(colon + 1, "children") == 0)
-					kind = SEC_CHILDREN;
-				else {
-					rc = error_setc(GVAB_EDATA, "%s:%d: unknown section suffix ':%s' (expected :vars or :children)",
-					                path, lineno, colon + 1);
-					break;
-				}
-			}
-			if (!name_ok(name)) {
-				rc = error_setc(GVAB_EDATA, "%s:%d: bad group name '%s'", path, lineno, name);
-				break;
-			}
-			cur = group_get(&p, name, 1);
-			if (p.ng > INV_MAX_GROUPS) {
-				rc = error_setc(GVAB_EDATA, "%s:%d: more than %d groups", path, lineno, INV_MAX_GROUPS);
-				break;
-			}
-			if (!cur->defined_line)
-				cur->defined_line = lineno;
-			continue;
-		}
-		if (kind == SEC_VARS) {
-			if ((rc = parse_pairs(&p, lineno, l, cur->vars)) < 0)
-				break;
-			continue;
-		}
-		if (kind == SEC_CHILDREN) {
-			if (!name_ok(l) || strchr(l, ' ')) {
-				rc = error_setc(GVAB_EDATA, "%s:%d: bad child group name '%s'", path, lineno, l);
-				break;
-			}
-			if (strcmp(l, cur->name) == 0) {
-				rc = error_setc(GVAB_EDATA, "%s:%d: group '%s' cannot be its own child", path, lineno, l);
-				break;
-			}
-			size_t ci = (size_t)(cur - p.g);
-			struct group *cg = group_get(&p, l, 1);
-			if (p.ng > INV_MAX_GROUPS) {
-				rc = error_setc(GVAB_EDATA, "%s:%d: more than %d groups", path, lineno, INV_MAX_GROUPS);
-				break;
-			}
-			if (!cg->ref_line)
-				cg->ref_line = lineno;
-			cur = &p.g[ci]; /* group_get may have moved the array */
-			if (++p.nmember > INV_MAX_MEMBERSHIPS) {
-				rc = error_setc(GVAB_EDATA, "%s:%d: more than %d group entries", path, lineno,
-				                INV_MAX_MEMBERSHIPS);
-				break;
-			}
-			cJSON_AddItemToArray(cur->children, cJSON_CreateString(l));
-			continue;
-		}
-		/* A host line. */
-		char *sp = l;
-		while (*sp && !isspace((unsigned char)*sp))
-			sp++;
-		char *rest = *sp ? sp + 1 : sp;
-		*sp = '\0';
-		char *hname = l;
-		cJSON *hv = cJSON_GetObjectItemCaseSensitive(p.host_vars, hname);
-		char *portp = strrchr(hname, ':');
-		char portbuf[16] = "";
-		if (portp && !strchr(portp + 1, ']')) {
-			long port;
-			if (util_parse_long(portp + 1, 1, 65535, "port", &port) < 0) {
-				rc = error_setc(GVAB_EDATA, "%s:%d: host '%s': bad port", path, lineno, hname);
-				break;
-			}
-			snprintf(portbuf, sizeof portbuf, "%ld", port);
-			*portp = '\0';
-			hv = cJSON_GetObjectItemCaseSensitive(p.host_vars, hname);
-		}
-		if (!host_name_ok(hname)) {
-			rc = error_setc(GVAB_EDATA, "%s:%d: bad host name '%s'", path, lineno, hname);
-			break;
-		}
-		if (!hv) {
-			hv = cJSON_AddObjectToObject(p.host_vars, hname);
-			cJSON_AddItemToArray(p.host_order, cJSON_CreateString(hname));
-			if (++p.nhosts > INV_MAX_HOSTS) {
-				rc = error_setc(GVAB_EDATA, "%s:%d: more than %d hosts", path, lineno, INV_MAX_HOSTS);
-				break;
-			}
-		}
-		if (portbuf[0]) {
-			cJSON_DeleteItemFromObjectCaseSensitive(hv, "ansible_port");
-			cJSON_AddStringToObject(hv, "ansible_port", portbuf);
-		}
-		if ((rc = parse_pairs(&p, lineno, rest, hv)) < 0)
-			break;
-		if (++p.nmember > INV_MAX_MEMBERSHIPS) {
-			rc = error_setc(GVAB_EDATA, "%s:%d: more than %d group entries", path, lineno,
-			                INV_MAX_MEMBERSHIPS);
-			break;
-		}
-		cJSON_AddItemToArray(cur->hosts, cJSON_CreateString(hname));
-	}
+	struct inv_parse p = {.path = path, .host_vars = cJSON_CreateObject(),
+	                      .host_order = cJSON_CreateArray()};
+	inv_parse_group(&p, "all", 1, 0)->defined_line = -1;
+	inv_parse_group(&p, "ungrouped", 1, 0)->defined_line = -1;
+	int rc;
+	if (ends_with(path, ".yml") || ends_with(path, ".yaml"))
+		rc = inv_parse_yaml(&p, text);
+	else
+		rc = inv_parse_ini(&p, text);
 	free(text);
-	for (size_t i = 0; rc == 0 && i < p.ng; i++)
-		if (p.g[i].ref_line && !p.g[i].defined_line && !cJSON_GetArraySize(p.g[i].hosts))
-			rc = error_setc(GVAB_EDATA, "%s:%d: child group '%s' is never defined", path,
-			                p.g[i].ref_line, p.g[i].name);
-
-	/* Resolution below is hosts x memberships; keep it to a second or so
-	 * whatever the file (a fuzzer found 1 MB INI files that took minutes). */
-	if (rc == 0) {
-		size_t memberships = 0, nhosts = (size_t)cJSON_GetArraySize(p.host_order);
-		for (size_t i = 0; i < p.ng; i++)
-			memberships += (size_t)cJSON_GetArraySize(p.g[i].hosts) +
-			               (size_t)cJSON_GetArraySize(p.g[i].children);
-		if (nhosts > INV_MAX_HOSTS || p.ng > INV_MAX_GROUPS || memberships > INV_MAX_MEMBERSHIPS)
-			rc = error_setc(GVAB_EDATA, "%s: too large: %zu hosts (at most %d), %zu groups (at "
-			                "most %d), %zu group entries (at most %d)", path, nhosts,
-			                INV_MAX_HOSTS, p.ng, INV_MAX_GROUPS, memberships, INV_MAX_MEMBERSHIPS);
-	}
-	if (rc == 0) {
-		size_t nh = (size_t)cJSON_GetArraySize(p.host_order);
-		out->hosts = util_xcalloc(nh + 1, sizeof *out->hosts);
-		int *depth = util_xcalloc(p.ng + 1, sizeof *depth);
-		const cJSON *hn;
-		cJSON_ArrayForEach(hn, p.host_order) {
-			struct inv_host *h = &out->hosts[out->n++];
-			h->name = util_xstrdup(hn->valuestring);
-			h->vars = cJSON_CreateObject();
-			h->groups = cJSON_CreateArray();
-			host_groups(&p, h->name, depth);
-			/* Precedence: all, then groups from the farthest ancestor to the
-			 * direct group, then the host line. Later writes win. */
-			struct group *all = group_get(&p, "all", 0);
-			const cJSON *e;
-			cJSON_ArrayForEach(e, all->vars)
-				cJSON_AddStringToObject(h->vars, e->string, e->valuestring);
-			int maxd = 0;
-			for (size_t i = 0; i < p.ng; i++)
-				if (depth[i] > maxd)
-					maxd = depth[i];
-			int member = 0;
-			for (int d = maxd; d >= 0; d--)
-				for (size_t i = 0; i < p.ng; i++) {
-					if (depth[i] != d || &p.g[i] == all)
-						continue;
-					if (strcmp(p.g[i].name, "ungrouped") != 0 || d == 0) {
-						cJSON_AddItemToArray(h->groups, cJSON_CreateString(p.g[i].name));
-						member |= strcmp(p.g[i].name, "ungrouped") != 0;
-					}
-					cJSON_ArrayForEach(e, p.g[i].vars) {
-						cJSON_DeleteItemFromObjectCaseSensitive(h->vars, e->string);
-						cJSON_AddStringToObject(h->vars, e->string, e->valuestring);
-					}
-				}
-			(void)member;
-			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(p.host_vars, h->name)) {
-				cJSON_DeleteItemFromObjectCaseSensitive(h->vars, e->string);
-				cJSON_AddStringToObject(h->vars, e->string, e->valuestring);
-			}
-			const char *v;
-			h->address = util_xstrdup((v = var(h->vars, "ansible_host")) ? v : h->name);
-			h->user = dup_or_null(var(h->vars, "ansible_user"));
-			h->key_file = dup_or_null(var(h->vars, "ansible_ssh_private_key_file"));
-			h->label = util_xstrdup((v = var(h->vars, "gvab_label")) ? v : h->name);
-			h->sku = dup_or_null(var(h->vars, "gvab_sku"));
-			h->notes = dup_or_null(var(h->vars, "gvab_notes"));
-			h->env = dup_or_null(var(h->vars, "gvab_env"));
-			h->local = (v = var(h->vars, "ansible_connection")) && strcmp(v, "local") == 0;
-			char bad[64] = "";
-			const char *why = NULL;
-			if (!address_ok(h->address))
-				why = "ansible_host is not a host name or address";
-			else if (h->user && !user_ok(h->user))
-				why = "ansible_user is not a user name";
-			else if (h->env && !env_ok(h->env, bad, sizeof bad))
-				why = "gvab_env: expected NAME=VALUE words";
-			const cJSON *e2;
-			cJSON_ArrayForEach(e2, h->vars)
-				if (!why && !printable(e2->valuestring)) {
-					why = "a control character in a value of";
-					snprintf(bad, sizeof bad, "%s", e2->string);
-				}
-			if (why) {
-				rc = error_setc(GVAB_EDATA, "%s: host %s: %s%s%.60s%s", path, h->name, why,
-				                bad[0] ? " ('" : "", bad, bad[0] ? "')" : "");
-				break;
-			}
-			if ((v = var(h->vars, "ansible_port"))) {
-				long port;
-				if (util_parse_long(v, 1, 65535, "ansible_port", &port) < 0) {
-					rc = error_setc(GVAB_EDATA, "%s: host %s: ansible_port '%s' is not a port",
-					                path, h->name, v);
-					break;
-				}
-				h->port = (int)port;
-			}
-		}
-		free(depth);
-	}
+	if (rc == 0)
+		rc = resolve_hosts(&p, out);
 	for (size_t i = 0; i < p.ng; i++) {
 		free(p.g[i].name);
 		cJSON_Delete(p.g[i].vars);

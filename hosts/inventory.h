@@ -1,7 +1,8 @@
 /* inventory: Ansible inventories, INI or YAML (*.yml, *.yaml, read with
  * libyaml), so users can point gvab at the inventory they already have.
  *
- * Supported: host lines ("name [key=value ...]", name may be "host:port"),
+ * Supported: host lines ("name [key=value ...]", name may be "host:port"
+ * and hold Ansible host ranges, web[01:04] or db-[a:c], see hostpattern.h),
  * [group], [group:vars], [group:children], ungrouped hosts before the first
  * section, '#' and ';' comments, single- and double-quoted values. Variables
  * resolve as Ansible does for these sources: host line > child group vars >
@@ -13,9 +14,7 @@
  * YAML: the Ansible shape (group: {hosts: {name: {vars}}, vars: {...},
  * children: {group: ...}}), scalar values only.
  *
- * Why not an INI library: Ansible's host lines are not INI key=value pairs
- * ("web1 ansible_host=10.0.0.1 ansible_user=root" would be split at the
- * first '='), so inih and friends would leave the real parsing to us anyway.
+ * The INI form is read by inventory_ini.c, YAML by inventory_yaml.c.
  *
  * Inventories may come from someone else, and their values reach paths,
  * ssh's argv and env(1) on a host, so inventory_load refuses (GVAB_EDATA):

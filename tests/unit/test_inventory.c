@@ -227,6 +227,58 @@ START_TEST(test_inventory_yaml)
 }
 END_TEST
 
+/* Host ranges, as Ansible expands them. Expected names from
+ * `ansible-inventory -i FILE --graph` (ansible-core 2.14, Debian 12) on
+ * the same text. Where Ansible yields nothing or fails obscurely, gvab
+ * refuses with the reason. */
+START_TEST(test_inventory_ranges)
+{
+	char *p = write_inv("[web]\nweb[01:03] ansible_user=x\n[db]\ndb-[a:c]:2222\nr[1:10:4]n[a:b]\n"
+	                    "[mix]\nm[x:B]\nz[:2]x\n");
+	static const char *want[] = {"web01", "web02", "web03", "db-a", "db-b", "db-c", "r1na", "r1nb",
+	                             "r5na", "r5nb", "r9na", "r9nb", "mx", "my", "mz", "mA", "mB",
+	                             "z0x", "z1x", "z2x"};
+	struct inventory inv;
+	ck_assert_msg(inventory_load(p, &inv) == 0, "%s", error_last());
+	ck_assert_uint_eq(inv.n, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < inv.n; i++)
+		ck_assert_str_eq(inv.hosts[i].name, want[i]);
+	ck_assert_str_eq(inv.hosts[2].user, "x");
+	ck_assert_int_eq(inv.hosts[4].port, 2222);
+	size_t *idx;
+	ck_assert_uint_eq(inventory_select(&inv, "db", &idx), 9);
+	free(idx);
+	inventory_free(&inv);
+	free(p);
+	p = write_inv_as("all:\n  hosts:\n    'n[8:10]': {gvab_sku: s}\n", "r.yml");
+	ck_assert_msg(inventory_load(p, &inv) == 0, "%s", error_last());
+	ck_assert_uint_eq(inv.n, 3);
+	ck_assert_str_eq(inv.hosts[2].name, "n10");
+	ck_assert_str_eq(inv.hosts[2].sku, "s");
+	inventory_free(&inv);
+	free(p);
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{"[g]\nw[3:1]\n", "hosts.ini:2: host range 'w[3:1]': begin is after end"},
+		{"w[1:3:0]\n", "host range 'w[1:3:0]': the step must be a whole number above 0"},
+		{"w[01:3]\n", "host range 'w[01:3]': begin and end must be as wide"},
+		{"w[1:\n", "host range 'w[1:': '[' without ']'"},
+		{"w[ab:c]\n", "bounds must be numbers or single letters"},
+		{"w[1:]\n", "host range 'w[1:]': no end value"},
+		{"w[1-3]\n", "expected [BEGIN:END] or [BEGIN:END:STEP]"},
+		{"w[0:99999]\n", "more than 4096 hosts"},
+		{"w]1\n", "bad host name 'w]1'"},
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		p = write_inv(bad[k].text);
+		ck_assert_int_eq(inventory_load(p, &inv), GVAB_EDATA);
+		ck_assert_msg(strstr(error_last(), bad[k].want), "case %zu: got '%s'", k, error_last());
+		free(p);
+	}
+}
+END_TEST
+
 Suite *suite_inventory(void)
 {
 	Suite *s = suite_create("inventory");
@@ -235,6 +287,7 @@ Suite *suite_inventory(void)
 	tcase_add_test(tc, test_inventory_errors);
 	tcase_add_test(tc, test_inventory_yaml);
 	tcase_add_test(tc, test_inventory_hostile);
+	tcase_add_test(tc, test_inventory_ranges);
 	suite_add_tcase(s, tc);
 	return s;
 }
