@@ -209,7 +209,8 @@ static void force_delete(const struct boot_cfg *c, const char *root_flag, const 
 	char *tail[] = {"delete", "--force", (char *)id, NULL};
 	char **a = make_argv(c, root_flag, NULL, tail);
 	struct proc_opts po = {.argv = a, .envp = c->envp, .stdout_path = errlog,
-	                       .stderr_path = errlog, .stdin_null = 1, .own_pgroup = 1};
+	                       .stderr_path = errlog, .stdin_null = 1, .own_pgroup = 1,
+	                       .gate = c->spawn_gate, .gate_arg = c->spawn_gate_arg};
 	pid_t pid;
 	int st;
 	int64_t deadline = util_now_ns() + (int64_t)cleanup_timeout_ms(c) * 1000000;
@@ -261,7 +262,8 @@ static int run_phase(const struct boot_cfg *c, const char *phase, char **argv, c
                      int64_t *ns, struct boot_result *r)
 {
 	struct proc_opts po = {.argv = argv, .envp = c->envp, .stdout_path = errlog,
-	                       .stderr_path = errlog, .stdin_null = 1, .own_pgroup = 1};
+	                       .stderr_path = errlog, .stdin_null = 1, .own_pgroup = 1,
+	                       .gate = c->spawn_gate, .gate_arg = c->spawn_gate_arg};
 	pid_t pid;
 	int st;
 	int64_t t1;

@@ -48,6 +48,10 @@ struct boot_cfg {
 	                            * times (the workload must idle), then `kill ID TERM` it */
 	int memory_interval_ms;    /* between memory samples (0: 100), after a 250 ms settle */
 	volatile sig_atomic_t *stop; /* set by a signal handler: abandon and clean up */
+	/* Non-NULL: the proc_opts.gate of every runsc process of the boot
+	 * (perfcount_attach opens the per-boot counters on it before exec). */
+	int (*spawn_gate)(pid_t pid, void *arg);
+	void *spawn_gate_arg;
 };
 
 

@@ -14,7 +14,7 @@
 #include "runjson.h"
 #include "samples.h"
 #include "schedule.h"
-#include "syscount.h"
+#include "perfcount.h"
 #include "util.h"
 #include "version.h"
 
@@ -183,7 +183,7 @@ struct run_ctx {
 	struct knobs knobs;
 	int have_knobs;
 	struct samples_writer sw;
-	struct syscount sc_reg, sc_all;
+	struct perfcount_set counters; /* --syscalls: this boot's processes only */
 	int seq0, round0, quiet, cold_drop_ok;
 	struct sigaction old_sa[3];
 	int handlers;
@@ -420,15 +420,28 @@ static int begin_run_json(struct run_ctx *c)
 
 /* This boot's instrument members for its samples.jsonl line (NULL: none);
  * the raw logs of a good instrumented boot are parsed and removed. */
-static cJSON *boot_extra(const struct run_spec *s, struct boot_result *br, long long n_reg, long long n_all)
+static cJSON *boot_extra(const struct run_spec *s, struct boot_result *br,
+                         const struct perfcount_set *counters)
 {
 	if (!br->ok)
 		return NULL;
 	cJSON *extra = cJSON_CreateObject();
 	if (s->syscalls) {
-		cJSON *sy = cJSON_AddObjectToObject(extra, "syscalls");
-		cJSON_AddNumberToObject(sy, "membarrier", (double)n_all);
-		cJSON_AddNumberToObject(sy, "membarrier_register_private_expedited", (double)n_reg);
+		/* A count this boot could not make is said, with its reason,
+		 * under "unavailable": never a 0 that was not counted. */
+		static const char *const names[] = {"membarrier", "membarrier_register_private_expedited"};
+		cJSON *sy = cJSON_AddObjectToObject(extra, "syscalls"), *na = NULL;
+		for (size_t i = 0; i < 2; i++) {
+			long long n;
+			const char *why = perfcount_value(counters, names[i], &n);
+			if (!why)
+				cJSON_AddNumberToObject(sy, names[i], (double)n);
+			else {
+				if (!na)
+					na = cJSON_AddObjectToObject(sy, "unavailable");
+				cJSON_AddStringToObject(na, names[i], why);
+			}
+		}
 	}
 	if (br->kind == 0) {
 		cJSON *cpu = cJSON_AddObjectToObject(extra, "cpu");
@@ -524,8 +537,11 @@ static int one_boot(struct run_ctx *c, size_t k, int64_t t_rel, struct boot_resu
 	                      .cleanup_timeout_ms = (int)s->cleanup_ms,
 	                      .parse_workload = c->wl_buf != NULL, .memory_samples = (int)s->memory_k,
 	                      .stop = &stop_requested};
-	if (s->syscalls && (syscount_start(&c->sc_reg) < 0 || syscount_start(&c->sc_all) < 0))
-		return GVAB_EFAIL;
+	if (s->syscalls) {
+		perfcount_begin(&c->counters);
+		bc.spawn_gate = perfcount_attach;
+		bc.spawn_gate_arg = &c->counters;
+	}
 	char *stage = NULL;
 	if (a->stage == 1 || (a->stage < 0 && s->cold)) {
 		/* A fresh rootfs copy, then an empty page cache: the boot reads
@@ -548,14 +564,14 @@ static int one_boot(struct run_ctx *c, size_t k, int64_t t_rel, struct boot_resu
 		util_rm_rf(stage);
 		free(stage);
 	}
-	long long n_reg = -1, n_all = -1;
-	if (s->syscalls && (syscount_stop(&c->sc_reg, &n_reg) < 0 || syscount_stop(&c->sc_all, &n_all) < 0))
-		return GVAB_EFAIL;
+	/* boot_run_once has reaped every process of the boot: the sums are final. */
+	if (s->syscalls)
+		perfcount_collect(&c->counters);
 	if (brc < 0 && brc != GVAB_EINTR)
 		return brc;
 	if (brc == GVAB_EINTR && !br->ok)
 		return 1; /* interrupted mid-boot: cleaned up, not an attempt worth keeping */
-	cJSON *extra = boot_extra(s, br, n_reg, n_all);
+	cJSON *extra = boot_extra(s, br, &c->counters);
 	rc = append_sample(&c->sw, c->samples_path, seq, a->name, sl->warmup ? sl->round : sl->round + c->round0,
 	                   sl->warmup, id, t_rel, br, extra);
 	cJSON_Delete(extra);
@@ -769,11 +785,26 @@ static int finish(struct run_ctx *c, int rc)
 	return rc;
 }
 
+/* --syscalls: membarrier calls of each boot's own processes (every runsc
+ * it spawns and their descendants, as `perf stat CMD` counts), all and
+ * REGISTER_PRIVATE_EXPEDITED (== 16, linux/membarrier.h). A host without
+ * the tracepoint refuses the run with the reason. */
+static int open_counters(struct perfcount_set *pc)
+{
+	perfcount_init(pc);
+	perfcount_add_tracepoint(pc, "membarrier", "syscalls/sys_enter_membarrier", NULL);
+	perfcount_add_tracepoint(pc, "membarrier_register_private_expedited", "syscalls/sys_enter_membarrier",
+	                         "cmd == 16");
+	for (size_t i = 0; i < pc->n; i++)
+		if (!pc->ev[i].available)
+			return error_setc(GVAB_EPRECOND, "--syscalls: %s", pc->ev[i].why);
+	return 0;
+}
+
 static void ctx_free(struct run_ctx *c)
 {
 	samples_close(&c->sw);
-	syscount_close(&c->sc_reg);
-	syscount_close(&c->sc_all);
+	perfcount_close(&c->counters);
 	boot_state_close(&c->bstate);
 	if (c->out_fd >= 0)
 		close(c->out_fd);
@@ -858,10 +889,8 @@ int runloop_run(const struct run_spec *s, struct run_outcome *o)
 	if ((rc = prepare_knobs(&c)) < 0)
 		goto finish;
 	/* Preconditions that need no output come first, so a run that cannot
-	 * start leaves no half-written run directory behind.
-	 * MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED == 16 (linux/membarrier.h) */
-	if (s->syscalls && ((rc = syscount_open(&c.sc_reg, "syscalls/sys_enter_membarrier", "cmd == 16")) < 0 ||
-	                    (rc = syscount_open(&c.sc_all, "syscalls/sys_enter_membarrier", NULL)) < 0))
+	 * start leaves no half-written run directory behind. */
+	if (s->syscalls && (rc = open_counters(&c.counters)) < 0)
 		goto finish;
 	if ((rc = prepare_dir(&c)) < 0)
 		goto finish;

@@ -49,8 +49,10 @@ static const struct opt opts[] = {
 	 "process; per-package init ms summed per boot, per sample", O_INITTRACE},
 	{"syscalls", 0, OPT_NONE, NULL,
 	 "instrumented run: membarrier calls per boot, all and\n"
-	 "REGISTER_PRIVATE_EXPEDITED, counted host-wide with the\n"
-	 "syscalls:sys_enter_membarrier tracepoint (perf events)", O_SYSCALLS},
+	 "REGISTER_PRIVATE_EXPEDITED, of the boot's own processes\n"
+	 "(every runsc it starts and their descendants, as perf stat\n"
+	 "CMD counts) with the syscalls:sys_enter_membarrier\n"
+	 "tracepoint (perf events)", O_SYSCALLS},
 	{"warm-pool", 0, OPT_REQUIRED, "K",
 	 "after the cold boots, boot one sandbox per arm running\n"
 	 "`sleep`, then time K `runsc exec` of the workload in each\n"

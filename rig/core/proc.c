@@ -84,12 +84,120 @@ void proc_cpu_placement_undo(void)
 	placed = split_active = 0;
 }
 
+/* The child's side of spawn_gated: wait for the parent's byte (so the
+ * child is alive while the gate runs), then what posix_spawn's attributes
+ * and file actions do in proc_spawn, then exec. Only async-signal-safe
+ * calls between fork and exec. */
+static void gated_child(const struct proc_opts *o, int gate_fd, int err_fd)
+{
+	sigset_t empty;
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	int e = 0;
+	char go;
+	ssize_t got;
+	while ((got = read(gate_fd, &go, 1)) < 0 && errno == EINTR)
+		;
+	if (got != 1)
+		_exit(127); /* the parent's gate failed: it kills this child */
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, &empty, NULL);
+	if (o->own_pgroup)
+		setpgid(0, 0);
+	if (split_active)
+		(void)sched_setaffinity(0, sizeof split_child, &split_child);
+	int fd;
+	if (o->stdin_null && ((fd = open("/dev/null", O_RDONLY)) < 0 || dup2(fd, 0) < 0))
+		goto fail;
+	if (o->in_fd > 0 && dup2(o->in_fd, 0) < 0)
+		goto fail;
+	if (o->out_fd > 0 && dup2(o->out_fd, 1) < 0)
+		goto fail;
+	if (o->stdout_path &&
+	    ((fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0 || dup2(fd, 1) < 0))
+		goto fail;
+	if (o->stderr_path && o->stdout_path && strcmp(o->stdout_path, o->stderr_path) == 0) {
+		if (dup2(1, 2) < 0)
+			goto fail;
+	} else if (o->stderr_path &&
+	           ((fd = open(o->stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0 || dup2(fd, 2) < 0)) {
+		goto fail;
+	}
+	if (o->cwd && chdir(o->cwd) < 0)
+		goto fail;
+	execvpe(o->argv[0], o->argv, o->envp ? o->envp : environ);
+fail:
+	e = errno;
+	if (write(err_fd, &e, sizeof e) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* proc_spawn with a gate: fork; the child prepares and waits on a pipe; the
+ * parent runs the gate on its pid, then lets it exec. An exec failure comes
+ * back through a close-on-exec pipe, as posix_spawn reports it. */
+static int spawn_gated(const struct proc_opts *o, pid_t *pid)
+{
+	int gate[2], err[2];
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		return error_set("pipe: %s", strerror(errno));
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(gate[0]);
+		close(gate[1]);
+		return error_set("pipe: %s", strerror(e));
+	}
+	pid_t p = fork();
+	if (p == 0) {
+		close(gate[1]);
+		close(err[0]);
+		gated_child(o, gate[0], err[1]);
+	}
+	close(gate[0]);
+	close(err[1]);
+	int rc = 0;
+	if (p < 0) {
+		rc = error_set("cannot run %s: fork: %s", o->argv[0], strerror(errno));
+		goto out;
+	}
+	if ((rc = o->gate(p, o->gate_arg)) < 0) {
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		goto out;
+	}
+	if (write(gate[1], "g", 1) != 1) {
+		rc = error_set("cannot run %s: gate pipe: %s", o->argv[0], strerror(errno));
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		goto out;
+	}
+	int child_errno;
+	ssize_t n;
+	while ((n = read(err[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof child_errno) {
+		waitpid(p, NULL, 0);
+		rc = error_setc(child_errno == ENOENT ? GVAB_EPRECOND : GVAB_EFAIL, "cannot run %s: %s",
+		                o->argv[0], strerror(child_errno));
+		goto out;
+	}
+	*pid = p;
+out:
+	close(gate[1]);
+	close(err[0]);
+	return rc;
+}
+
 int proc_spawn(const struct proc_opts *o, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t empty, all;
 	int rc;
+
+	if (o->gate)
+		return spawn_gated(o, pid);
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);

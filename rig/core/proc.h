@@ -23,6 +23,12 @@ struct proc_opts {
 	int in_fd;                /* > 0: this fd becomes stdin (a pipe end) */
 	int out_fd;               /* > 0: this fd becomes stdout (a pipe end) */
 	int own_pgroup;           /* setpgid(0,0) in the child */
+	/* Non-NULL: the child is started with fork and waits, before its exec,
+	 * until gate(pid, gate_arg) has returned in the parent (per-boot perf
+	 * counters are opened on it there, as `perf stat CMD` does). A gate
+	 * that fails kills the child, and proc_spawn fails with its error. */
+	int (*gate)(pid_t pid, void *gate_arg);
+	void *gate_arg;
 };
 
 /* CPU placement of this process and of every child proc_spawn starts

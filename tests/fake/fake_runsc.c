@@ -27,6 +27,11 @@
  *   FAKE_RUNSC_PIDS=FILE      create appends the sandbox's pid to FILE
  *   FAKE_RUNSC_KNOB=FILE, FAKE_RUNSC_KNOB_LOG=LOG   create appends
  *       "ID <first line of FILE>" to LOG: which knob value a boot saw
+ *   FAKE_RUNSC_MEMBARRIER=N   every command (create, start, delete) calls
+ *       membarrier(MEMBARRIER_CMD_QUERY) once, and the sandbox, a
+ *       descendant of create, calls membarrier(REGISTER_PRIVATE_EXPEDITED)
+ *       N times: a boot makes exactly N REGISTER calls and N + 3 in all
+ *       (what gvab run --syscalls must count, whatever else runs)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,7 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +83,13 @@ static void msleep(long ms)
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+/* FAKE_RUNSC_MEMBARRIER's N, or 0. */
+static long membarrier_calls(void)
+{
+	const char *n = getenv("FAKE_RUNSC_MEMBARRIER");
+	return n ? strtol(n, NULL, 10) : 0;
 }
 
 static char *path2(const char *a, const char *id, const char *suffix)
@@ -129,6 +143,8 @@ static int do_create(const char *bundle, const char *id)
 			dup2(fd, 0);
 			dup2(fd, 1);
 			dup2(fd, 2);
+			for (long k = 0; k < membarrier_calls(); k++)
+				syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
 			for (int i = 0; i < 60000; i++) {
 				if (access(started, F_OK) == 0)
 					break;
@@ -276,6 +292,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[i++];
+	if (membarrier_calls() > 0)
+		syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
 	mkdir(root, 0700);
 	if (strcmp(cmd, "create") == 0) {
 		const char *bundle = ".", *id = NULL;

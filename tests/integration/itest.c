@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 const char *itest_gvab(void)
 {
@@ -83,6 +88,28 @@ void itest_bundle(const char *dir, const char *arg0)
 	ck_assert_int_eq(itest_run(NULL, argv), 0);
 }
 
+/* Paced (a 100 us pause every 100 calls) so it loads the host without
+ * owning a CPU. */
+pid_t itest_membarrier_noise(volatile long *calls)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	for (;;) {
+		syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+		if (++*calls % 100 == 0) {
+			struct timespec ts = {0, 100000};
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+void itest_wait_noise(volatile long *calls, long above)
+{
+	while (*calls <= above)
+		sched_yield();
+}
+
 int main(int argc, char **argv)
 {
 	/* `integration fakehist` writes the synthetic history of fakehist.h
@@ -92,6 +119,7 @@ int main(int argc, char **argv)
 	/* `integration fast` skips the suites that need real runsc builds. */
 	int fast = argc > 1 && strcmp(argv[1], "fast") == 0;
 	SRunner *sr = srunner_create(suite_rig_fake());
+	srunner_add_suite(sr, suite_perfcount());
 	srunner_add_suite(sr, suite_analysis());
 	srunner_add_suite(sr, suite_hosts());
 	srunner_add_suite(sr, suite_ci());

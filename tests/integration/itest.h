@@ -21,8 +21,16 @@ int itest_count_lines(const char *path, const char *needle);
 /* Runs `gvab bundle` into dir with argv (NULL for /bin/true). */
 void itest_bundle(const char *dir, const char *arg0);
 
+/* Forks a process that calls membarrier(REGISTER_PRIVATE_EXPEDITED) in a
+ * loop until killed, counting its calls in *calls (shared memory, e.g.
+ * mmap MAP_SHARED): host-wide noise per-boot counters must not see. */
+pid_t itest_membarrier_noise(volatile long *calls);
+/* Polls until *calls exceeds `above`. */
+void itest_wait_noise(volatile long *calls, long above);
+
 Suite *suite_rig_fake(void);
 Suite *suite_rig_real(void);
+Suite *suite_perfcount(void);
 Suite *suite_analysis(void);
 Suite *suite_build(void);
 Suite *suite_build_module(void);

@@ -12,6 +12,7 @@ Suite *suite_bundle(void);
 Suite *suite_instrument(void);
 Suite *suite_inventory(void);
 Suite *suite_syscount(void);
+Suite *suite_perfcount(void);
 Suite *suite_opt(void);
 /* A fresh empty directory under $TMPDIR; caller frees. */
 char *test_tmpdir(const char *tag);
