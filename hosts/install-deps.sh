@@ -13,7 +13,7 @@
 # failed precondition: gvab's own code for it).
 set -eu
 
-base_pkgs="gcc g++ binutils make pkg-config tar dpkg-dev libgit2-dev libcjson-dev libmd-dev libyaml-dev check \
+base_pkgs="gcc g++ binutils make pkg-config tar dpkg-dev libgit2-dev libcjson-dev libmd-dev libyaml-dev libsqlite3-dev check \
 gnuplot-nox fonts-dejavu-core busybox-static hyperfine strace linux-perf procps runc openssh-client \
 openssh-server iproute2 util-linux ansible-core chromium"
 # Packages that bookworm only has in bookworm-backports.

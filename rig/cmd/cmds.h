@@ -20,6 +20,7 @@ int cmd_bisect(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_footprint(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 /* Prints a hand-written usage text (commands not yet on opt tables). */
 void cmds_usage(const char *name, const char *text);

@@ -26,6 +26,7 @@ static const struct cmd {
 	{"gate", cmd_gate, "pass/fail regression verdict for a run"},
 	{"bisect", cmd_bisect, "find the go-branch merge where cold boot changed"},
 	{"trend", cmd_trend, "time many releases in one interleaved run, each against the previous"},
+	{"history", cmd_history, "store runs in a SQLite history; show series, find change points"},
 	{"inittrace", cmd_inittrace, "package init() time per runsc process, binary A beside B"},
 };
 

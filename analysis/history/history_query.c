@@ -1,0 +1,264 @@
+/* history_query: the stored figures as host series (history.h), and the
+ * list of runs. One query per call, grouped here; revisions come sorted by
+ * their go-branch order key. */
+#define _GNU_SOURCE
+#include "history_int.h"
+#include "error.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char series_sql[] =
+	"SELECT r.series, r.host, r.bench || CASE WHEN r.knobs = '' THEN '' ELSE ' | ' || r.knobs END,"
+	" r.knob_args, r.anchor, r.id, r.dir, r.started_at, r.report, a.revision, a.order_key,"
+	" a.go_commit, a.source_kind, f.n, f.p50, f.lo, f.hi, f.ratio, f.ratio_lo, f.ratio_hi"
+	" FROM figures f JOIN runs r ON r.id = f.run_id"
+	" JOIN arms a ON a.run_id = f.run_id AND a.idx = f.arm_idx"
+	" WHERE f.metric = ?1 AND a.variant = '' AND a.is_anchor = 0 AND f.hi > f.lo"
+	" AND (?2 IS NULL OR r.host = ?2) AND (?3 IS NULL OR r.started_at >= ?3)"
+	" AND (?4 IS NULL OR a.order_key >= ?4)"
+	" ORDER BY r.series, a.order_key, a.revision, r.started_at, r.id";
+
+struct build {
+	struct history_series *s;
+	char **obs_run; /* run id per observation, resolved at the end */
+	int ratio_missing;
+};
+
+static int is_date(const char *s)
+{
+	return strlen(s) >= 10 && isdigit((unsigned char)s[0]) && s[4] == '-' && s[7] == '-';
+}
+
+/* --since REV: the order key of the revision REV names (label or commit
+ * prefix). */
+static int since_key(struct history_db *db, const char *rev, char **key)
+{
+	sqlite3_stmt *st;
+	int rc = history_prepare(db, "SELECT min(order_key) FROM arms WHERE revision = ?1 OR "
+	                             "(length(?1) >= 7 AND go_commit LIKE ?1 || '%')", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, rev, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*key = util_xstrdup(history_col(st, 0));
+	else
+		rc = error_setc(GVAB_EUSAGE, "--since %s: not a date (YYYY-MM-DD) nor a stored revision",
+		                rev);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Runs of the series, sorted by id; observations point into them. */
+static void finish(struct build *b)
+{
+	struct history_series *s = b->s;
+	char **ids = util_xcalloc(s->nobs ? s->nobs : 1, sizeof *ids);
+	memcpy(ids, b->obs_run, s->nobs * sizeof *ids);
+	qsort(ids, s->nobs, sizeof *ids, cmp_str);
+	size_t u = 0;
+	for (size_t i = 0; i < s->nobs; i++)
+		if (u == 0 || strcmp(ids[u - 1], ids[i]) != 0)
+			ids[u++] = ids[i];
+	s->runs = util_xcalloc(u ? u : 1, sizeof *s->runs);
+	s->nruns = u;
+	for (size_t i = 0; i < u; i++)
+		s->runs[i].id = util_xstrdup(ids[i]);
+	for (size_t i = 0; i < s->nobs; i++) {
+		char **hit = bsearch(&b->obs_run[i], ids, u, sizeof *ids, cmp_str);
+		s->obs[i].run = (size_t)(hit - ids);
+	}
+	free(ids);
+	/* An anchored series whose metric has no ratios (cpu, counters) is
+	 * shown in absolute values, and says so. */
+	if (b->ratio_missing) {
+		free(s->anchor);
+		s->anchor = NULL;
+	}
+}
+
+static void add_row(struct build *b, sqlite3_stmt *st, const char *rev_filter)
+{
+	struct history_series *s = b->s;
+	const char *rev = history_col(st, 9), *commit = history_col(st, 11);
+	if (rev_filter && strncmp(rev, rev_filter, strlen(rev_filter)) != 0 &&
+	    !(strlen(rev_filter) >= 7 && strncmp(commit, rev_filter, strlen(rev_filter)) == 0))
+		return;
+	if (s->nrevs == 0 || strcmp(s->revs[s->nrevs - 1].label, rev) != 0) {
+		s->revs = util_xrealloc(s->revs, (s->nrevs + 1) * sizeof *s->revs);
+		s->revs[s->nrevs].label = util_xstrdup(rev);
+		s->revs[s->nrevs].commit = util_xstrdup(commit);
+		s->revs[s->nrevs].order_key = util_xstrdup(history_col(st, 10));
+		s->nrevs++;
+		if (!s->source_kind || !s->source_kind[0]) {
+			free(s->source_kind);
+			s->source_kind = util_xstrdup(history_col(st, 12));
+		}
+	}
+	s->obs = util_xrealloc(s->obs, (s->nobs + 1) * sizeof *s->obs);
+	b->obs_run = util_xrealloc(b->obs_run, (s->nobs + 1) * sizeof *b->obs_run);
+	struct history_obs *o = &s->obs[s->nobs];
+	b->obs_run[s->nobs] = util_fmt("%s\n%s\n%s\n%s", history_col(st, 5), history_col(st, 6),
+	                               history_col(st, 7), history_col(st, 8));
+	s->nobs++;
+	o->rev = s->nrevs - 1;
+	o->n = (long)sqlite3_column_int64(st, 13);
+	o->val = sqlite3_column_double(st, 14);
+	o->lo = sqlite3_column_double(st, 15);
+	o->hi = sqlite3_column_double(st, 16);
+	if (s->anchor) {
+		if (sqlite3_column_type(st, 17) == SQLITE_NULL) {
+			b->ratio_missing = 1;
+		} else {
+			o->val = sqlite3_column_double(st, 17);
+			o->lo = sqlite3_column_double(st, 18);
+			o->hi = sqlite3_column_double(st, 19);
+		}
+	}
+}
+
+/* Run references were packed as "id\ndir\nstarted\nreport": unpack. */
+static void unpack_runs(struct history_series *s)
+{
+	for (size_t i = 0; i < s->nruns; i++) {
+		char *p = s->runs[i].id;
+		char *f[4] = {p, "", "", ""};
+		for (int k = 1; k < 4 && f[k - 1]; k++) {
+			char *nl = strchr(f[k - 1], '\n');
+			if (!nl)
+				break;
+			*nl = '\0';
+			f[k] = nl + 1;
+		}
+		s->runs[i].id = util_xstrdup(f[0]);
+		s->runs[i].dir = util_xstrdup(f[1]);
+		s->runs[i].started_at = util_xstrdup(f[2]);
+		s->runs[i].report = util_xstrdup(f[3]);
+		free(p);
+	}
+}
+
+static void build_end(struct build *b)
+{
+	if (!b->s)
+		return;
+	finish(b);
+	unpack_runs(b->s);
+	for (size_t i = 0; i < b->s->nobs; i++)
+		free(b->obs_run[i]);
+	free(b->obs_run);
+	b->obs_run = NULL;
+	b->ratio_missing = 0;
+}
+
+int history_series_load(struct history_db *db, const struct history_query *q,
+                        struct history_series **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	char *key = NULL;
+	const char *since_date = NULL;
+	int rc = 0;
+	if (q->since && is_date(q->since))
+		since_date = q->since;
+	else if (q->since && (rc = since_key(db, q->since, &key)) < 0)
+		return rc;
+	sqlite3_stmt *st;
+	if ((rc = history_prepare(db, series_sql, &st)) < 0) {
+		free(key);
+		return rc;
+	}
+	sqlite3_bind_text(st, 1, q->metric, -1, SQLITE_STATIC);
+	q->host ? sqlite3_bind_text(st, 2, q->host, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 2);
+	since_date ? sqlite3_bind_text(st, 3, since_date, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 3);
+	key ? sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 4);
+	struct history_series *v = NULL;
+	size_t n = 0;
+	struct build b = {0};
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *series = history_col(st, 0);
+		if (n == 0 || strcmp(v[n - 1].key, series) != 0) {
+			build_end(&b);
+			v = util_xrealloc(v, (n + 1) * sizeof *v);
+			struct history_series *s = memset(&v[n++], 0, sizeof *v);
+			s->key = util_xstrdup(series);
+			s->host = util_xstrdup(history_col(st, 1));
+			s->bench = util_xstrdup(history_col(st, 2));
+			s->knob_args = util_xstrdup(history_col(st, 3));
+			s->anchor = history_col(st, 4)[0] ? util_xstrdup(history_col(st, 4)) : NULL;
+			b.s = s;
+		}
+		add_row(&b, st, q->revision);
+	}
+	build_end(&b);
+	if (step != SQLITE_DONE)
+		rc = error_setc(GVAB_EDATA, "%s: %s", db->path, sqlite3_errmsg(db->db));
+	sqlite3_finalize(st);
+	free(key);
+	/* A --revision filter may leave a series empty: drop those. */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].nobs)
+			v[k++] = v[i];
+		else
+			history_series_free(&v[i], 1), memset(&v[i], 0, sizeof v[i]);
+	*out = v;
+	*nout = k;
+	return rc;
+}
+
+void history_series_free(struct history_series *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t r = 0; r < s[i].nrevs; r++) {
+			free(s[i].revs[r].label);
+			free(s[i].revs[r].commit);
+			free(s[i].revs[r].order_key);
+		}
+		for (size_t r = 0; r < s[i].nruns; r++) {
+			free(s[i].runs[r].id);
+			free(s[i].runs[r].dir);
+			free(s[i].runs[r].started_at);
+			free(s[i].runs[r].report);
+		}
+		free(s[i].revs);
+		free(s[i].runs);
+		free(s[i].obs);
+		free(s[i].key);
+		free(s[i].host);
+		free(s[i].bench);
+		free(s[i].knob_args);
+		free(s[i].source_kind);
+		free(s[i].anchor);
+	}
+}
+
+int history_list(struct history_db *db, FILE *f)
+{
+	sqlite3_stmt *st;
+	int rc = history_prepare(db, "SELECT r.id, r.host, r.started_at, r.gvab_version,"
+	                             " (SELECT group_concat(name, ',') FROM arms a WHERE a.run_id = r.id),"
+	                             " r.anchor, r.dir FROM runs r ORDER BY r.started_at, r.id", &st);
+	if (rc < 0)
+		return rc;
+	fprintf(f, "%-50s %-12s %-20s %-6s %s\n", "id", "host", "started", "anchor", "arms / directory");
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		fprintf(f, "%-50s %-12s %-20s %-6s %s\n%52s%s\n", history_col(st, 0), history_col(st, 1),
+		        history_col(st, 2), history_col(st, 5)[0] ? "yes" : "no", history_col(st, 4), "",
+		        history_col(st, 6));
+		n++;
+	}
+	sqlite3_finalize(st);
+	fprintf(f, "%d run%s\n", n, n == 1 ? "" : "s");
+	return 0;
+}
