@@ -117,9 +117,8 @@ void boot_warm_down(const struct boot_cfg *c, struct warm_sandbox *w);
  * Returns how many had to be killed. */
 int boot_warm_finish(void);
 
-/* Reads the sandbox pid from runsc's state file in root_dir; 0 or error. */
-int boot_read_sandbox_pid(const char *root_dir, const char *id, pid_t *pid);
-/* Same, plus the gofer pid (0 if the state has none). */
+/* Reads the sandbox and gofer pids from runsc's state file in root_dir (or
+ * runc's state.json: its init, gofer 0); 0 or a recorded error. */
 int boot_read_pids(const char *root_dir, const char *id, pid_t *pid, pid_t *gofer);
 
 #endif
