@@ -63,6 +63,15 @@ static cJSON *arm_json(const struct run_arm *a)
 		cJSON_AddStringToObject(kn, a->knob_name[i], a->knob_value[i]);
 	if (a->stage >= 0)
 		cJSON_AddStringToObject(o, "stage", a->stage ? "cold" : "warm");
+	if (a->nenv) {
+		cJSON *env = cJSON_AddObjectToObject(o, "env");
+		for (size_t i = 0; i < a->nenv; i++) {
+			size_t klen = strcspn(a->env[i], "=");
+			char *k = util_fmt("%.*s", (int)klen, a->env[i]);
+			cJSON_AddStringToObject(env, k, a->env[i] + klen + 1);
+			free(k);
+		}
+	}
 	/* Provenance written by gvab build, when the binary came from it. */
 	char *dir = util_xstrdup(real);
 	char *slash = strrchr(dir, '/');
@@ -178,6 +187,9 @@ struct run_ctx {
 	char arm_knob[KNOBS_MAX][32], arm_knob_base[KNOBS_MAX][128];
 	size_t narm_knobs;
 	char **envp;
+	/* Per arm with env items: the run's environment (envp, else gvab's)
+	 * with the arm's variables over it; NULL for arms without. */
+	char **arm_envp[RUN_MAX_ARMS];
 	struct schedule_slot *slots;
 	size_t nslots;
 	struct knobs knobs;
@@ -506,6 +518,39 @@ static int set_arm_knobs(struct run_ctx *c, const struct run_arm *a)
 	return rc;
 }
 
+/* The environment of arm a's runsc processes: base (NULL: gvab's own)
+ * without the variables the arm sets, then the arm's env items. NULL when
+ * the arm has none. Free with instrument_env_free. */
+static char **arm_env_build(char **base, const struct run_arm *a)
+{
+	extern char **environ;
+	if (a->nenv == 0)
+		return NULL;
+	char **src = base ? base : environ;
+	size_t n = 0, k = 0;
+	while (src[n])
+		n++;
+	char **env = util_xcalloc(n + a->nenv + 1, sizeof *env);
+	for (size_t i = 0; i < n; i++) {
+		int overridden = 0;
+		for (size_t j = 0; j < a->nenv && !overridden; j++) {
+			size_t klen = strcspn(a->env[j], "=") + 1;
+			overridden = strncmp(src[i], a->env[j], klen) == 0;
+		}
+		if (!overridden)
+			env[k++] = util_xstrdup(src[i]);
+	}
+	for (size_t j = 0; j < a->nenv; j++)
+		env[k++] = util_xstrdup(a->env[j]);
+	env[k] = NULL;
+	return env;
+}
+
+static char **arm_envp(const struct run_ctx *c, size_t arm)
+{
+	return c->arm_envp[arm] ? c->arm_envp[arm] : c->envp;
+}
+
 /* One cold (or --cold staged) boot of slot k, its sample written. Sets
  * *brc_out to boot_run_once's result; 1 when the run should stop here
  * (interrupted mid-boot), else 0; or an error code. */
@@ -533,7 +578,7 @@ static int one_boot(struct run_ctx *c, size_t k, int64_t t_rel, struct boot_resu
 	                      .bundle = c->wl_dir ? c->wl_dir : c->bundle_real, .state_dir = c->bstate.dir,
 	                      .log_dir = c->log_dir, .debug_log_dir = c->dbg_dir,
 	                      .timeout_ms = (int)s->timeout_ms, .expect_exit = (int)s->expect_exit,
-	                      .keep_logs = s->inittrace, .envp = c->envp,
+	                      .keep_logs = s->inittrace, .envp = arm_envp(c, (size_t)sl->arm),
 	                      .cleanup_timeout_ms = (int)s->cleanup_ms,
 	                      .parse_workload = c->wl_buf != NULL, .memory_samples = (int)s->memory_k,
 	                      .stop = &stop_requested};
@@ -673,7 +718,8 @@ static int warm_pool(struct run_ctx *c)
 		                      .nflags = s->arms[i].nflags, .bundle = wdir_real,
 		                      .state_dir = c->bstate.dir, .log_dir = c->log_dir,
 		                      .timeout_ms = (int)s->timeout_ms, .expect_exit = (int)s->expect_exit,
-		                      .cleanup_timeout_ms = (int)s->cleanup_ms, .stop = &stop_requested};
+		                      .cleanup_timeout_ms = (int)s->cleanup_ms, .envp = arm_envp(c, i),
+		                      .stop = &stop_requested};
 		char id[64];
 		struct boot_result br;
 		snprintf(id, sizeof id, "gvab-%ld-warm-%zu", (long)getpid(), i);
@@ -688,7 +734,7 @@ static int warm_pool(struct run_ctx *c)
 		struct boot_cfg bc = {.runsc = a->runsc, .flags = (char *const *)a->flags, .nflags = a->nflags,
 		                      .bundle = wdir_real, .state_dir = c->bstate.dir, .log_dir = c->log_dir,
 		                      .timeout_ms = (int)s->timeout_ms, .expect_exit = (int)s->expect_exit,
-		                      .stop = &stop_requested};
+		                      .envp = arm_envp(c, (size_t)wslots[k].arm), .stop = &stop_requested};
 		struct boot_result br;
 		int64_t t_rel = util_now_ns() - t0;
 		if (boot_warm_exec(&bc, &ws[wslots[k].arm], wargs, &br) == GVAB_EINTR)
@@ -819,6 +865,8 @@ static void ctx_free(struct run_ctx *c)
 	free(c->log_dir);
 	free(c->dbg_dir);
 	instrument_env_free(c->envp);
+	for (size_t i = 0; i < RUN_MAX_ARMS; i++)
+		instrument_env_free(c->arm_envp[i]);
 	free(c->gen_out);
 	free(c->wl_buf);
 	free(c->wl_dir);
@@ -916,6 +964,8 @@ int runloop_run(const struct run_spec *s, struct run_outcome *o)
 		goto finish;
 	if (s->inittrace)
 		c.envp = instrument_inittrace_env();
+	for (size_t i = 0; i < s->narms; i++)
+		c.arm_envp[i] = arm_env_build(c.envp, &s->arms[i]);
 	rc = cold_rounds(&c);
 	if (s->warm_k > 0 && rc == 0 && !stop_requested && !o->stopped_by_failures)
 		rc = warm_pool(&c);

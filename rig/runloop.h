@@ -28,6 +28,7 @@
 #define RUN_MAX_ITEMS 32
 #define RUN_MAX_SET 8
 #define RUN_MAX_META 16
+#define RUN_MAX_ENV 8
 
 struct run_arm {
 	char *name;
@@ -38,6 +39,10 @@ struct run_arm {
 	char knob_value[4][64];
 	size_t nknobs;
 	int stage;      /* -1: the run's --cold setting; 0: warm; 1: cold (item stage:cold|warm) */
+	/* Environment for this arm's runsc processes ("K=V", item env:K=V),
+	 * over gvab's own: e.g. the calibration delay of patches/calibrate-delay. */
+	char *env[RUN_MAX_ENV];
+	size_t nenv;
 };
 
 /* Everything a run is told; `gvab run`'s options one to one. */

@@ -88,7 +88,9 @@ const struct opt_cmd run_cmd = {
 	"An ITEM is a runsc flag (e.g. --platform=systrap), stage:cold or stage:warm\n"
 	"(that arm's boots cold or warm whatever --cold says), or a host knob for that arm's\n"
 	"boots, knob:NAME=VALUE (knobs: rcu_expedited, thp_enabled, thp_defrag,\n"
-	"thp_shmem_enabled). Without --platform/--network items a runsc arm gets\n"
+	"thp_shmem_enabled), or env:NAME=VALUE, an environment variable for that arm's\n"
+	"runsc processes (e.g. patches/calibrate-delay's GVAB_CALIBRATE_DELAY_US=N).\n"
+	"Without --platform/--network items a runsc arm gets\n"
 	"--platform=systrap and --network=none; an arm whose binary is not named *runsc*\n"
 	"(runc as a baseline, say) gets no default flags.\n",
 	opts,
@@ -100,6 +102,27 @@ const struct opt_cmd run_cmd = {
 	"run --set rcu_expedited=0 --iterations 60 --order latin --arm a=A/runsc --arm b=B/runsc \\\n"
 	"    --arm runc=/usr/sbin/runc\n"
 	"run --bundle build/bundle-workload --memory --arm stock=... --arm lazy=...,knob:thp_enabled=never"};
+
+/* One env:K=V item: K a portable variable name (letters, digits, '_', not
+ * starting with a digit), at most RUN_MAX_ENV per arm, each K once. */
+static int parse_env_item(struct run_arm *a, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	int ok = klen > 0 && kv[klen] == '=' && !(kv[0] >= '0' && kv[0] <= '9');
+	for (size_t i = 0; ok && i < klen; i++)
+		ok = kv[i] == '_' || (kv[i] >= '0' && kv[i] <= '9') || (kv[i] >= 'a' && kv[i] <= 'z') ||
+		     (kv[i] >= 'A' && kv[i] <= 'Z');
+	if (!ok)
+		return error_setc(GVAB_EUSAGE, "--arm %s: item 'env:%s': expected env:NAME=VALUE (NAME: "
+		                               "letters, digits and '_')", a->name, kv);
+	for (size_t i = 0; i < a->nenv; i++)
+		if (strncmp(a->env[i], kv, klen + 1) == 0)
+			return error_setc(GVAB_EUSAGE, "--arm %s: env %.*s given twice", a->name, (int)klen, kv);
+	if (a->nenv == RUN_MAX_ENV)
+		return error_setc(GVAB_EUSAGE, "--arm %s: at most %d env items", a->name, RUN_MAX_ENV);
+	a->env[a->nenv++] = util_xstrdup(kv);
+	return 0;
+}
 
 static int parse_arm(const char *spec, struct run_arm *a)
 {
@@ -123,6 +146,11 @@ static int parse_arm(const char *spec, struct run_arm *a)
 			a->stage = tok[6] == 'c';
 			continue;
 		}
+		if (strncmp(tok, "env:", 4) == 0) {
+			if ((rc = parse_env_item(a, tok + 4)) < 0)
+				break;
+			continue;
+		}
 		if (strncmp(tok, "knob:", 5) == 0) {
 			if (a->nknobs == 4) {
 				rc = error_setc(GVAB_EUSAGE, "--arm %s: at most 4 knobs", a->name);
@@ -135,8 +163,8 @@ static int parse_arm(const char *spec, struct run_arm *a)
 			continue;
 		}
 		if (tok[0] != '-') {
-			rc = error_setc(GVAB_EUSAGE, "--arm %s: item '%s' is neither a --flag, knob:N=V nor "
-			                             "stage:cold|warm",
+			rc = error_setc(GVAB_EUSAGE, "--arm %s: item '%s' is neither a --flag, knob:N=V, "
+			                             "env:N=V nor stage:cold|warm",
 			                a->name, tok);
 			break;
 		}
@@ -165,6 +193,8 @@ static void free_arm(struct run_arm *a)
 	free(a->runsc);
 	for (size_t i = 0; i < a->nflags; i++)
 		free(a->flags[i]);
+	for (size_t i = 0; i < a->nenv; i++)
+		free(a->env[i]);
 	memset(a, 0, sizeof *a);
 }
 

@@ -43,6 +43,14 @@ const char *runjson_append_mismatch(const cJSON *old, const cJSON *fresh)
 				return what;
 			}
 		}
+		/* env (item env:K=V) only when set, so runs without it append as before. */
+		const cJSON *ea = cJSON_GetObjectItemCaseSensitive(x, "env");
+		const cJSON *eb = cJSON_GetObjectItemCaseSensitive(y, "env");
+		if ((ea || eb) && !(ea && eb && cJSON_Compare(ea, eb, 1))) {
+			snprintf(what, sizeof what, "arm %d (%s): 'env'", i + 1,
+			         cJSON_IsString(name) ? name->valuestring : "?");
+			return what;
+		}
 	}
 	return NULL;
 }

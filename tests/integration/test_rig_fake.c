@@ -544,6 +544,72 @@ START_TEST(test_per_arm_knobs)
 }
 END_TEST
 
+/* env:K=V items reach that arm's runsc processes only (the fake logs the
+ * boots that saw FAKE_RUNSC_KNOB_LOG), are recorded in run.json, and a
+ * malformed or repeated one is a usage error. */
+START_TEST(test_per_arm_env)
+{
+	char *out = util_fmt("%s/run", dir), *klog = util_fmt("%s/env-log", dir);
+	char *kp = util_fmt("%s/sys/kernel/rcu_expedited", dir);
+	setenv("FAKE_RUNSC_KNOB", kp, 1);
+	unsetenv("FAKE_RUNSC_KNOB_LOG");
+	char *a1 = util_fmt("a=%s", itest_fake());
+	char *a2 = util_fmt("b=%s,env:FAKE_RUNSC_KNOB_LOG=%s,env:GVAB_X=1", itest_fake(), klog);
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", bundle,
+	                "--iterations", "4", "--warmups", "1", "--arm", a1, "--arm", a2, NULL};
+	char *o = NULL;
+	ck_assert_int_eq(itest_run(&o, argv), 0);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", out), *rp = util_fmt("%s/run.json", out);
+	char *samples = util_read_file(sp, NULL), *kl = util_read_file(klog, NULL);
+	char *run = util_read_file(rp, NULL);
+	ck_assert_ptr_nonnull(kl);
+	int n = 0;
+	for (char *save = NULL, *l = strtok_r(kl, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		l[strcspn(l, " ")] = '\0';
+		char *idq = util_fmt("\"id\":\"%s\"", l);
+		char *line = strstr(samples, idq);
+		ck_assert_ptr_nonnull(line);
+		while (line > samples && line[-1] != '\n')
+			line--;
+		ck_assert_msg(strncmp(strstr(line, "\"arm\":\""), "\"arm\":\"b\"", 9) == 0,
+		              "boot %s of arm a saw arm b's env", l);
+		free(idq);
+		n++;
+	}
+	ck_assert_int_eq(n, 5); /* b's 1 warm-up and 4 boots, none of a's */
+	cJSON *rj = cJSON_Parse(run);
+	const cJSON *env = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rj, "arms"), 1), "env");
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, "GVAB_X")), "1");
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rj, "arms"), 0), "env"));
+	cJSON_Delete(rj);
+	char *bad1 = util_fmt("b=%s,env:1X=2", itest_fake());
+	char *bad2 = util_fmt("b=%s,env:X=1,env:X=2", itest_fake());
+	char *bad3 = util_fmt("b=%s,env:NOVALUE", itest_fake());
+	char *bads[] = {bad1, bad2, bad3};
+	const char *why[] = {"item 'env:1X=2'", "env X given twice", "item 'env:NOVALUE'"};
+	for (int i = 0; i < 3; i++) {
+		char *bv[] = {(char *)itest_gvab(), "run", "--bundle", bundle, "--arm", a1, "--arm", bads[i], NULL};
+		ck_assert_int_eq(itest_run(&o, bv), 64);
+		ck_assert_msg(strstr(o, why[i]), "%s", o);
+		free(o);
+		free(bads[i]);
+	}
+	free(samples);
+	free(kl);
+	free(run);
+	free(sp);
+	free(rp);
+	free(a1);
+	free(a2);
+	free(kp);
+	free(klog);
+	free(out);
+}
+END_TEST
+
 /* --cpu-placement: where runsc (and so the sandbox) runs, recorded in
  * run.json; --settle-ms: an untimed pause before every boot, recorded. */
 START_TEST(test_placement_settle)
@@ -950,6 +1016,7 @@ Suite *suite_rig_fake(void)
 	tcase_add_test(tc, test_failed_boot_cleanup_is_bounded);
 	tcase_add_test(tc, test_closed_pipe);
 	tcase_add_test(tc, test_per_arm_knobs);
+	tcase_add_test(tc, test_per_arm_env);
 	tcase_add_test(tc, test_append_rules);
 	tcase_add_test(tc, test_one_run_per_dir);
 	tcase_add_test(tc, test_restore_leaves_live_run_alone);
