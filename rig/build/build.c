@@ -378,14 +378,25 @@ static void key_add(char **key, size_t *len, size_t *cap, const char *s)
 }
 
 /* Is `ref` something the cache can answer without a fetch: a commit id or
- * a tag it already has? Branches always move, so they are fetched. */
-static int ref_is_cached(git_repository *cache, const char *ref)
+ * a tag that source `ns` already has, with its go branch cached too?
+ * Branches always move, so they are fetched. */
+static int ref_is_cached(git_repository *cache, const char *ns, const char *ref)
 {
 	git_object *obj = NULL;
+	git_oid id;
 	size_t n = strlen(ref);
 	int hex = n >= 7 && n <= 40 && strspn(ref, "0123456789abcdef") == n;
-	char *tagref = util_fmt("refs/tags/%s", ref);
-	git_oid id;
+	char *goref = util_fmt("%s/heads/go", ns);
+	int have_go = git_reference_name_to_id(&id, cache, goref) == 0;
+	free(goref);
+	if (!have_go)
+		return 0;
+	const char *name = ref;
+	if (strncmp(name, "refs/tags/", 10) == 0)
+		name += 10;
+	else if (strncmp(name, "tags/", 5) == 0)
+		name += 5;
+	char *tagref = util_fmt("%s/tags/%.*s", ns, (int)strcspn(name, "^"), name);
 	int tagged = git_reference_name_to_id(&id, cache, tagref) == 0;
 	free(tagref);
 	if (tagged)
@@ -407,7 +418,7 @@ struct build_ctx {
 	char *cache_repo, *gocache, *gomodcache, *arm_dir, *gopath, *tree, *runsc, *runsc_tmp, *prov_path,
 	     *log_path, *deb_version, *tag, *go_version, *version_out, *gov_m, *keytext, *source_desc,
 	     *blob_src, *blob_dir, *ldflags, *go_alloc, *gomod_text, *gosum_text, *deb_libs, *toolchain_env,
-	     *env_gopath, *env_cache, *env_modcache, *check_what;
+	     *env_gopath, *env_cache, *env_modcache, *check_what, *source_ns;
 	char **envp;
 	cJSON *blob_rec, *prov;
 	const char *go, *deb_tree, *name, *ref, *kind;
@@ -440,6 +451,45 @@ static int build_open(struct build_ctx *c)
 
 	return 0;
 }
+static int fetch_git(struct build_ctx *c)
+{
+	unsigned got = 0;
+	if (c->o->progress)
+		fprintf(stderr, "  fetching %s\n", c->o->source);
+	int rc = source_fetch(c->cache, c->o->source, &got);
+	if (rc < 0)
+		return error_wrap(GVAB_EPRECOND, "fetching gVisor");
+	c->fetched = 1;
+	if (c->o->progress)
+		fprintf(stderr, "  fetched %u new objects\n", got);
+	return 0;
+}
+
+/* A git source's ref: fetched unless the cache answers it; fetched after
+ * all when the cached go branch has no merge containing it yet (it is older
+ * than the tag's merge), unless offline. */
+static int resolve_git(struct build_ctx *c)
+{
+	int rc;
+	c->source_ns = source_namespace(c->o->source);
+	if (c->o->offline || ref_is_cached(c->cache, c->source_ns, c->ref)) {
+		if (c->o->progress)
+			fprintf(stderr, "  %s: %s\n", c->ref, c->o->offline ? "offline, using the cache" : "already cached, no fetch");
+	} else if ((rc = fetch_git(c)) < 0) {
+		return rc;
+	}
+	c->source_desc = util_xstrdup(c->o->source);
+	rc = source_resolve_ref(c->cache, c->o->source, c->ref, &c->res);
+	if (rc < 0 && c->res.pending && !c->fetched && !c->o->offline) {
+		if (c->o->progress)
+			fprintf(stderr, "  %s: the cache cannot resolve it (%s): fetching\n", c->ref, error_last());
+		if ((rc = fetch_git(c)) < 0)
+			return rc;
+		rc = source_resolve_ref(c->cache, c->o->source, c->ref, &c->res);
+	}
+	return rc;
+}
+
 /* The source: a module version fetched and imported, a git ref fetched (unless
  * cached) and resolved, or Debian's tree imported. */
 static int build_source(struct build_ctx *c)
@@ -471,25 +521,9 @@ static int build_source(struct build_ctx *c)
 	} else if (!c->is_debian) {
 		if (!c->ref)
 			c->ref = "go";
-		if (c->o->offline || ref_is_cached(c->cache, c->ref)) {
-			if (c->o->progress)
-				fprintf(stderr, "  %s: %s\n", c->ref, c->o->offline ? "offline, using the cache" : "already cached, no fetch");
-		} else {
-			unsigned got = 0;
-			if (c->o->progress)
-				fprintf(stderr, "  fetching %s\n", c->o->source);
-			if (source_fetch(c->cache, c->o->source, &got) < 0) {
-				c->rc = error_wrap(GVAB_EPRECOND, "fetching gVisor");
-				return -1;
-			}
-			c->fetched = 1;
-			if (c->o->progress)
-				fprintf(stderr, "  fetched %u new objects\n", got);
-		}
-		c->source_desc = util_xstrdup(c->o->source);
-		if ((c->rc = source_resolve_ref(c->cache, c->ref, &c->res)) < 0)
-			return -1;
-		c->rc = GVAB_EFAIL;
+		int rc = resolve_git(c);
+		if (rc < 0)
+			return c->rc = rc, -1;
 	} else {
 		c->kind = "debian";
 		git_oid imported;
@@ -501,7 +535,7 @@ static int build_source(struct build_ctx *c)
 		c->source_desc = util_fmt("debian:%s (golang-gvisor-gvisor-dev %s)", c->deb_tree, c->deb_version);
 		if (!c->ref)
 			c->ref = c->tag;
-		if ((c->rc = source_resolve_ref(c->cache, c->ref, &c->res)) < 0)
+		if ((c->rc = source_resolve_ref(c->cache, NULL, c->ref, &c->res)) < 0)
 			return -1;
 		c->rc = GVAB_EFAIL;
 	}
@@ -511,7 +545,8 @@ static int build_source(struct build_ctx *c)
 		if (c->res.beyond[0])
 			fprintf(stderr, "%s", c->res.beyond);
 	}
-	(void)c->fetched;
+	if (c->res.warning[0])
+		fprintf(stderr, "gvab: warning: %s\n", c->res.warning);
 
 	return 0;
 }
@@ -815,6 +850,12 @@ static int build_provenance(struct build_ctx *c)
 		cJSON_AddStringToObject(src, "kind", c->kind);
 		cJSON_AddStringToObject(src, "location", c->is_debian ? c->deb_tree : c->is_module ? MODSOURCE_MODULE : c->o->source);
 		cJSON_AddStringToObject(src, "description", c->source_desc);
+		if (c->source_ns) {
+			/* Where the commit was read: this source's refs in the cache,
+			 * fetched by this build or an earlier one. */
+			cJSON_AddStringToObject(src, "cache_refs", c->source_ns);
+			cJSON_AddBoolToObject(src, "fetched_now", c->fetched);
+		}
 		if (c->deb_version)
 			cJSON_AddStringToObject(src, "debian_version", c->deb_version);
 		if (c->is_module) {
@@ -830,6 +871,8 @@ static int build_provenance(struct build_ctx *c)
 			cJSON_AddNumberToObject(c->prov, "master_commits_beyond_tag", c->res.master_between);
 		if (c->res.beyond[0])
 			cJSON_AddStringToObject(c->prov, "master_commits_beyond_tag_first", c->res.beyond);
+		if (c->res.warning[0])
+			cJSON_AddStringToObject(c->prov, "resolution_warning", c->res.warning);
 		cJSON *pd = cJSON_AddArrayToObject(c->prov, "patches_dirs");
 		{
 			char abs[PATH_MAX];
@@ -980,5 +1023,6 @@ out:
 	free(c->env_cache);
 	free(c->env_modcache);
 	free(c->check_what);
+	free(c->source_ns);
 	return c->rc;
 }

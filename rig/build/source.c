@@ -75,10 +75,17 @@ int source_fetch(git_repository *repo, const char *url, unsigned *received_objec
 	int last_pct = -10;
 	git_remote *remote = NULL;
 	int rc = GVAB_EFAIL;
-	char *specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
+	char *ns = source_namespace(url);
+	char *specs[] = {util_fmt("+refs/heads/*:%s/heads/*", ns), util_fmt("+refs/tags/*:%s/tags/*", ns)};
 	git_strarray refspecs = {specs, 2};
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+	/* Tags only through the refspec: auto-followed tags would land in the
+	 * shared refs/tags/, where one source's tag could shadow another's. */
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	if (strstr(url, "://") == NULL && strchr(url, '@') == NULL && !util_path_exists(url)) {
+		rc = error_setc(GVAB_EPRECOND, "%s: no such repository (a local path that does not exist)", url);
+		goto out;
+	}
 	fo.callbacks.transfer_progress = fetch_progress;
 	fo.callbacks.payload = &last_pct;
 
@@ -96,6 +103,9 @@ int source_fetch(git_repository *repo, const char *url, unsigned *received_objec
 	rc = 0;
 out:
 	git_remote_free(remote);
+	free(specs[0]);
+	free(specs[1]);
+	free(ns);
 	return rc;
 }
 
@@ -213,272 +223,6 @@ out:
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Records "unknown ref X; nearest release tags: a, b, c" (lexical
- * neighbours, which for release-YYYYMMDD.N names are the nearest dates). */
-static int unknown_ref_error(git_repository *repo, const char *ref)
-{
-	git_strarray tags = {0};
-	char list[1024] = "";
-	if (git_tag_list_match(&tags, "release-*", repo) == 0 && tags.count > 0) {
-		qsort(tags.strings, tags.count, sizeof(char *), cmp_str);
-		size_t pos = 0;
-		while (pos < tags.count && strcmp(tags.strings[pos], ref) < 0)
-			pos++;
-		size_t lo = pos >= 3 ? pos - 3 : 0;
-		size_t hi = pos + 3 < tags.count ? pos + 3 : tags.count;
-		for (size_t i = lo; i < hi; i++) {
-			size_t used = strlen(list);
-			snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
-			         tags.strings[i]);
-		}
-	}
-	git_strarray_dispose(&tags);
-	if (list[0])
-		return error_setc(GVAB_EUSAGE, "unknown ref '%s'; nearest release tags: %s", ref, list);
-	return error_setc(GVAB_EUSAGE, "unknown ref '%s'; the source has no release-* tags", ref);
-}
-
-static int lookup_go_branch(git_repository *repo, git_oid *out)
-{
-	static const char *names[] = {"refs/heads/go", "refs/remotes/origin/go"};
-	for (size_t i = 0; i < 2; i++) {
-		if (git_reference_name_to_id(out, repo, names[i]) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Looks `ref` up as git would, then as a remote-tracking branch of the
- * fetched upstream (refs/remotes/origin/REF), which is where `go` and
- * `master` live after a fetch. */
-static int lookup_ref(git_repository *repo, const char *ref, git_commit **out)
-{
-	git_object *obj = NULL;
-	int r = git_revparse_single(&obj, repo, ref);
-	if (r < 0) {
-		char *rr = util_fmt("refs/remotes/origin/%s", ref);
-		git_oid id;
-		if (git_reference_name_to_id(&id, repo, rr) == 0)
-			r = git_object_lookup(&obj, repo, &id, GIT_OBJECT_COMMIT);
-		free(rr);
-	}
-	if (r < 0)
-		return -1;
-	r = git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT);
-	git_object_free(obj);
-	return r;
-}
-
-/* The go branch's first-parent chain, oldest first. */
-struct chain {
-	git_oid *ids;
-	size_t n;
-};
-
-static int chain_load(git_repository *repo, const git_oid *head, struct chain *c)
-{
-	git_revwalk *walk = NULL;
-	git_oid oid;
-	size_t cap = 0;
-	memset(c, 0, sizeof *c);
-	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, head) < 0 ||
-	    git_revwalk_simplify_first_parent(walk) < 0) {
-		git_revwalk_free(walk);
-		return source_git_error("walking the go branch");
-	}
-	while (git_revwalk_next(&oid, walk) == 0) {
-		if (c->n == cap) {
-			cap = cap ? cap * 2 : 256;
-			c->ids = util_xrealloc(c->ids, cap * sizeof *c->ids);
-		}
-		git_oid_cpy(&c->ids[c->n++], &oid);
-	}
-	git_revwalk_free(walk);
-	for (size_t i = 0; i < c->n / 2; i++) {
-		git_oid t = c->ids[i];
-		c->ids[i] = c->ids[c->n - 1 - i];
-		c->ids[c->n - 1 - i] = t;
-	}
-	return 0;
-}
-
-/* 1 if chain commit i is a merge whose second parent is `target` or
- * contains it, 0 if not, negative on error. */
-static int merge_contains(git_repository *repo, const git_oid *id, const git_oid *target)
-{
-	git_commit *c = NULL;
-	if (git_commit_lookup(&c, repo, id) < 0)
-		return source_git_error("reading go branch");
-	int r = 0;
-	if (git_commit_parentcount(c) >= 2) {
-		const git_oid *p2 = git_commit_parent_id(c, 1);
-		r = git_oid_equal(p2, target) || git_graph_descendant_of(repo, p2, target) == 1;
-	}
-	git_commit_free(c);
-	return r;
-}
-
-/* Index of the first (oldest) go merge containing `target`, or -1. The go
- * branch merges master in order, so "contains" is monotone along the chain
- * and a binary search finds the first with O(log n) ancestry queries. */
-static long first_merge_containing(git_repository *repo, const struct chain *c,
-                                   const git_oid *target)
-{
-	long lo = 0, hi = (long)c->n; /* answer in [lo, hi]; hi = none */
-	if (c->n == 0 || git_graph_descendant_of(repo, &c->ids[c->n - 1], target) != 1)
-		return -1;
-	while (lo < hi) {
-		long mid = lo + (hi - lo) / 2;
-		int r = merge_contains(repo, &c->ids[mid], target);
-		if (r < 0)
-			return -2;
-		if (r)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo < (long)c->n ? lo : -1;
-}
-
-/* "  abc123456789 subject" lines for master commits in `from` but not in
- * `hide`, oldest first, at most `max`. */
-static void list_beyond(git_repository *repo, const git_oid *from, const git_oid *hide, int max,
-                        char *buf, size_t len)
-{
-	git_revwalk *walk = NULL;
-	git_oid oid;
-	buf[0] = '\0';
-	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, from) < 0 ||
-	    git_revwalk_hide(walk, hide) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0) {
-		git_revwalk_free(walk);
-		return;
-	}
-	for (int k = 0; k < max && git_revwalk_next(&oid, walk) == 0; k++) {
-		git_commit *c = NULL;
-		if (git_commit_lookup(&c, repo, &oid) < 0)
-			break;
-		const char *subj = git_commit_summary(c);
-		size_t used = strlen(buf);
-		snprintf(buf + used, len - used, "  %.12s %s\n", git_oid_tostr_s(&oid), subj ? subj : "");
-		git_commit_free(c);
-	}
-	git_revwalk_free(walk);
-}
-
-int source_resolve_ref(git_repository *repo, const char *ref, struct source_resolution *out)
-{
-	int rc = GVAB_EFAIL;
-	git_commit *commit = NULL;
-	struct chain ch = {0};
-	git_oid go_head, tagid;
-	char hex[GIT_OID_HEXSZ + 1], hex2[GIT_OID_HEXSZ + 1];
-	char *tagref = NULL;
-
-	memset(out, 0, sizeof *out);
-	out->master_between = -1;
-	if (!ref || !*ref)
-		ref = "go";
-	if (lookup_ref(repo, ref, &commit) < 0) {
-		rc = unknown_ref_error(repo, ref);
-		goto out;
-	}
-	git_oid_cpy(&out->asked, git_commit_id(commit));
-	git_oid_tostr(hex, sizeof hex, &out->asked);
-
-	const git_signature *au = git_commit_author(commit);
-	if (git_commit_parentcount(commit) == 0 && au && au->name && strcmp(au->name, "gvab import") == 0) {
-		/* A Debian or module import: a buildable tree of its own. */
-		git_oid_cpy(&out->commit, &out->asked);
-		snprintf(out->how, sizeof out->how, "%s is imported tree %.12s, used as is", ref, hex);
-		rc = 0;
-		goto out;
-	}
-	if (!lookup_go_branch(repo, &go_head)) {
-		/* No go branch: a Debian or module import, or a user's own tree. */
-		git_oid_cpy(&out->commit, &out->asked);
-		snprintf(out->how, sizeof out->how, "%s is commit %.12s (no go branch in this source), used as is",
-		         ref, hex);
-		rc = 0;
-		goto out;
-	}
-	if ((rc = chain_load(repo, &go_head, &ch)) < 0)
-		goto out;
-	rc = GVAB_EFAIL;
-	for (size_t i = 0; i < ch.n; i++)
-		if (git_oid_equal(&ch.ids[i], &out->asked)) {
-			git_oid_cpy(&out->commit, &out->asked);
-			snprintf(out->how, sizeof out->how, "%s is go-branch commit %.12s, used as is", ref, hex);
-			rc = 0;
-			goto out;
-		}
-
-	/* Not on the go branch: a master commit (a release tag's, or given by
-	 * id). Release tags resolve to the first go merge that contains them;
-	 * anything else would be a Bazel tree, so it is refused by name. */
-	tagref = util_fmt("refs/tags/%s", ref);
-	int is_release = strncmp(ref, "release-", 8) == 0 &&
-	                 git_reference_name_to_id(&tagid, repo, tagref) == 0;
-	long first = first_merge_containing(repo, &ch, &out->asked);
-	if (first == -2)
-		goto out;
-	if (!is_release) {
-		if (first >= 0)
-			rc = error_setc(GVAB_EUSAGE,
-			                "ref '%s' (%.12s) is a master commit, not a go-branch tree (master needs "
-			                "Bazel); the first go merge containing it is %.12s: pass that",
-			                ref, hex, git_oid_tostr_s(&ch.ids[first]));
-		else
-			rc = error_setc(GVAB_EUSAGE,
-			                "ref '%s' (%.12s) is not on the go branch and no go merge contains it yet",
-			                ref, hex);
-		goto out;
-	}
-	if (first < 0) {
-		rc = error_setc(GVAB_EUSAGE,
-		                "ref '%s' (%.12s): no go-branch merge contains it yet (fetch again later)",
-		                ref, hex);
-		goto out;
-	}
-	git_commit *m = NULL;
-	if (git_commit_lookup(&m, repo, &ch.ids[first]) < 0) {
-		source_git_error("reading go merge");
-		goto out;
-	}
-	git_oid p2;
-	git_oid_cpy(&p2, git_commit_parent_id(m, 1));
-	git_commit_free(m);
-	size_t ahead = 0, behind = 0;
-	if (git_graph_ahead_behind(&ahead, &behind, repo, &p2, &out->asked) < 0) {
-		source_git_error("counting master commits");
-		goto out;
-	}
-	git_oid_cpy(&out->commit, &ch.ids[first]);
-	out->master_between = (int)ahead;
-	git_oid_tostr(hex2, sizeof hex2, &out->commit);
-	if (ahead == 0)
-		snprintf(out->how, sizeof out->how,
-		         "%s (%.12s) resolves to go-branch merge %.12s, the first that contains it (its second "
-		         "parent is exactly the tag's commit)", ref, hex, hex2);
-	else
-		snprintf(out->how, sizeof out->how,
-		         "%s (%.12s) resolves to go-branch merge %.12s, the first that contains it; it also "
-		         "brings %zu master commit%s beyond the tag", ref, hex, hex2, ahead,
-		         ahead == 1 ? "" : "s");
-	list_beyond(repo, &p2, &out->asked, 5, out->beyond, sizeof out->beyond);
-	rc = 0;
-out:
-	free(ch.ids);
-	free(tagref);
-	git_commit_free(commit);
-	return rc;
-}
-
 int source_checkout(git_repository *cache, const git_oid *commit, const char *dir)
 {
 	int rc = GVAB_EFAIL;
@@ -563,11 +307,13 @@ int source_first_parent_path(git_repository *repo, const git_oid *base, const gi
 	}
 	git_revwalk_free(walk);
 	if (!found) {
+		char bh[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(bh, sizeof bh, base);
 		free(*out);
 		*out = NULL;
 		*n = 0;
 		return error_setc(GVAB_EUSAGE, "%.12s is not on the first-parent path behind %.12s",
-		                  git_oid_tostr_s(base), git_oid_tostr_s(tip));
+		                  bh, git_oid_tostr_s(tip));
 	}
 	for (size_t i = 0; i < *n / 2; i++) {
 		struct source_commit t = (*out)[i];

@@ -21,9 +21,18 @@ void source_lib_init(void);
 /* Opens (creating if missing) the bare repository at `path`. */
 int source_open_cache(const char *path, git_repository **out);
 
-/* Fetches branches into refs/remotes/origin/ and tags into refs/tags/ from
- * `url` (a URL or a local repository path). Only new objects are fetched.
- * *received_objects (may be NULL) is how many objects came in. */
+/* The ref namespace of git source `location` in the cache,
+ * "refs/sources/<last path component>-<12 hex of its sha256>" (a local path
+ * made absolute, a trailing ".git" or "/" dropped first): every source keeps
+ * its own branches (<ns>/heads/) and tags (<ns>/tags/), so a ref is only
+ * ever found in the source it came from. Caller frees. */
+char *source_namespace(const char *location);
+
+/* Fetches branches into <ns>/heads/ and tags into <ns>/tags/ (ns =
+ * source_namespace(url)) from `url` (a URL or a local repository path).
+ * Only new objects are fetched. *received_objects (may be NULL) is how many
+ * objects came in. A local path that does not exist fails with
+ * GVAB_EPRECOND, as does any failed fetch. */
 int source_fetch(git_repository *repo, const char *url, unsigned *received_objects);
 
 /* Imports the directory tree at `dir` as one commit with a fixed author and
@@ -36,23 +45,40 @@ struct source_resolution {
 	git_oid commit;          /* the go-tree commit to build */
 	git_oid asked;           /* what the ref itself named */
 	int master_between;      /* master commits the merge brings beyond the tag; -1 if n/a */
+	int pending;             /* on failure: the ref is unknown, or no go merge contains it
+	                          * yet, so a fetch may help */
 	char how[512];           /* one human sentence: which commit and why */
-	char beyond[1024];       /* "  <12 hex> <subject>\n" of the first few of those, oldest first */
+	char warning[512];       /* "" or one sentence: the merge brings far more than the tag */
+	char beyond[1024];       /* "  <12 hex> <subject>\n" of the oldest few of those, oldest
+	                          * first, then "  ... N more, up to <newest>" */
 };
 
-/* Resolves `ref` (commit id, branch, tag; default "go") to a buildable commit.
- * Names are looked up as git does, then under refs/remotes/origin/ (where a
- * fetch puts `go` and `master`). With a go branch (refs/heads/go or
+/* Resolves `ref` (commit id, branch, tag; default "go") to a buildable commit
+ * (resolve.c). `source` is the git source's location: its branches and
+ * tags are looked up in its namespace (source_namespace) only; commit ids
+ * in the whole cache. source NULL (imports): names are looked up as git
+ * does, then under refs/remotes/origin/. A ref may be written NAME, tags/NAME,
+ * refs/tags/NAME, heads/NAME, refs/heads/NAME, each optionally with ^{}.
+ * With a go branch (<ns>/heads/go; without ns refs/heads/go or
  * refs/remotes/origin/go):
  * - a commit on its first-parent chain is used as is;
- * - a release tag (refs/tags/release-*, on master) resolves to the FIRST go
- *   merge, oldest first, whose second parent contains the tag's commit;
- *   master_between and beyond say what else that merge brings;
+ * - a release tag (release-*, a master commit) resolves to the FIRST commit
+ *   of that chain, oldest first, that contains the tag's commit: the first
+ *   go merge that merged it; master_between and beyond say what else that
+ *   merge brings, and warning is set when that is far more than a release's;
  * - any other commit is a master (Bazel) tree and fails (GVAB_EUSAGE) naming
  *   the first go merge that contains it.
- * Without a go branch (Debian or module imports) the commit is used as is.
+ * Without a go branch, an imported tree or a tree without a Bazel workspace
+ * is used as is; a Bazel tree fails (GVAB_EPRECOND) saying why.
  * An unknown ref fails (GVAB_EUSAGE) listing the nearest release tags. */
-int source_resolve_ref(git_repository *repo, const char *ref, struct source_resolution *out);
+int source_resolve_ref(git_repository *repo, const char *source, const char *ref,
+                       struct source_resolution *out);
+
+/* The first commit of `go_head`'s first-parent chain, oldest first, that is
+ * `target` or has it as an ancestor, into *merge: 1 found, 0 none, < 0
+ * error. One walk that reads each commit behind the answer at most once. */
+int source_go_merge_containing(git_repository *repo, const git_oid *go_head, const git_oid *target,
+                               git_oid *merge);
 
 /* Checks `commit` out into `dir` (which must not exist or be empty) as a
  * new repository whose objects come from `cache` via alternates. */

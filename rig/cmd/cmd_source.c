@@ -104,7 +104,7 @@ int cmd_source(int argc, char **argv)
 	if (!ref)
 		ref = "go";
 	struct source_resolution res;
-	if ((rc = source_resolve_ref(repo, ref, &res)) < 0)
+	if ((rc = source_resolve_ref(repo, strcmp(src, "debian") == 0 ? NULL : src, ref, &res)) < 0)
 		goto out;
 	struct source_commit sc;
 	source_describe(repo, &res.commit, &sc);

@@ -54,9 +54,9 @@ static int path_from_git(const struct bisect_opts *o, git_repository *repo, stru
 {
 	struct source_resolution rg, rb;
 	int rc;
-	if ((rc = source_resolve_ref(repo, o->good, &rg)) < 0)
+	if ((rc = source_resolve_ref(repo, o->rs.source, o->good, &rg)) < 0)
 		return error_wrap(rc, "--good");
-	if ((rc = source_resolve_ref(repo, o->bad, &rb)) < 0)
+	if ((rc = source_resolve_ref(repo, o->rs.source, o->bad, &rb)) < 0)
 		return error_wrap(rc, "--bad");
 	struct source_commit *c = NULL;
 	size_t n = 0;

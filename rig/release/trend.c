@@ -84,7 +84,7 @@ static int resolve_git(const struct trend_opts *o, struct trev *r, size_t n)
 		size_t ok = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct source_resolution res;
-			if ((rc = source_resolve_ref(repo, r[i].ref, &res)) < 0) {
+			if ((rc = source_resolve_ref(repo, o->rs.source, r[i].ref, &res)) < 0) {
 				if (pass == 1 || o->rs.offline) {
 					error_wrap(rc, "%s %s", o->revisions_file ? o->revisions_file : "--ref",
 					           r[i].label);

@@ -20,6 +20,7 @@ int main(void)
 	srunner_add_suite(sr, suite_schedule());
 	srunner_add_suite(sr, suite_opt());
 	srunner_add_suite(sr, suite_source());
+	srunner_add_suite(sr, suite_resolve());
 	srunner_add_suite(sr, suite_patch());
 	srunner_add_suite(sr, suite_knobs());
 	srunner_add_suite(sr, suite_samples());

@@ -98,7 +98,7 @@ static void teardown(void)
 START_TEST(test_exact_merge)
 {
 	struct source_resolution res;
-	ck_assert_int_eq(source_resolve_ref(repo, "release-20240201.0", &res), 0);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, "release-20240201.0", &res), 0);
 	ck_assert(git_oid_equal(&res.commit, &g[2]));
 	ck_assert(git_oid_equal(&res.asked, &m[2]));
 	ck_assert_int_eq(res.master_between, 0);
@@ -110,7 +110,7 @@ END_TEST
 START_TEST(test_tag_between_merges)
 {
 	struct source_resolution res;
-	ck_assert_int_eq(source_resolve_ref(repo, "release-20240301.0", &res), 0);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, "release-20240301.0", &res), 0);
 	/* m3 was never merged alone: the FIRST merge containing it is g3 (m4),
 	 * not g2, the newest merge behind the tag, which would lack m3 itself. */
 	ck_assert(git_oid_equal(&res.commit, &g[3]));
@@ -124,7 +124,7 @@ END_TEST
 START_TEST(test_tag_not_merged_yet)
 {
 	struct source_resolution res;
-	ck_assert_int_eq(source_resolve_ref(repo, "release-20240401.0", &res), GVAB_EUSAGE);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, "release-20240401.0", &res), GVAB_EUSAGE);
 	ck_assert_ptr_nonnull(strstr(error_last(), "no go-branch merge contains it yet"));
 }
 END_TEST
@@ -135,11 +135,11 @@ START_TEST(test_master_commit_refused)
 	char hex[GIT_OID_HEXSZ + 1], g4[13];
 	git_oid_tostr(hex, sizeof hex, &m[5]);
 	git_oid_tostr(g4, sizeof g4, &g[4]);
-	ck_assert_int_eq(source_resolve_ref(repo, hex, &res), GVAB_EUSAGE);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, hex, &res), GVAB_EUSAGE);
 	ck_assert_ptr_nonnull(strstr(error_last(), "is a master commit"));
 	ck_assert_ptr_nonnull(strstr(error_last(), g4));
 	/* `master` resolves from refs/remotes/origin/ and is refused the same way. */
-	ck_assert_int_eq(source_resolve_ref(repo, "master", &res), GVAB_EUSAGE);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, "master", &res), GVAB_EUSAGE);
 	ck_assert_ptr_nonnull(strstr(error_last(), "not on the go branch"));
 }
 END_TEST
@@ -147,13 +147,13 @@ END_TEST
 START_TEST(test_as_is)
 {
 	struct source_resolution res;
-	ck_assert_int_eq(source_resolve_ref(repo, "origin/go", &res), 0);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, "origin/go", &res), 0);
 	ck_assert(git_oid_equal(&res.commit, &g[4]));
-	ck_assert_int_eq(source_resolve_ref(repo, "on-go", &res), 0);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, "on-go", &res), 0);
 	ck_assert(git_oid_equal(&res.commit, &g[1]));
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof hex, &g[2]);
-	ck_assert_int_eq(source_resolve_ref(repo, hex, &res), 0);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, hex, &res), 0);
 	ck_assert(git_oid_equal(&res.commit, &g[2]));
 }
 END_TEST
@@ -166,9 +166,9 @@ START_TEST(test_default_branch)
 	ck_assert_int_eq(git_reference_lookup(&r, repo, "refs/heads/go"), 0);
 	ck_assert_int_eq(git_reference_delete(r), 0);
 	git_reference_free(r);
-	ck_assert_int_eq(source_resolve_ref(repo, "go", &res), 0);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, "go", &res), 0);
 	ck_assert(git_oid_equal(&res.commit, &g[4]));
-	ck_assert_int_eq(source_resolve_ref(repo, NULL, &res), 0);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, NULL, &res), 0);
 	ck_assert(git_oid_equal(&res.commit, &g[4]));
 }
 END_TEST
@@ -176,7 +176,7 @@ END_TEST
 START_TEST(test_unknown_ref)
 {
 	struct source_resolution res;
-	int rc = source_resolve_ref(repo, "release-20240210.0", &res);
+	int rc = source_resolve_ref(repo, NULL, "release-20240210.0", &res);
 	ck_assert_int_eq(rc, GVAB_EUSAGE);
 	const char *e = error_last();
 	ck_assert_ptr_nonnull(strstr(e, "unknown ref 'release-20240210.0'"));
@@ -197,7 +197,7 @@ START_TEST(test_import_and_checkout)
 	ck_assert_int_eq(source_import_tree(repo, src, "debian", "debian/1.0", &id2), 0);
 	ck_assert(git_oid_equal(&id1, &id2)); /* same tree, same commit */
 	struct source_resolution res;
-	ck_assert_int_eq(source_resolve_ref(repo, "debian/1.0", &res), 0);
+	ck_assert_int_eq(source_resolve_ref(repo, NULL, "debian/1.0", &res), 0);
 	ck_assert(git_oid_equal(&res.commit, &id1));
 	char *co = util_fmt("%s/co", dir);
 	ck_assert_int_eq(source_checkout(repo, &id1, co), 0);
@@ -225,7 +225,7 @@ START_TEST(test_fetch_local)
 	ck_assert_int_eq(source_fetch(r2, src, &got), 0);
 	ck_assert_uint_gt(got, 0);
 	struct source_resolution res;
-	ck_assert_int_eq(source_resolve_ref(r2, "release-20240201.0", &res), 0);
+	ck_assert_int_eq(source_resolve_ref(r2, src, "release-20240201.0", &res), 0);
 	ck_assert(git_oid_equal(&res.commit, &g[2]));
 	ck_assert_int_eq(source_fetch(r2, src, &got), 0);
 	ck_assert_uint_eq(got, 0);

@@ -5,6 +5,7 @@
 Suite *suite_stats(void);
 Suite *suite_schedule(void);
 Suite *suite_source(void);
+Suite *suite_resolve(void);
 Suite *suite_patch(void);
 Suite *suite_knobs(void);
 Suite *suite_samples(void);
