@@ -346,6 +346,21 @@ void source_merge_brings(git_repository *repo, const char *merge_hex, size_t max
 	git_commit_free(m);
 }
 
+int source_tree_id(git_repository *repo, const char *hex, char out[GIT_OID_HEXSZ + 1])
+{
+	git_object *obj = NULL;
+	git_commit *c = NULL;
+	out[0] = '\0';
+	int r = git_revparse_single(&obj, repo, hex);
+	if (r == 0)
+		r = git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT);
+	if (r == 0)
+		git_oid_tostr(out, GIT_OID_HEXSZ + 1, git_commit_tree_id(c));
+	git_commit_free(c);
+	git_object_free(obj);
+	return r < 0 ? source_git_error(hex) : 0;
+}
+
 void source_close(git_repository *repo)
 {
 	git_repository_free(repo);

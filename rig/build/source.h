@@ -102,6 +102,10 @@ int source_first_parent_path(git_repository *repo, const git_oid *base, const gi
  * not a merge or unknown. Caller frees *out (NULL when none). */
 void source_merge_brings(git_repository *repo, const char *merge_hex, size_t max, struct source_commit **out,
                          size_t *n);
+/* The tree id of commit `hex` (full or abbreviated) into out: 0, or
+ * negative when the cache does not have it. Two commits with one tree build
+ * the same binary: trend and bisect do not measure them against each other. */
+int source_tree_id(git_repository *repo, const char *hex, char out[GIT_OID_HEXSZ + 1]);
 void source_close(git_repository *repo);
 
 /* Records libgit2's last error with a context prefix; returns GVAB_EFAIL. */

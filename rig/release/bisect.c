@@ -27,6 +27,7 @@ struct rev {
 	char id[96];        /* what build --ref gets */
 	char commit[41];    /* go-branch commit (hex, possibly abbreviated) */
 	char master[41];    /* the master commit a revisions file names, if any */
+	char tree[41];      /* its tree id (git history), "" unknown */
 	char subject[200];
 	enum rev_state state;
 	char note[400];
@@ -71,9 +72,13 @@ static int path_from_git(const struct bisect_opts *o, git_repository *repo, stru
 		snprintf(r->commit, sizeof r->commit, "%s", c[i].hex);
 		snprintf(r->id, sizeof r->id, "%s", r->commit);
 		snprintf(r->subject, sizeof r->subject, "%s", c[i].subject);
+		source_tree_id(repo, r->commit, r->tree);
 	}
 	free(c);
 	p->have_history = 1;
+	if (p->r[0].tree[0] && strcmp(p->r[0].tree, p->r[n - 1].tree) == 0)
+		return error_setc(GVAB_EUSAGE, "--good %s and --bad %s are the same tree (%.12s): one binary, "
+		                  "nothing to bisect", o->good, o->bad, p->r[0].tree);
 	return 0;
 }
 
@@ -637,6 +642,23 @@ static long next_mid(const struct path *p, long *lo_out, long *hi_out)
 	return best;
 }
 
+/* A revision with the tree of the nearest good-like or bad-like one builds
+ * that one's binary: it takes its state without a measurement. */
+static int same_tree_as_end(const struct bisect_opts *o, struct path *p, long mid, long lo, long hi)
+{
+	struct rev *r = &p->r[mid];
+	const struct rev *e = !r->tree[0] ? NULL : strcmp(r->tree, p->r[lo].tree) == 0 ? &p->r[lo]
+	                      : strcmp(r->tree, p->r[hi].tree) == 0 ? &p->r[hi] : NULL;
+	if (!e)
+		return 0;
+	r->state = e->state;
+	snprintf(r->note, sizeof r->note, "the same tree as %.12s (%.12s): its binary, %s without a measurement",
+	         e->commit, r->tree, state_names[e->state]);
+	if (o->rs.progress)
+		fprintf(stderr, "gvab: bisect: %.12s not measured: %s\n", r->commit, r->note);
+	return 1;
+}
+
 int bisect_run(const struct bisect_opts *o)
 {
 	int rc = GVAB_EFAIL, steps = 0, phase = analysis_phase_index(o->rs.metric);
@@ -715,6 +737,10 @@ int bisect_run(const struct bisect_opts *o)
 		if (o->max_steps > 0 && steps >= o->max_steps) {
 			status = "stopped (--max-steps)";
 			break;
+		}
+		if (same_tree_as_end(o, &p, mid, lo, hi)) {
+			state_save(o, &p, steps, "running", NULL);
+			continue;
 		}
 		struct rev *r = &p.r[mid];
 		char label[16];

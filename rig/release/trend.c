@@ -27,6 +27,7 @@ struct trev {
 	char build[64];     /* the build's arm directory name */
 	char commit[41];
 	char master[41];
+	char tree[41];      /* the commit's tree id (git), "" unknown */
 	char subject[200];
 	char how[512];      /* how a ref resolved (git) */
 	char note[400];     /* why it was left out */
@@ -96,6 +97,7 @@ static int resolve_git(const struct trend_opts *o, struct trev *r, size_t n)
 			source_describe(repo, &res.commit, &sc);
 			snprintf(r[i].commit, sizeof r[i].commit, "%s", sc.hex);
 			snprintf(r[i].how, sizeof r[i].how, "%s", res.how);
+			source_tree_id(repo, sc.hex, r[i].tree);
 			if (!r[i].subject[0])
 				snprintf(r[i].subject, sizeof r[i].subject, "%s", sc.subject);
 			ok++;
@@ -189,13 +191,13 @@ static int collect(const struct trend_opts *o, int module, struct trev **out, si
 			snprintf(r[i].build, sizeof r[i].build, "r-%.12s", r[i].commit);
 		else
 			snprintf(r[i].build, sizeof r[i].build, "r-%s", r[i].arm);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(r[j].build, r[i].build) == 0) {
-				rc = error_setc(GVAB_EUSAGE, "%s and %s are the same revision (%s)", r[j].label,
-				                r[i].label, r[i].build + 2);
-				free(r);
-				return rc;
-			}
+		/* One tree builds one binary: measuring it against itself says
+		 * nothing (176 old release tags resolve to one rebuilt go merge). */
+		for (size_t j = 0; j < i && !r[i].note[0]; j++)
+			if (strcmp(r[j].build, r[i].build) == 0 || (r[i].tree[0] && strcmp(r[j].tree, r[i].tree) == 0))
+				snprintf(r[i].note, sizeof r[i].note, "the same %s as %s (%.12s): the same binary, not "
+				         "measured against it", r[i].tree[0] ? "tree" : "revision", r[j].label,
+				         r[i].tree[0] ? r[i].tree : r[i].build + 2);
 	}
 	*out = r;
 	*nout = n;
@@ -620,6 +622,10 @@ int trend_run(const struct trend_opts *o)
 
 	arms = o->arms_dir ? util_xstrdup(o->arms_dir) : util_fmt("%s/arms", o->out_dir);
 	for (size_t i = 0; i < n; i++) {
+		if (r[i].note[0]) {
+			fprintf(stderr, "gvab: trend: %s left out: %s\n", r[i].label, r[i].note);
+			continue;
+		}
 		int b = build_one(o, arms, &r[i]);
 		if (b == GVAB_EINTR) {
 			rc = b;
