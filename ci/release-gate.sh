@@ -29,6 +29,11 @@
 #   --set NAME=VALUE    host knob for the run (rcu_expedited=0, ...)
 #   --out DIR           results (default results/gate-<UTC time>)
 #   --gvab PATH         gvab binary (default build/gvab)
+#   --anchor REF|PATH   one more arm, "anchor": a fixed reference runsc (a binary,
+#                       or a revision built like OLD and NEW); the history stores
+#                       OLD and NEW as ratios to it (docs/history.md)
+#   --db FILE           add the run to this history file (gvab history add);
+#                       a failing add is a warning, the verdict stands
 #
 # It needs root (runsc creates namespaces and cgroups; knobs live in /sys),
 # a writable /sys for --set, and a runsc that can boot here: it checks each
@@ -55,6 +60,9 @@ out=results/gate-$(date -u +%Y%m%dT%H%M%SZ)
 gvab=build/gvab
 old_bin=
 new_bin=
+anchor=
+anchor_bin=
+db=
 build_opts=
 set_opts=
 nsets=0
@@ -80,6 +88,8 @@ while [ $# -gt 0 ]; do
         --set) [ $# -ge 2 ] || usage; add_set --set "$2"; shift 2 ;;
         --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
         --gvab) [ $# -ge 2 ] || usage; gvab=$2; shift 2 ;;
+        --anchor) [ $# -ge 2 ] || usage; anchor=$2; shift 2 ;;
+        --db) [ $# -ge 2 ] || usage; db=$2; shift 2 ;;
         -h|--help) usage ;;
         --) shift; break ;;
         -*) echo "release-gate: unknown option $1" >&2; usage ;;
@@ -121,6 +131,18 @@ if [ -z "$old_bin" ] || [ -z "$new_bin" ]; then
     old_bin=$arms/old/runsc
     new_bin=$arms/new/runsc
 fi
+if [ -n "$anchor" ] && [ -f "$anchor" ]; then
+    anchor_bin=$anchor
+elif [ -n "$anchor" ]; then
+    # shellcheck disable=SC2086
+    (set -f; IFS='
+'; exec "$gvab" build -q --source "$src" --ref "$anchor" --out "$out/arms" --arm "anchor=stock" $build_opts) ||
+        die_invalid "building the anchor $anchor failed (see above)"
+    anchor_bin=$out/arms/anchor/runsc
+fi
+# The anchor is one more arm of every run, or none.
+anchor_arm() { [ -z "$anchor_bin" ] || printf '\n--arm\nanchor=%s' "$anchor_bin"; }
+anchor_opts=$(anchor_arm)
 bundle="$out/bundle"
 "$gvab" bundle --out "$bundle" >/dev/null || die_invalid "gvab bundle failed"
 
@@ -128,20 +150,20 @@ bundle="$out/bundle"
 # shellcheck disable=SC2086
 (set -f; IFS='
 '; exec "$gvab" run -q --out "$out/smoke" --bundle "$bundle" --iterations 1 --warmups 0 \
-    --arm "old=$old_bin" --arm "new=$new_bin" $set_opts) ||
+    --arm "old=$old_bin" --arm "new=$new_bin" $anchor_opts $set_opts) ||
     die_invalid "a runsc cannot boot the bundle on this host (see $out/smoke and above)"
 
 # --- run and gate -----------------------------------------------------------
 # shellcheck disable=SC2086
 (set -f; IFS='
 '; exec "$gvab" run -q --out "$out/run" --bundle "$bundle" --iterations "$iterations" \
-    --arm "old=$old_bin" --arm "new=$new_bin" $set_opts) ||
+    --arm "old=$old_bin" --arm "new=$new_bin" $anchor_opts $set_opts) ||
     die_invalid "gvab run failed (see $out/run)"
 if [ "$adaptive" -gt 0 ] 2>/dev/null; then
-    "$gvab" gate "$out/run" --metric core --max-regression "$maxreg" --alpha "$alpha" \
+    "$gvab" gate "$out/run" --metric core --candidate new --max-regression "$maxreg" --alpha "$alpha" \
         --min-samples "$minsamples" --adaptive "$adaptive" --junit "$out/gate.xml"
 else
-    "$gvab" gate "$out/run" --metric core --max-regression "$maxreg" --alpha "$alpha" \
+    "$gvab" gate "$out/run" --metric core --candidate new --max-regression "$maxreg" --alpha "$alpha" \
         --min-samples "$minsamples" --junit "$out/gate.xml"
 fi
 verdict=$?
@@ -153,6 +175,10 @@ esac
 # --- report, whatever the verdict -------------------------------------------
 "$gvab" report --out "$out/report" "$out/run" >/dev/null ||
     echo "release-gate: warning: the report failed; the verdict stands" >&2
+if [ -n "$db" ]; then
+    "$gvab" history add --db "$db" "$out/run" >/dev/null ||
+        echo "release-gate: warning: adding the run to $db failed; the verdict stands" >&2
+fi
 
 case $verdict in
     0) echo "release-gate: PASS: $new_ref vs $old_ref (report: $out/report/report.md)" ;;

@@ -16,7 +16,7 @@ const char *history_json_str(const cJSON *o, const char *k);
 
 /* Revision label and go-branch order key of an arm's provenance (see
  * history.h); variant: the applied patch series other than compat-*. */
-static void arm_revision(const cJSON *arm, const char *started, char *label, size_t llen,
+static void arm_revision(const cJSON *arm, const char *started, int idx, char *label, size_t llen,
                          char *key, size_t klen, char **variant, char **patches)
 {
 	const cJSON *prov = cJSON_GetObjectItemCaseSensitive(arm, "provenance");
@@ -26,13 +26,15 @@ static void arm_revision(const cJSON *arm, const char *started, char *label, siz
 	const char *dv = history_json_str(src, "debian_version");
 	*variant = util_xstrdup("");
 	*patches = util_xstrdup("");
-	/* A run's start as digits: the order of revisions known only by commit. */
-	char digits[32] = "";
+	/* A run's start as digits and the arm's place in it: the order of
+	 * revisions known only by commit (trend and bisect list arms oldest
+	 * first). */
+	char digits[40] = "";
 	size_t k = 0;
-	for (const char *c = started; *c && k + 1 < sizeof digits; c++)
+	for (const char *c = started; *c && k + 4 < sizeof digits; c++)
 		if (isdigit((unsigned char)*c))
 			digits[k++] = *c;
-	digits[k] = '\0';
+	snprintf(digits + k, sizeof digits - k, ".%02d", idx % 100);
 	if (!prov) {
 		snprintf(label, llen, "%s", history_json_str(arm, "name"));
 		snprintf(key, klen, "%s", digits);
@@ -92,7 +94,7 @@ int history_add_arms(struct history_db *db, const struct run_analysis *ra, const
 	cJSON_ArrayForEach(arm, cJSON_GetObjectItemCaseSensitive(ra->run, "arms")) {
 		char label[160], key[40];
 		char *variant, *patches;
-		arm_revision(arm, started, label, sizeof label, key, sizeof key, &variant, &patches);
+		arm_revision(arm, started, i, label, sizeof label, key, sizeof key, &variant, &patches);
 		const char *name = history_json_str(arm, "name");
 		int is_anchor = strcmp(name, HISTORY_ANCHOR_ARM) == 0;
 		if (is_anchor) {

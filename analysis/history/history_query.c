@@ -57,6 +57,74 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct rev_ref {
+	const char *label, *key;
+	size_t idx, uid;
+};
+
+static int cmp_ref_label(const void *a, const void *b)
+{
+	const struct rev_ref *x = a, *y = b;
+	int c = strcmp(x->label, y->label);
+	return c ? c : strcmp(x->key, y->key);
+}
+
+static int cmp_ref_order(const void *a, const void *b)
+{
+	const struct rev_ref *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : strcmp(x->label, y->label);
+}
+
+static int cmp_obs(const void *a, const void *b)
+{
+	const struct history_obs *x = a, *y = b;
+	return (x->rev > y->rev) - (x->rev < y->rev);
+}
+
+/* A revision known only by commit has one order key per run that measured
+ * it (the run's start): it is one revision, at its earliest key. */
+static void merge_revisions(struct history_series *s)
+{
+	size_t n = s->nrevs, k = 0;
+	struct rev_ref *r = util_xcalloc(n ? n : 1, sizeof *r), *u = util_xcalloc(n ? n : 1, sizeof *u);
+	size_t *map = util_xcalloc(n ? n : 1, sizeof *map);
+	for (size_t i = 0; i < n; i++)
+		r[i] = (struct rev_ref){s->revs[i].label, s->revs[i].order_key, i, 0};
+	qsort(r, n, sizeof *r, cmp_ref_label);
+	for (size_t i = 0; i < n; i++) {
+		if (!k || strcmp(u[k - 1].label, r[i].label) != 0)
+			u[k] = r[i], u[k].uid = k, k++; /* the first: the earliest key */
+		map[r[i].idx] = k - 1;
+	}
+	qsort(u, k, sizeof *u, cmp_ref_order);
+	size_t *pos = util_xcalloc(k ? k : 1, sizeof *pos);
+	struct history_rev *revs = util_xcalloc(k ? k : 1, sizeof *revs);
+	char *keep = util_xcalloc(n ? n : 1, 1);
+	for (size_t j = 0; j < k; j++) {
+		pos[u[j].uid] = j;
+		revs[j] = s->revs[u[j].idx];
+		keep[u[j].idx] = 1;
+	}
+	for (size_t i = 0; i < s->nobs; i++)
+		s->obs[i].rev = pos[map[s->obs[i].rev]];
+	for (size_t i = 0; i < n; i++)
+		if (!keep[i]) {
+			free(s->revs[i].label);
+			free(s->revs[i].commit);
+			free(s->revs[i].order_key);
+		}
+	free(s->revs);
+	s->revs = revs;
+	s->nrevs = k;
+	qsort(s->obs, s->nobs, sizeof *s->obs, cmp_obs);
+	free(keep);
+	free(pos);
+	free(map);
+	free(u);
+	free(r);
+}
+
 /* Runs of the series, sorted by id; observations point into them. */
 static void finish(struct build *b)
 {
@@ -77,6 +145,7 @@ static void finish(struct build *b)
 		s->obs[i].run = (size_t)(hit - ids);
 	}
 	free(ids);
+	merge_revisions(s);
 	/* An anchored series whose metric has no ratios (cpu, counters) is
 	 * shown in absolute values, and says so. */
 	if (b->ratio_missing) {

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_REF = 1, O_REVISIONS, O_FROM, O_TO, O_THRESHOLD, O_ALPHA, O_ITERATIONS, O_WARMUPS, O_ORDER, O_OUT, O_ARMS };
+enum { O_REF = 1, O_REVISIONS, O_FROM, O_TO, O_THRESHOLD, O_ALPHA, O_ITERATIONS, O_WARMUPS, O_ORDER, O_OUT, O_ARMS, O_ANCHOR, O_DB };
 
 static const struct opt opts[] = {
 	{"ref", 0, OPT_REQUIRED, "REF",
@@ -43,6 +43,11 @@ static const struct opt opts[] = {
 	{"arms", 0, OPT_REQUIRED, "DIR",
 	 "where builds go (default OUT/arms; give a bisect's\n"
 	 "OUT/arms to share its builds)", O_ARMS},
+	{"anchor", 0, OPT_REQUIRED, "REF|PATH",
+	 "one more arm, 'anchor': a fixed reference runsc (a\n"
+	 "binary, or a revision built like the others); the\n"
+	 "history stores each revision as a ratio to it", O_ANCHOR},
+	{"db", 0, OPT_REQUIRED, "FILE", "add the run to this history file (gvab history)", O_DB},
 	REVISION_OPT_ROWS,
 	{0}};
 
@@ -109,6 +114,8 @@ int cmd_trend(int argc, char **argv)
 		}
 		case O_OUT: to.out_dir = p.arg; break;
 		case O_ARMS: to.arms_dir = p.arg; break;
+		case O_ANCHOR: to.anchor = p.arg; break;
+		case O_DB: to.db = p.arg; break;
 		}
 	}
 	int code;

@@ -7,6 +7,7 @@
 #include "build.h"
 #include "charts.h"
 #include "error.h"
+#include "history.h"
 #include "modsource.h"
 #include "proc.h"
 #include "runloop.h"
@@ -221,11 +222,11 @@ static int build_one(const struct trend_opts *o, const char *arms_dir, struct tr
 /* The `gvab run` command line (argv[0] is this gvab); free with argv_free. */
 struct run_argv {
 	char **argv;
-	char *self, *iters, *warm, *specs[TREND_MAX_REVISIONS];
+	char *self, *iters, *warm, *specs[TREND_MAX_REVISIONS], *anchor;
 };
 
 static void argv_build(const struct trend_opts *o, const char *dir, const struct trev *r, size_t n,
-                       struct run_argv *ra)
+                       const char *anchor, struct run_argv *ra)
 {
 	memset(ra, 0, sizeof *ra);
 	ra->self = util_xstrdup("gvab"); /* as run.json records the command */
@@ -234,7 +235,7 @@ static void argv_build(const struct trend_opts *o, const char *dir, const struct
 	size_t nextra = 0;
 	while (o->rs.run_args && o->rs.run_args[nextra])
 		nextra++;
-	char **argv = ra->argv = util_xcalloc(16 + 2 * n + nextra, sizeof *argv);
+	char **argv = ra->argv = util_xcalloc(18 + 2 * n + nextra, sizeof *argv);
 	int k = 0;
 	argv[k++] = ra->self;
 	argv[k++] = "run";
@@ -255,6 +256,11 @@ static void argv_build(const struct trend_opts *o, const char *dir, const struct
 			argv[k++] = "--arm";
 			argv[k++] = ra->specs[i];
 		}
+	if (anchor) {
+		ra->anchor = util_fmt("%s=%s", HISTORY_ANCHOR_ARM, anchor);
+		argv[k++] = "--arm";
+		argv[k++] = ra->anchor;
+	}
 	for (size_t i = 0; i < nextra; i++)
 		argv[k++] = o->rs.run_args[i];
 	argv[k] = NULL;
@@ -264,6 +270,7 @@ static void argv_free(struct run_argv *ra)
 {
 	for (size_t i = 0; i < TREND_MAX_REVISIONS; i++)
 		free(ra->specs[i]);
+	free(ra->anchor);
 	free(ra->argv);
 	free(ra->self);
 	free(ra->iters);
@@ -302,6 +309,8 @@ static int run_reusable(const char *dir, const struct trev *r, size_t n, char *c
 		     util_sha256_file(r[i].runsc, sha) == 0 && strcmp(sha, sh->valuestring) == 0;
 		a = a ? a->next : NULL;
 	}
+	if (ok && a && strcmp(cJSON_GetObjectItemCaseSensitive(a, "name")->valuestring, HISTORY_ANCHOR_ARM) == 0)
+		a = a->next; /* the anchor arm comes last */
 	ok = ok && a == NULL;
 	cJSON_Delete(run);
 	return ok;
@@ -331,6 +340,42 @@ static int run_all(const struct trend_opts *o, char *const *argv, const char *di
 	else if (rc < 0)
 		rc = error_wrap(rc, "gvab run (samples so far in %s)", dir);
 	return rc;
+}
+
+/* The anchor's binary: --anchor PATH as given, or --anchor REF built like
+ * the revisions (arm directory "anchor"). */
+static int anchor_binary(const struct trend_opts *o, const char *arms_dir, char **out)
+{
+	*out = NULL;
+	if (!o->anchor)
+		return 0;
+	if (util_path_exists(o->anchor) && !util_is_dir(o->anchor)) {
+		*out = util_xstrdup(o->anchor);
+		return 0;
+	}
+	struct trev a = {0};
+	snprintf(a.ref, sizeof a.ref, "%s", o->anchor);
+	snprintf(a.build, sizeof a.build, "%s", HISTORY_ANCHOR_ARM);
+	int rc = build_one(o, arms_dir, &a);
+	if (rc < 0)
+		return error_wrap(rc == GVAB_EINTR ? rc : GVAB_EPRECOND, "--anchor %s", o->anchor);
+	*out = a.runsc;
+	return 0;
+}
+
+/* --db FILE: the run into the history (one transaction). */
+static int add_to_history(const char *db_path, char *run_dir)
+{
+	struct history_db *db;
+	struct history_add_stats st;
+	int rc = history_open(db_path, &db);
+	if (rc == 0) {
+		rc = history_add(db, &run_dir, 1, &st);
+		history_close(db);
+	}
+	if (rc == 0)
+		fprintf(stderr, "gvab: trend: %s added to %s\n", run_dir, db_path);
+	return rc < 0 ? error_wrap(rc, "--db %s", db_path) : 0;
 }
 
 /* ---- analysis ------------------------------------------------------------ */
@@ -602,7 +647,7 @@ int trend_run(const struct trend_opts *o)
 	struct trev *r = NULL;
 	struct trend_step *st = NULL;
 	size_t n = 0, ns = 0, built = 0;
-	char *arms = NULL, *run_dir = NULL, *md = NULL, *mdp = NULL, *jp = NULL;
+	char *arms = NULL, *run_dir = NULL, *md = NULL, *mdp = NULL, *jp = NULL, *anchor = NULL;
 	cJSON *doc = NULL;
 	struct run_argv rargv = {0};
 
@@ -645,8 +690,10 @@ int trend_run(const struct trend_opts *o)
 		goto out;
 	}
 
+	if ((rc = anchor_binary(o, arms, &anchor)) < 0)
+		goto out;
 	run_dir = util_fmt("%s/run", o->out_dir);
-	argv_build(o, run_dir, r, n, &rargv);
+	argv_build(o, run_dir, r, n, anchor, &rargv);
 	if (run_reusable(run_dir, r, n, rargv.argv)) {
 		if (o->rs.progress)
 			fprintf(stderr, "gvab: trend: %s is a complete run of this command and these binaries; "
@@ -673,8 +720,9 @@ int trend_run(const struct trend_opts *o)
 	if ((rc = util_write_file_atomic(mdp, md, strlen(md))) < 0 || (rc = util_json_save(jp, doc)) < 0)
 		goto out;
 	write_chart(o, r, n, st, ns);
-	rc = 0;
+	rc = o->db ? add_to_history(o->db, run_dir) : 0;
 out:
+	free(anchor);
 	cJSON_Delete(doc);
 	for (size_t i = 0; i < n; i++)
 		free(r[i].runsc);

@@ -41,6 +41,9 @@ struct trend_opts {
 	const char *arms_dir;        /* NULL: OUT/arms (give a bisect's arms to share builds) */
 	const char *order;           /* gvab run --order, default "latin" */
 	long iterations, warmups;
+	const char *anchor;          /* NULL, or a runsc PATH or a REF built like the revisions:
+	                              * one more arm, "anchor", for the history's ratios */
+	const char *db;              /* NULL, or a history file the run is added to */
 };
 
 /* Builds, runs (or reuses a complete run) and reports. Returns 0, or a

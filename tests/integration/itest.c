@@ -129,6 +129,7 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_docs());
 	srunner_add_suite(sr, suite_workload());
 	srunner_add_suite(sr, suite_trend()); /* 25 s under ASan */
+	srunner_add_suite(sr, suite_history());
 	if (!fast) {
 		srunner_add_suite(sr, suite_rig_real());
 		srunner_add_suite(sr, suite_build());
