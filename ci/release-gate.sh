@@ -160,10 +160,10 @@ bundle="$out/bundle"
     --arm "old=$old_bin" --arm "new=$new_bin" $anchor_opts $set_opts) ||
     die_invalid "gvab run failed (see $out/run)"
 if [ "$adaptive" -gt 0 ] 2>/dev/null; then
-    "$gvab" gate "$out/run" --metric core --candidate new --max-regression "$maxreg" --alpha "$alpha" \
+    "$gvab" gate "$out/run" --metric core ${anchor_bin:+--candidate} ${anchor_bin:+new} --max-regression "$maxreg" --alpha "$alpha" \
         --min-samples "$minsamples" --adaptive "$adaptive" --junit "$out/gate.xml"
 else
-    "$gvab" gate "$out/run" --metric core --candidate new --max-regression "$maxreg" --alpha "$alpha" \
+    "$gvab" gate "$out/run" --metric core ${anchor_bin:+--candidate} ${anchor_bin:+new} --max-regression "$maxreg" --alpha "$alpha" \
         --min-samples "$minsamples" --junit "$out/gate.xml"
 fi
 verdict=$?
