@@ -16,7 +16,7 @@ const char *analysis_verdict_name(enum verdict v)
 
 int analysis_phase_index(const char *name)
 {
-	for (int p = 0; p < PH_COUNT; p++)
+	for (int p = 0; p < PH_METRICS; p++)
 		if (strcmp(sample_phase_names[p], name) == 0)
 			return p;
 	return -1;
@@ -107,7 +107,7 @@ void analysis_index_samples(struct run_analysis *ra)
 	for (size_t i = 0; i < ra->narms; i++) {
 		struct arm_stats *as = &ra->arms[i];
 		as->name = ra->sf.arms[i];
-		for (int p = 0; p < PH_COUNT; p++)
+		for (int p = 0; p < PH_METRICS; p++)
 			as->vals[p] = util_xcalloc(ra->sf.n + 1, sizeof(double));
 		as->exec_vals = util_xcalloc(ra->sf.n + 1, sizeof(double));
 	}
@@ -131,12 +131,13 @@ void analysis_index_samples(struct run_analysis *ra)
 			as->n_fail++;
 			continue;
 		}
-		for (int p = 0; p < PH_COUNT; p++)
+		for (int p = 0; p < PH_METRICS; p++)
 			as->vals[p][as->n_ok] = (double)s->ns[p] / 1e6;
+		as->n_no_cpu += s->ns[PH_CPU] < 0;
 		as->n_ok++;
 	}
 	for (size_t i = 0; i < ra->narms; i++) {
-		for (int p = 0; p < PH_COUNT; p++) {
+		for (int p = 0; p < PH_METRICS; p++) {
 			stats_summarize(ra->arms[i].vals[p], ra->arms[i].n_ok, &ra->arms[i].ph[p]);
 			ra->arms[i].lag1[p] = lag1_autocorr(ra->arms[i].vals[p], ra->arms[i].n_ok);
 			ra->arms[i].trend_pct_per_100[p] = trend_pct(ra, (int)i, p);
@@ -148,7 +149,7 @@ void analysis_index_samples(struct run_analysis *ra)
 void analysis_free(struct run_analysis *ra)
 {
 	for (size_t i = 0; i < ra->narms; i++) {
-		for (int p = 0; p < PH_COUNT; p++)
+		for (int p = 0; p < PH_METRICS; p++)
 			free(ra->arms[i].vals[p]);
 		free(ra->arms[i].exec_vals);
 	}
@@ -350,7 +351,7 @@ static uint64_t run_seed(const struct run_analysis *ra)
 void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 {
 	free(ra->cmp);
-	ra->cmp = util_xcalloc(ra->narms * PH_COUNT, sizeof *ra->cmp);
+	ra->cmp = util_xcalloc(ra->narms * PH_METRICS, sizeof *ra->cmp);
 	ra->ncmp = 0;
 	int a = o->baseline;
 	double lvl = o->ci_level > 0 ? o->ci_level : 0.95;
@@ -358,7 +359,7 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 	for (size_t b = 0; b < ra->narms; b++) {
 		if ((int)b == a)
 			continue;
-		for (int p = 0; p < PH_COUNT; p++) {
+		for (int p = 0; p < PH_METRICS; p++) {
 			if (!(mask & (1u << p)))
 				continue;
 			struct comparison *c = &ra->cmp[ra->ncmp++];

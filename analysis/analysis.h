@@ -50,15 +50,16 @@
 struct arm_stats {
 	const char *name;      /* points into the samples file */
 	size_t n_ok, n_fail, n_warmup;
-	double *vals[PH_COUNT]; /* ms, measured ok samples in seq order */
-	struct stats_summary ph[PH_COUNT];
+	double *vals[PH_METRICS]; /* ms, measured ok samples in seq order (cpu: CPU ms) */
+	struct stats_summary ph[PH_METRICS];
+	size_t n_no_cpu;        /* measured ok boots without a CPU time (older runs) */
 	double *exec_vals;      /* ms, warm-pool execs (measured, ok) */
 	size_t n_exec, n_exec_fail;
 	struct stats_summary exec;
 	/* Dependence diagnostics of the measured ok boots in time order: the
 	 * lag-1 autocorrelation, and the trend (least squares on log time
 	 * against the boot's seq) as % change per 100 boots of the run. */
-	double lag1[PH_COUNT], trend_pct_per_100[PH_COUNT];
+	double lag1[PH_METRICS], trend_pct_per_100[PH_METRICS];
 };
 
 /* Same as verdict_name (kept for callers of the old name). */
@@ -147,6 +148,7 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o);
 void analysis_adjust(struct run_analysis *runs, size_t nruns, const struct analysis_opts *o,
                      unsigned phase_mask);
 
+/* A phase (create ... overall) or the metric cpu by name; -1 if none. */
 int analysis_phase_index(const char *name);
 
 /* An instrument figure per measured ok boot of arm `arm`: the sum of

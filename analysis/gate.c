@@ -156,6 +156,12 @@ int gate_decide(const char *dir, struct gate_params *gp, double look_alpha, char
 			                       "than --min-samples %ld", as->name, as->n_ok, gp->min_samples);
 			goto done;
 		}
+		if (phase == PH_CPU && as->n_no_cpu > 0) {
+			snprintf(line, linesz, "gate: INVALID: --metric cpu: arm %s has %zu ok measured boots "
+			                       "without a CPU time (a run from before gvab recorded it)",
+			         as->name, as->n_no_cpu);
+			goto done;
+		}
 		if (rate > gp->max_fail_rate) {
 			snprintf(line, linesz, "gate: INVALID: arm %s failed %zu of %zu boots (%.0f%% > "
 			                       "%.0f%%)", as->name, as->n_fail, tried, 100 * rate,
@@ -195,6 +201,10 @@ int gate_decide(const char *dir, struct gate_params *gp, double look_alpha, char
 		         cp->used_paired ? "paired, Wilcoxon" : "unpaired, Mann-Whitney", cp->family_size,
 		         ao.threshold_pct, cp->thr_ms, ao.alpha);
 		printf("%s\n", line);
+		if (phase == PH_CPU)
+			printf("gate: metric cpu: CPU time (user + sys) of all of a boot's processes: work, "
+			       "not latency; a regression that only waits (sleeps, blocks, queues) does not "
+			       "show in it\n");
 		gate_print_carry_over(&ra, cp);
 		/* Dependence: what the intervals assume away or widen for. */
 		const struct arm_stats *A = &ra.arms[cp->a], *B = &ra.arms[cp->b];

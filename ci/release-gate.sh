@@ -23,6 +23,9 @@
 #   --old-runsc PATH --new-runsc PATH   use these binaries, build nothing
 #   --iterations N      measured rounds per arm (default 50)
 #   --adaptive N        at most N more rounds while undecided (default 100; 0: none)
+#   --metric M          core (default; latency of create + start), another phase,
+#                       or cpu: CPU time per boot, work not latency (a regression
+#                       that only waits does not show in it)
 #   --max-regression P  threshold, % of OLD's median (default 3%)
 #   --alpha A           error of FAIL and of PASS, each (default 0.01)
 #   --min-samples N     fewer ok boots per arm is invalid (gate's default 10)
@@ -53,6 +56,7 @@ src=https://github.com/google/gvisor.git
 arm=stock
 iterations=50
 adaptive=100
+metric=core
 maxreg=3%
 alpha=0.01
 minsamples=10
@@ -83,6 +87,7 @@ while [ $# -gt 0 ]; do
         --iterations) [ $# -ge 2 ] || usage; iterations=$2; shift 2 ;;
         --adaptive) [ $# -ge 2 ] || usage; adaptive=$2; shift 2 ;;
         --max-regression) [ $# -ge 2 ] || usage; maxreg=$2; shift 2 ;;
+        --metric) [ $# -ge 2 ] || usage; metric=$2; shift 2 ;;
         --alpha) [ $# -ge 2 ] || usage; alpha=$2; shift 2 ;;
         --min-samples) [ $# -ge 2 ] || usage; minsamples=$2; shift 2 ;;
         --set) [ $# -ge 2 ] || usage; add_set --set "$2"; shift 2 ;;
@@ -160,10 +165,10 @@ bundle="$out/bundle"
     --arm "old=$old_bin" --arm "new=$new_bin" $anchor_opts $set_opts) ||
     die_invalid "gvab run failed (see $out/run)"
 if [ "$adaptive" -gt 0 ] 2>/dev/null; then
-    "$gvab" gate "$out/run" --metric core ${anchor_bin:+--candidate} ${anchor_bin:+new} --max-regression "$maxreg" --alpha "$alpha" \
+    "$gvab" gate "$out/run" --metric "$metric" ${anchor_bin:+--candidate} ${anchor_bin:+new} --max-regression "$maxreg" --alpha "$alpha" \
         --min-samples "$minsamples" --adaptive "$adaptive" --junit "$out/gate.xml"
 else
-    "$gvab" gate "$out/run" --metric core ${anchor_bin:+--candidate} ${anchor_bin:+new} --max-regression "$maxreg" --alpha "$alpha" \
+    "$gvab" gate "$out/run" --metric "$metric" ${anchor_bin:+--candidate} ${anchor_bin:+new} --max-regression "$maxreg" --alpha "$alpha" \
         --min-samples "$minsamples" --junit "$out/gate.xml"
 fi
 verdict=$?

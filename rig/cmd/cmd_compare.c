@@ -14,7 +14,9 @@
 enum { O_METRIC = 1, O_ALPHA, O_THRESHOLD };
 
 static const struct opt opts[] = {
-	{"metric", 0, OPT_REQUIRED, "PHASE", "create|start|wait|delete|core|overall (default core)", O_METRIC},
+	{"metric", 0, OPT_REQUIRED, "M",
+	 "create|start|wait|delete|core|overall, or cpu: CPU time\n"
+	 "per boot, work not latency (default core)", O_METRIC},
 	{"alpha", 0, OPT_REQUIRED, "A", "above 0 and below 0.5 (default 0.01)", O_ALPHA},
 	{"threshold", 0, OPT_REQUIRED, "PCT", "|shift| below this counts as same (default 3)", O_THRESHOLD},
 	{0}};
@@ -39,7 +41,7 @@ int cmd_compare(int argc, char **argv)
 		case O_METRIC:
 			metric = p.arg;
 			if (analysis_phase_index(metric) < 0)
-				opt_error(&p, "'%s' is not a phase (create|start|wait|delete|core|overall)", metric);
+				opt_error(&p, "'%s' is not a metric (create|start|wait|delete|core|overall|cpu)", metric);
 			break;
 		case O_ALPHA: opt_double(&p, 0, 0.5, &alpha); break;
 		case O_THRESHOLD: opt_double(&p, 0, 100, &thr); break;

@@ -37,7 +37,9 @@ enum { O_METRIC = 1, O_MAXREG, O_ALPHA, O_BASE, O_CAND, O_MINS, O_MAXFAIL, O_DRI
        O_JUNIT, O_ADAPTIVE, O_STEP };
 
 static const struct opt opts[] = {
-	{"metric", 0, OPT_REQUIRED, "PHASE", "create|start|wait|delete|core|overall (default core)", O_METRIC},
+	{"metric", 0, OPT_REQUIRED, "M",
+	 "create|start|wait|delete|core|overall, or cpu: CPU time\n"
+	 "per boot, work not latency (default core)", O_METRIC},
 	{"max-regression", 0, OPT_REQUIRED, "PCT", "allowed slowdown of B, % of A's median (default 3%)", O_MAXREG},
 	{"alpha", 0, OPT_REQUIRED, "A", "error rate of FAIL and of PASS, each (default 0.01)", O_ALPHA},
 	{"baseline", 0, OPT_REQUIRED, "ARM", "arm A (default: the first arm)", O_BASE},
@@ -207,7 +209,7 @@ int cmd_gate(int argc, char **argv)
 	const char *dir = argv[p.ind];
 	int phase = analysis_phase_index(metric);
 	if (phase < 0) {
-		return opt_usage_error(&gate_cmd, "--metric '%s': expected create, start, wait, delete, core or overall",
+		return opt_usage_error(&gate_cmd, "--metric '%s': expected create, start, wait, delete, core, overall or cpu",
 		                       metric);
 	}
 	struct gate_params gp = {.ao = ao, .phase = phase, .metric = metric, .base_name = base_name,

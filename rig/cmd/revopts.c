@@ -30,7 +30,7 @@ int revision_opt(struct opt_parser *p, int id, struct revision_setup *rs, struct
 	case O_REV_METRIC:
 		rs->metric = p->arg;
 		if (analysis_phase_index(p->arg) < 0)
-			opt_error(p, "'%s' is not a phase (create|start|wait|delete|core|overall)", p->arg);
+			opt_error(p, "'%s' is not a metric (create|start|wait|delete|core|overall|cpu)", p->arg);
 		return 1;
 	case O_REV_BUNDLE: rs->bundle = p->arg; return 1;
 	case O_REV_SET:

@@ -16,7 +16,9 @@ enum {
 	{"source", 0, OPT_REQUIRED, "SRC", "git URL or path (default: the upstream URL), or module", O_REV_SOURCE}, \
 	{"arm", 0, OPT_REQUIRED, "SPEC", \
 	 "what every revision is built as (default stock; e.g.\npatched)", O_REV_ARM}, \
-	{"metric", 0, OPT_REQUIRED, "PHASE", "create|start|wait|delete|core|overall (default core)", O_REV_METRIC}, \
+	{"metric", 0, OPT_REQUIRED, "M", \
+	 "create|start|wait|delete|core|overall, or cpu: CPU time\n" \
+	 "per boot, work not latency (default core)", O_REV_METRIC}, \
 	{"bundle", 0, OPT_REQUIRED, "DIR", "OCI bundle (default build/bundle)", O_REV_BUNDLE}, \
 	{"set", 0, OPT_REQUIRED, "NAME=VALUE", "host knob for the runs (passed to gvab run); at most 16", O_REV_SET}, \
 	{"patches", 0, OPT_REQUIRED, "DIR", "patch series directory, as for build (default: patches)", O_REV_PATCHES}, \

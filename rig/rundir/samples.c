@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const sample_phase_names[PH_COUNT] = {"create", "start", "wait",
-                                                  "delete", "core", "overall"};
+const char *const sample_phase_names[PH_METRICS] = {"create", "start", "wait",
+                                                    "delete", "core", "overall", "cpu"};
 
 /* Before appending to a file whose last line has no newline: a torn line
  * (cut short by a crash or a full disk) is cut off, with a warning, and a
@@ -351,6 +351,12 @@ static int parse_line(const struct line_ctx *c, cJSON *o, size_t nlines, struct 
 		                  SAMPLES_MAX_ARMS);
 	if (take_instruments(c, o, &s->instr) < 0)
 		return GVAB_EDATA;
+	s->ns[PH_CPU] = -1;
+	const cJSON *cpu = s->instr ? cJSON_GetObjectItemCaseSensitive(s->instr, "cpu") : NULL;
+	const cJSON *cu = cJSON_GetObjectItemCaseSensitive(cpu, "user_ns");
+	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(cpu, "sys_ns");
+	if (s->ok && !s->kind && cJSON_IsNumber(cu) && cJSON_IsNumber(cs))
+		s->ns[PH_CPU] = (int64_t)cu->valuedouble + (int64_t)cs->valuedouble;
 	s->arm = add_arm(out, arm->valuestring);
 	return 0;
 }

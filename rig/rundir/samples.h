@@ -27,8 +27,14 @@
 #define RUN_FORMAT "gvab-run/1" /* run.json's "format" */
 #define SAMPLES_MAX_ARMS 64 /* a run's arms, in run.json and samples.jsonl */
 
-enum sample_phase { PH_CREATE, PH_START, PH_WAIT, PH_DELETE, PH_CORE, PH_OVERALL, PH_COUNT };
-extern const char *const sample_phase_names[PH_COUNT];
+/* The timed phases (PH_COUNT of them), then the metrics that are not a
+ * phase: PH_CPU, the boot's CPU time (user + sys of all its processes, from
+ * the line's "cpu"; -1 in ns[] when the line has none). Loops over phases
+ * stop at PH_COUNT; analyses that take any metric (gate, compare, bisect,
+ * trend: --metric) go to PH_METRICS. */
+enum sample_phase { PH_CREATE, PH_START, PH_WAIT, PH_DELETE, PH_CORE, PH_OVERALL, PH_COUNT,
+	            PH_CPU = PH_COUNT, PH_METRICS };
+extern const char *const sample_phase_names[PH_METRICS];
 
 struct sample {
 	int seq;
@@ -39,7 +45,7 @@ struct sample {
 	int exit_status;
 	int kind;       /* 0: cold boot; 1: warm-pool exec ("kind":"exec") */
 	int64_t t_ns;
-	int64_t ns[PH_COUNT];
+	int64_t ns[PH_METRICS];
 	int64_t exec_ns;
 	cJSON *instr;   /* instrumented runs: {"internal", "syscalls", "inittrace"}
 	                 * as checked by the reader, or NULL; owned by the file */

@@ -59,6 +59,34 @@ static char *make_run(const char *name, int n, double factor, double noise_ms, i
 	return rd;
 }
 
+/* A run whose arms boot equally fast but B does `cpu_factor` times A's
+ * CPU work per boot (each line's "cpu"; none when cpu_factor is 0). */
+static char *make_cpu_run(const char *name, int n, double cpu_factor)
+{
+	char *rd = make_run(name, n, 1.0, 20, 0, 2);
+	char *sp = util_fmt("%s/samples.jsonl", rd);
+	char *t = util_read_file(sp, NULL);
+	FILE *f = fopen(sp, "w");
+	unsigned long long s = 777;
+	int k = 0;
+	for (char *save = NULL, *l = strtok_r(t, "\n", &save); l; l = strtok_r(NULL, "\n", &save), k++) {
+		if (k % 2 == 0)
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		double cpu = 50.0 + (double)((s >> 33) % 1000) / 100.0;
+		if (cpu_factor > 0) {
+			l[strlen(l) - 1] = '\0'; /* the closing brace */
+			fprintf(f, "%s,\"cpu\":{\"user_ns\":%.0f,\"sys_ns\":%.0f}}\n", l,
+			        (k % 2 ? cpu_factor : 1.0) * cpu * 0.6e6, (k % 2 ? cpu_factor : 1.0) * cpu * 0.4e6);
+		} else {
+			fprintf(f, "%s\n", l);
+		}
+	}
+	fclose(f);
+	free(t);
+	free(sp);
+	return rd;
+}
+
 static int gate(const char *rd, char **out, const char *extra)
 {
 	char *argv[] = {(char *)itest_gvab(), "gate", (char *)rd, (char *)extra, NULL};
@@ -123,6 +151,36 @@ static int file_starts(const char *path, const char *magic, size_t n)
 	free(t);
 	return ok;
 }
+
+/* --metric cpu gates on CPU time per boot, which a latency-only change
+ * does not move and a CPU-work change does; a run without CPU times is
+ * invalid for it, never a pass. */
+START_TEST(test_gate_cpu_metric)
+{
+	char *o = NULL;
+	char *work = make_cpu_run("cpu-work", 40, 1.20);
+	ck_assert_int_eq(gate(work, &o, "--metric=cpu"), 1);
+	ck_assert_ptr_nonnull(strstr(o, "gate: FAIL B vs A: cpu"));
+	ck_assert_ptr_nonnull(strstr(o, "work, not latency"));
+	free(o);
+	ck_assert_int_eq(gate(work, &o, NULL), 0); /* CORE: the same speed */
+	free(o);
+	char *same = make_cpu_run("cpu-same", 40, 1.0);
+	ck_assert_int_eq(gate(same, &o, "--metric=cpu"), 0);
+	free(o);
+	char *none = make_cpu_run("cpu-none", 40, 0);
+	ck_assert_int_eq(gate(none, &o, "--metric=cpu"), 2);
+	ck_assert_ptr_nonnull(strstr(o, "without a CPU time"));
+	free(o);
+	char *cmp[] = {(char *)itest_gvab(), "compare", "--metric", "cpu", work, NULL};
+	ck_assert_int_eq(itest_run(&o, cmp), 0);
+	ck_assert_ptr_nonnull(strstr(o, "cpu"));
+	free(o);
+	free(work);
+	free(same);
+	free(none);
+}
+END_TEST
 
 START_TEST(test_report_and_charts)
 {
@@ -441,6 +499,7 @@ Suite *suite_analysis(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_gate_verdicts);
+	tcase_add_test(tc, test_gate_cpu_metric);
 	tcase_add_test(tc, test_report_and_charts);
 	tcase_add_test(tc, test_report_label_injection);
 	tcase_add_test(tc, test_report_hostile_run);
