@@ -614,7 +614,9 @@ void report_write_markdown_cpu(FILE *md, const struct run_analysis *runs, size_t
 		if (m && answer_cpu_table(m, &runs[r]) > 0) {
 			fclose(m);
 			fprintf(md, "\n## CPU time per boot: %s\n\nuser + sys of every process of the boot "
-			            "(runsc commands, sandbox, gofer, stubs), all reaped by gvab.\n\n%s",
+			            "(runsc commands, sandbox, gofer, stubs), all reaped by gvab: work, not "
+			            "latency (a regression that only waits does not show in it; `gvab gate "
+			            "--metric cpu` gates on it).\n\n%s",
 			        runs[r].label, buf);
 		} else if (m) {
 			fclose(m);
