@@ -1,6 +1,7 @@
 /* charts: see charts.h. */
 #define _GNU_SOURCE
 #include "charts.h"
+#include "hostfig.h"
 #include "palette.h"
 #include "error.h"
 #include "proc.h"
@@ -53,6 +54,32 @@ char *charts_gp_str(const char *s, int enhanced)
 	return o;
 }
 
+/* A gnuplot string expression showing `s` as written: single-quoted pieces,
+ * in which no backslash escape and no backquote substitution happens
+ * (gnuplot 5.4: print '`id`' prints `id`), joined by ."'". where `s` has a
+ * quote (a doubled quote inside single quotes is not safe: gnuplot reads a
+ * string that starts with two quotes as an empty string and more tokens).
+ * A control character (a newline would end the command) becomes a space. */
+char *charts_gp_lit(const char *s)
+{
+	size_t n = strlen(s);
+	char *o = util_xmalloc(n * 7 + 3), *q = o;
+	*q++ = '\'';
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			*q++ = ' ';
+		} else if (*p == '\'') {
+			memcpy(q, "'.\"'\".'", 7);
+			q += 7;
+		} else {
+			*q++ = (char)*p;
+		}
+	}
+	*q++ = '\'';
+	*q = '\0';
+	return o;
+}
+
 static int run_gnuplot(const char *dir, const char *script)
 {
 	char *argv[] = {"gnuplot", (char *)script, NULL};
@@ -78,8 +105,8 @@ int charts_script(const char *dir, const char *name, const char *body, int width
 		"set encoding utf8\n"
 		"do for [fmt in \"png svg\"] {\n"
 		"  if (fmt eq \"png\") { set terminal pngcairo size %d,%d font \"DejaVu Sans,11\" fontscale 2 "
-		"linewidth 2 enhanced } "
-		"else { set terminal svg size %d,%d font \"DejaVu Sans,11\" enhanced dynamic background rgb \"white\" }\n"
+		"linewidth 2 noenhanced } "
+		"else { set terminal svg size %d,%d font \"DejaVu Sans,11\" noenhanced dynamic background rgb \"white\" }\n"
 		"  set output \"%s.\".fmt\n"
 		"%s"
 		"  unset output\n"
@@ -92,77 +119,6 @@ int charts_script(const char *dir, const char *name, const char *body, int width
 	free(base);
 	free(path);
 	free(script);
-	return rc;
-}
-
-static int chart_core_by_host(struct run_analysis *runs, size_t nruns, const char *dir, int reps,
-                              uint64_t seed)
-{
-	/* Columns: label, then per arm (median, lo, hi). Arms by position. */
-	size_t maxarms = 0;
-	for (size_t r = 0; r < nruns; r++)
-		if (runs[r].narms > maxarms)
-			maxarms = runs[r].narms;
-	char *dat = util_fmt("%s/core_by_host.dat", dir);
-	FILE *f = fopen(dat, "we");
-	if (!f) {
-		free(dat);
-		return error_set("%s: cannot write", dir);
-	}
-	fprintf(f, "# host");
-	for (size_t a = 0; a < maxarms; a++)
-		fprintf(f, " arm%zu_p50_ms lo hi", a);
-	fprintf(f, "\n");
-	for (size_t r = 0; r < nruns; r++) {
-		char *l = charts_slug(runs[r].label);
-		fprintf(f, "\"%s\"", l);
-		free(l);
-		for (size_t a = 0; a < maxarms; a++) {
-			if (a >= runs[r].narms) {
-				fprintf(f, " NaN NaN NaN");
-				continue;
-			}
-			const struct arm_stats *as = &runs[r].arms[a];
-			double lo, hi;
-			stats_bootstrap_median_ci(as->vals[PH_CORE], as->n_ok, reps, 0.95, seed + a, &lo, &hi);
-			fprintf(f, " %.4f %.4f %.4f", as->ph[PH_CORE].median, lo, hi);
-		}
-		fprintf(f, "\n");
-	}
-	fclose(f);
-	free(dat);
-	char *body = NULL;
-	size_t size = 0;
-	FILE *m = open_memstream(&body, &size);
-	if (!m)
-		return error_set("open_memstream: out of memory");
-	fprintf(m,
-		"  set title \"Cold boot CORE (runsc create + start), median with 95%% CI\"\n"
-		"  set ylabel \"CORE p50 (ms)\"\n  set yrange [0:*]\n  set grid ytics\n"
-		"  set style data histogram\n  set style histogram errorbars gap 2 lw 1.5\n"
-		"  set style fill solid 0.85 border -1\n  set boxwidth 0.9\n"
-		"  set offsets 0, 0, graph 0.08, 0\n"
-		"  set key outside top center horizontal\n  set xtics noenhanced\n"
-		"  plot ");
-	for (size_t a = 0; a < maxarms; a++) {
-		/* Legend: the arm's name, or every distinct name at this position. */
-		char legend[256] = "";
-		for (size_t r = 0; r < nruns; r++) {
-			if (a >= runs[r].narms || strstr(legend, runs[r].arms[a].name))
-				continue;
-			size_t l = strlen(legend);
-			snprintf(legend + l, sizeof legend - l, "%s%s", l ? " / " : "", runs[r].arms[a].name);
-		}
-		char *nm = charts_gp_str(legend, 1);
-		fprintf(m,
-			"%s\"core_by_host.dat\" using %zu:%zu:%zu:xtic(1) title \"%s\" lc rgb \"%s\"",
-			a ? ", " : "", 2 + 3 * a, 3 + 3 * a, 4 + 3 * a, nm, colours[a % NCOLOURS]);
-		free(nm);
-	}
-	fprintf(m, "\n");
-	fclose(m);
-	int rc = charts_script(dir, "core_by_host", body, 900, 520);
-	free(body);
 	return rc;
 }
 
@@ -205,8 +161,8 @@ static int per_arm_chart(const char *dir, const char *base, const struct run_ana
 		return error_set("open_memstream: out of memory");
 	fputs(head, m);
 	for (size_t a = 0; a < ra->narms; a++) {
-		char *nm = charts_gp_str(ra->arms[a].name, 1);
-		fprintf(m, "%s\"%s-arm%zu.dat\" index %d using 1:2 with %s lc rgb \"%s\" title \"%s\"",
+		char *nm = charts_gp_lit(ra->arms[a].name);
+		fprintf(m, "%s'%s-arm%zu.dat' index %d using 1:2 with %s lc rgb '%s' title %s",
 		        a ? ", " : "", base, a, index, style, colours[a % NCOLOURS], nm);
 		free(nm);
 	}
@@ -219,106 +175,115 @@ static int per_arm_chart(const char *dir, const char *base, const struct run_ana
 	return rc;
 }
 
+/* ECDF data and the timeline of one arm: BASE-armN.dat, two data sets. */
+static int write_arm_data(const struct run_analysis *ra, size_t a, const char *dir, const char *base)
+{
+	const struct arm_stats *as = &ra->arms[a];
+	char *p = util_fmt("%s/%s-arm%zu.dat", dir, base, a);
+	FILE *f = fopen(p, "we");
+	free(p);
+	if (!f)
+		return error_set("%s: cannot write chart data", dir);
+	double *s = util_xmalloc((as->n_ok ? as->n_ok : 1) * sizeof *s);
+	memcpy(s, as->vals[PH_CORE], as->n_ok * sizeof *s);
+	qsort(s, as->n_ok, sizeof *s, cmp_double);
+	fprintf(f, "# core_ms ecdf\n");
+	for (size_t i = 0; i < as->n_ok; i++)
+		fprintf(f, "%.4f %.6f\n", s[i], (double)(i + 1) / (double)as->n_ok);
+	free(s);
+	fprintf(f, "\n\n# seq core_ms (measured, ok)\n");
+	for (size_t k = 0; k < ra->sf.n; k++) {
+		const struct sample *sm = &ra->sf.s[k];
+		if (sm->arm == (int)a && sm->ok && !sm->warmup && !sm->kind)
+			fprintf(f, "%d %.4f\n", sm->seq, (double)sm->ns[PH_CORE] / 1e6);
+	}
+	return fclose(f) == 0 ? 0 : error_set("%s: cannot write chart data", dir);
+}
+
+/* Stacked phase medians per arm: BASE-phases.dat and its chart. */
+static int chart_phases(const struct run_analysis *ra, const char *dir, const char *base, const char *title)
+{
+	char *p = util_fmt("%s/%s-phases.dat", dir, base);
+	FILE *f = fopen(p, "we");
+	free(p);
+	if (!f)
+		return error_set("%s: cannot write chart data", dir);
+	char *body = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&body, &size);
+	fprintf(f, "# arm_index create start wait delete (medians, ms)\n");
+	fprintf(m, "  set title %s.\"\\n\".'phase medians per arm'\n  set ylabel 'median (ms)'\n"
+	           "  set yrange [0:*]\n  set style data histogram\n  set style histogram rowstacked\n"
+	           "  set style fill solid 0.85 border -1\n  set boxwidth 0.6\n  set grid ytics\n"
+	           "  set key outside right\n  set xtics (",
+	        title);
+	for (size_t a = 0; a < ra->narms; a++) {
+		fprintf(f, "%zu %.4f %.4f %.4f %.4f\n", a, ra->arms[a].ph[PH_CREATE].median,
+		        ra->arms[a].ph[PH_START].median, ra->arms[a].ph[PH_WAIT].median,
+		        ra->arms[a].ph[PH_DELETE].median);
+		char *nm = charts_gp_lit(ra->arms[a].name);
+		fprintf(m, "%s%s %zu", a ? ", " : "", nm, a);
+		free(nm);
+	}
+	fprintf(m, ")\n  plot '%s-phases.dat' using 2 title 'create' lc rgb '#0072B2', "
+	           "'' using 3 title 'start' lc rgb '#009E73', '' using 4 title 'wait' lc rgb '#D55E00', "
+	           "'' using 5 title 'delete' lc rgb '#CC79A7'\n",
+	        base);
+	fclose(m);
+	int rc = fclose(f) == 0 ? 0 : error_set("%s: cannot write chart data", dir);
+	char *name = util_fmt("%s-phases", base);
+	if (rc == 0)
+		rc = charts_script(dir, name, body, 700, 480);
+	free(name);
+	free(body);
+	return rc;
+}
+
+/* ECDF, timeline and phase medians of one run. Titles state the
+ * conditions on a line of their own: the host, its rcu_expedited and THP
+ * settings as the run saw them, boots per arm, and the date. */
 static int chart_run(struct run_analysis *ra, const char *dir)
 {
 	char *base = charts_slug(ra->label);
 	int rc = 0, n = 0;
-	/* ECDF data and the timeline, one file per arm. */
-	for (size_t a = 0; a < ra->narms; a++) {
-		const struct arm_stats *as = &ra->arms[a];
-		char *p = util_fmt("%s/%s-arm%zu.dat", dir, base, a);
-		FILE *f = fopen(p, "we");
-		free(p);
-		if (!f)
-			return error_set("%s: cannot write chart data", dir);
-		double *s = util_xmalloc((as->n_ok ? as->n_ok : 1) * sizeof *s);
-		memcpy(s, as->vals[PH_CORE], as->n_ok * sizeof *s);
-		qsort(s, as->n_ok, sizeof *s, cmp_double);
-		fprintf(f, "# core_ms ecdf\n");
-		for (size_t i = 0; i < as->n_ok; i++)
-			fprintf(f, "%.4f %.6f\n", s[i], (double)(i + 1) / (double)as->n_ok);
-		free(s);
-		fprintf(f, "\n\n# seq core_ms (measured, ok)\n");
-		for (size_t k = 0; k < ra->sf.n; k++) {
-			const struct sample *sm = &ra->sf.s[k];
-			if (sm->arm == (int)a && sm->ok && !sm->warmup && !sm->kind)
-				fprintf(f, "%d %.4f\n", sm->seq, (double)sm->ns[PH_CORE] / 1e6);
-		}
-		fclose(f);
-	}
-	char *body = NULL, *name = NULL;
-	/* Titles state the conditions: the host, its rcu_expedited and THP
-	 * settings as the run saw them, boots per arm, and the date. */
+	for (size_t a = 0; a < ra->narms && rc == 0; a++)
+		rc = write_arm_data(ra, a, dir, base);
 	char *cond = run_conditions(ra);
-	char *title = charts_gp_str(cond, 1);
+	char *title = charts_gp_lit(cond);
 	free(cond);
-	/* ECDF; memory streams hold labels and names of any length. */
-	char *head = util_fmt(
-		"  set title \"%s: distribution of CORE (ECDF)\"\n  set xlabel \"CORE (ms)\"\n"
-		"  set ylabel \"fraction of boots\"\n  set yrange [0:1]\n  set grid\n  set key bottom right\n  plot ",
-		title);
-	rc = per_arm_chart(dir, base, ra, head, 0, "steps lw 2", "ecdf", 800, 500);
-	free(head);
+	char *head = NULL;
 	if (rc < 0)
 		goto out;
-	n++;
-	/* Timeline */
-	head = util_fmt(
-		"  set title \"%s: CORE per boot in run order (interleaved arms)\"\n"
-		"  set xlabel \"boot sequence number\"\n  set ylabel \"CORE (ms)\"\n  set grid\n"
-		"  set key top right\n  plot ", title);
-	rc = per_arm_chart(dir, base, ra, head, 1, "linespoints pt 7 ps 0.5 lw 1", "timeline", 900, 450);
-	free(head);
-	if (rc < 0)
+	head = util_fmt("  set title 'CORE per boot: distribution (ECDF)'.\"\\n\".%s\n"
+	                "  set xlabel 'CORE (ms)'\n  set ylabel 'fraction of boots'\n  set yrange [0:1]\n"
+	                "  set grid\n  set key bottom right\n  plot ",
+	                title);
+	if ((rc = per_arm_chart(dir, base, ra, head, 0, "steps lw 2", "ecdf", 800, 500)) < 0)
 		goto out;
 	n++;
-	/* Stacked phase medians */
-	{
-		char *p = util_fmt("%s/%s-phases.dat", dir, base);
-		FILE *f = fopen(p, "we");
-		free(p);
-		if (!f) {
-			rc = error_set("%s: cannot write chart data", dir);
-			goto out;
-		}
-		fprintf(f, "# arm create start wait delete (medians, ms)\n");
-		for (size_t a = 0; a < ra->narms; a++) {
-			char *sl = charts_slug(ra->arms[a].name);
-			fprintf(f, "\"%s\" %.4f %.4f %.4f %.4f\n", sl, ra->arms[a].ph[PH_CREATE].median,
-			        ra->arms[a].ph[PH_START].median, ra->arms[a].ph[PH_WAIT].median,
-			        ra->arms[a].ph[PH_DELETE].median);
-			free(sl);
-		}
-		fclose(f);
-	}
-	body = util_fmt(
-		"  set title \"%s: phase medians per arm\"\n  set ylabel \"ms\"\n  set yrange [0:*]\n"
-		"  set style data histogram\n  set style histogram rowstacked\n"
-		"  set style fill solid 0.85 border -1\n  set boxwidth 0.6\n  set grid ytics\n"
-		"  set key outside right\n  set xtics noenhanced\n"
-		"  plot \"%s-phases.dat\" using 2:xtic(1) title \"create\" lc rgb \"#0072B2\", "
-		"'' using 3 title \"start\" lc rgb \"#009E73\", '' using 4 title \"wait\" lc rgb \"#D55E00\", "
-		"'' using 5 title \"delete\" lc rgb \"#CC79A7\"\n",
-		title, base);
-	name = util_fmt("%s-phases", base);
-	if ((rc = charts_script(dir, name, body, 700, 480)) < 0)
+	free(head);
+	head = util_fmt("  set title 'CORE per boot in run order (interleaved arms)'.\"\\n\".%s\n"
+	                "  set xlabel 'boot sequence number'\n  set ylabel 'CORE (ms)'\n  set grid\n"
+	                "  set key top right\n  plot ",
+	                title);
+	if ((rc = per_arm_chart(dir, base, ra, head, 1, "linespoints pt 7 ps 0.5 lw 1", "timeline", 900, 450)) < 0)
+		goto out;
+	n++;
+	if ((rc = chart_phases(ra, dir, base, title)) < 0)
 		goto out;
 	n++;
 out:
-	free(name);
-	free(body);
+	free(head);
 	free(title);
 	free(base);
 	return rc < 0 ? rc : n;
 }
 
-int charts_render(struct run_analysis *runs, size_t nruns, const char *out_dir, int reps,
-                  uint64_t seed)
+int charts_render(struct run_analysis *runs, size_t nruns, const char *out_dir, double threshold_pct)
 {
-	int rc = chart_core_by_host(runs, nruns, out_dir, reps, seed);
-	if (rc < 0)
-		return rc;
-	int n = 1;
+	int n = hostfig_render(runs, nruns, out_dir, PH_CORE, threshold_pct);
+	if (n < 0)
+		return n;
 	for (size_t r = 0; r < nruns; r++) {
 		int k = chart_run(&runs[r], out_dir);
 		if (k < 0)

@@ -10,11 +10,10 @@
 
 #include "analysis.h"
 
-/* Renders: core_by_host (CORE p50 per arm with 95% CI bars, one group per
- * run/host), and per run: ecdf, timeline and phases. Returns the number of
- * charts rendered, or negative on error (gnuplot missing or failing). */
-int charts_render(struct run_analysis *runs, size_t nruns, const char *out_dir, int reps,
-                  uint64_t seed);
+/* Renders the per-host figures (hostfig.h: core_by_host, shift_by_host)
+ * and per run: ecdf, timeline and phases. Returns the number of charts
+ * rendered, or negative on error (gnuplot missing or failing). */
+int charts_render(struct run_analysis *runs, size_t nruns, const char *out_dir, double threshold_pct);
 
 /* A file-name-safe copy of a label ([A-Za-z0-9.-], others become '_'). */
 char *charts_slug(const char *s);
@@ -26,7 +25,11 @@ char *charts_slug(const char *s);
  * enhanced terminal). Caller frees. */
 char *charts_gp_str(const char *s, int enhanced);
 
-/* Writes DIR/NAME.gp rendering `body` (gnuplot plot commands) as NAME.png
+/* `s` as a gnuplot string expression (single-quoted pieces) shown exactly
+ * as written (control characters become spaces). Caller frees. */
+char *charts_gp_lit(const char *s);
+
+/* Every terminal is `noenhanced`: no text is read as markup. Writes DIR/NAME.gp rendering `body` (gnuplot plot commands) as NAME.png
  * (pngcairo) and NAME.svg, and runs gnuplot in DIR. */
 int charts_script(const char *dir, const char *name, const char *body, int width, int height);
 

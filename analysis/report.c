@@ -4,12 +4,14 @@
 #include "answer.h"
 #include "charts.h"
 #include "error.h"
+#include "hostfig.h"
 #include "html.h"
 #include "instr_report.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,7 +241,7 @@ void report_free(struct run_analysis *runs, size_t nruns)
 /* ---- The comparison columns, once, for CSV and JSON. ---- */
 
 enum field_src {
-	F_RUN_DIR, F_RUN_LABEL, F_A_NAME, F_B_NAME, F_PHASE, F_VERDICT, /* strings */
+	F_RUN_DIR, F_RUN_LABEL, F_A_NAME, F_B_NAME, F_PHASE, F_VERDICT, F_ESTIMATOR, /* strings */
 	F_CMP_DBL,  /* double at `off` in struct comparison */
 	F_CMP_SIZE, /* size_t at `off` in struct comparison */
 	F_A_SIZE, F_B_SIZE, /* size_t at `off` in arm A's / B's struct arm_stats */
@@ -286,8 +288,18 @@ static const struct field cmp_fields[] = {
 	CMP_D("p95_delta_ms", "p95_delta_ms", p95_delta, "%.4f"),
 	CMP_D("p95_ci_lo_ms", "p95_ci_lo_ms", p95_lo, "%.4f"),
 	CMP_D("p95_ci_hi_ms", "p95_ci_hi_ms", p95_hi, "%.4f"),
+	CMP_D("shift_ms", "shift_ms", shift_ms, "%.4f"),
+	CMP_D("shift_lo_ms", "shift_lo_ms", shift_lo, "%.4f"),
+	CMP_D("shift_hi_ms", "shift_hi_ms", shift_hi, "%.4f"),
+	{"estimator", "estimator", F_ESTIMATOR, 0, "q"},
 	{"verdict", "verdict", F_VERDICT, 0, ""},
 	{0}};
+
+const char *report_estimator(const struct comparison *cp)
+{
+	return cp->used_paired ? "paired Hodges-Lehmann shift (same-round pairs, log times)"
+	                       : "unpaired Hodges-Lehmann shift (log times)";
+}
 
 /* A field's value for one comparison of a run: its string (returned) or,
  * when that is NULL, its number in *num (*is_size for counts). */
@@ -303,6 +315,7 @@ static const char *field_value(const struct field *f, const struct run_analysis 
 	case F_B_NAME: return B->name;
 	case F_PHASE: return sample_phase_names[cp->phase];
 	case F_VERDICT: return analysis_verdict_name(cp->verdict);
+	case F_ESTIMATOR: return report_estimator(cp);
 	case F_CMP_DBL: *num = *(const double *)((const char *)cp + f->off); return NULL;
 	case F_CMP_SIZE:
 		*is_size = 1;
@@ -473,6 +486,12 @@ cJSON *report_json(const struct run_analysis *runs, size_t nruns, const struct a
 				const struct stats_summary *s = &as->ph[p];
 				cJSON *jp = cJSON_AddObjectToObject(ja, sample_phase_names[p]);
 				cJSON_AddNumberToObject(jp, "p50_ms", s->median);
+				double lo, hi;
+				hostfig_interval(as, p, &lo, &hi);
+				if (isfinite(lo) && isfinite(hi)) {
+					cJSON_AddNumberToObject(jp, "p50_lo_ms", lo);
+					cJSON_AddNumberToObject(jp, "p50_hi_ms", hi);
+				}
 				cJSON_AddNumberToObject(jp, "p95_ms", s->p95);
 				cJSON_AddNumberToObject(jp, "max_ms", s->max);
 				cJSON_AddNumberToObject(jp, "mean_ms", s->mean);
@@ -697,7 +716,7 @@ int report_write_all(struct run_analysis *runs, size_t nruns, const struct analy
 	free(fp);
 	if (rc < 0 || !charts)
 		return rc;
-	int nch = charts_render(runs, nruns, out, ao->reps, ao->seed);
+	int nch = charts_render(runs, nruns, out, ao->threshold_pct);
 	if (nch < 0)
 		return nch;
 	*ncharts = nch + instr_charts;

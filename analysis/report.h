@@ -40,6 +40,9 @@ void report_write_methodology(FILE *f, const struct run_analysis *runs, size_t n
 int report_write_all(struct run_analysis *runs, size_t nruns, const struct analysis_opts *ao,
                      const char *out, int charts, int *ncharts);
 
+/* The estimator behind a comparison's shift and verdict, in words. */
+const char *report_estimator(const struct comparison *cp);
+
 /* Writes s as one CSV field (RFC 4180): quoted when `always` or when it
  * holds a comma, quote, CR or LF; quotes inside doubled. */
 void report_csv_field(FILE *f, const char *s, int always);

@@ -47,4 +47,6 @@ Suite *suite_hosts(void);
 Suite *suite_regen(void);
 Suite *suite_help(void);
 Suite *suite_docs(void);
+Suite *suite_figures(void);
+Suite *suite_figures_browser(void);
 #endif
