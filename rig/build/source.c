@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void lib_shutdown(void)
@@ -223,6 +224,55 @@ out:
 	return rc;
 }
 
+/* The first blob of a tree the object database lacks, for a message that
+ * names it (libgit2's checkout would say "object not found" with an id
+ * only, after writing part of the tree). */
+struct blob_check {
+	git_odb *odb;
+	char path[1024];
+	git_oid missing;
+	size_t n_missing;
+};
+
+static int check_one(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct blob_check *bc = payload;
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || git_odb_exists(bc->odb, git_tree_entry_id(e)))
+		return 0;
+	if (bc->n_missing++ == 0) {
+		snprintf(bc->path, sizeof bc->path, "%s%s", root, git_tree_entry_name(e));
+		git_oid_cpy(&bc->missing, git_tree_entry_id(e));
+	}
+	return 0;
+}
+
+static int check_blobs(git_repository *r, git_commit *c, git_tree *tree)
+{
+	struct blob_check bc = {0};
+	char hex[GIT_OID_HEXSZ + 1], blob[GIT_OID_HEXSZ + 1], when[16], more[48] = "";
+	if (git_repository_odb(&bc.odb, r) < 0)
+		return source_git_error("object database");
+	int rc = git_tree_walk(tree, GIT_TREEWALK_PRE, check_one, &bc);
+	git_odb_free(bc.odb);
+	if (rc < 0)
+		return source_git_error("reading the tree");
+	if (bc.n_missing == 0)
+		return 0;
+	git_oid_tostr(hex, sizeof hex, git_commit_id(c));
+	git_oid_tostr(blob, sizeof blob, &bc.missing);
+	time_t t = (time_t)git_commit_time(c);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y%m%d%H%M%S", &tm);
+	if (bc.n_missing > 1)
+		snprintf(more, sizeof more, " and %zu more blob%s", bc.n_missing - 1, bc.n_missing > 2 ? "s" : "");
+	return error_setc(GVAB_EPRECOND,
+	                  "commit %.12s: %s (blob %.12s)%s: not in this source (a partial clone leaves large "
+	                  "files out); a full clone, or the module source of that commit (--source module "
+	                  "--ref v0.0.0-%s-%.12s), would provide it",
+	                  hex, bc.path, blob, more, when, hex);
+}
+
 int source_checkout(git_repository *cache, const git_oid *commit, const char *dir)
 {
 	int rc = GVAB_EFAIL;
@@ -251,6 +301,9 @@ int source_checkout(git_repository *cache, const git_oid *commit, const char *di
 		source_git_error(dir);
 		goto out;
 	}
+	if ((rc = check_blobs(r, c, tree)) < 0)
+		goto out;
+	rc = GVAB_EFAIL;
 	co.checkout_strategy = GIT_CHECKOUT_FORCE;
 	if (git_checkout_tree(r, (git_object *)tree, &co) < 0 ||
 	    git_repository_set_head_detached(r, commit) < 0) {

@@ -139,6 +139,7 @@ int main(int argc, char **argv)
 		srunner_add_suite(sr, suite_playbook());
 		srunner_add_suite(sr, suite_html());
 		srunner_add_suite(sr, suite_bisect_fake());
+		srunner_add_suite(sr, suite_upstream());
 	}
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -38,6 +38,7 @@ Suite *suite_bisect(void);
 Suite *suite_bisect_fake(void);
 Suite *suite_trend(void);
 Suite *suite_history(void);
+Suite *suite_upstream(void);
 Suite *suite_ci(void);
 Suite *suite_compare(void);
 Suite *suite_playbook(void);
