@@ -1,7 +1,18 @@
 #!/bin/sh
 # Runs every test binary of a build directory (normal build, then the
-# ASan+UBSan build) and ends with one line CI can read: "N passed, N failed".
-# Usage: tests/run.sh BUILD_DIR
+# ASan+UBSan build) and ends with one line CI can read:
+# "N passed, N failed, N skipped".
+# Usage: tests/run.sh BUILD_DIR [fast]
+#   fast: the unit tests and the quick integration suites (fake runsc,
+#   analysis, command line, docs; `integration quick`) of the normal build
+#   only (`make check-fast`).
+#
+# Skips: Check has no skip outcome. A test that cannot run here prints one
+# line "SKIP: <test>: <reason>" (tests/skip.h) and returns, which Check
+# counts as passed; each such line moves one test from passed to skipped,
+# and every skip is listed with its reason before the closing line. Each
+# suite's wall time comes from Check's XML log (the sum of its tests'
+# durations).
 #
 # Hermetic: everything the tests write goes under one fresh directory of
 # this run (TMPDIR for the tests' own directories, gvab's state directories
@@ -10,6 +21,7 @@
 # this run started are stopped at the end, by pid.
 set -u
 B=${1:-build}
+mode=${2:-full}
 top=$(pwd)
 # perf (used by the build suite's cross-check) mounts tracefs at
 # /sys/kernel/tracing when it is missing and leaves it there; a machine that
@@ -53,15 +65,28 @@ trap 'exit 130' INT TERM
 export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-1}
 passed=0
 failed=0
+skipped=0
 log=$(mktemp)
+skips=$(mktemp)
+nrun=0
+
+# suite_times XML: "   SUITE: N tests in S s" per Check suite.
+suite_times() {
+    awk '/<title>/ { gsub(/.*<title>|<\/title>.*/, ""); t = $0; order[++n] = t }
+         /<duration>/ && t != "" { gsub(/.*<duration>|<\/duration>.*/, ""); d[t] += $0; c[t]++ }
+         /<\/suite>/ { t = "" }
+         END { for (i = 1; i <= n; i++) printf "   %s: %d tests in %.1fs\n", order[i], c[order[i]], d[order[i]] }' "$1"
+}
 
 # run LABEL BINARY ARGS...: runs one Check binary, adds its counts.
 run() {
     label=$1
     shift
     echo "== $label"
+    nrun=$((nrun + 1))
+    xml="$scratch/check-$nrun.xml"
     t0=$(date +%s)
-    "$@" 2>&1 | tee "$log"
+    CK_XML_LOG_FILE_NAME="$xml" "$@" 2>&1 | tee "$log"
     secs=$(( $(date +%s) - t0 ))
     line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1)
     if [ -z "$line" ]; then
@@ -72,10 +97,38 @@ run() {
     checks=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
     fails=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
     errs=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+    skip=$(grep -c '^SKIP: ' "$log")
+    grep '^SKIP: ' "$log" | sed "s|^|[$label] |" >> "$skips"
     bad=$((fails + errs))
-    passed=$((passed + checks - bad))
+    ok=$((checks - bad - skip))
+    [ "$ok" -ge 0 ] || ok=0
+    passed=$((passed + ok))
     failed=$((failed + bad))
-    echo "== $label: $((checks - bad)) passed, $bad failed in ${secs}s"
+    skipped=$((skipped + skip))
+    echo "== $label: $ok passed, $bad failed, $skip skipped in ${secs}s"
+    [ -s "$xml" ] && suite_times "$xml"
+}
+
+# (It can be mounted more than once over itself: unmount until it is gone.)
+restore_tracefs() {
+    [ "$tracefs_was_mounted" = no ] || return 0
+    n=0
+    while grep -qs ' /sys/kernel/tracing ' /proc/self/mounts && [ "$n" -lt 8 ]; do
+        umount -l /sys/kernel/tracing 2>/dev/null || true
+        n=$((n + 1))
+    done
+}
+
+# finish: the skips with their reasons, then the closing line.
+finish() {
+    rm -f "$log"
+    if [ -s "$skips" ]; then
+        echo "== skipped:"
+        cat "$skips"
+    fi
+    rm -f "$skips"
+    echo "$passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ]
 }
 
 # Each fuzz target's seed corpus and crash reproducers, replayed through
@@ -88,7 +141,15 @@ replay_fuzz() {
 }
 
 export GVAB_BIN="$top/$B/gvab"
+t_all=$(date +%s)
 run "unit" "$B/tests/unit"
+if [ "$mode" = fast ]; then
+    run "integration (quick suites)" "$B/tests/integration" quick
+    restore_tracefs
+    echo "== wall time $(( $(date +%s) - t_all ))s"
+    finish
+    exit
+fi
 run "integration" "$B/tests/integration"
 replay_fuzz "$B" ""
 
@@ -103,14 +164,6 @@ run "unit (ASan+UBSan)" "$B/asan/tests/unit"
 run "integration (ASan+UBSan, fast suites)" "$B/asan/tests/integration" fast
 replay_fuzz "$B/asan" " (ASan+UBSan)"
 
-rm -f "$log"
-# (It can be mounted more than once over itself: unmount until it is gone.)
-if [ "$tracefs_was_mounted" = no ]; then
-    n=0
-    while grep -qs ' /sys/kernel/tracing ' /proc/self/mounts && [ "$n" -lt 8 ]; do
-        umount -l /sys/kernel/tracing 2>/dev/null || true
-        n=$((n + 1))
-    done
-fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+restore_tracefs
+echo "== wall time $(( $(date +%s) - t_all ))s"
+finish

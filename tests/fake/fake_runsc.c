@@ -27,6 +27,12 @@
  *   FAKE_RUNSC_PIDS=FILE      create appends the sandbox's pid to FILE
  *   FAKE_RUNSC_KNOB=FILE, FAKE_RUNSC_KNOB_LOG=LOG   create appends
  *       "ID <first line of FILE>" to LOG: which knob value a boot saw
+ *   FAKE_RUNSC_EVENTS=FILE    appends one line per event a test may wait
+ *       for or check, instead of timing it: "ID running" (the sandbox got
+ *       past start), "ID delete-force gone" / "ID delete-force timeout"
+ *       (the sandbox went within delete's 10 s wait, or did not: a zombie
+ *       nobody reaps), "ID delete-force hang-start" / "hang-end" (around
+ *       FAKE_FORCE_DELETE_MS)
  *   FAKE_RUNSC_MEMBARRIER=N   every command (create, start, delete) calls
  *       membarrier(MEMBARRIER_CMD_QUERY) once, and the sandbox, a
  *       descendant of create, calls membarrier(REGISTER_PRIVATE_EXPEDITED)
@@ -83,6 +89,23 @@ static void msleep(long ms)
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+/* Appends "ID WHAT\n" to FAKE_RUNSC_EVENTS, in one write. */
+static void event(const char *id, const char *what)
+{
+	const char *path = getenv("FAKE_RUNSC_EVENTS");
+	if (!path)
+		return;
+	char line[512];
+	int n = snprintf(line, sizeof line, "%s %s\n", id, what);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd < 0 || n < 0)
+		return;
+	if (write(fd, line, (size_t)n) < 0) {
+		/* nothing to do: a test reading it will say what is missing */
+	}
+	close(fd);
 }
 
 /* FAKE_RUNSC_MEMBARRIER's N, or 0. */
@@ -150,6 +173,7 @@ static int do_create(const char *bundle, const char *id)
 					break;
 				msleep(1);
 			}
+			event(id, "running");
 			msleep(ms);
 			if (fail_wait)
 				raise(SIGKILL);
@@ -251,8 +275,11 @@ static int do_delete(const char *id, int force)
 		return 99;
 	if (force) {
 		const char *hang = getenv("FAKE_FORCE_DELETE_MS");
-		if (hang)
+		if (hang) {
+			event(id, "delete-force hang-start");
 			msleep(strtol(hang, NULL, 10));
+			event(id, "delete-force hang-end");
+		}
 		FILE *f = fopen(sp, "r");
 		if (f) {
 			char buf[512];
@@ -263,8 +290,10 @@ static int do_delete(const char *id, int force)
 			pid_t sb = p ? (pid_t)atoi(p + 6) : 0;
 			if (sb > 0) {
 				kill(sb, SIGKILL);
-				for (int i = 0; i < 1000 && kill(sb, 0) == 0; i++)
+				int i = 0;
+				for (; i < 1000 && kill(sb, 0) == 0; i++)
 					msleep(10);
+				event(id, i < 1000 ? "delete-force gone" : "delete-force timeout");
 			}
 		}
 	} else if (injected("delete")) {

@@ -88,6 +88,18 @@ void itest_bundle(const char *dir, const char *arg0)
 	ck_assert_int_eq(itest_run(NULL, argv), 0);
 }
 
+void itest_poll_pause(pid_t pid)
+{
+	if (pid > 0) {
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+			ck_abort_msg("pid %d ended while the test waited for it to get somewhere", (int)pid);
+	}
+	struct timespec ts = {0, 10 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+}
+
 /* Paced (a 100 us pause every 100 calls) so it loads the host without
  * owning a CPU. */
 pid_t itest_membarrier_noise(volatile long *calls)
@@ -116,17 +128,24 @@ int main(int argc, char **argv)
 	 * under $TMPDIR for tests/bench/bisect_cost.sh and prints where. */
 	if (argc > 1 && strcmp(argv[1], "fakehist") == 0)
 		return fakehist_fixture();
-	/* `integration fast` skips the suites that need real runsc builds. */
-	int fast = argc > 1 && strcmp(argv[1], "fast") == 0;
+	/* `integration fast` skips the suites that need real runsc builds;
+	 * `integration quick` (make check-fast, the edit loop) runs only the
+	 * fake-runsc, analysis, command-line and docs suites: no sshd, no Go builds,
+	 * no report regeneration. */
+	int quick = argc > 1 && strcmp(argv[1], "quick") == 0;
+	int fast = quick || (argc > 1 && strcmp(argv[1], "fast") == 0);
 	SRunner *sr = srunner_create(suite_rig_fake());
 	srunner_add_suite(sr, suite_perfcount());
 	srunner_add_suite(sr, suite_analysis());
-	srunner_add_suite(sr, suite_hosts());
 	srunner_add_suite(sr, suite_ci());
 	srunner_add_suite(sr, suite_compare());
-	srunner_add_suite(sr, suite_regen());
 	srunner_add_suite(sr, suite_help());
+	srunner_add_suite(sr, suite_tree());
 	srunner_add_suite(sr, suite_docs());
+	if (quick)
+		goto run;
+	srunner_add_suite(sr, suite_hosts());
+	srunner_add_suite(sr, suite_regen());
 	srunner_add_suite(sr, suite_figures());
 	srunner_add_suite(sr, suite_workload());
 	srunner_add_suite(sr, suite_trend()); /* 25 s under ASan */
@@ -140,7 +159,9 @@ int main(int argc, char **argv)
 		srunner_add_suite(sr, suite_html());
 		srunner_add_suite(sr, suite_bisect_fake());
 		srunner_add_suite(sr, suite_upstream());
+		srunner_add_suite(sr, suite_make());
 	}
+run:
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -21,6 +21,12 @@ int itest_count_lines(const char *path, const char *needle);
 /* Runs `gvab bundle` into dir with argv (NULL for /bin/true). */
 void itest_bundle(const char *dir, const char *arg0);
 
+/* One step of a poll: `while (!event) itest_poll_pause(pid);`. Sleeps
+ * 10 ms; fails the test when pid (> 0: a child started with itest_start,
+ * not yet waited for) has ended meanwhile, so a wait for what it should do
+ * cannot outlive it. No time limit: waits under load take what they take,
+ * and Check's timeout is the guard against a hang. */
+void itest_poll_pause(pid_t pid);
 /* Forks a process that calls membarrier(REGISTER_PRIVATE_EXPEDITED) in a
  * loop until killed, counting its calls in *calls (shared memory, e.g.
  * mmap MAP_SHARED): host-wide noise per-boot counters must not see. */
@@ -47,6 +53,8 @@ Suite *suite_html(void);
 Suite *suite_hosts(void);
 Suite *suite_regen(void);
 Suite *suite_help(void);
+Suite *suite_tree(void);
+Suite *suite_make(void);
 Suite *suite_docs(void);
 Suite *suite_figures(void);
 Suite *suite_figures_browser(void);

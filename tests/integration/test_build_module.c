@@ -12,8 +12,10 @@
 #define _GNU_SOURCE
 #include "build.h"
 #include "itest.h"
+#include "modsource.h"
 #include "proc.h"
 #include "util.h"
+#include "../skip.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,9 +64,20 @@ static const char *hostmm_status(const cJSON *prov, const char **name)
 
 static void hostmm_go_test(const char *tree);
 
+/* The module proxy could not serve a version (it answers 403 "not
+ * available" for some gvisor.dev/gvisor versions, and a machine may have no
+ * route to it): gvab's one-line reasons for that. Each test downloads what
+ * it needs itself (no test relies on a cache another fills) and is a
+ * counted skip, with the reason, when the proxy cannot serve it. */
+static int proxy_refused(int rc, const char *o)
+{
+	return rc == 69 && o && (strstr(o, "module " MODSOURCE_MODULE "@") || strstr(o, "go mod download"));
+}
+
 /* Builds stock and patched from `version`, boots each once with
  * --syscalls, and checks REGISTER_PRIVATE_EXPEDITED: stock > 0, patched 0. */
-static void build_and_boot(const char *version, const char *want_go, const char *want_variant)
+static void build_and_boot(const char *test, const char *version, const char *want_go,
+                           const char *want_variant)
 {
 	char *d = itest_tmpdir("modbuild");
 	char *out = util_fmt("%s/arms", d), *o = NULL;
@@ -72,6 +85,10 @@ static void build_and_boot(const char *version, const char *want_go, const char 
 	                "--out", out, "--arm", "stock", "--arm", "patched", NULL};
 	int rc = itest_run(&o, argv);
 	fprintf(stderr, "%s", o);
+	if (proxy_refused(rc, o)) {
+		test_skip_print(test, "the module proxy cannot serve %s here: %s", version, o);
+		return;
+	}
 	ck_assert_msg(rc == 0, "gvab build %s exit %d: %s", version, rc, o);
 	free(o);
 	static const char *arms[] = {"stock", "patched"};
@@ -130,7 +147,7 @@ static void build_and_boot(const char *version, const char *want_go, const char 
 
 START_TEST(test_module_2024)
 {
-	build_and_boot(V2024, "go1.22", "0001-hostmm-register-private-expedited-membarrier-lazily.patch");
+	build_and_boot(__func__, V2024, "go1.22", "0001-hostmm-register-private-expedited-membarrier-lazily.patch");
 }
 END_TEST
 
@@ -162,7 +179,7 @@ static void hostmm_go_test(const char *tree)
 
 START_TEST(test_module_2026)
 {
-	build_and_boot(V0706, "go1.26",
+	build_and_boot(__func__, V0706, "go1.26",
 	               "0002-hostmm-register-private-expedited-membarrier-lazily-2026.patch");
 }
 END_TEST
@@ -174,6 +191,8 @@ START_TEST(test_superseded_upstream)
 	char *argv[] = {(char *)itest_gvab(), "build", "--source", "module", "--ref", V0715, "--out", out,
 	                "--arm", "patched", NULL};
 	int rc = itest_run(&o, argv);
+	if (proxy_refused(rc, o))
+		TEST_SKIP("the module proxy cannot serve %s here: %s", V0715, o);
 	ck_assert_msg(rc == 0, "gvab build exit %d: %s", rc, o);
 	ck_assert_ptr_nonnull(strstr(o, "superseded upstream by 00160b93c"));
 	free(o);
@@ -236,6 +255,8 @@ START_TEST(test_relayout_aa)
 	char *argv[] = {(char *)itest_gvab(), "build", "--source", "module", "--ref", V0706, "--out", out,
 	                "--arm", "stock", "--arm", "stock2=stock,relayout", NULL};
 	int rc = itest_run(&o, argv);
+	if (proxy_refused(rc, o))
+		TEST_SKIP("the module proxy cannot serve %s here: %s", V0706, o);
 	ck_assert_msg(rc == 0, "gvab build exit %d: %s", rc, o);
 	free(o);
 	cJSON *p1 = prov_of(out, "stock"), *p2 = prov_of(out, "stock2");
@@ -313,10 +334,16 @@ START_TEST(test_relayout_aa)
 		ck_assert_msg(strstr(o, bad[i]) && strstr(o, "relayout"), "%s: %s", bad[i], o);
 		free(o);
 	}
-	/* Go 1.22's linker has no -randlayout: refused before building. */
-	char *av[] = {(char *)itest_gvab(), "build", "--source", "module", "--offline", "--ref", V2024,
+	/* Go 1.22's linker has no -randlayout: refused before building. The
+	 * 2024 tree's go.mod says which toolchain, so the test fetches that
+	 * module version itself when no earlier test did (it used to pass
+	 * --offline and rely on test_module_2024 having run first). */
+	char *av[] = {(char *)itest_gvab(), "build", "--source", "module", "--ref", V2024,
 	              "--out", out, "--arm", "old2=stock,relayout", NULL};
-	ck_assert_int_eq(itest_run(&o, av), 69);
+	rc = itest_run(&o, av);
+	if (proxy_refused(rc, o) && !strstr(o, "relayout"))
+		TEST_SKIP("the module proxy cannot serve %s here: %s", V2024, o);
+	ck_assert_int_eq(rc, 69);
 	ck_assert_msg(strstr(o, "relayout needs the Go 1.23 linker") && strstr(o, "go1.22"), "%s", o);
 	free(o);
 	util_rm_rf(d);

@@ -8,6 +8,7 @@
 #include "itest.h"
 #include "samples.h"
 #include "util.h"
+#include "../skip.h"
 
 #include "boot.h"
 
@@ -23,6 +24,16 @@
 #include <unistd.h>
 
 #define DEBIAN_RUNSC "/usr/bin/runsc"
+
+/* Each test needs Debian's runsc (apt-get install runsc; make check's deps
+ * step installs it) and root: otherwise a counted skip. */
+#define NEED_RUNSC()                                                                      \
+	do {                                                                              \
+		if (access(DEBIAN_RUNSC, X_OK) != 0)                                      \
+			TEST_SKIP("no %s here (Debian's runsc package)", DEBIAN_RUNSC);   \
+		if (geteuid() != 0)                                                       \
+			TEST_SKIP("not root: runsc needs namespaces and cgroups");        \
+	} while (0)
 
 static char *dir;
 static void setup(void)
@@ -99,6 +110,7 @@ static int count_leftovers_of(long pid)
 
 START_TEST(test_real_aa_run)
 {
+	NEED_RUNSC();
 	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
 	itest_bundle(b, NULL);
 	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b,
@@ -121,6 +133,7 @@ END_TEST
 
 START_TEST(test_real_exit_status_false)
 {
+	NEED_RUNSC();
 	char *b = util_fmt("%s/false", dir), *out = util_fmt("%s/run", dir);
 	itest_bundle(b, "/bin/false");
 	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b,
@@ -141,6 +154,7 @@ END_TEST
 
 START_TEST(test_real_instrumented)
 {
+	NEED_RUNSC();
 	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
 	itest_bundle(b, NULL);
 	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b,
@@ -207,6 +221,7 @@ END_TEST
 
 START_TEST(test_real_warm_pool)
 {
+	NEED_RUNSC();
 	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
 	itest_bundle(b, NULL);
 	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b,
@@ -230,6 +245,9 @@ END_TEST
 
 START_TEST(test_runc_baseline_arm)
 {
+	NEED_RUNSC();
+	if (access("/usr/sbin/runc", X_OK) != 0)
+		TEST_SKIP("no /usr/sbin/runc here (Debian's runc package)");
 	/* runc as a baseline: the same bundle under runc as a third arm. */
 	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
 	itest_bundle(b, NULL);
@@ -264,10 +282,8 @@ START_TEST(test_cgroup_count_covers_v2)
 			mnt = util_xstrdup(m);
 	}
 	free(mi);
-	if (!mnt) {
-		fprintf(stderr, "no cgroup2 mount on this host: v2 check skipped\n");
-		return;
-	}
+	if (!mnt)
+		TEST_SKIP("no cgroup2 mount on this host");
 	char *name = util_fmt("gvab-itest-v2-%d", (int)getpid());
 	char *cg = util_fmt("%s/%s", mnt, name);
 	ck_assert_msg(mkdir(cg, 0755) == 0, "mkdir %s", cg);
@@ -279,6 +295,48 @@ START_TEST(test_cgroup_count_covers_v2)
 	free(mnt);
 }
 END_TEST
+
+/* A user process between two program images: its argv reads empty while
+ * it is neither a zombie nor a kernel thread (PF_KTHREAD, 0x00200000, in
+ * the flags of /proc/PID/stat). One of ours caught mid-exec by a scan is
+ * missed by it, and would then start a sandbox after the cleanup (seen
+ * once); so the checks below wait until no process anywhere is in exec. */
+static int exec_in_flight(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || atoi(de->d_name) == getpid())
+			continue;
+		char *p = util_fmt("/proc/%s/cmdline", de->d_name), *sp = util_fmt("/proc/%s/stat", de->d_name);
+		size_t len = 0;
+		char *c = util_read_file(p, &len), *st = util_read_file(sp, NULL);
+		char *rp = st ? strrchr(st, ')') : NULL;
+		unsigned long flags = 0;
+		char state = 'X';
+		if (rp && sscanf(rp + 2, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) == 2 && c && len == 0 &&
+		    state != 'Z' && state != 'X' && !(flags & 0x00200000UL))
+			n++;
+		free(c);
+		free(st);
+		free(p);
+		free(sp);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Waits (polling, no time limit) until no runsc process of this test is
+ * left and no process is in exec, then checks that none is left. */
+static void assert_nothing_left(long run_pid)
+{
+	while (count_runsc_processes() > 0 || exec_in_flight() > 0)
+		itest_poll_pause(0);
+	ck_assert_int_eq(count_runsc_processes(), 0);
+	ck_assert_int_eq(count_leftovers_of(run_pid), 0);
+}
 
 /* A gvab run of real runsc in the background; returns its pid. */
 static pid_t start_real_run(const char *b, const char *out, const char *log)
@@ -322,20 +380,17 @@ static int runsc_in_phase(const char *word)
  * or state directory of the killed run. */
 START_TEST(test_real_sigkill_mid_create)
 {
+	NEED_RUNSC();
 	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
 	char *log = util_fmt("%s/log", dir);
 	itest_bundle(b, NULL);
 	pid_t pid = start_real_run(b, out, log);
 	/* Past the first boot, so a create is caught in the middle. */
 	char *sp = util_fmt("%s/samples.jsonl", out);
-	for (int i = 0; i < 3000 && itest_count_lines(sp, NULL) < 1; i++) {
-		struct timespec ts = {0, 5000000};
-		nanosleep(&ts, NULL);
-	}
-	int seen = 0;
-	for (int i = 0; i < 20000 && !seen; i++)
-		seen = runsc_in_phase("create");
-	ck_assert_msg(seen, "no runsc create seen");
+	while (itest_count_lines(sp, NULL) < 1)
+		itest_poll_pause(pid);
+	while (!runsc_in_phase("create"))
+		itest_poll_pause(pid);
 	kill(pid, SIGKILL);
 	ck_assert_int_eq(itest_wait(pid), 128 + SIGKILL);
 	char *o = NULL;
@@ -343,18 +398,7 @@ START_TEST(test_real_sigkill_mid_create)
 	ck_assert_int_eq(itest_run(&o, r), 0);
 	ck_assert_msg(strstr(o, "cleaned up 1 sandbox"), "%s", o);
 	free(o);
-	for (int i = 0; i < 200 && count_runsc_processes() > 0; i++) {
-		struct timespec ts = {0, 10000000};
-		nanosleep(&ts, NULL);
-	}
-	ck_assert_int_eq(count_runsc_processes(), 0);
-	ck_assert_int_eq(count_leftovers_of(pid), 0);
-	/* And later: a runsc process missed mid-exec would start the sandbox
-	 * and gofer only after the cleanup (seen once). */
-	struct timespec later = {1, 0};
-	nanosleep(&later, NULL);
-	ck_assert_int_eq(count_runsc_processes(), 0);
-	ck_assert_int_eq(count_leftovers_of(pid), 0);
+	assert_nothing_left(pid);
 	free(sp);
 	free(log);
 	free(b);
@@ -362,33 +406,25 @@ START_TEST(test_real_sigkill_mid_create)
 }
 END_TEST
 
-/* SIGTERM mid-run: out within a few seconds, nothing left behind. */
+/* SIGTERM mid-boot: exit 130, nothing left behind. (That the cleanup does
+ * not wait out a forced delete's timeout is checked on the fake runsc,
+ * by what the delete saw rather than by a time limit.) */
 START_TEST(test_real_sigterm)
 {
+	NEED_RUNSC();
 	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/run", dir);
 	char *log = util_fmt("%s/log", dir);
 	itest_bundle(b, NULL);
 	pid_t pid = start_real_run(b, out, log);
 	char *sp = util_fmt("%s/samples.jsonl", out);
-	for (int i = 0; i < 3000 && itest_count_lines(sp, NULL) < 2; i++) {
-		struct timespec ts = {0, 5000000};
-		nanosleep(&ts, NULL);
-	}
-	struct timespec ts = {0, 60000000};
-	nanosleep(&ts, NULL);
-	int64_t t0 = util_now_ns();
+	while (itest_count_lines(sp, NULL) < 2)
+		itest_poll_pause(pid);
+	/* In the middle of a boot. */
+	while (!runsc_in_phase("create") && !runsc_in_phase("start") && !runsc_in_phase("boot"))
+		itest_poll_pause(pid);
 	kill(pid, SIGTERM);
 	ck_assert_int_eq(itest_wait(pid), 130);
-	double secs = (double)(util_now_ns() - t0) / 1e9;
-	ck_assert_msg(secs < 4.0, "SIGTERM took %.1f s", secs);
-	ck_assert_int_eq(count_runsc_processes(), 0);
-	ck_assert_int_eq(count_leftovers_of(pid), 0);
-	/* And later: a runsc process missed mid-exec would start the sandbox
-	 * and gofer only after the cleanup (seen once). */
-	struct timespec later = {1, 0};
-	nanosleep(&later, NULL);
-	ck_assert_int_eq(count_runsc_processes(), 0);
-	ck_assert_int_eq(count_leftovers_of(pid), 0);
+	assert_nothing_left(pid);
 	free(sp);
 	free(log);
 	free(b);

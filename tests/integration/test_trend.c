@@ -1,6 +1,7 @@
 /* gvab trend on the synthetic history of fakehist.h (the fake runsc after
- * +15 ms per runsc call from merge 7 on): seven revisions around the
- * change in one interleaved run flag exactly the step g6 -> g7 as slower,
+ * +100 ms per runsc call from merge 7 on: far beyond what a loaded host
+ * adds; a 15 ms change came out undecided under a load average of 15):
+ * seven revisions around the change in one interleaved run flag exactly the step g6 -> g7 as slower,
  * and no other; run again it is analysed, not timed again; a revisions
  * file with --from/--to picks its lines, a revision that does not build is
  * left out, SIGINT gives 130 and the next run times again, other settings
@@ -11,6 +12,7 @@
 #include "itest.h"
 #include "samples.h"
 #include "util.h"
+#include "../skip.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -33,13 +35,11 @@ static int count_str(const char *text, const char *needle)
 
 START_TEST(test_trend_flags_the_step)
 {
-	if (!fakehist_have_go()) {
-		fprintf(stderr, "skipped: no %s\n", FAKEHIST_GO);
-		return;
-	}
+	if (!fakehist_have_go())
+		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
 	int d[NREV];
 	for (int i = 0; i < NREV; i++)
-		d[i] = i >= FIRST ? 15000 : 0;
+		d[i] = i >= FIRST ? 100000 : 0;
 	struct fakehist h;
 	fakehist_create(&h, "trend", NREV, d, 0, -1);
 	static const int pick[] = {0, 2, 4, 6, 7, 8, 10};
@@ -79,7 +79,7 @@ START_TEST(test_trend_flags_the_step)
 		if (pick[to] == FIRST) {
 			ck_assert_msg(strcmp(v, "slower") == 0, "g6 -> g7: %s", v);
 			double ms = cJSON_GetObjectItem(s, "shift_ms")->valuedouble;
-			ck_assert_msg(ms > 20 && ms < 45, "shift %.1f ms", ms);
+			ck_assert_msg(ms > 140 && ms < 320, "shift %.1f ms", ms); /* 2 x 100 ms */
 			flagged++;
 		} else {
 			/* No other step moves by anything near the injected change. Two
@@ -87,9 +87,10 @@ START_TEST(test_trend_flags_the_step)
 			 * millisecond at this ~4 ms scale, and trend rightly reports such
 			 * a real difference when it is significant (seen: +0.15 ms,
 			 * +4.0%, g3 against g2); what must not happen is a step that
-			 * looks like a change of the size this history injects. */
+			 * looks like a change of the size this history injects (200 ms;
+			 * a tenth of it is the bound). */
 			double ms = cJSON_GetObjectItem(s, "shift_ms")->valuedouble;
-			ck_assert_msg((strcmp(v, "slower") != 0 && strcmp(v, "faster") != 0) || fabs(ms) < 1.0,
+			ck_assert_msg((strcmp(v, "slower") != 0 && strcmp(v, "faster") != 0) || fabs(ms) < 20.0,
 			              "step to g%d: %s, %+.2f ms", pick[to], v, ms);
 		}
 	}
@@ -147,7 +148,7 @@ END_TEST
 START_TEST(test_trend_revisions_file_and_usage)
 {
 	if (!fakehist_have_go())
-		return;
+		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
 	int d[NREV] = {0};
 	struct fakehist h;
 	fakehist_create(&h, "trend-file", NREV, d, 0, 2); /* g2 does not compile */
@@ -197,14 +198,8 @@ START_TEST(test_trend_revisions_file_and_usage)
 	char *log = util_fmt("%s/int.log", h.dir), *sp = util_fmt("%s/run/samples.jsonl", out);
 	pid_t pid = itest_start(log, argv);
 	ck_assert_int_gt(pid, 0);
-	for (int i = 0; i < 3000 && itest_count_lines(sp, NULL) < 6; i++) {
-		usleep(20 * 1000);
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			char *early = util_read_file(log, NULL);
-			ck_abort_msg("trend ended before its run:\n%s", early ? early : "");
-		}
-	}
-	ck_assert_int_ge(itest_count_lines(sp, NULL), 6);
+	while (itest_count_lines(sp, NULL) < 6)
+		itest_poll_pause(pid); /* fails the test if trend ends first */
 	kill(pid, SIGINT);
 	int rc = itest_wait(pid);
 	char *il = util_read_file(log, NULL);

@@ -6,6 +6,7 @@
 #include "itest.h"
 #include "footprint.h"
 #include "util.h"
+#include "../skip.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,7 +128,7 @@ END_TEST
 START_TEST(test_footprint_sandbox)
 {
 	if (access("/usr/bin/runsc", X_OK) != 0)
-		return;
+		TEST_SKIP("no /usr/bin/runsc here (Debian's runsc package)");
 	char *d = itest_tmpdir("fp"), *b = util_fmt("%s/bundle", d), *o = NULL;
 	char *av[] = {(char *)itest_gvab(), "bundle", "--out", b, "--workload", "--walk-files", "0", "--",
 	              "/bin/gvab-workload", "idle", NULL};
@@ -177,7 +178,7 @@ END_TEST
 START_TEST(test_footprint_set)
 {
 	if (access("/usr/bin/runsc", X_OK) != 0 || access("/usr/sbin/runc", X_OK) != 0)
-		return;
+		TEST_SKIP("no /usr/bin/runsc or /usr/sbin/runc here (Debian's runsc and runc packages)");
 	char *d = itest_tmpdir("fpset"), *b = util_fmt("%s/bundle", d), *o = NULL;
 	char *bv[] = {(char *)itest_gvab(), "bundle", "--out", b, "--workload", "--walk-files", "200", NULL};
 	ck_assert_int_eq(itest_run(&o, bv), 0);
