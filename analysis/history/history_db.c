@@ -101,14 +101,21 @@ int history_migrate_to(struct history_db *db, int version)
 	return history_migrate_steps(db, steps, (int)(sizeof steps / sizeof steps[0]), version);
 }
 
-/* Not SQLite at all: a file whose first bytes are not SQLite's header. */
+static unsigned long be32(const unsigned char *p)
+{
+	return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
+}
+
+/* Not SQLite at all (no SQLite header), or cut short: the header's page
+ * count, when valid (its version-valid-for equals the change counter),
+ * needs more bytes than the file has. O(1), so every command can check. */
 static int check_header(const char *path, int *exists)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	*exists = fd >= 0;
 	if (fd < 0)
 		return errno == ENOENT ? 0 : error_setc(GVAB_EPRECOND, "%s: %s", path, strerror(errno));
-	char hdr[16] = {0};
+	unsigned char hdr[100] = {0};
 	ssize_t got = read(fd, hdr, sizeof hdr);
 	struct stat sb;
 	int rc = fstat(fd, &sb);
@@ -117,17 +124,28 @@ static int check_header(const char *path, int *exists)
 		return error_setc(GVAB_EDATA, "%s: not a regular file", path);
 	if (got == 0)
 		return 0; /* empty: SQLite treats it as a new database */
-	if (got < 16 || memcmp(hdr, "SQLite format 3", 16) != 0)
+	if (got < 100 || memcmp(hdr, "SQLite format 3", 16) != 0)
 		return error_setc(GVAB_EDATA, "%s: not an SQLite database (no SQLite header); "
 		                              "refusing to use it as a gvab history", path);
+	unsigned long page = (unsigned long)hdr[16] << 8 | hdr[17];
+	if (page == 1)
+		page = 65536;
+	unsigned long pages = be32(hdr + 28);
+	if (be32(hdr + 92) == be32(hdr + 24) && (unsigned long long)sb.st_size <
+	                                            (unsigned long long)page * pages)
+		return error_setc(GVAB_EDATA, "%s: damaged SQLite file (truncated: %lld bytes, its header "
+		                              "says %llu); refusing to use it", path, (long long)sb.st_size,
+		                  (unsigned long long)page * pages);
 	return 0;
 }
 
-/* The checks that need SQLite: integrity, owner, version. */
-static int check_contents(struct history_db *db)
+/* The checks that need SQLite: integrity (with `full`: quick_check reads
+ * every page, so only merge does it, on the other file), owner, version. */
+static int check_contents(struct history_db *db, int full)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db->db, "PRAGMA quick_check(1)", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(db->db, full ? "PRAGMA quick_check(1)" : "PRAGMA schema_version",
+	                            -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
@@ -137,7 +155,7 @@ static int check_contents(struct history_db *db)
 		return rc;
 	}
 	const char *res = (const char *)sqlite3_column_text(st, 0);
-	if (!res || strcmp(res, "ok") != 0) {
+	if (full && (!res || strcmp(res, "ok") != 0)) {
 		rc = error_setc(GVAB_EDATA, "%s: damaged SQLite file (quick_check: %.200s); refusing to "
 		                            "use it", db->path, res ? res : "?");
 		sqlite3_finalize(st);
@@ -157,7 +175,7 @@ static int check_contents(struct history_db *db)
 	return 0;
 }
 
-int history_open_raw(const char *path, struct history_db **out)
+int history_open_raw(const char *path, int full_check, struct history_db **out)
 {
 	*out = NULL;
 	int exists;
@@ -175,7 +193,7 @@ int history_open_raw(const char *path, struct history_db **out)
 	/* Concurrent adders wait for each other's transaction; a CI job's add
 	 * takes milliseconds (tests/bench: history_scale). */
 	sqlite3_busy_timeout(db->db, 60000);
-	if ((rc = check_contents(db)) < 0) {
+	if ((rc = check_contents(db, full_check)) < 0) {
 		history_close(db);
 		return rc;
 	}
@@ -186,15 +204,19 @@ int history_open_raw(const char *path, struct history_db **out)
 int history_open(const char *path, struct history_db **out)
 {
 	struct history_db *db;
-	int rc = history_open_raw(path, &db);
+	int rc = history_open_raw(path, 0, &db);
 	if (rc < 0)
 		return rc;
+	/* WAL: readers never wait for the adder. synchronous=NORMAL: a commit
+	 * is atomic and the file never damaged; a power cut may lose the last
+	 * adds (run `history add` again: it is idempotent). */
 	if ((rc = history_exec(db, "PRAGMA journal_mode = WAL")) < 0 ||
+	    (rc = history_exec(db, "PRAGMA synchronous = NORMAL")) < 0 ||
 	    (rc = history_exec(db, "BEGIN IMMEDIATE")) < 0)
 		goto fail;
 	/* Checked again under the write lock: another process may have
 	 * created or migrated the file since. */
-	if ((rc = check_contents(db)) < 0 || (rc = history_migrate_to(db, HISTORY_SCHEMA_VERSION)) < 0)
+	if ((rc = check_contents(db, 0)) < 0 || (rc = history_migrate_to(db, HISTORY_SCHEMA_VERSION)) < 0)
 		goto rollback;
 	char *sql = util_fmt("PRAGMA application_id = %d", HISTORY_APPLICATION_ID);
 	rc = history_exec(db, sql);

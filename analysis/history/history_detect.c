@@ -5,34 +5,39 @@
  * - Each observation is one run's figure for one revision, on the log
  *   scale: y = log(p50), or log(ratio to the anchor); its variance v from
  *   its own 95% interval, ((log hi - log lo) / (2 * 1.96))^2.
- * - Runs on other days differ by more than their intervals say (the host
- *   drifts; with an anchor much less): a run effect of variance tau^2 that
- *   every figure of one run shares. tau^2 is estimated from revisions
- *   measured in several runs (mean of ((y_a - y_b)^2 - v_a - v_b) / 2 over
- *   pairs from different runs); without such replicates, from neighbouring
- *   revisions of different runs (the same with a median, robust to the few
- *   steps among them); a series from one run needs none.
+ * - Runs on other days differ by more than their intervals say: an extra
+ *   variance tau^2, estimated from revisions measured in several runs
+ *   (mean of ((y_a - y_b)^2 - v_a - v_b) / 2 over pairs from different
+ *   runs); without such replicates, from neighbouring revisions of
+ *   different runs (the same with a median, robust to the few steps among
+ *   them); a series from one run needs none. For absolute figures it is a
+ *   run effect every figure of the run shares (the host drifts); for ratios
+ *   to the anchor, which take that out, it is each figure's own.
  * - A split between revisions k-1 and k compares the weighted means
  *   (weights 1 / (v + tau^2)) of the segment's two sides: D = mean_R -
- *   mean_L, Var(D) = sum c_i^2 v_i + tau^2 sum_runs (sum of c_i of the
- *   run)^2 with c_i = w_i / W_R right of the split and -w_i / W_L left, so
- *   two revisions of one run differ by their own error only, and revisions
- *   of different runs by the run effects too. z = D / sd(D).
- * - The best split of a segment (largest |z|) is significant when its
- *   Bonferroni p over the segment's K candidate splits, K * 2 (1 - Phi(|z|)),
- *   is at most alpha; then both sides are segmented again. On a flat
- *   series the first test alone can alarm: at most alpha of the time.
- * - Its size is exp(D) - 1 with the interval D +- z(1 - alpha / (2K)) sd,
- *   which excludes 0 exactly when the split is significant. A change is
- *   reported (slower or faster) when its estimate reaches the minimum
- *   magnitude (the gate's threshold by default); "undecided" when it is
- *   significant toward slower, below the magnitude, but its interval
- *   reaches it; "small" otherwise.
+ *   mean_L, Var(D) = sum c_i^2 (v_i + tau_own^2) + tau_run^2 sum_runs (sum
+ *   of c_i of the run)^2 with c_i = w_i / W_R right of the split and
+ *   -w_i / W_L left, so two revisions of one run differ by their own error
+ *   only. z = D / sd(D).
+ * - The best split of a segment (largest |z|) is tested against the
+ *   largest |z| of 999 series drawn from the same model without a change
+ *   (a parametric bootstrap from rig/core's RNG, seeded by the data, so a
+ *   series always gets the same answer): p = (1 + #{null >= observed}) /
+ *   1000. When p <= alpha both sides are segmented again. On a flat series
+ *   the first test alone can alarm: at most alpha of the time when the
+ *   model holds.
+ * - Its size is exp(D) - 1 with the interval D +- z* sd, z* the null's
+ *   1 - alpha quantile of the largest |z|, so the interval excludes 0 when
+ *   the split is significant. A change is reported (slower or faster) when
+ *   its estimate reaches the minimum magnitude (the gate's threshold by
+ *   default); "undecided" when it is significant toward slower, below the
+ *   magnitude, but its interval reaches it; "small" otherwise.
  * Creep (+1.5% per release) has no single step above a 3% threshold, but
  * the segments before and after its middle differ by the sum: the
  * benchmark (tests/bench/history_sim.c) measures how often it is flagged. */
 #define _GNU_SOURCE
 #include "history_int.h"
+#include "rng.h"
 #include "stats.h"
 #include "util.h"
 
@@ -41,6 +46,7 @@
 #include <string.h>
 
 #define Z95 1.959963984540054
+#define HISTORY_NULL_SIMS 999 /* null series per test: p-values in steps of 0.001 */
 
 const char *history_change_name(enum history_change_kind k)
 {
@@ -107,7 +113,11 @@ static double estimate_tau2(const struct history_series *s, const double *y, con
 struct seg_ctx {
 	const struct history_series *s;
 	const double *y, *v;
-	double tau2;
+	double tau2_sh, tau2_ind; /* run-shared and per-figure extra variance */
+	double *ystar;            /* a null series (parametric bootstrap) */
+	double *gstar;            /* its run effects */
+	uint64_t rng;
+	int ystar_on;
 	double *sl, *sr; /* per run: sum of weights left / right of the split */
 	const struct history_detect_opts *o;
 	struct history_change *out;
@@ -128,11 +138,12 @@ static int best_split(struct seg_ctx *c, size_t a, size_t b, struct split *best)
 	double ssl = 0, ssr = 0, slr = 0; /* sums over runs of sl^2, sr^2, sl*sr */
 	for (size_t i = a; i < b; i++)
 		c->sl[ob[i].run] = c->sr[ob[i].run] = 0;
+	const double *y = c->ystar_on ? c->ystar : c->y;
 	for (size_t i = a; i < b; i++) {
-		double w = 1 / (c->v[i] + c->tau2);
+		double w = 1 / (c->v[i] + c->tau2_ind + c->tau2_sh);
 		WR += w;
-		YR += w * c->y[i];
-		QR += w * w * c->v[i];
+		YR += w * y[i];
+		QR += w * w * (c->v[i] + c->tau2_ind);
 		double old = c->sr[ob[i].run];
 		c->sr[ob[i].run] = old + w;
 		ssr += 2 * old * w + w * w;
@@ -140,7 +151,7 @@ static int best_split(struct seg_ctx *c, size_t a, size_t b, struct split *best)
 	memset(best, 0, sizeof *best);
 	for (size_t i = a; i + 1 < b; i++) {
 		/* Move observation i to the left side. */
-		double w = 1 / (c->v[i] + c->tau2);
+		double w = 1 / (c->v[i] + c->tau2_ind + c->tau2_sh);
 		size_t g = ob[i].run;
 		double l0 = c->sl[g], r0 = c->sr[g];
 		slr += w * r0 - w * l0 - w * w;
@@ -149,14 +160,14 @@ static int best_split(struct seg_ctx *c, size_t a, size_t b, struct split *best)
 		c->sl[g] = l0 + w;
 		c->sr[g] = r0 - w;
 		WL += w, WR -= w;
-		YL += w * c->y[i], YR -= w * c->y[i];
-		QL += w * w * c->v[i], QR -= w * w * c->v[i];
+		YL += w * y[i], YR -= w * y[i];
+		QL += w * w * (c->v[i] + c->tau2_ind), QR -= w * w * (c->v[i] + c->tau2_ind);
 		if (ob[i + 1].rev == ob[i].rev)
 			continue;
 		best->k++;
 		double d = YR / WR - YL / WL;
 		double var = QR / (WR * WR) + QL / (WL * WL) +
-		             c->tau2 * (ssr / (WR * WR) + ssl / (WL * WL) - 2 * slr / (WR * WL));
+		             c->tau2_sh * (ssr / (WR * WR) + ssl / (WL * WL) - 2 * slr / (WR * WL));
 		double sd = sqrt(var > 0 ? var : 0);
 		double z = sd > 0 ? d / sd : 0;
 		if (best->k == 1 || fabs(z) > fabs(best->z)) {
@@ -169,15 +180,57 @@ static int best_split(struct seg_ctx *c, size_t a, size_t b, struct split *best)
 	return best->k > 0;
 }
 
+static double normal(uint64_t *st)
+{
+	double u1 = ((double)(rng_next(st) >> 11) + 0.5) / 9007199254740992.0;
+	double u2 = ((double)(rng_next(st) >> 11) + 0.5) / 9007199254740992.0;
+	return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+static int cmp_dbl_desc(const void *a, const void *b)
+{
+	return cmp_dbl(b, a);
+}
+
+/* The null distribution of the segment's largest |z|: series drawn from
+ * the model without a change (each figure's own error, the per-figure and
+ * the run-shared extra variance), segmented the same way. Gives the
+ * p-value of the observed |z| and the critical value at alpha. */
+static void null_maxz(struct seg_ctx *c, size_t a, size_t b, double zobs, double *p, double *zcrit)
+{
+	double mz[HISTORY_NULL_SIMS];
+	int ge = 0;
+	const struct history_obs *ob = c->s->obs;
+	c->ystar_on = 1;
+	for (int k = 0; k < HISTORY_NULL_SIMS; k++) {
+		for (size_t i = a; i < b; i++)
+			c->gstar[ob[i].run] = NAN;
+		for (size_t i = a; i < b; i++) {
+			if (isnan(c->gstar[ob[i].run]))
+				c->gstar[ob[i].run] = sqrt(c->tau2_sh) * normal(&c->rng);
+			c->ystar[i] = c->gstar[ob[i].run] + sqrt(c->v[i] + c->tau2_ind) * normal(&c->rng);
+		}
+		struct split sp;
+		best_split(c, a, b, &sp);
+		mz[k] = fabs(sp.z);
+		ge += mz[k] >= zobs;
+	}
+	c->ystar_on = 0;
+	qsort(mz, HISTORY_NULL_SIMS, sizeof *mz, cmp_dbl_desc);
+	*p = (1.0 + ge) / (HISTORY_NULL_SIMS + 1.0);
+	size_t q = (size_t)floor(c->o->alpha * (HISTORY_NULL_SIMS + 1.0));
+	*zcrit = mz[q > 0 ? q - 1 : 0];
+}
+
 static void segment(struct seg_ctx *c, size_t a, size_t b)
 {
 	struct split sp;
 	if (b - a < 2 || !best_split(c, a, b, &sp))
 		return;
-	double p = (double)sp.k * 2 * (1 - stats_norm_cdf(fabs(sp.z)));
+	double p, zc;
+	null_maxz(c, a, b, fabs(sp.z), &p, &zc);
 	if (p > c->o->alpha)
 		return;
-	double zc = stats_norm_quantile(1 - c->o->alpha / (2.0 * (double)sp.k));
 	struct history_change ch = {
 		.before = c->s->obs[sp.at - 1].rev, .after = c->s->obs[sp.at].rev,
 		.size_pct = 100 * expm1(sp.d), .lo_pct = 100 * expm1(sp.d - zc * sp.sd),
@@ -212,16 +265,30 @@ void history_detect(const struct history_series *s, const struct history_detect_
 	double *y = util_xcalloc(s->nobs, sizeof *y), *v = util_xcalloc(s->nobs, sizeof *v);
 	for (size_t i = 0; i < s->nobs; i++)
 		obs_log(&s->obs[i], &y[i], &v[i]);
-	struct seg_ctx c = {.s = s, .y = y, .v = v, .o = o};
-	c.tau2 = s->nruns > 1 ? estimate_tau2(s, y, v, &r->tau_from) : 0;
+	/* Seeded from the data: the same series gives the same answer. */
+	struct seg_ctx c = {.s = s, .y = y, .v = v, .o = o, .rng = 0x67766162};
+	for (size_t i = 0; i < s->nobs; i++)
+		c.rng ^= (uint64_t)(y[i] * 1e9) * 0x9e3779b97f4a7c15ULL + i;
+	double tau2 = s->nruns > 1 ? estimate_tau2(s, y, v, &r->tau_from) : 0;
+	/* Absolute figures drift with the host, which every figure of a run
+	 * shares; ratios to the anchor have that taken out, and what varies
+	 * from run to run is each arm's own. */
+	if (s->anchor)
+		c.tau2_ind = tau2;
+	else
+		c.tau2_sh = tau2;
 	c.sl = util_xcalloc(s->nruns ? s->nruns : 1, sizeof *c.sl);
 	c.sr = util_xcalloc(s->nruns ? s->nruns : 1, sizeof *c.sr);
+	c.ystar = util_xcalloc(s->nobs, sizeof *c.ystar);
+	c.gstar = util_xcalloc(s->nruns ? s->nruns : 1, sizeof *c.gstar);
 	segment(&c, 0, s->nobs);
+	free(c.ystar);
+	free(c.gstar);
 	if (c.nout > 1)
 		qsort(c.out, c.nout, sizeof *c.out, cmp_change);
 	r->changes = c.out;
 	r->nchanges = c.nout;
-	r->tau = sqrt(c.tau2);
+	r->tau = sqrt(tau2);
 	free(c.sl);
 	free(c.sr);
 	free(y);

@@ -17,9 +17,10 @@ struct history_step {
 	const char *sql; /* turns version k into k + 1 */
 };
 
-/* Opens and checks (header, quick_check, owner, version) without creating
- * tables or migrating. */
-int history_open_raw(const char *path, struct history_db **out);
+/* Opens and checks (header and size, owner, version; with full_check
+ * SQLite's quick_check of every page too) without creating tables or
+ * migrating. */
+int history_open_raw(const char *path, int full_check, struct history_db **out);
 /* Applies steps[v..to-1] to a file at version v (each sets user_version). */
 int history_migrate_steps(struct history_db *db, const struct history_step *steps, int nsteps,
                           int to);

@@ -59,7 +59,7 @@ int history_merge(struct history_db *db, const char *other, struct history_add_s
 {
 	memset(st, 0, sizeof *st);
 	struct history_db *o;
-	int rc = history_open_raw(other, &o);
+	int rc = history_open_raw(other, 1, &o);
 	if (rc < 0)
 		return rc;
 	int v = history_schema_version(o);

@@ -169,7 +169,7 @@ START_TEST(test_migrations)
 	/* A future version 2 (a column more) applied to the version-1 file. */
 	static const struct history_step v2[] = {{"-- version 1 exists"},
 	                                         {"ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''"}};
-	ck_assert_int_eq(history_open_raw(path, &db), 0);
+	ck_assert_int_eq(history_open_raw(path, 0, &db), 0);
 	ck_assert_int_eq(history_migrate_steps(db, v2, 2, 2), 0);
 	ck_assert_int_eq(history_schema_version(db), 2);
 	ck_assert_int_eq(count_runs(db), 1);

@@ -1,0 +1,170 @@
+/* history_sim: error rates of `gvab history check` (history_detect) on
+ * simulated series shaped like the project's runs.
+ *
+ * Shape (each figure from a committed run, results/2026-11-23-trend):
+ * - a release-gate chain: run k times revisions k and k+1 (and the anchor
+ *   when anchored), so every inner revision is measured in two runs;
+ * - a revision's CORE p50 in one run has a 95% interval of about +-4.8%
+ *   (the trend run's four p50 intervals: log half-widths 0.038-0.054), so
+ *   its standard error on the log scale is 2.4%;
+ * - its ratio to another arm of the same run (paired by round) has a
+ *   standard error of about 2% (the trend run's step intervals at 0.333%
+ *   per side: 1.5% and 2.3%);
+ * - the host drifts from run to run by 8% (sd on the log scale; the
+ *   history of the committed rcu_expedited=0 runs estimates 8.5%), which
+ *   the anchor shares; an arm's own run-to-run wobble is 1%.
+ * Cases: flat; a +5% step in the middle; creep of +1.5% per release over
+ * eight releases (each step below a 3% gate); each anchored and absolute;
+ * and one trend run of eight revisions (no drift between them).
+ * A case alarms when check reports a change (slower, faster or undecided);
+ * a step is found when the reported change toward slower lies exactly
+ * between the two revisions it was put between. Seeded (rig/core's RNG).
+ *
+ * usage: history_sim [SIMS] [SEED] */
+#define _GNU_SOURCE
+#include "../fixture/history_fixture.h"
+#include "history.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define Z95 1.959963984540054
+
+enum shape { FLAT, STEP, CREEP };
+
+struct sim_case {
+	const char *name;
+	enum shape shape;
+	int nrev;      /* revisions */
+	int anchored;
+	int one_run;   /* all revisions in one run (a trend) */
+};
+
+struct sim_params {
+	double se_abs, se_ratio, drift, wobble;
+};
+
+/* The true log level of revision r. */
+static double level(const struct sim_case *c, int r)
+{
+	if (c->shape == STEP)
+		return r >= c->nrev / 2 ? log(1.05) : 0;
+	if (c->shape == CREEP)
+		return r * log(1.015);
+	return 0;
+}
+
+static void add_obs(struct history_series *s, size_t rev, size_t run, double y, double se)
+{
+	struct history_obs *o = &s->obs[s->nobs++];
+	o->rev = rev;
+	o->run = run;
+	o->val = exp(y);
+	o->lo = exp(y - Z95 * se);
+	o->hi = exp(y + Z95 * se);
+	o->n = 40;
+}
+
+static void simulate(const struct sim_case *c, const struct sim_params *p, uint64_t *rng,
+                     struct history_series *s)
+{
+	s->nobs = 0;
+	int nruns = c->one_run ? 1 : c->nrev - 1;
+	s->nruns = (size_t)nruns;
+	/* Observations in revision order: revision r is in runs r-1 and r. */
+	double *night = util_xcalloc((size_t)nruns, sizeof *night);
+	for (int k = 0; k < nruns; k++)
+		night[k] = p->drift * fixture_normal(rng);
+	for (int r = 0; r < c->nrev; r++) {
+		for (int k = c->one_run ? 0 : r - 1; k <= (c->one_run ? 0 : r); k++) {
+			if (k < 0 || k >= nruns)
+				continue;
+			double wob = p->wobble * fixture_normal(rng);
+			if (c->anchored)
+				add_obs(s, (size_t)r, (size_t)k, level(c, r) + wob + p->se_ratio * fixture_normal(rng),
+				        p->se_ratio);
+			else
+				add_obs(s, (size_t)r, (size_t)k,
+				        log(100) + level(c, r) + (c->one_run ? 0 : night[k]) + wob +
+				            p->se_abs * fixture_normal(rng), p->se_abs);
+		}
+	}
+	free(night);
+}
+
+struct tally {
+	int alarms, found, slower_any;
+};
+
+static void judge(const struct sim_case *c, const struct history_detect_result *r, struct tally *t)
+{
+	int alarm = 0, found = 0, slower = 0;
+	for (size_t i = 0; i < r->nchanges; i++) {
+		const struct history_change *ch = &r->changes[i];
+		if (ch->kind == HC_SMALL)
+			continue;
+		alarm = 1;
+		if (ch->kind == HC_SLOWER) {
+			slower = 1;
+			if (c->shape == STEP && (int)ch->after == c->nrev / 2 && (int)ch->before == c->nrev / 2 - 1)
+				found = 1;
+		}
+	}
+	t->alarms += alarm;
+	t->found += found;
+	t->slower_any += slower;
+}
+
+int main(int argc, char **argv)
+{
+	long sims = argc > 1 ? strtol(argv[1], NULL, 10) : 2000;
+	uint64_t rng = argc > 2 ? strtoull(argv[2], NULL, 10) : 24;
+	const uint64_t seed = rng;
+	if (sims < 10)
+		sims = 10;
+	static const struct sim_case cases[] = {
+		{"flat, 12 revisions, anchored", FLAT, 12, 1, 0},
+		{"+5% step at revision 7 of 12, anchored", STEP, 12, 1, 0},
+		{"creep +1.5%/release, 8 releases, anchored", CREEP, 9, 1, 0},
+		{"flat, 12 revisions, absolute", FLAT, 12, 0, 0},
+		{"+5% step at revision 7 of 12, absolute", STEP, 12, 0, 0},
+		{"creep +1.5%/release, 8 releases, absolute", CREEP, 9, 0, 0},
+		{"flat, one trend run of 8 revisions", FLAT, 8, 0, 1},
+		{"+5% step at revision 5 of 8, one trend run", STEP, 8, 0, 1},
+		{"creep +1.5%/release, one trend run of 9", CREEP, 9, 0, 1},
+	};
+	const struct sim_params p = {.se_abs = 0.024, .se_ratio = 0.02, .drift = 0.08, .wobble = 0.01};
+	const struct history_detect_opts o = {.alpha = 0.01, .min_pct = 3};
+	printf("history_sim: %ld series per case, seed %llu; alpha %.2f, minimum magnitude %.0f%%\n"
+	       "se: p50 %.1f%%, ratio %.1f%%; host drift %.0f%%, arm wobble %.0f%% (log sd)\n\n",
+	       sims, (unsigned long long)seed, o.alpha, o.min_pct, 100 * p.se_abs, 100 * p.se_ratio,
+	       100 * p.drift, 100 * p.wobble);
+	printf("| case | alarms | step found at its place | flagged slower | target |\n");
+	printf("|---|---:|---:|---:|---|\n");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct sim_case *c = &cases[i];
+		struct history_series s = {0};
+		s.nrevs = (size_t)c->nrev;
+		s.anchor = c->anchored ? "sim" : NULL;
+		s.obs = util_xcalloc((size_t)c->nrev * 2, sizeof *s.obs);
+		struct tally t = {0};
+		for (long k = 0; k < sims; k++) {
+			simulate(c, &p, &rng, &s);
+			struct history_detect_result r;
+			history_detect(&s, &o, &r);
+			judge(c, &r, &t);
+			free(r.changes);
+		}
+		free(s.obs);
+		const char *target = c->shape == FLAT ? "alarms <= 1%" : c->shape == STEP ? "found >= 90%" : "flagged";
+		char found[32] = "-";
+		if (c->shape == STEP)
+			snprintf(found, sizeof found, "%.1f%%", 100.0 * t.found / (double)sims);
+		printf("| %s | %.1f%% | %s | %.1f%% | %s |\n", c->name, 100.0 * t.alarms / (double)sims, found,
+		       100.0 * t.slower_any / (double)sims, target);
+	}
+	return 0;
+}
