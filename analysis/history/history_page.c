@@ -119,7 +119,7 @@ static void series_svg(FILE *f, const struct history_series *s, const struct his
 static void series_table(FILE *f, const struct history_series *s, const struct history_detect_result *r,
                          const char *page)
 {
-	fputs("<table><tr><th>#</th><th>revision</th><th>runs</th><th>figure [95% interval]</th>"
+	fputs("<table><tr><th>#</th><th>revision</th><th>figures</th><th>pooled [95% interval]</th>"
 	      "<th>run reports</th></tr>\n", f);
 	for (size_t k = 0; k < s->nrevs; k++) {
 		double e, lo, hi;
@@ -175,6 +175,13 @@ static void series_changes(FILE *f, const struct history_series *s, const struct
 	fputs("</ul>\n", f);
 }
 
+static int cmp_longer(const void *a, const void *b)
+{
+	const struct history_series *x = *(const struct history_series *const *)a;
+	const struct history_series *y = *(const struct history_series *const *)b;
+	return (y->nrevs > x->nrevs) - (y->nrevs < x->nrevs);
+}
+
 static int write_page(FILE *f, const struct history_series *s, size_t n, const char *metric,
                       const struct history_detect_opts *o, const char *page)
 {
@@ -187,21 +194,31 @@ static int write_page(FILE *f, const struct history_series *s, size_t n, const c
 	fprintf(f, " p50 per host series</h1>\n<p>Revisions in go-branch order; each dot is one run's "
 	           "figure with its 95%% interval (log scale). Change points: binary segmentation "
 	           "(alpha %g, minimum magnitude %g%%; docs/history.md).</p>\n", o->alpha, o->min_pct);
+	/* Series over several revisions first; a series of one revision has
+	 * nothing to chart. */
+	const struct history_series **by = util_xcalloc(n ? n : 1, sizeof *by);
+	for (size_t i = 0; i < n; i++)
+		by[i] = &s[i];
+	qsort(by, n, sizeof *by, cmp_longer);
 	for (size_t i = 0; i < n; i++) {
+		const struct history_series *si = by[i];
 		struct history_detect_result r;
-		history_detect(&s[i], o, &r);
+		history_detect(si, o, &r);
 		fputs("<h2>host ", f);
-		esc(f, s[i].host);
+		esc(f, si->host);
 		fputs("</h2>\n<p>", f);
-		esc(f, s[i].bench);
+		esc(f, si->bench);
 		fprintf(f, "<br>%s; %zu revisions, %zu runs</p>\n",
-		        s[i].anchor ? "ratio to the run's anchor arm" : "absolute values in ms (no anchor)",
-		        s[i].nrevs, s[i].nruns);
-		series_svg(f, &s[i], &r);
-		series_changes(f, &s[i], &r, metric);
-		series_table(f, &s[i], &r, page);
+		        si->anchor ? "ratio to the run's anchor arm" : "absolute values in ms (no anchor)",
+		        si->nrevs, si->nruns);
+		if (si->nrevs > 1) {
+			series_svg(f, si, &r);
+			series_changes(f, si, &r, metric);
+		}
+		series_table(f, si, &r, page);
 		free(r.changes);
 	}
+	free(by);
 	if (n == 0)
 		fputs("<p>No figures stored.</p>\n", f);
 	fputs("</body></html>\n", f);

@@ -92,7 +92,7 @@ static int do_show(struct history_db *db, const struct hargs *a)
 		history_detect(&s[i], &a->d, &r);
 		series_header(stdout, &s[i], a->q.metric);
 		const char *unit = s[i].anchor ? "ratio" : "ms";
-		printf("  %3s  %-44s %4s  %s [95%% interval]\n", "#", "revision", "runs", unit);
+		printf("  %3s  %-44s %4s  %s [95%% interval]\n", "#", "revision", "figs", unit);
 		for (size_t k = 0; k < s[i].nrevs; k++) {
 			double e, lo, hi;
 			int nr;
