@@ -84,6 +84,47 @@ static const struct opt_cmd cmd = {
 	"build --ref release-20260714.0 --arm stock          # git source, first go merge with it\n"
 	"build --source debian --arm slim=hostmm-lazy+buildtag-split@runsc_slim"};
 
+/* NAME=SPEC[,relayout[=N]][@TAGS] into bo->name, arm, relayout and tags
+ * (pointing into *spec, which the caller frees); an exit code on a usage
+ * error, else 0. */
+static int arm_spec_parse(const char *arg, const char *tags_all, struct build_opts *bo, char **spec)
+{
+	*spec = util_xstrdup(arg);
+	char *eq = strchr(*spec, '=');
+	bo->name = NULL;
+	bo->arm = *spec;
+	bo->tags = tags_all;
+	if (eq) {
+		*eq = '\0';
+		bo->name = *spec;
+		bo->arm = eq + 1;
+	}
+	/* SPEC,relayout[=N]: an A' arm (build.h). */
+	bo->relayout = 0;
+	char *comma = strchr(bo->arm, ',');
+	if (comma) {
+		*comma = '\0';
+		const char *item = comma + 1;
+		long seed = 1;
+		if (strncmp(item, "relayout", 8) != 0 || (item[8] && item[8] != '=') ||
+		    (item[8] == '=' && util_parse_long(item + 9, 1, 0x7fffffffL, "relayout", &seed) < 0))
+			return opt_usage_error(&cmd, "option '--arm': '%s': '%s' is not relayout or "
+			                             "relayout=N (N >= 1)", arg, item);
+		if (!bo->name)
+			return opt_usage_error(&cmd, "option '--arm': '%s' is a relayout arm but has no NAME=", arg);
+		bo->relayout = seed;
+	}
+	/* SPEC@TAGS: build tags for this arm only. */
+	char *at = strchr(bo->arm, '@');
+	if (at) {
+		*at = '\0';
+		bo->tags = at + 1;
+		if (!bo->name)
+			return opt_usage_error(&cmd, "option '--arm': '%s' has @TAGS but no NAME=", arg);
+	}
+	return 0;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	const char *series_dirs[17] = {0};
@@ -138,49 +179,12 @@ int cmd_build(int argc, char **argv)
 		bo.source = GVAB_DEFAULT_URL;
 	int rc = 0;
 	for (int i = 0; i < narms && rc == 0; i++) {
-		char *spec = util_xstrdup(arms[i]);
-		char *eq = strchr(spec, '=');
-		bo.name = NULL;
-		bo.arm = spec;
-		bo.tags = tags_all;
-		if (eq) {
-			*eq = '\0';
-			bo.name = spec;
-			bo.arm = eq + 1;
-		}
-		/* SPEC,relayout[=N]: an A' arm (build.h). */
-		bo.relayout = 0;
-		char *comma = strchr(bo.arm, ',');
-		if (comma) {
-			*comma = '\0';
-			const char *item = comma + 1;
-			long seed = 1;
-			if (strncmp(item, "relayout", 8) != 0 || (item[8] && item[8] != '=') ||
-			    (item[8] == '=' && util_parse_long(item + 9, 1, 0x7fffffffL, "relayout", &seed) < 0)) {
-				int u = opt_usage_error(&cmd, "option '--arm': '%s': '%s' is not relayout or "
-				                              "relayout=N (N >= 1)", arms[i], item);
-				free(spec);
-				free(cache);
-				return u;
-			}
-			if (!bo.name) {
-				free(spec);
-				free(cache);
-				return opt_usage_error(&cmd, "option '--arm': '%s' is a relayout arm but has no NAME=",
-				                       arms[i]);
-			}
-			bo.relayout = seed;
-		}
-		/* SPEC@TAGS: build tags for this arm only. */
-		char *at = strchr(bo.arm, '@');
-		if (at) {
-			*at = '\0';
-			bo.tags = at + 1;
-			if (!bo.name) {
-				free(spec);
-				free(cache);
-				return opt_usage_error(&cmd, "option '--arm': '%s' has @TAGS but no NAME=", arms[i]);
-			}
+		char *spec = NULL;
+		int u = arm_spec_parse(arms[i], tags_all, &bo, &spec);
+		if (u != 0) {
+			free(spec);
+			free(cache);
+			return u;
 		}
 		if (bo.progress)
 			fprintf(stderr, "gvab: building arm %s\n", bo.name ? bo.name : bo.arm);
