@@ -51,7 +51,7 @@ int boot_warm_exec(const struct boot_cfg *c, struct warm_sandbox *w, char *const
                    struct boot_result *r)
 {
 	memset(r, 0, sizeof *r);
-	r->kind = 1;
+	r->kind = BOOT_EXEC;
 	r->exit_status = -1;
 	size_t na = 0;
 	while (args[na])

@@ -38,57 +38,6 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static cJSON *arm_json(const struct run_arm *a)
-{
-	cJSON *o = cJSON_CreateObject();
-	char real[PATH_MAX], hex[65];
-	cJSON_AddStringToObject(o, "name", a->name);
-	cJSON_AddStringToObject(o, "runsc", realpath(a->runsc, real) ? real : a->runsc);
-	if (util_sha256_file(a->runsc, hex) == 0)
-		cJSON_AddStringToObject(o, "sha256", hex);
-	char *out = NULL;
-	int st;
-	char *argv[] = {a->runsc, "--version", NULL};
-	if (proc_run_capture(argv, NULL, NULL, &out, &st) == 0 && WIFEXITED(st) &&
-	    WEXITSTATUS(st) == 0) {
-		out[strcspn(out, "\n")] = '\0';
-		cJSON_AddStringToObject(o, "version", out);
-	}
-	free(out);
-	cJSON *fl = cJSON_AddArrayToObject(o, "flags");
-	for (size_t i = 0; i < a->nflags; i++)
-		cJSON_AddItemToArray(fl, cJSON_CreateString(a->flags[i]));
-	cJSON *kn = cJSON_AddObjectToObject(o, "knobs");
-	for (size_t i = 0; i < a->nknobs; i++)
-		cJSON_AddStringToObject(kn, a->knob_name[i], a->knob_value[i]);
-	if (a->stage >= 0)
-		cJSON_AddStringToObject(o, "stage", a->stage ? "cold" : "warm");
-	if (a->nenv) {
-		cJSON *env = cJSON_AddObjectToObject(o, "env");
-		for (size_t i = 0; i < a->nenv; i++) {
-			size_t klen = strcspn(a->env[i], "=");
-			char *k = util_fmt("%.*s", (int)klen, a->env[i]);
-			cJSON_AddStringToObject(env, k, a->env[i] + klen + 1);
-			free(k);
-		}
-	}
-	/* Provenance written by gvab build, when the binary came from it. */
-	char *dir = util_xstrdup(real);
-	char *slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		char *pp = util_fmt("%s/provenance.json", dir);
-		if (util_path_exists(pp)) {
-			cJSON *prov = util_json_load(pp);
-			if (prov)
-				cJSON_AddItemToObject(o, "provenance", prov);
-		}
-		free(pp);
-	}
-	free(dir);
-	return o;
-}
-
 /* Bytes kept free in the run directory (a preallocated file) for the
  * closing run.json: a run.json with two arms and host facts is about 6 KB,
  * so a full disk can still record how and why the run ended. */
@@ -304,7 +253,7 @@ static int prepare_dir(struct run_ctx *c)
 				c->seq0 = old.s[i].seq + 1;
 			/* Appended rounds continue the numbering, so that the
 			 * paired analysis never pairs boots of different runs. */
-			if (!old.s[i].warmup && !old.s[i].kind && old.s[i].round >= c->round0)
+			if (!old.s[i].warmup && old.s[i].kind == BOOT_COLD && old.s[i].round >= c->round0)
 				c->round0 = old.s[i].round + 1;
 		}
 		samples_free(&old);
@@ -345,72 +294,15 @@ static int begin_run_json(struct run_ctx *c)
 	const struct run_spec *s = c->s;
 	char when[32];
 	util_utc_now(when, sizeof when);
-	cJSON *run = cJSON_CreateObject();
-	cJSON_AddStringToObject(run, "format", RUN_FORMAT);
-	cJSON *g = cJSON_AddObjectToObject(run, "gvab");
-	cJSON_AddStringToObject(g, "version", GVAB_VERSION);
-	cJSON_AddStringToObject(g, "commit", GVAB_COMMIT);
-	cJSON *cmd = cJSON_AddArrayToObject(run, "command");
-	cJSON_AddItemToArray(cmd, cJSON_CreateString("gvab"));
-	for (int i = 0; i < s->argc; i++)
-		cJSON_AddItemToArray(cmd, cJSON_CreateString(s->argv[i]));
-	cJSON_AddStringToObject(run, "status", "running");
-	if (s->label)
-		cJSON_AddStringToObject(run, "host_label", s->label);
-	cJSON *hm = cJSON_AddObjectToObject(run, "host_meta");
-	for (int i = 0; i < s->nmeta; i++) {
-		const char *eq = strchr(s->meta[i], '=');
-		char *k = util_fmt("%.*s", (int)(eq - s->meta[i]), s->meta[i]);
-		cJSON_AddStringToObject(hm, k, eq + 1);
-		free(k);
-	}
-	cJSON_AddStringToObject(run, "started_at", when);
-	cJSON_AddStringToObject(run, "bundle_path", c->bundle_real);
-	cJSON_AddItemToObject(run, "bundle", c->bmeta);
-	c->bmeta = NULL;
-	cJSON_AddStringToObject(run, "order", schedule_order_name(s->order));
-	char seedbuf[32];
-	snprintf(seedbuf, sizeof seedbuf, "%llu", (unsigned long long)c->seed);
-	cJSON_AddStringToObject(run, "seed", seedbuf);
-	cJSON_AddNumberToObject(run, "warmups", (double)s->warmups);
-	cJSON_AddNumberToObject(run, "iterations", (double)s->iterations);
-	cJSON_AddBoolToObject(run, "drop_caches", s->drop);
-	cJSON_AddBoolToObject(run, "phases", s->phases);
-	cJSON_AddBoolToObject(run, "inittrace", s->inittrace);
-	cJSON_AddBoolToObject(run, "syscalls", s->syscalls);
-	cJSON_AddNumberToObject(run, "warm_pool_execs", (double)s->warm_k);
-	cJSON_AddNumberToObject(run, "expect_exit", (double)s->expect_exit);
-	cJSON_AddBoolToObject(run, "cold", s->cold);
-	/* Only when set, so runs without them (and their --append) read as before. */
-	if (s->settle_ms > 0)
-		cJSON_AddNumberToObject(run, "settle_ms", (double)s->settle_ms);
-	if (s->placement != PROC_CPUS_SHARED)
-		cJSON_AddStringToObject(run, "cpu_placement", c->placement_desc);
-	if (c->wl_buf) {
-		cJSON *wa = cJSON_AddArrayToObject(run, "workload");
-		for (int i = 0; c->wl_words[i]; i++)
-			cJSON_AddItemToArray(wa, cJSON_CreateString(c->wl_words[i]));
-		cJSON_AddNumberToObject(run, "memory_samples", (double)s->memory_k);
-	}
-	cJSON *settings = cJSON_AddObjectToObject(run, "settings");
-	for (size_t i = 0; i < s->nset; i++)
-		cJSON_AddStringToObject(settings, s->set_name[i], s->set_value[i]);
-	cJSON *ja = cJSON_AddArrayToObject(run, "arms");
-	for (size_t i = 0; i < s->narms; i++)
-		cJSON_AddItemToArray(ja, arm_json(&s->arms[i]));
-	cJSON_AddItemToObject(run, "host", cJSON_Duplicate(c->before, 1));
+	struct runjson_start st = {.started_at = when, .bundle_real = c->bundle_real, .bundle_meta = c->bmeta,
+	                           .seed = c->seed, .placement_desc = c->placement_desc,
+	                           .workload_words = c->wl_buf ? c->wl_words : NULL, .host = c->before,
+	                           .first_seq = c->seq0};
+	c->bmeta = NULL; /* taken by runjson_describe */
+	cJSON *run = runjson_describe(s, &st);
 	/* This invocation's own part of the run: the whole run when it is the
 	 * first, one more chunk when it appends. */
-	cJSON *chunk = cJSON_CreateObject();
-	cJSON_AddItemToObject(chunk, "command", cJSON_Duplicate(cmd, 1));
-	cJSON_AddStringToObject(chunk, "started_at", when);
-	cJSON_AddStringToObject(chunk, "seed", seedbuf);
-	cJSON_AddNumberToObject(chunk, "warmups", (double)s->warmups);
-	cJSON_AddNumberToObject(chunk, "iterations", (double)s->iterations);
-	cJSON_AddNumberToObject(chunk, "warm_pool_execs", (double)s->warm_k);
-	cJSON_AddNumberToObject(chunk, "first_seq", c->seq0);
-	cJSON_AddStringToObject(chunk, "status", "running");
-	cJSON_AddItemToObject(chunk, "host", cJSON_Duplicate(c->before, 1));
+	cJSON *chunk = runjson_chunk_new(s, &st, run);
 	int earlier = c->old_run != NULL;
 	if (earlier) {
 		const char *diff = runjson_append_mismatch(c->old_run, run);
@@ -437,69 +329,28 @@ static cJSON *boot_extra(const struct run_spec *s, struct boot_result *br,
 {
 	if (!br->ok)
 		return NULL;
-	cJSON *extra = cJSON_CreateObject();
-	if (s->syscalls) {
-		/* A count this boot could not make is said, with its reason,
-		 * under "unavailable": never a 0 that was not counted. */
-		static const char *const names[] = {"membarrier", "membarrier_register_private_expedited"};
-		cJSON *sy = cJSON_AddObjectToObject(extra, "syscalls"), *na = NULL;
-		for (size_t i = 0; i < 2; i++) {
-			long long n;
-			const char *why = perfcount_value(counters, names[i], &n);
-			if (!why)
-				cJSON_AddNumberToObject(sy, names[i], (double)n);
-			else {
-				if (!na)
-					na = cJSON_AddObjectToObject(sy, "unavailable");
-				cJSON_AddStringToObject(na, names[i], why);
-			}
-		}
-	}
-	if (br->kind == 0) {
-		cJSON *cpu = cJSON_AddObjectToObject(extra, "cpu");
-		cJSON_AddNumberToObject(cpu, "user_ns", (double)br->cpu_user_ns);
-		cJSON_AddNumberToObject(cpu, "sys_ns", (double)br->cpu_sys_ns);
-	}
-	if (br->has_workload) {
-		cJSON *w = cJSON_AddObjectToObject(extra, "workload");
-		cJSON_AddNumberToObject(w, "inner_ns", (double)br->workload_inner_ns);
-		cJSON_AddNumberToObject(w, "result", br->workload_result);
-	}
-	if (br->has_memory) {
-		cJSON *m = cJSON_AddObjectToObject(extra, "memory");
-		cJSON_AddNumberToObject(m, "rss_kib", (double)br->mem_rss_kib);
-		cJSON_AddNumberToObject(m, "pss_kib", (double)br->mem_pss_kib);
-		cJSON_AddNumberToObject(m, "sandbox_pss_kib", (double)br->mem_sandbox_pss_kib);
-		cJSON_AddNumberToObject(m, "gofer_pss_kib", (double)br->mem_gofer_pss_kib);
-		cJSON_AddNumberToObject(m, "other_pss_kib", (double)br->mem_other_pss_kib);
-		cJSON_AddNumberToObject(m, "cgroup_current_bytes", (double)br->mem_cg_current_bytes);
-		cJSON_AddNumberToObject(m, "cgroup_peak_bytes", (double)br->mem_cg_peak_bytes);
-		cJSON_AddNumberToObject(m, "samples", (double)br->memory_nsamples);
-		cJSON_AddNumberToObject(m, "processes", (double)br->memory_procs);
+	struct sample_instruments in = {.syscalls = s->syscalls};
+	for (size_t i = 0; s->syscalls && i < SAMPLES_SYSCALL_COUNTS; i++)
+		in.syscall_why[i] = perfcount_value(counters, samples_syscall_names[i], &in.syscall_count[i]);
+	if (s->phases)
+		in.internal = instrument_parse_debug_logs(br->debug_log);
+	if (s->inittrace) {
+		cJSON *it = in.inittrace = instrument_inittrace_new();
+		char *t = util_read_file(br->stderr_path, NULL);
+		if (t)
+			instrument_inittrace_add(it, t);
+		instrument_inittrace_add_dir(it, br->debug_log);
+		cJSON_AddItemToObject(it, "processes_ms", instrument_inittrace_processes(t, br->debug_log));
+		free(t);
+		unlink(br->stderr_path);
+		br->stderr_path[0] = '\0';
 	}
 	if (s->phases || s->inittrace) {
-		if (s->phases) {
-			cJSON *m = instrument_parse_debug_logs(br->debug_log);
-			if (m)
-				cJSON_AddItemToObject(extra, "internal", m);
-		}
-		if (s->inittrace) {
-			cJSON *it = instrument_inittrace_new();
-			char *t = util_read_file(br->stderr_path, NULL);
-			if (t)
-				instrument_inittrace_add(it, t);
-			instrument_inittrace_add_dir(it, br->debug_log);
-			cJSON_AddItemToObject(it, "processes_ms", instrument_inittrace_processes(t, br->debug_log));
-			free(t);
-			cJSON_AddItemToObject(extra, "inittrace", it);
-			unlink(br->stderr_path);
-			br->stderr_path[0] = '\0';
-		}
 		/* Parsed: the raw logs of a good boot are not kept. */
 		util_rm_rf(br->debug_log);
 		br->debug_log[0] = '\0';
 	}
-	return extra;
+	return samples_extra(br, &in);
 }
 
 /* Every per-arm knob, for every boot: this arm's value if it names the
@@ -588,7 +439,7 @@ static int one_boot(struct run_ctx *c, size_t k, int64_t t_rel, struct boot_resu
 		bc.spawn_gate_arg = &c->counters;
 	}
 	char *stage = NULL;
-	if (a->stage == 1 || (a->stage < 0 && s->cold)) {
+	if (a->stage == ARM_STAGE_COLD || (a->stage == ARM_STAGE_RUN && s->cold)) {
 		/* A fresh rootfs copy, then an empty page cache: the boot reads
 		 * everything from disk. Under the state directory, so restore
 		 * removes it should this run be killed. */
@@ -977,21 +828,5 @@ out:
 	ctx_free(&c);
 	/* In-process runs (gate --adaptive, bisect, trend) go on without it. */
 	proc_cpu_placement_undo();
-	return rc;
-}
-
-int runloop_command(char **argv, struct run_outcome *o)
-{
-	int argc = 0;
-	while (argv[argc])
-		argc++;
-	struct run_spec spec;
-	memset(o, 0, sizeof *o);
-	int rc = run_spec_parse(argc, argv, &spec);
-	if (rc == RUN_SPEC_HELP || rc == RUN_SPEC_REPORTED)
-		rc = error_setc(GVAB_EUSAGE, "gvab run refused its arguments (see above)");
-	else if (rc == 0)
-		rc = runloop_run(&spec, o);
-	run_spec_free(&spec);
 	return rc;
 }

@@ -6,31 +6,6 @@
 
 #include <string.h>
 
-int schedule_parse_order(const char *s, enum schedule_order *out)
-{
-	if (strcmp(s, "alternate") == 0)
-		*out = ORDER_ALTERNATE;
-	else if (strcmp(s, "abba") == 0)
-		*out = ORDER_ABBA;
-	else if (strcmp(s, "random") == 0)
-		*out = ORDER_RANDOM;
-	else if (strcmp(s, "latin") == 0)
-		*out = ORDER_LATIN;
-	else
-		return error_setc(GVAB_EUSAGE, "order '%s': expected alternate, abba, latin or random", s);
-	return 0;
-}
-
-const char *schedule_order_name(enum schedule_order o)
-{
-	switch (o) {
-	case ORDER_ALTERNATE: return "alternate";
-	case ORDER_ABBA: return "abba";
-	case ORDER_LATIN: return "latin";
-	default: return "random";
-	}
-}
-
 /* splitmix64 (Steele, Lea, Flood 2014): small, fast, well distributed. */
 static void fill_round(struct schedule_slot *s, int narms, int round, int warmup, int seq,
                        enum schedule_order order, uint64_t *rng)

@@ -18,7 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum schedule_order { ORDER_ALTERNATE, ORDER_ABBA, ORDER_RANDOM, ORDER_LATIN };
+#include "runspec.h" /* enum schedule_order, schedule_parse_order, schedule_order_name */
+
 
 struct schedule_slot {
 	int arm;      /* index into the run's arms */
@@ -26,9 +27,6 @@ struct schedule_slot {
 	int warmup;   /* 1 for a discarded warm-up boot */
 };
 
-/* Parses "alternate" / "abba" / "latin" / "random"; 0 or GVAB_EUSAGE. */
-int schedule_parse_order(const char *s, enum schedule_order *out);
-const char *schedule_order_name(enum schedule_order o);
 
 /* Builds (narms * (warmups + iterations)) slots; caller frees *out. */
 int schedule_build(int narms, int warmups, int iterations, enum schedule_order order,

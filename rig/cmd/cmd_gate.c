@@ -51,7 +51,8 @@ static const struct opt opts[] = {
 	{"junit", 0, OPT_REQUIRED, "FILE", "also write a JUnit XML report", O_JUNIT},
 	{"adaptive", 0, OPT_REQUIRED, "N",
 	 "while undecided, add up to N more rounds per arm to the run\n"
-	 "(its recorded command again with --append, in this process),\n"
+	 "(the run run.json records, again with --append, in this\n"
+	 "process),\n"
 	 "deciding again after every --step rounds; looks use\n"
 	 "O'Brien-Fleming-type alpha spending (Lan-DeMets), so\n"
 	 "stopping at any look keeps both error rates <= alpha", O_ADAPTIVE},
@@ -67,84 +68,51 @@ static const struct opt_cmd gate_cmd = {
 	opts,
 	"When undecided it prints how many pairs would decide if the shift stayed put.\n"
 	"Exit: 0 pass, 1 regression, 2 invalid data, 3 undecided, 64 usage, 65 a malformed\n"
-	"run.json command under --adaptive.\n",
+	"run.json under --adaptive.\n",
 	"gate results/ab --max-regression 3% --junit gate.xml\n"
 	"gate results/ab --adaptive 100          # add rounds while undecided\n"
 	"gate results/r --baseline r0706-lazy --candidate r0715-upstream"};
 
-/* The command recorded in DIR/run.json, checked before any boot: an array
- * of strings whose second item is "run". Caller frees with cJSON_Delete. */
-static int gate_load_command(const char *dir, cJSON **run_out, const cJSON **cmd_out)
+/* The run DIR/run.json describes, as a spec (rig/rundir/runspec.h):
+ * arms with their flags and knobs, bundle, order, settings, instruments,
+ * ... . 0, or GVAB_EDATA naming the file and field; *run (the spec's
+ * strings point into it) is the caller's to delete, the spec to free. */
+static int gate_load_spec(const char *dir, cJSON **run, struct run_spec *spec)
 {
 	char *rp = util_fmt("%s/run.json", dir);
-	cJSON *run = samples_run_load(rp);
-	int rc = 0;
-	if (!run) {
+	int rc;
+	run_spec_init(spec);
+	*run = samples_run_load(rp);
+	if (!*run)
 		rc = error_wrap(GVAB_EDATA, "run directory %s", dir);
-		goto out;
-	}
-	/* The reader checked that command is an array of strings. */
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command");
-	int i = cJSON_GetArraySize(cmd);
-	if (i < 2 || strcmp(cJSON_GetArrayItem(cmd, 1)->valuestring, "run") != 0) {
-		rc = error_setc(GVAB_EDATA, "%s: command: not a recorded `gvab run` command", rp);
-		goto out;
-	}
-	*cmd_out = cmd;
-out:
+	else
+		rc = run_spec_from_run_json(*run, rp, spec);
 	free(rp);
-	if (rc < 0) {
-		cJSON_Delete(run);
-		run = NULL;
-	}
-	*run_out = run;
 	return rc;
 }
 
-/* Appends `rounds` measured rounds to the run by running the command
- * recorded in run.json again, in this process, with --out DIR --append
- * --iterations rounds --warmups 1 (the run loop refuses a directory whose
- * arms, binaries or settings differ). */
+/* Appends `rounds` measured rounds to the run DIR: the run its run.json
+ * describes, again in this process, with --append, `rounds` iterations,
+ * one warm-up round and a fresh seed (recorded in the new chunk). The run
+ * loop refuses a directory whose arms, binaries or settings differ. */
 static int gate_extend_run(const char *dir, long rounds)
 {
 	cJSON *run;
-	const cJSON *cmd;
-	int rc = gate_load_command(dir, &run, &cmd);
-	if (rc < 0)
-		return rc;
-	int n = cJSON_GetArraySize(cmd);
-	char **argv = util_xcalloc((size_t)n + 12, sizeof *argv);
-	char *iters = util_fmt("%ld", rounds);
-	int k = 0;
-	argv[k++] = "run";
-	/* Keep the arms, bundle, order, knobs and flags; drop what we replace. */
-	for (int i = 2; i < n; i++) {
-		const char *a = cJSON_GetArrayItem(cmd, i)->valuestring;
-		if (!strcmp(a, "--out") || !strcmp(a, "--iterations") || !strcmp(a, "--warmups") ||
-		    !strcmp(a, "--seed")) {
-			i++;
-			continue;
-		}
-		if (!strcmp(a, "--append") || !strncmp(a, "--out=", 6) || !strncmp(a, "--iterations=", 13) ||
-		    !strncmp(a, "--warmups=", 10))
-			continue;
-		argv[k++] = (char *)a;
+	struct run_spec spec;
+	int rc = gate_load_spec(dir, &run, &spec);
+	if (rc == 0) {
+		spec.out_dir = dir;
+		spec.append = 1;
+		spec.iterations = rounds;
+		spec.warmups = 1;
+		spec.have_seed = 0;
+		struct run_outcome o;
+		rc = runloop_run(&spec, &o);
+		if (rc < 0)
+			rc = error_wrap(rc, "extending %s (gvab run --append)", dir);
+		free(o.out_dir);
 	}
-	argv[k++] = "--out";
-	argv[k++] = (char *)dir;
-	argv[k++] = "--append";
-	argv[k++] = "--iterations";
-	argv[k++] = iters;
-	argv[k++] = "--warmups";
-	argv[k++] = "1";
-	argv[k] = NULL;
-	struct run_outcome o;
-	rc = runloop_command(argv, &o);
-	if (rc < 0)
-		rc = error_wrap(rc, "extending %s (gvab run --append)", dir);
-	free(o.out_dir);
-	free(argv);
-	free(iters);
+	run_spec_free(&spec);
 	cJSON_Delete(run);
 	return rc;
 }
@@ -221,18 +189,20 @@ int cmd_gate(int argc, char **argv)
 		code = gate_decide(dir, &gp, ao.alpha, line, sizeof line, verdict, sizeof verdict);
 	} else {
 		/* Adaptive: while undecided, append `step` more interleaved rounds
-		 * (the run's own command, from run.json) and look again, up to the
+		 * (the run run.json describes, read as a spec) and look again, up to the
 		 * budget. The looks are planned at the first one (its pairs, then
 		 * +step each) and each uses the nominal level of O'Brien-Fleming
 		 * boundaries (verdict_sequential_alphas), which keeps false FAIL and
 		 * false PASS at most alpha over all looks. Measured by
-		 * tests/bench/gate_sim. The recorded command is checked first, so
-		 * a malformed run.json stops the gate before any boot. */
+		 * tests/bench/gate_sim. The recorded run is read first, so a
+		 * malformed run.json stops the gate before any boot. */
 		cJSON *run;
-		const cJSON *cmd;
-		if ((rc = gate_load_command(dir, &run, &cmd)) < 0)
-			return cmds_fail(rc, "gate");
+		struct run_spec spec;
+		rc = gate_load_spec(dir, &run, &spec);
+		run_spec_free(&spec);
 		cJSON_Delete(run);
+		if (rc < 0)
+			return cmds_fail(rc, "gate");
 		int looks = 1 + (int)((adaptive_budget + adaptive_step - 1) / adaptive_step);
 		double *look_alpha = util_xcalloc((size_t)looks, sizeof *look_alpha);
 		long added = 0;

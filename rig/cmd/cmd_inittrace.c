@@ -154,34 +154,24 @@ int cmd_inittrace(int argc, char **argv)
 			tmp = base;
 			out = runsub = util_fmt("%s/run", base);
 		}
-		char *bootsarg = util_fmt("%ld", boots);
-		char *av[32];
-		int k = 0;
-		av[k++] = "gvab";
-		av[k++] = "run";
-		av[k++] = "-q";
-		av[k++] = "--inittrace";
-		av[k++] = "--out";
-		av[k++] = (char *)out;
-		av[k++] = "--bundle";
-		av[k++] = (char *)bundle;
-		av[k++] = "--iterations";
-		av[k++] = bootsarg;
-		av[k++] = "--warmups";
-		av[k++] = "1";
-		char *armargs[MAX_BIN + 1];
-		int narm = 0;
-		for (int i = 0; i < nbins; i++)
-			armargs[narm++] = util_fmt("%s=%s", names[i], paths[i]);
-		if (nbins == 1)
-			armargs[narm++] = util_fmt("%s-again=%s", names[0], paths[0]);
-		for (int i = 0; i < narm; i++) {
-			av[k++] = "--arm";
-			av[k++] = armargs[i];
+		struct run_spec spec;
+		run_spec_init(&spec);
+		spec.quiet = 1;
+		spec.inittrace = 1;
+		spec.out_dir = out;
+		spec.bundle = bundle;
+		spec.iterations = boots;
+		spec.warmups = 1;
+		for (int i = 0; i < nbins && rc == 0; i++)
+			rc = run_spec_add_arm(&spec, names[i], paths[i]);
+		if (nbins == 1 && rc == 0) {
+			char *again = util_fmt("%s-again", names[0]);
+			rc = run_spec_add_arm(&spec, again, paths[0]);
+			free(again);
 		}
-		av[k] = NULL;
-		struct run_outcome ro;
-		rc = runloop_command(av + 1, &ro);
+		struct run_outcome ro = {0};
+		if (rc == 0)
+			rc = runloop_run(&spec, &ro);
 		free(ro.out_dir);
 		if (rc < 0) {
 			char why[512];
@@ -191,17 +181,14 @@ int cmd_inittrace(int argc, char **argv)
 		if (rc < 0)
 			keep_tmp = 1; /* the message points there */
 		/* Columns in --binary order. */
-		for (int i = 0; i < narm && nacc < MAX_BIN + 1; i++) {
+		for (size_t i = 0; i < spec.narms && nacc < MAX_BIN + 1; i++) {
 			struct inittrace_acc *a = &acc[nacc++];
-			snprintf(a->name, sizeof a->name, "%.*s", (int)(strchr(armargs[i], '=') - armargs[i]),
-			         armargs[i]);
+			snprintf(a->name, sizeof a->name, "%s", spec.arms[i].name);
 			a->pk = cJSON_CreateObject();
 			a->proc = cJSON_CreateObject();
 			a->tot = cJSON_CreateArray();
 		}
-		for (int i = 0; i < narm; i++)
-			free(armargs[i]);
-		free(bootsarg);
+		run_spec_free(&spec);
 		if (rc == 0) {
 			char *sp = util_fmt("%s/samples.jsonl", out);
 			struct samples_file sf;

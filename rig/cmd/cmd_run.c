@@ -5,6 +5,7 @@
 #include "cmds.h"
 #include "error.h"
 #include "runloop.h"
+#include "runopts.h"
 
 #include <stdlib.h>
 

@@ -20,7 +20,7 @@ enum {
 	 "create|start|wait|delete|core|overall, or cpu: CPU time\n" \
 	 "per boot, work not latency (default core)", O_REV_METRIC}, \
 	{"bundle", 0, OPT_REQUIRED, "DIR", "OCI bundle (default build/bundle)", O_REV_BUNDLE}, \
-	{"set", 0, OPT_REQUIRED, "NAME=VALUE", "host knob for the runs (passed to gvab run); at most 16", O_REV_SET}, \
+	{"set", 0, OPT_REQUIRED, "NAME=VALUE", "host knob for the runs (as gvab run --set); at most 8", O_REV_SET}, \
 	{"patches", 0, OPT_REQUIRED, "DIR", "patch series directory, as for build (default: patches)", O_REV_PATCHES}, \
 	{"series", 0, OPT_REQUIRED, "DIR", "one more series directory, as for build (repeatable)", O_REV_SERIES}, \
 	{"cache", 0, OPT_REQUIRED, "DIR", "cache, as for build", O_REV_CACHE}, \
@@ -31,8 +31,8 @@ enum {
 /* Storage behind a revision_setup's lists while a command runs. */
 struct revision_args {
 	const char *series[17];
-	char *run_args[2 * 16 + 1];
-	int nseries, nrun;
+	struct run_spec run_base; /* the runs' knob settings */
+	int nseries;
 	char *cache;
 };
 

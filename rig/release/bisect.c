@@ -334,39 +334,19 @@ static int build_rev(const struct bisect_opts *o, const struct rev *r, char **ru
 /* Runs one look of a step (appending after the first), in this process. */
 static int run_look(const struct bisect_opts *o, const char *dir, int append, char *const bins[3])
 {
-	char *iters = util_fmt("%ld", o->iterations);
-	char *a[3];
 	static const char *const names[3] = {"mid", "good", "bad"};
-	for (int i = 0; i < 3; i++)
-		a[i] = util_fmt("%s=%s", names[i], bins[i]);
-	size_t nextra = 0;
-	while (o->rs.run_args && o->rs.run_args[nextra])
-		nextra++;
-	char **argv = util_xcalloc(24 + nextra, sizeof *argv);
-	int k = 0;
-	argv[k++] = "run";
-	argv[k++] = "-q";
-	argv[k++] = "--out";
-	argv[k++] = (char *)dir;
-	argv[k++] = "--bundle";
-	argv[k++] = (char *)o->rs.bundle;
-	argv[k++] = "--iterations";
-	argv[k++] = iters;
-	argv[k++] = "--warmups";
-	argv[k++] = append ? "1" : "2";
+	struct run_spec spec;
+	revision_run_spec(&o->rs, &spec);
+	spec.out_dir = dir;
+	spec.iterations = o->iterations;
+	spec.warmups = append ? 1 : 2;
 	/* abba with three arms never lets the middle one (good) lead a round,
 	 * so a first-in-round effect would sit on one comparison only. */
-	argv[k++] = "--order";
-	argv[k++] = "latin";
-	for (int i = 0; i < 3; i++) {
-		argv[k++] = "--arm";
-		argv[k++] = a[i];
-	}
-	for (size_t i = 0; i < nextra; i++)
-		argv[k++] = o->rs.run_args[i];
-	if (append)
-		argv[k++] = "--append";
-	argv[k] = NULL;
+	spec.order = ORDER_LATIN;
+	spec.append = append;
+	int rc = 0;
+	for (int i = 0; i < 3 && rc == 0; i++)
+		rc = run_spec_add_arm(&spec, names[i], bins[i]);
 	/* The run's answer lines go to a log beside it, so bisect's output is
 	 * bisect's. SIGINT/SIGTERM stop the run cleanly (knobs back). */
 	char *parent = util_xstrdup(dir);
@@ -375,17 +355,15 @@ static int run_look(const struct bisect_opts *o, const char *dir, int append, ch
 		*slash = '\0';
 	util_mkdir_p(parent, 0755);
 	free(parent);
-	struct run_outcome ro;
-	int rc = runloop_command(argv, &ro);
+	struct run_outcome ro = {0};
+	if (rc == 0)
+		rc = runloop_run(&spec, &ro);
 	if (ro.saved && ro.ok_count > 0 && rc != GVAB_EINTR)
 		answer_write_log(dir, PH_CORE);
 	free(ro.out_dir);
 	if (rc < 0 && rc != GVAB_EINTR)
 		rc = error_wrap(rc, "gvab run");
-	for (int i = 0; i < 3; i++)
-		free(a[i]);
-	free(argv);
-	free(iters);
+	run_spec_free(&spec);
 	return rc;
 }
 

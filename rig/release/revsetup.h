@@ -5,6 +5,8 @@
 #ifndef GVAB_REVSETUP_H
 #define GVAB_REVSETUP_H
 
+#include "runspec.h"
+
 struct revision_setup {
 	const char *source;          /* git URL/path or "module" */
 	const char *arm;             /* arm spec every revision is built with ("stock") */
@@ -14,11 +16,18 @@ struct revision_setup {
 	const char *go;              /* NULL: build's default */
 	int offline;
 	const char *bundle;
-	char *const *run_args;       /* extra gvab run arguments (--set ...), NULL-terminated */
+	const struct run_spec *run_base; /* what every run gets besides its arms and rounds
+	                                  * (knob settings); NULL: gvab run's defaults */
 	const char *metric;          /* phase name, default "core" */
 	double threshold_pct;
 	double alpha;
 	int progress;
 };
+
+/* A run spec for one of the revisions' runs: gvab run's defaults, the
+ * bundle and rs->run_base's knob settings, quiet (progress is the
+ * caller's); arms, out_dir, rounds and order are the caller's to add.
+ * Free with run_spec_free. */
+void revision_run_spec(const struct revision_setup *rs, struct run_spec *s);
 
 #endif

@@ -219,67 +219,29 @@ static int build_one(const struct trend_opts *o, const char *arms_dir, struct tr
 	return build_arm(&bo, &r->runsc);
 }
 
-/* The `gvab run` command line (argv[0] is this gvab); free with argv_free. */
-struct run_argv {
-	char **argv;
-	char *self, *iters, *warm, *specs[TREND_MAX_REVISIONS], *anchor;
-};
-
-static void argv_build(const struct trend_opts *o, const char *dir, const struct trev *r, size_t n,
-                       const char *anchor, struct run_argv *ra)
+/* The run of every built revision: one arm each, in o->order, and the
+ * anchor's arm last when there is one. Free with
+ * run_spec_free. */
+static int trend_spec(const struct trend_opts *o, const char *dir, const struct trev *r, size_t n,
+                      const char *anchor, struct run_spec *s)
 {
-	memset(ra, 0, sizeof *ra);
-	ra->self = util_xstrdup("gvab"); /* as run.json records the command */
-	ra->iters = util_fmt("%ld", o->iterations);
-	ra->warm = util_fmt("%ld", o->warmups);
-	size_t nextra = 0;
-	while (o->rs.run_args && o->rs.run_args[nextra])
-		nextra++;
-	char **argv = ra->argv = util_xcalloc(18 + 2 * n + nextra, sizeof *argv);
-	int k = 0;
-	argv[k++] = ra->self;
-	argv[k++] = "run";
-	argv[k++] = "-q";
-	argv[k++] = "--out";
-	argv[k++] = (char *)dir;
-	argv[k++] = "--bundle";
-	argv[k++] = (char *)o->rs.bundle;
-	argv[k++] = "--iterations";
-	argv[k++] = ra->iters;
-	argv[k++] = "--warmups";
-	argv[k++] = ra->warm;
-	argv[k++] = "--order";
-	argv[k++] = (char *)o->order;
-	for (size_t i = 0; i < n && i < TREND_MAX_REVISIONS; i++)
-		if (r[i].runsc) {
-			ra->specs[i] = util_fmt("%s=%s", r[i].arm, r[i].runsc);
-			argv[k++] = "--arm";
-			argv[k++] = ra->specs[i];
-		}
-	if (anchor) {
-		ra->anchor = util_fmt("%s=%s", HISTORY_ANCHOR_ARM, anchor);
-		argv[k++] = "--arm";
-		argv[k++] = ra->anchor;
-	}
-	for (size_t i = 0; i < nextra; i++)
-		argv[k++] = o->rs.run_args[i];
-	argv[k] = NULL;
+	revision_run_spec(&o->rs, s);
+	s->out_dir = dir;
+	s->iterations = o->iterations;
+	s->warmups = o->warmups;
+	int rc = schedule_parse_order(o->order, &s->order);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (r[i].runsc)
+			rc = run_spec_add_arm(s, r[i].arm, r[i].runsc);
+	if (anchor && rc == 0)
+		rc = run_spec_add_arm(s, HISTORY_ANCHOR_ARM, anchor);
+	return rc;
 }
 
-static void argv_free(struct run_argv *ra)
-{
-	for (size_t i = 0; i < TREND_MAX_REVISIONS; i++)
-		free(ra->specs[i]);
-	free(ra->anchor);
-	free(ra->argv);
-	free(ra->self);
-	free(ra->iters);
-	free(ra->warm);
-}
-
-/* 1 when `dir` holds a complete run of this very command (arms, rounds,
- * order, knobs) whose binaries still hash the same. */
-static int run_reusable(const char *dir, const struct trev *r, size_t n, char *const *argv)
+/* 1 when `dir` holds a complete run of this very spec (as run.json
+ * records it: arms, rounds, order, knobs) whose binaries still hash the
+ * same. */
+static int run_reusable(const char *dir, const struct trev *r, size_t n, const struct run_spec *spec)
 {
 	char *path = util_fmt("%s/run.json", dir);
 	cJSON *run = util_path_exists(path) ? samples_run_load(path) : NULL;
@@ -289,15 +251,10 @@ static int run_reusable(const char *dir, const struct trev *r, size_t n, char *c
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(run, "status");
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command");
 	const cJSON *arms = cJSON_GetObjectItemCaseSensitive(run, "arms");
+	cJSON *want = run_spec_command(spec);
 	int ok = cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0 && cJSON_IsArray(arms) &&
-	         cJSON_IsArray(cmd);
-	/* The command as run.json has it: "gvab" then this argv from "run". */
-	const cJSON *c = ok ? cmd->child : NULL;
-	for (size_t i = 0; ok && argv[i]; i++) {
-		ok = c && cJSON_IsString(c) && (i == 0 || strcmp(c->valuestring, argv[i]) == 0);
-		c = c ? c->next : NULL;
-	}
-	ok = ok && c == NULL;
+	         cJSON_Compare(cmd, want, 1);
+	cJSON_Delete(want);
 	const cJSON *a = ok ? arms->child : NULL;
 	for (size_t i = 0; i < n && ok; i++) {
 		if (!r[i].runsc)
@@ -316,7 +273,7 @@ static int run_reusable(const char *dir, const struct trev *r, size_t n, char *c
 	return ok;
 }
 
-static int run_all(const struct trend_opts *o, char *const *argv, const char *dir)
+static int run_all(const struct trend_opts *o, const struct run_spec *spec, const char *dir)
 {
 	if (o->rs.progress)
 		fprintf(stderr, "gvab: trend: timing every built revision, %ld rounds (+%ld warm-up) in %s "
@@ -331,7 +288,7 @@ static int run_all(const struct trend_opts *o, char *const *argv, const char *di
 	util_mkdir_p(parent, 0755);
 	free(parent);
 	struct run_outcome ro;
-	int rc = runloop_command((char **)argv + 1, &ro);
+	int rc = runloop_run(spec, &ro);
 	if (ro.saved && ro.ok_count > 0 && rc != GVAB_EINTR)
 		answer_write_log(dir, PH_CORE);
 	free(ro.out_dir);
@@ -649,7 +606,8 @@ int trend_run(const struct trend_opts *o)
 	size_t n = 0, ns = 0, built = 0;
 	char *arms = NULL, *run_dir = NULL, *md = NULL, *mdp = NULL, *jp = NULL, *anchor = NULL;
 	cJSON *doc = NULL;
-	struct run_argv rargv = {0};
+	struct run_spec spec;
+	run_spec_init(&spec);
 
 	if (phase < 0)
 		return error_setc(GVAB_EUSAGE, "--metric %s: not a phase (create, start, wait, delete, core, "
@@ -693,15 +651,17 @@ int trend_run(const struct trend_opts *o)
 	if ((rc = anchor_binary(o, arms, &anchor)) < 0)
 		goto out;
 	run_dir = util_fmt("%s/run", o->out_dir);
-	argv_build(o, run_dir, r, n, anchor, &rargv);
-	if (run_reusable(run_dir, r, n, rargv.argv)) {
+	run_spec_free(&spec);
+	if ((rc = trend_spec(o, run_dir, r, n, anchor, &spec)) < 0)
+		goto out;
+	if (run_reusable(run_dir, r, n, &spec)) {
 		if (o->rs.progress)
 			fprintf(stderr, "gvab: trend: %s is a complete run of this command and these binaries; "
 			                "not timed again\n", run_dir);
 	} else {
 		if ((rc = util_rm_rf(run_dir)) < 0) /* incomplete, or of other binaries or settings */
 			goto out;
-		if ((rc = run_all(o, rargv.argv, run_dir)) < 0)
+		if ((rc = run_all(o, &spec, run_dir)) < 0)
 			goto out;
 	}
 	if ((rc = analyse(o, run_dir, phase, r, n, &st, &ns)) < 0)
@@ -729,7 +689,7 @@ out:
 	free(r);
 	free(st);
 	free(arms);
-	argv_free(&rargv);
+	run_spec_free(&spec);
 	free(run_dir);
 	free(md);
 	free(mdp);

@@ -1,7 +1,17 @@
-/* runjson: see runjson.h. */
+/* runjson: see runjson.h. The one writer of run.json: the run's
+ * description from its spec, chunks, and the closing. */
+#define _GNU_SOURCE
 #include "runjson.h"
+#include "proc.h"
+#include "samples.h"
+#include "util.h"
+#include "version.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 
 const char *runjson_append_mismatch(const cJSON *old, const cJSON *fresh)
 {
@@ -136,4 +146,139 @@ void runjson_close(cJSON *run, cJSON *chunk, const char *status, const char *end
 	} else {
 		put(run, "drift", drift);
 	}
+}
+
+/* --- the run's description (run.json's writer) ---------------------------- */
+
+static cJSON *arm_json(const struct run_arm *a)
+{
+	cJSON *o = cJSON_CreateObject();
+	char real[PATH_MAX], hex[65];
+	cJSON_AddStringToObject(o, "name", a->name);
+	int have_real = realpath(a->runsc, real) != NULL;
+	cJSON_AddStringToObject(o, "runsc", have_real ? real : a->runsc);
+	if (util_sha256_file(a->runsc, hex) == 0)
+		cJSON_AddStringToObject(o, "sha256", hex);
+	char *out = NULL;
+	int st;
+	char *argv[] = {a->runsc, "--version", NULL};
+	if (proc_run_capture(argv, NULL, NULL, &out, &st) == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		out[strcspn(out, "\n")] = '\0';
+		cJSON_AddStringToObject(o, "version", out);
+	}
+	free(out);
+	cJSON *fl = cJSON_AddArrayToObject(o, "flags");
+	for (size_t i = 0; i < a->nflags; i++)
+		cJSON_AddItemToArray(fl, cJSON_CreateString(a->flags[i]));
+	cJSON *kn = cJSON_AddObjectToObject(o, "knobs");
+	for (size_t i = 0; i < a->nknobs; i++)
+		cJSON_AddStringToObject(kn, a->knob_name[i], a->knob_value[i]);
+	if (a->stage != ARM_STAGE_RUN)
+		cJSON_AddStringToObject(o, "stage", a->stage == ARM_STAGE_COLD ? "cold" : "warm");
+	if (a->nenv) {
+		cJSON *env = cJSON_AddObjectToObject(o, "env");
+		for (size_t i = 0; i < a->nenv; i++) {
+			size_t klen = strcspn(a->env[i], "=");
+			char *k = util_fmt("%.*s", (int)klen, a->env[i]);
+			cJSON_AddStringToObject(env, k, a->env[i] + klen + 1);
+			free(k);
+		}
+	}
+	/* Provenance written by gvab build, when the binary came from it. */
+	char *slash = have_real ? strrchr(real, '/') : NULL;
+	if (slash) {
+		char *pp = util_fmt("%.*s/provenance.json", (int)(slash - real), real);
+		if (util_path_exists(pp)) {
+			cJSON *prov = util_json_load(pp);
+			if (prov)
+				cJSON_AddItemToObject(o, "provenance", prov);
+		}
+		free(pp);
+	}
+	return o;
+}
+
+cJSON *runjson_describe(const struct run_spec *s, struct runjson_start *st)
+{
+	cJSON *run = cJSON_CreateObject();
+	cJSON_AddStringToObject(run, "format", RUN_FORMAT);
+	cJSON *g = cJSON_AddObjectToObject(run, "gvab");
+	cJSON_AddStringToObject(g, "version", GVAB_VERSION);
+	cJSON_AddStringToObject(g, "commit", GVAB_COMMIT);
+	cJSON *cmd;
+	if (s->argv) {
+		cmd = cJSON_AddArrayToObject(run, "command");
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("gvab"));
+		for (int i = 0; i < s->argc; i++)
+			cJSON_AddItemToArray(cmd, cJSON_CreateString(s->argv[i]));
+	} else {
+		cJSON_AddItemToObject(run, "command", run_spec_command(s));
+	}
+	cJSON_AddStringToObject(run, "status", "running");
+	if (s->label)
+		cJSON_AddStringToObject(run, "host_label", s->label);
+	cJSON *hm = cJSON_AddObjectToObject(run, "host_meta");
+	for (int i = 0; i < s->nmeta; i++) {
+		const char *eq = strchr(s->meta[i], '=');
+		char *k = util_fmt("%.*s", (int)(eq - s->meta[i]), s->meta[i]);
+		cJSON_AddStringToObject(hm, k, eq + 1);
+		free(k);
+	}
+	cJSON_AddStringToObject(run, "started_at", st->started_at);
+	cJSON_AddStringToObject(run, "bundle_path", st->bundle_real);
+	cJSON_AddItemToObject(run, "bundle", st->bundle_meta ? st->bundle_meta : cJSON_CreateObject());
+	st->bundle_meta = NULL;
+	cJSON_AddStringToObject(run, "order", schedule_order_name(s->order));
+	char seedbuf[32];
+	snprintf(seedbuf, sizeof seedbuf, "%llu", (unsigned long long)st->seed);
+	cJSON_AddStringToObject(run, "seed", seedbuf);
+	cJSON_AddNumberToObject(run, "warmups", (double)s->warmups);
+	cJSON_AddNumberToObject(run, "iterations", (double)s->iterations);
+	cJSON_AddBoolToObject(run, "drop_caches", s->drop);
+	cJSON_AddBoolToObject(run, "phases", s->phases);
+	cJSON_AddBoolToObject(run, "inittrace", s->inittrace);
+	cJSON_AddBoolToObject(run, "syscalls", s->syscalls);
+	cJSON_AddNumberToObject(run, "warm_pool_execs", (double)s->warm_k);
+	cJSON_AddNumberToObject(run, "expect_exit", (double)s->expect_exit);
+	cJSON_AddBoolToObject(run, "cold", s->cold);
+	cJSON_AddNumberToObject(run, "timeout_ms", (double)s->timeout_ms);
+	cJSON_AddNumberToObject(run, "cleanup_timeout_ms", (double)s->cleanup_ms);
+	cJSON_AddNumberToObject(run, "max_failures", (double)s->max_fail);
+	/* Only when set, so runs without them (and their --append) read as before. */
+	if (s->settle_ms > 0)
+		cJSON_AddNumberToObject(run, "settle_ms", (double)s->settle_ms);
+	if (s->placement != PROC_CPUS_SHARED)
+		cJSON_AddStringToObject(run, "cpu_placement", st->placement_desc);
+	if (st->workload_words) {
+		cJSON *wa = cJSON_AddArrayToObject(run, "workload");
+		for (int i = 0; st->workload_words[i]; i++)
+			cJSON_AddItemToArray(wa, cJSON_CreateString(st->workload_words[i]));
+		cJSON_AddNumberToObject(run, "memory_samples", (double)s->memory_k);
+	}
+	cJSON *settings = cJSON_AddObjectToObject(run, "settings");
+	for (size_t i = 0; i < s->nset; i++)
+		cJSON_AddStringToObject(settings, s->set_name[i], s->set_value[i]);
+	cJSON *ja = cJSON_AddArrayToObject(run, "arms");
+	for (size_t i = 0; i < s->narms; i++)
+		cJSON_AddItemToArray(ja, arm_json(&s->arms[i]));
+	cJSON_AddItemToObject(run, "host", cJSON_Duplicate(st->host, 1));
+	return run;
+}
+
+cJSON *runjson_chunk_new(const struct run_spec *s, const struct runjson_start *st, const cJSON *run)
+{
+	char seedbuf[32];
+	snprintf(seedbuf, sizeof seedbuf, "%llu", (unsigned long long)st->seed);
+	cJSON *chunk = cJSON_CreateObject();
+	cJSON_AddItemToObject(chunk, "command",
+	                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(run, "command"), 1));
+	cJSON_AddStringToObject(chunk, "started_at", st->started_at);
+	cJSON_AddStringToObject(chunk, "seed", seedbuf);
+	cJSON_AddNumberToObject(chunk, "warmups", (double)s->warmups);
+	cJSON_AddNumberToObject(chunk, "iterations", (double)s->iterations);
+	cJSON_AddNumberToObject(chunk, "warm_pool_execs", (double)s->warm_k);
+	cJSON_AddNumberToObject(chunk, "first_seq", st->first_seq);
+	cJSON_AddStringToObject(chunk, "status", "running");
+	cJSON_AddItemToObject(chunk, "host", cJSON_Duplicate(st->host, 1));
+	return chunk;
 }

@@ -7,7 +7,35 @@
 #ifndef GVAB_RUNJSON_H
 #define GVAB_RUNJSON_H
 
+#include "runspec.h"
+
+#include <stdint.h>
+
 #include <cjson/cJSON.h>
+
+/* What a run found out before its first boot, for its description. */
+struct runjson_start {
+	const char *started_at;       /* UTC, as util_utc_now writes it */
+	const char *bundle_real;      /* the bundle's real path */
+	cJSON *bundle_meta;           /* bundle.json's content: taken */
+	uint64_t seed;                /* the seed the schedule used */
+	const char *placement_desc;   /* what --cpu-placement did */
+	char *const *workload_words;  /* /bin/gvab-workload MODE ARG..., NULL-terminated; or NULL */
+	const cJSON *host;            /* host facts at start (copied) */
+	int first_seq;                /* the seq of this invocation's first boot */
+};
+
+/* run.json's description of a run, field by field from the spec: format,
+ * gvab's version, the command (s->argv, else run_spec_command), status
+ * "running", label and host metadata, bundle, order, seed, warm-ups,
+ * iterations, instruments, warm pool, exit status, cold, timeouts, settle
+ * and placement (only when set), workload, knob settings, each arm (name,
+ * real path, sha256, `--version`, flags, knobs, stage, and the
+ * provenance.json beside a gvab-built binary) and the host facts. */
+cJSON *runjson_describe(const struct run_spec *s, struct runjson_start *st);
+/* This invocation's chunk: its command (copied from `run`), start, seed,
+ * warm-ups, iterations, warm pool, first seq, status, host facts. */
+cJSON *runjson_chunk_new(const struct run_spec *s, const struct runjson_start *st, const cJSON *run);
 
 /* --append adds to a run only what it could have measured itself: the
  * same arms (names, binaries by sha256, flags, knobs), bundle and

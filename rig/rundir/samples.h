@@ -36,6 +36,9 @@ enum sample_phase { PH_CREATE, PH_START, PH_WAIT, PH_DELETE, PH_CORE, PH_OVERALL
 	            PH_CPU = PH_COUNT, PH_METRICS };
 extern const char *const sample_phase_names[PH_METRICS];
 
+/* A samples.jsonl line: a cold boot, or a warm-pool exec ("kind":"exec"). */
+enum boot_kind { BOOT_COLD, BOOT_EXEC };
+
 struct sample {
 	int seq;
 	int arm;        /* index into samples_file.arms */
@@ -43,7 +46,7 @@ struct sample {
 	int warmup;
 	int ok;
 	int exit_status;
-	int kind;       /* 0: cold boot; 1: warm-pool exec ("kind":"exec") */
+	enum boot_kind kind;
 	int64_t t_ns;
 	int64_t ns[PH_METRICS];
 	int64_t exec_ns;
@@ -65,7 +68,7 @@ struct samples_file {
  * it (written by samples_append; boot.c fills it). */
 struct boot_result {
 	int ok;
-	int kind;                  /* 0: a cold boot; 1: a warm-pool exec (exec_ns) */
+	enum boot_kind kind;       /* BOOT_EXEC: a warm-pool exec (exec_ns) */
 	int64_t exec_ns;
 	int64_t create_ns, start_ns, wait_ns, delete_ns;
 	int exit_status;           /* container's, -1 if unknown */
@@ -102,6 +105,22 @@ int samples_append(struct samples_writer *w, int seq, const char *arm, int round
                    const char *id, int64_t t_ns, const struct boot_result *r,
                    const cJSON *extra);
 void samples_close(struct samples_writer *w);
+
+/* A boot's instrument data for its line (samples_extra). */
+#define SAMPLES_SYSCALL_COUNTS 2
+/* "membarrier", "membarrier_register_private_expedited" */
+extern const char *const samples_syscall_names[SAMPLES_SYSCALL_COUNTS];
+struct sample_instruments {
+	int syscalls;                                     /* counted (--syscalls) */
+	long long syscall_count[SAMPLES_SYSCALL_COUNTS];
+	const char *syscall_why[SAMPLES_SYSCALL_COUNTS];  /* non-NULL: not counted, why */
+	cJSON *internal;                                  /* --phases markers: taken, or NULL */
+	cJSON *inittrace;                                 /* --inittrace sums: taken, or NULL */
+};
+/* The members of a good attempt's line beyond its times (NULL for a
+ * failed one): "syscalls", "cpu", "workload", "memory", "internal",
+ * "inittrace". Takes in->internal and in->inittrace. */
+cJSON *samples_extra(const struct boot_result *br, struct sample_instruments *in);
 
 /* Reads samples.jsonl, validating every line; arms are named in the order
  * of `order` (may be NULL: then of first appearance); with `order` given, a

@@ -1,8 +1,9 @@
-/* runspec: `gvab run`'s one option table (parsing and help) and its arms.
- * A spec is also how other commands ask for a run in-process (the gate's
- * --adaptive extension repeats a run's recorded command through it). */
+/* runopts: `gvab run`'s one option table (parsing and help): its command
+ * line into a `struct run_spec` (rig/rundir/runspec.h), in the command
+ * layer only; everything else in the process hands the run loop a spec. */
 #define _GNU_SOURCE
-#include "runloop.h"
+#include "runopts.h"
+#include "knobs.h"
 #include "proc.h"
 #include "error.h"
 #include "util.h"
@@ -124,6 +125,8 @@ static int parse_env_item(struct run_arm *a, const char *kv)
 	return 0;
 }
 
+/* NAME=RUNSC[,ITEM...]: flags, knob:NAME=VALUE,
+ * env:NAME=VALUE, stage:cold|warm. */
 static int parse_arm(const char *spec, struct run_arm *a)
 {
 	memset(a, 0, sizeof *a);
@@ -131,19 +134,16 @@ static int parse_arm(const char *spec, struct run_arm *a)
 	if (!eq || eq == spec || !eq[1])
 		return error_setc(GVAB_EUSAGE, "--arm '%s': expected NAME=RUNSC[,ITEM...]", spec);
 	a->name = util_fmt("%.*s", (int)(eq - spec), spec);
-	for (const char *p = a->name; *p; p++)
-		if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
-		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-			return error_setc(GVAB_EUSAGE, "--arm '%s': name may hold only letters, digits, "
-			                               "'-', '_' and '.'", spec);
+	int rc = run_arm_check_name(spec, a->name);
+	if (rc < 0)
+		return rc;
 	char *rest = util_xstrdup(eq + 1), *save = NULL;
-	int have_platform = 0, have_network = 0, rc = 0;
 	char *tok = strtok_r(rest, ",", &save);
 	a->runsc = util_xstrdup(tok);
-	a->stage = -1;
+	a->stage = ARM_STAGE_RUN;
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		if (strcmp(tok, "stage:cold") == 0 || strcmp(tok, "stage:warm") == 0) {
-			a->stage = tok[6] == 'c';
+			a->stage = tok[6] == 'c' ? ARM_STAGE_COLD : ARM_STAGE_WARM;
 			continue;
 		}
 		if (strncmp(tok, "env:", 4) == 0) {
@@ -152,8 +152,8 @@ static int parse_arm(const char *spec, struct run_arm *a)
 			continue;
 		}
 		if (strncmp(tok, "knob:", 5) == 0) {
-			if (a->nknobs == 4) {
-				rc = error_setc(GVAB_EUSAGE, "--arm %s: at most 4 knobs", a->name);
+			if (a->nknobs == RUN_MAX_ARM_KNOBS) {
+				rc = error_setc(GVAB_EUSAGE, "--arm %s: at most %d knobs", a->name, RUN_MAX_ARM_KNOBS);
 				break;
 			}
 			if ((rc = knobs_parse_setting(tok + 5, a->knob_name[a->nknobs], 32,
@@ -172,37 +172,12 @@ static int parse_arm(const char *spec, struct run_arm *a)
 			rc = error_setc(GVAB_EUSAGE, "--arm %s: too many flags", a->name);
 			break;
 		}
-		have_platform |= strncmp(tok, "--platform", 10) == 0;
-		have_network |= strncmp(tok, "--network", 9) == 0;
 		a->flags[a->nflags++] = util_xstrdup(tok);
 	}
 	free(rest);
-	/* Only runsc takes these; a baseline arm (runc, crun) gets no defaults. */
-	const char *bn = strrchr(a->runsc, '/');
-	int is_runsc = strstr(bn ? bn + 1 : a->runsc, "runsc") != NULL;
-	if (rc == 0 && is_runsc && !have_platform)
-		a->flags[a->nflags++] = util_xstrdup("--platform=systrap");
-	if (rc == 0 && is_runsc && !have_network)
-		a->flags[a->nflags++] = util_xstrdup("--network=none");
+	if (rc == 0)
+		run_arm_default_flags(a);
 	return rc;
-}
-
-static void free_arm(struct run_arm *a)
-{
-	free(a->name);
-	free(a->runsc);
-	for (size_t i = 0; i < a->nflags; i++)
-		free(a->flags[i]);
-	for (size_t i = 0; i < a->nenv; i++)
-		free(a->env[i]);
-	memset(a, 0, sizeof *a);
-}
-
-void run_spec_free(struct run_spec *s)
-{
-	for (size_t i = 0; i < s->narms; i++)
-		free_arm(&s->arms[i]);
-	s->narms = 0;
 }
 
 /* One option's value into the spec; 0 or an error code. */
@@ -241,15 +216,9 @@ static int take(struct run_spec *s, int id, const char *arg)
 	case O_DROP: s->drop = 1; return 0;
 	case O_SETTLE: return util_parse_long(arg, 0, 60000, "--settle-ms", &s->settle_ms);
 	case O_PLACEMENT:
-		if (strcmp(arg, "shared") == 0)
-			s->placement = PROC_CPUS_SHARED;
-		else if (strcmp(arg, "one") == 0)
-			s->placement = PROC_CPUS_ONE;
-		else if (strcmp(arg, "split") == 0)
-			s->placement = PROC_CPUS_SPLIT;
-		else
+		if (strchr(arg, ':'))
 			return error_setc(GVAB_EUSAGE, "--cpu-placement: '%s' is not shared, one or split", arg);
-		return 0;
+		return run_placement_parse(arg, &s->placement);
 	case O_TIMEOUT: return util_parse_long(arg, 100, 3600000, "--timeout-ms", &s->timeout_ms);
 	case O_CLEANUP: return util_parse_long(arg, 100, 3600000, "--cleanup-timeout-ms", &s->cleanup_ms);
 	case O_MAXFAIL: return util_parse_long(arg, 1, 1000000, "--max-failures", &s->max_fail);
@@ -281,14 +250,7 @@ static int take(struct run_spec *s, int id, const char *arg)
 
 int run_spec_parse(int argc, char **argv, struct run_spec *s)
 {
-	memset(s, 0, sizeof *s);
-	s->bundle = "build/bundle";
-	s->iterations = 50;
-	s->warmups = 5;
-	s->timeout_ms = 30000;
-	s->cleanup_ms = 10000;
-	s->max_fail = 3;
-	s->order = ORDER_ABBA;
+	run_spec_init(s);
 	s->argc = argc;
 	s->argv = argv;
 	struct opt_parser p;
