@@ -144,10 +144,15 @@ void history_detect(const struct history_series *s, const struct history_detect_
                     struct history_detect_result *r);
 const char *history_change_name(enum history_change_kind k);
 
-/* A revision's figure pooled over the runs that measured it (weights
- * 1 / (v + tau^2), as the detection uses) with its 95% interval. */
-void history_rev_estimate(const struct history_series *s, double tau, size_t rev, double *est,
-                          double *lo, double *hi, int *nruns);
+/* The run-to-run sd (log scale) the detection uses, and where it came
+ * from (as history_detect_result's tau and tau_from). */
+double history_series_tau(const struct history_series *s, int *from);
+
+/* Each revision's figure pooled over the runs that measured it (weights
+ * 1 / (v + tau^2), as the detection uses) with its 95% interval, and the
+ * number of figures; arrays of s->nrevs. */
+void history_rev_estimates(const struct history_series *s, double tau, double *est, double *lo,
+                           double *hi, int *nfig);
 
 /* The bisect command for a change (into buf). */
 void history_bisect_command(const struct history_series *s, const struct history_change *c,

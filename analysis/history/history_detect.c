@@ -199,10 +199,17 @@ static int cmp_dbl_desc(const void *a, const void *b)
 static void null_maxz(struct seg_ctx *c, size_t a, size_t b, double zobs, double *p, double *zcrit)
 {
 	double mz[HISTORY_NULL_SIMS];
-	int ge = 0;
+	int ge = 0, k = 0;
 	const struct history_obs *ob = c->s->obs;
+	/* Besag and Clifford's sequential p-value: stop once `enough` null
+	 * series reach the observed |z|, as p is then above alpha whatever
+	 * follows ((1 + enough) / (k + 1) > alpha for every k < 1000); only a
+	 * split that may be significant costs all 999 series. */
+	int enough = (int)floor(c->o->alpha * (HISTORY_NULL_SIMS + 1.0)) + 1;
+	if (enough < 10)
+		enough = 10;
 	c->ystar_on = 1;
-	for (int k = 0; k < HISTORY_NULL_SIMS; k++) {
+	for (; k < HISTORY_NULL_SIMS && ge < enough; k++) {
 		for (size_t i = a; i < b; i++)
 			c->gstar[ob[i].run] = NAN;
 		for (size_t i = a; i < b; i++) {
@@ -216,8 +223,11 @@ static void null_maxz(struct seg_ctx *c, size_t a, size_t b, double zobs, double
 		ge += mz[k] >= zobs;
 	}
 	c->ystar_on = 0;
+	*p = (1.0 + ge) / (k + 1.0);
+	*zcrit = INFINITY;
+	if (k < HISTORY_NULL_SIMS)
+		return; /* stopped early: not significant, no interval needed */
 	qsort(mz, HISTORY_NULL_SIMS, sizeof *mz, cmp_dbl_desc);
-	*p = (1.0 + ge) / (HISTORY_NULL_SIMS + 1.0);
 	size_t q = (size_t)floor(c->o->alpha * (HISTORY_NULL_SIMS + 1.0));
 	*zcrit = mz[q > 0 ? q - 1 : 0];
 }
@@ -254,6 +264,20 @@ static int cmp_change(const void *a, const void *b)
 {
 	const struct history_change *x = a, *y = b;
 	return (x->before > y->before) - (x->before < y->before);
+}
+
+double history_series_tau(const struct history_series *s, int *from)
+{
+	*from = 0;
+	if (s->nobs < 2 || s->nruns < 2)
+		return 0;
+	double *y = util_xcalloc(s->nobs, sizeof *y), *v = util_xcalloc(s->nobs, sizeof *v);
+	for (size_t i = 0; i < s->nobs; i++)
+		obs_log(&s->obs[i], &y[i], &v[i]);
+	double tau2 = estimate_tau2(s, y, v, from);
+	free(y);
+	free(v);
+	return sqrt(tau2);
 }
 
 void history_detect(const struct history_series *s, const struct history_detect_opts *o,
@@ -295,25 +319,28 @@ void history_detect(const struct history_series *s, const struct history_detect_
 	free(v);
 }
 
-void history_rev_estimate(const struct history_series *s, double tau, size_t rev, double *est,
-                          double *lo, double *hi, int *nruns)
+void history_rev_estimates(const struct history_series *s, double tau, double *est, double *lo,
+                           double *hi, int *nfig)
 {
-	double W = 0, Y = 0;
-	*nruns = 0;
+	double *W = util_xcalloc(s->nrevs ? s->nrevs : 1, sizeof *W);
+	double *Y = util_xcalloc(s->nrevs ? s->nrevs : 1, sizeof *Y);
+	memset(nfig, 0, s->nrevs * sizeof *nfig);
 	for (size_t i = 0; i < s->nobs; i++) {
-		if (s->obs[i].rev != rev)
-			continue;
 		double y, v;
 		obs_log(&s->obs[i], &y, &v);
 		double w = 1 / (v + tau * tau);
-		W += w;
-		Y += w * y;
-		(*nruns)++;
+		W[s->obs[i].rev] += w;
+		Y[s->obs[i].rev] += w * y;
+		nfig[s->obs[i].rev]++;
 	}
-	double m = W > 0 ? Y / W : 0, sd = W > 0 ? sqrt(1 / W) : 0;
-	*est = exp(m);
-	*lo = exp(m - Z95 * sd);
-	*hi = exp(m + Z95 * sd);
+	for (size_t r = 0; r < s->nrevs; r++) {
+		double m = W[r] > 0 ? Y[r] / W[r] : 0, sd = W[r] > 0 ? sqrt(1 / W[r]) : 0;
+		est[r] = exp(m);
+		lo[r] = exp(m - Z95 * sd);
+		hi[r] = exp(m + Z95 * sd);
+	}
+	free(W);
+	free(Y);
 }
 
 void history_bisect_command(const struct history_series *s, const struct history_change *c,

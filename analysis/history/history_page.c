@@ -121,17 +121,17 @@ static void series_table(FILE *f, const struct history_series *s, const struct h
 {
 	fputs("<table><tr><th>#</th><th>revision</th><th>figures</th><th>pooled [95% interval]</th>"
 	      "<th>run reports</th></tr>\n", f);
+	size_t nr = s->nrevs ? s->nrevs : 1, i = 0;
+	double *e = util_xcalloc(nr, sizeof *e), *lo = util_xcalloc(nr, sizeof *lo), *hi = util_xcalloc(nr, sizeof *hi);
+	int *nf = util_xcalloc(nr, sizeof *nf);
+	history_rev_estimates(s, r->tau, e, lo, hi, nf);
 	for (size_t k = 0; k < s->nrevs; k++) {
-		double e, lo, hi;
-		int nr;
-		history_rev_estimate(s, r->tau, k, &e, &lo, &hi, &nr);
 		fprintf(f, "<tr><td>%zu</td><td><code>", k + 1);
 		esc(f, s->revs[k].label);
-		fprintf(f, "</code></td><td>%d</td><td>%.4g [%.4g, %.4g]</td><td>", nr, e, lo, hi);
-		for (size_t i = 0; i < s->nobs; i++) {
+		fprintf(f, "</code></td><td>%d</td><td>%.4g [%.4g, %.4g]</td><td>", nf[k], e[k], lo[k], hi[k]);
+		/* Observations are sorted by revision. */
+		for (; i < s->nobs && s->obs[i].rev == k; i++) {
 			const struct history_run_ref *run = &s->runs[s->obs[i].run];
-			if (s->obs[i].rev != k)
-				continue;
 			if (run->report[0]) {
 				fputs("<a href=\"", f);
 				write_link(f, page, run->report);
@@ -145,6 +145,10 @@ static void series_table(FILE *f, const struct history_series *s, const struct h
 		}
 		fputs("</td></tr>\n", f);
 	}
+	free(e);
+	free(lo);
+	free(hi);
+	free(nf);
 	fputs("</table>\n", f);
 }
 

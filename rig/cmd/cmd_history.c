@@ -88,18 +88,24 @@ static int do_show(struct history_db *db, const struct hargs *a)
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		struct history_detect_result r;
-		history_detect(&s[i], &a->d, &r);
+		int from;
+		double tau = history_series_tau(&s[i], &from);
 		series_header(stdout, &s[i], a->q.metric);
 		const char *unit = s[i].anchor ? "ratio" : "ms";
 		printf("  %3s  %-44s %4s  %s [95%% interval]\n", "#", "revision", "figs", unit);
-		for (size_t k = 0; k < s[i].nrevs; k++) {
-			double e, lo, hi;
-			int nr;
-			history_rev_estimate(&s[i], r.tau, k, &e, &lo, &hi, &nr);
-			printf("  %3zu  %-44s %4d  %.4g [%.4g, %.4g]\n", k + 1, s[i].revs[k].label, nr, e, lo, hi);
-		}
-		free(r.changes);
+		size_t nr = s[i].nrevs;
+		double *e = calloc(nr, sizeof *e), *lo = calloc(nr, sizeof *lo), *hi = calloc(nr, sizeof *hi);
+		int *nf = calloc(nr, sizeof *nf);
+		if (!e || !lo || !hi || !nf)
+			abort();
+		history_rev_estimates(&s[i], tau, e, lo, hi, nf);
+		for (size_t k = 0; k < nr; k++)
+			printf("  %3zu  %-44s %4d  %.4g [%.4g, %.4g]\n", k + 1, s[i].revs[k].label, nf[k], e[k],
+			       lo[k], hi[k]);
+		free(e);
+		free(lo);
+		free(hi);
+		free(nf);
 	}
 	if (n == 0)
 		printf("no figures of %s stored%s\n", a->q.metric, a->q.host ? " for that host" : "");

@@ -6,6 +6,8 @@
  * release-gate.sh with --anchor and --db. */
 #define _GNU_SOURCE
 #include "../fixture/history_fixture.h"
+#include "../skip.h"
+#include "fakehist.h"
 #include "itest.h"
 #include "util.h"
 
@@ -132,10 +134,8 @@ static int count(const char *s, const char *needle)
 
 START_TEST(test_page_chromium)
 {
-	if (access("/usr/bin/chromium", X_OK) != 0) {
-		ck_abort_msg("chromium missing (hosts/install-deps.sh installs it)");
-		return;
-	}
+	if (access("/usr/bin/chromium", X_OK) != 0)
+		TEST_SKIP("no /usr/bin/chromium (hosts/install-deps.sh installs it)");
 	char *d = itest_tmpdir("hist"), *db = util_fmt("%s/h.sqlite", d), *o = NULL;
 	for (int k = 0; k < 4; k++)
 		free(series_run(d, "<b>evil</b>&", k, 2, 1));
@@ -274,6 +274,46 @@ START_TEST(test_release_gate_db)
 }
 END_TEST
 
+/* gvab trend --anchor PATH --db FILE on the synthetic history (fakehist.h:
+ * +100 ms per runsc call from merge 3 on): the run has the anchor arm, the
+ * history stores ratios to it, and check finds the step g2 -> g3 toward
+ * slower with its bisect command. */
+START_TEST(test_trend_anchor_db)
+{
+	if (!fakehist_have_go())
+		TEST_SKIP("no %s", FAKEHIST_GO);
+	int d[5] = {0, 0, 0, 100000, 100000};
+	struct fakehist h;
+	fakehist_create(&h, "histtrend", 5, d, 0, -1);
+	char *out = util_fmt("%s/trend", h.dir), *db = util_fmt("%s/h.sqlite", h.dir);
+	char *extra[] = {"--ref", h.go[1], "--ref", h.go[2], "--ref", h.go[3], "--ref", h.go[4], "--out", out,
+	                 "--iterations", "12", "--warmups", "1", "--anchor", (char *)itest_fake(), "--db", db, NULL};
+	char **argv = fakehist_argv(&h, "trend", extra);
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	fprintf(stderr, "%s", o);
+	ck_assert_msg(rc == 0, "trend exit %d", rc);
+	ck_assert_ptr_nonnull(strstr(o, "added to"));
+	free(o);
+	ck_assert_int_eq(hist(&o, db, "list", NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(o, ",anchor"));
+	free(o);
+	ck_assert_int_eq(hist(&o, db, "show", NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(o, "ratio to the anchor"));
+	ck_assert_ptr_nonnull(strstr(o, "4 revisions"));
+	free(o);
+	ck_assert_int_eq(hist(&o, db, "check", NULL, NULL), 1);
+	char *want = util_fmt("--good %.12s --bad %.12s", h.go[2], h.go[3]);
+	ck_assert_msg(strstr(o, want), "no '%s'", want);
+	free(want);
+	free(o);
+	free(argv);
+	free(out);
+	free(db);
+	fakehist_free(&h);
+}
+END_TEST
+
 Suite *suite_history(void)
 {
 	Suite *s = suite_create("history");
@@ -285,5 +325,9 @@ Suite *suite_history(void)
 	tcase_add_test(tc, test_merge_concurrent_kill);
 	tcase_add_test(tc, test_release_gate_db);
 	suite_add_tcase(s, tc);
+	TCase *tt = tcase_create("trend");
+	tcase_set_timeout(tt, 600); /* four Go builds of the synthetic history */
+	tcase_add_test(tt, test_trend_anchor_db);
+	suite_add_tcase(s, tt);
 	return s;
 }
