@@ -210,8 +210,32 @@ int answer_cpu_table(FILE *f, const struct run_analysis *ra)
  * repeats), the same instruments and page-cache treatment (debug logs and
  * tracing slow every boot), and the same settle pause and CPU placement
  * (absent in both is the same). */
+/* Runs are repeats only on one host: the same fingerprint (hostname, CPU
+ * model, online CPUs, as history.h keys a host series) and the same host
+ * label (a campaign's name for a host: two inventory hosts can be one
+ * machine). */
+static int same_host(const cJSON *r0, const cJSON *r1)
+{
+	static const char *const keys[] = {"hostname", "cpu_model", "online_cpus"};
+	const cJSON *h0 = cJSON_GetObjectItemCaseSensitive(r0, "host");
+	const cJSON *h1 = cJSON_GetObjectItemCaseSensitive(r1, "host");
+	const cJSON *l0 = cJSON_GetObjectItemCaseSensitive(r0, "host_label");
+	const cJSON *l1 = cJSON_GetObjectItemCaseSensitive(r1, "host_label");
+	if ((l0 || l1) && !(l0 && l1 && cJSON_Compare(l0, l1, 1)))
+		return 0;
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(h0, keys[k]);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(h1, keys[k]);
+		if ((a || b) && !(a && b && cJSON_Compare(a, b, 1)))
+			return 0;
+	}
+	return 1;
+}
+
 static int same_conditions(const cJSON *r0, const cJSON *r1)
 {
+	if (!same_host(r0, r1))
+		return 0;
 	static const char *const keys[] = {"settings",    "phases",    "inittrace",    "syscalls",
 	                                   "drop_caches", "settle_ms", "cpu_placement"};
 	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {

@@ -41,7 +41,9 @@ void answer_write_log(const char *dir, int phase);
 int answer_cpu_table(FILE *f, const struct run_analysis *ra);
 
 /* Repeated runs: runs that compare the same candidate with the same
- * baseline on `phase` under the same conditions: the same --set knobs
+ * baseline on `phase` on one host (the same fingerprint: hostname, CPU
+ * model, online CPUs, and host label; never across hosts) under the same
+ * conditions: the same --set knobs
  * ("settings" of run.json), instruments (phases, inittrace, syscalls),
  * drop_caches, settle_ms and cpu_placement.
  * One group per (baseline, candidate) with at least two such runs, in the

@@ -130,7 +130,7 @@ static void common_head(FILE *m, size_t nrows)
 	fprintf(m,
 	        "  set yrange [0.4:%zu.6]\n  set ytics nomirror scale 0\n  set xtics nomirror\n"
 	        "  set grid xtics lc rgb '#dddddd'\n  set border 3\n"
-	        "  set key outside bottom center horizontal\n",
+	        "  set key outside top center horizontal\n",
 	        nrows);
 }
 
@@ -296,7 +296,10 @@ static int chart_shift_by_host(const struct run_analysis *runs, size_t nruns, co
 	arm_legend(runs, nruns, 0, a, sizeof a);
 	arm_legend(runs, nruns, 1, b, sizeof b);
 	char *la = charts_gp_lit(a), *lb = charts_gp_lit(b);
+	/* Arm names in the title only when every run compares the same two. */
 	int named = !strstr(a, " / ") && !strstr(b, " / ");
+	for (size_t r = 0; r < nruns; r++)
+		named &= runs[r].narms == 2;
 	fprintf(m, "  set title 'Does B help on every host?'.\"\\n\".'%s shift of '.%s.' against '.%s.', %% of "
 	           "'.%s.\"'s median\"\n"
 	           "  set xlabel 'shift of B against A (%% of A'.\"'\".'s median)'\n"

@@ -157,6 +157,7 @@ int main(int argc, char **argv)
 		srunner_add_suite(sr, suite_bisect());
 		srunner_add_suite(sr, suite_playbook());
 		srunner_add_suite(sr, suite_html());
+		srunner_add_suite(sr, suite_figures_browser());
 		srunner_add_suite(sr, suite_bisect_fake());
 		srunner_add_suite(sr, suite_upstream());
 		srunner_add_suite(sr, suite_make());

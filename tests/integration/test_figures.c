@@ -194,6 +194,11 @@ START_TEST(test_chart_data_is_the_tables)
 	char *d = itest_tmpdir("figures");
 	char *rep = fixture_report(d, 8, 20, 1);
 	check_chart_data(rep);
+	/* Eight hosts are not repeats of one run: no "Repeated runs". */
+	char *md = util_fmt("%s/report.md", rep), *mt = util_read_file(md, NULL);
+	ck_assert_ptr_null(strstr(mt, "Repeated runs"));
+	free(mt);
+	free(md);
 	/* Labels as the inventory wrote them, as gnuplot literals and in the
 	 * SVG gnuplot drew; the PNG twin is at twice the pixel density. */
 	char *gp = util_fmt("%s/core_by_host.gp", rep), *svg = util_fmt("%s/core_by_host.svg", rep);
@@ -247,6 +252,213 @@ Suite *suite_figures(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_chart_data_is_the_tables);
 	tcase_add_test(tc, test_one_host_titles);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* ---- In a browser ---------------------------------------------------- */
+
+static const char *const chromium_flags[] = {
+	"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+	"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"};
+#define NFLAGS (sizeof chromium_flags / sizeof chromium_flags[0])
+
+/* The test-only wrapper: the page under test in an iframe `width` px wide
+ * (srcdoc: the same origin as the wrapper, so the wrapper's script can
+ * measure inside it while the page keeps its own policy that refuses
+ * scripts). Once it has loaded, every text box of every SVG is measured
+ * against the others of that SVG (an overlap of more than 1 px both ways)
+ * and against the SVG's own box, the page's width against the iframe's,
+ * and the smallest text drawn; the findings go into <pre id=gvab-measure>.
+ * Chromium's windows are at least 500 px wide, hence the iframe. */
+static const char measure_js[] =
+	"<script>var f=document.getElementById('f');f.onload=function(){"
+	"var d=f.contentDocument,out=[],bad=0,n=0,minh=1e9;"
+	"var svgs=d.querySelectorAll('svg');"
+	"for(var i=0;i<svgs.length;i++){var s=svgs[i],sr=s.getBoundingClientRect(),rs=[];"
+	"var ts=s.querySelectorAll('text');"
+	"for(var j=0;j<ts.length;j++){var r=ts[j].getBoundingClientRect();"
+	"if(r.width==0||!ts[j].textContent.trim())continue;n++;rs.push([r,ts[j].textContent]);"
+	"if(r.height<minh)minh=r.height;"
+	"if(r.left<sr.left-0.5||r.right>sr.right+0.5||r.top<sr.top-0.5||r.bottom>sr.bottom+0.5){bad++;"
+	"out.push('OUTSIDE svg '+i+': '+ts[j].textContent);}}"
+	"for(var a=0;a<rs.length;a++)for(var b=a+1;b<rs.length;b++){var p=rs[a][0],q=rs[b][0];"
+	"var ox=Math.min(p.right,q.right)-Math.max(p.left,q.left),"
+	"oy=Math.min(p.bottom,q.bottom)-Math.max(p.top,q.top);"
+	"if(ox>1&&oy>1){bad++;out.push('OVERLAP svg '+i+': '+rs[a][1]+' | '+rs[b][1]);}}}"
+	"var sw=d.documentElement.scrollWidth,iw=f.contentWindow.innerWidth;"
+	"if(sw>iw+1){bad++;out.push('PAGE '+sw+' px wide in '+iw+' px');}"
+	"var pre=document.createElement('pre');pre.id='gvab-measure';"
+	"pre.textContent='RESULT svgs='+svgs.length+' texts='+n+' bad='+bad+' width='+iw+"
+	"' min_text_px='+Math.round(minh*10)/10+'\\n'+out.join('\\n')+'\\nEND';"
+	"document.body.appendChild(pre);};</script>";
+
+/* `html` escaped for a double-quoted attribute. */
+static char *attr_escape(const char *html)
+{
+	size_t n = 0;
+	char *buf = NULL;
+	FILE *m = open_memstream(&buf, &n);
+	for (const char *p = html; *p; p++)
+		if (*p == '&')
+			fputs("&amp;", m);
+		else if (*p == '"')
+			fputs("&quot;", m);
+		else
+			fputc(*p, m);
+	fclose(m);
+	return buf;
+}
+
+/* Writes the wrapper around `html` at `width` px; returns its path. */
+static char *wrapper(const char *dir, const char *html, int width, const char *tag, int with_script)
+{
+	char *esc = attr_escape(html);
+	char *doc = util_fmt("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"margin:0\">"
+	                     "<iframe id=\"f\" style=\"width:%dpx;height:7000px;border:0;display:block\" "
+	                     "srcdoc=\"%s\"></iframe>%s</body></html>\n",
+	                     width, esc, with_script ? measure_js : "");
+	char *path = util_fmt("%s/%s-%d%s.html", dir, tag, width, with_script ? "-measure" : "");
+	ck_assert_int_eq(util_write_file_atomic(path, doc, strlen(doc)), 0);
+	free(doc);
+	free(esc);
+	return path;
+}
+
+static int run_chromium(const char *dir, char **out, const char *a1, const char *a2, const char *url)
+{
+	char *ud = util_fmt("--user-data-dir=%s/chromium-profile", dir);
+	char *argv[NFLAGS + 7];
+	size_t k = 0;
+	argv[k++] = "/usr/bin/chromium";
+	for (size_t i = 0; i < NFLAGS; i++)
+		argv[k++] = (char *)chromium_flags[i];
+	argv[k++] = ud;
+	argv[k++] = "--virtual-time-budget=10000";
+	argv[k++] = (char *)a1;
+	argv[k++] = (char *)a2;
+	argv[k++] = (char *)url;
+	argv[k] = NULL;
+	int rc = itest_run(out, argv);
+	free(ud);
+	return rc;
+}
+
+/* Renders `html` in the wrapper `width` px wide; returns the findings
+ * (caller frees). */
+static char *measure(const char *dir, const char *html, int width, const char *tag)
+{
+	char *path = wrapper(dir, html, width, tag, 1);
+	char *url = util_fmt("file://%s", path), *ws = util_fmt("--window-size=%d,2000", width < 500 ? 500 : width);
+	char *o = NULL;
+	ck_assert_int_eq(run_chromium(dir, &o, ws, "--dump-dom", url), 0);
+	char *m = strstr(o, "<pre id=\"gvab-measure\">RESULT ");
+	ck_assert_msg(m != NULL, "%s: no measurement in the page", path);
+	m += strlen("<pre id=\"gvab-measure\">");
+	char *e = strstr(m, "\nEND");
+	char *res = util_fmt("%.*s", e ? (int)(e - m) : 400, m);
+	free(o);
+	free(url);
+	free(ws);
+	free(path);
+	return res;
+}
+
+/* Screenshot of the page in the wrapper: a PNG that is not blank (a white
+ * page of this size compresses to a few kB); kept in GVAB_SHOTS_DIR if
+ * set. */
+static void screenshot(const char *dir, const char *html, int width, const char *tag)
+{
+	char *path = wrapper(dir, html, width, tag, 0);
+	char *png = util_fmt("%s/%s-%d.png", dir, tag, width);
+	char *shot = util_fmt("--screenshot=%s", png);
+	char *ws = util_fmt("--window-size=%d,7000", width < 500 ? 500 : width);
+	char *url = util_fmt("file://%s", path);
+	ck_assert_int_eq(run_chromium(dir, NULL, ws, shot, url), 0);
+	size_t len = 0;
+	char *img = util_read_file(png, &len);
+	ck_assert_msg(img && len > 30000 && memcmp(img, "\x89PNG", 4) == 0, "screenshot %s: %zu bytes", png, len);
+	const char *keep = getenv("GVAB_SHOTS_DIR");
+	if (keep && *keep) {
+		char *dst = util_fmt("%s/%s-%d.png", keep, tag, width);
+		util_copy_file(png, dst, 0644);
+		free(dst);
+	}
+	free(img);
+	free(url);
+	free(ws);
+	free(shot);
+	free(png);
+	free(path);
+}
+
+static int measured_bad(const char *m)
+{
+	const char *b = strstr(m, " bad=");
+	return b ? atoi(b + 5) : -1;
+}
+
+static void check_report_in_browser(size_t nhosts, const char *tag)
+{
+	ck_assert_msg(access("/usr/bin/chromium", X_OK) == 0,
+	              "skipped (counted): /usr/bin/chromium missing; make deps installs it");
+	char *d = itest_tmpdir(tag);
+	char *rep = fixture_report(d, nhosts, 20, 1);
+	char *page = util_fmt("%s/report.html", rep), *html = util_read_file(page, NULL);
+	ck_assert_ptr_nonnull(html);
+	static const int widths[] = {1280, 390};
+	for (int w = 0; w < 2; w++) {
+		char *m = measure(d, html, widths[w], tag);
+		fprintf(stderr, "%s report.html at %d px: %s\n", tag, widths[w], m);
+		ck_assert_msg(measured_bad(m) == 0, "%s at %d px:\n%s", tag, widths[w], m);
+		ck_assert_msg(strstr(m, "svgs=2 "), "%s", m);
+		free(m);
+		screenshot(d, html, widths[w], tag);
+	}
+	/* The gnuplot charts: their SVG twins (same layout as the PNG at half
+	 * its pixel density) embedded in a page at their own size. */
+	static const char *const charts[] = {"core_by_host", "shift_by_host"};
+	for (int c = 0; c < 2; c++) {
+		char *sp = util_fmt("%s/%s.svg", rep, charts[c]), *svg = util_read_file(sp, NULL);
+		ck_assert_ptr_nonnull(svg);
+		char *start = strstr(svg, "<svg");
+		char *doc = util_fmt("<!DOCTYPE html><html><body style=\"margin:0\">%s</body></html>", start);
+		char *t = util_fmt("%s-%s", tag, charts[c]);
+		char *m = measure(d, doc, 1280, t);
+		fprintf(stderr, "%s %s.svg: %s\n", tag, charts[c], m);
+		ck_assert_msg(measured_bad(m) == 0, "%s.svg:\n%s", charts[c], m);
+		free(m);
+		free(t);
+		free(doc);
+		free(svg);
+		free(sp);
+	}
+	free(html);
+	free(page);
+	free(rep);
+	util_rm_rf(d);
+	free(d);
+}
+
+START_TEST(test_one_host_in_browser)
+{
+	check_report_in_browser(1, "one-host");
+}
+END_TEST
+
+START_TEST(test_eight_hosts_in_browser)
+{
+	check_report_in_browser(8, "eight-hosts");
+}
+END_TEST
+
+Suite *suite_figures_browser(void)
+{
+	Suite *s = suite_create("figures (chromium)");
+	TCase *tc = tcase_create("browser");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_one_host_in_browser);
+	tcase_add_test(tc, test_eight_hosts_in_browser);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,7 +10,7 @@ do for [fmt in "png svg"] {
   set xtics nomirror
   set grid xtics lc rgb '#dddddd'
   set border 3
-  set key outside bottom center horizontal
+  set key outside top center horizontal
   set ytics ('rcu0' 3, 'rcu1' 2, 'aa' 1)
   set offsets graph 0.06, graph 0.06, 0, 0
   plot 'core_by_host.dat' index 0 using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#0072B2' title 'stock', 'core_by_host.dat' index 1 using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#D55E00' title 'patched / stock-again'

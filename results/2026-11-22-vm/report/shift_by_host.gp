@@ -12,7 +12,7 @@ do for [fmt in "png svg"] {
   set xtics nomirror
   set grid xtics lc rgb '#dddddd'
   set border 3
-  set key outside bottom center horizontal
+  set key outside top center horizontal
   set ytics ('rcu0' 3, 'rcu1' 2, 'aa' 1)
   set xrange [-29.0098:11.9852]
   set key maxcols 1

@@ -3,7 +3,7 @@ set encoding utf8
 do for [fmt in "png svg"] {
   if (fmt eq "png") { set terminal pngcairo size 1280,548 font "DejaVu Sans,11" fontscale 2 linewidth 2 noenhanced } else { set terminal svg size 640,274 font "DejaVu Sans,11" noenhanced dynamic background rgb "white" }
   set output "shift_by_host.".fmt
-  set title 'Does B help on every host?'."\n".'CORE shift of '.'hostmm-lazy'.' against '.'stock'.', % of '.'stock'."'s median"
+  set title 'Does B help on every host?'."\n".'CORE shift of '.'B'.' against '.'A'.', % of '.'A'."'s median"
   set xlabel 'shift of B against A (% of A'."'".'s median)'
   set object 1 rect from -3, graph 0 to 3, graph 1 fc rgb '#e8e8e8' fs solid noborder behind
   set arrow 1 from 0, graph 0 to 0, graph 1 nohead dt 2 lc rgb '#333333' back
@@ -12,7 +12,7 @@ do for [fmt in "png svg"] {
   set xtics nomirror
   set grid xtics lc rgb '#dddddd'
   set border 3
-  set key outside bottom center horizontal
+  set key outside top center horizontal
   set ytics ('split-rcu0: hostmm-lazy' 4, 'split-rcu0: both' 3, 'split-rcu1: hostmm-lazy' 2, 'split-rcu1: both' 1)
   set xrange [-32.0911:10.8593]
   set key maxcols 1

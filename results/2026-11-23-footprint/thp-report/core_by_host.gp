@@ -10,7 +10,7 @@ do for [fmt in "png svg"] {
   set xtics nomirror
   set grid xtics lc rgb '#dddddd'
   set border 3
-  set key outside bottom center horizontal
+  set key outside top center horizontal
   set ytics ('vm' 1)
   set offsets graph 0.06, graph 0.06, 0, 0
   plot 'core_by_host.dat' index 0 using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#0072B2' title 'madvise', 'core_by_host.dat' index 1 using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#D55E00' title 'always', 'core_by_host.dat' index 2 using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#009E73' title 'never', 'core_by_host.dat' index 3 using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#CC79A7' title 'always-defrag', 'core_by_host.dat' index 4 using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#E69F00' title 'shmem-advise'

@@ -3,7 +3,7 @@ set encoding utf8
 do for [fmt in "png svg"] {
   if (fmt eq "png") { set terminal pngcairo size 1280,548 font "DejaVu Sans,11" fontscale 2 linewidth 2 noenhanced } else { set terminal svg size 640,274 font "DejaVu Sans,11" noenhanced dynamic background rgb "white" }
   set output "shift_by_host.".fmt
-  set title 'Does B help on every host?'."\n".'CORE shift of '.'always'.' against '.'madvise'.', % of '.'madvise'."'s median"
+  set title 'Does B help on every host?'."\n".'CORE shift of '.'B'.' against '.'A'.', % of '.'A'."'s median"
   set xlabel 'shift of B against A (% of A'."'".'s median)'
   set object 1 rect from -3, graph 0 to 3, graph 1 fc rgb '#e8e8e8' fs solid noborder behind
   set arrow 1 from 0, graph 0 to 0, graph 1 nohead dt 2 lc rgb '#333333' back
@@ -12,7 +12,7 @@ do for [fmt in "png svg"] {
   set xtics nomirror
   set grid xtics lc rgb '#dddddd'
   set border 3
-  set key outside bottom center horizontal
+  set key outside top center horizontal
   set ytics ('vm: always' 4, 'vm: never' 3, 'vm: always-defrag' 2, 'vm: shmem-advise' 1)
   set xrange [-14.2401:26.1439]
   set key maxcols 1

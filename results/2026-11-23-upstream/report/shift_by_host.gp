@@ -12,7 +12,7 @@ do for [fmt in "png svg"] {
   set xtics nomirror
   set grid xtics lc rgb '#dddddd'
   set border 3
-  set key outside bottom center horizontal
+  set key outside top center horizontal
   set ytics ('rcu0: r0729-lazy' 12, 'rcu0: r0706' 11, 'rcu0: r0706-lazy' 10, 'rcu0: r0715-upstream' 9, 'rcu1: r0729-lazy' 8, 'rcu1: r0706' 7, 'rcu1: r0706-lazy' 6, 'rcu1: r0715-upstream' 5, 'rcu0-0706: r0706-lazy' 4, 'rcu0-0706:'."\n".'r0715-upstream' 3, 'rcu1-0706: r0706-lazy' 2, 'rcu1-0706:'."\n".'r0715-upstream' 1)
   set xrange [-26.8166:26.8395]
   set key maxcols 1
