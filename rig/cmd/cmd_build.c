@@ -35,9 +35,10 @@ static const struct opt opts[] = {
 	 "fetched)", O_SOURCE},
 	{"ref", 0, OPT_REQUIRED, "REF",
 	 "git: go-branch commit, branch or release tag (a release\n"
-	 "tag builds the first go merge containing it; default:\n"
-	 "go). module: pseudo-version v0.0.0-<time>-<12 hex>,\n"
-	 "commit or go. debian: the import's tag", O_REF},
+	 "tag builds the first go merge containing it; tags/NAME,\n"
+	 "refs/tags/NAME and NAME^{} too; default: go).\n"
+	 "module: pseudo-version v0.0.0-<time>-<12 hex>, commit or\n"
+	 "go. debian: the import's tag", O_REF},
 	{"out", 0, OPT_REQUIRED, "DIR", "where arms go (default: build/arms)", O_OUT},
 	{"patches", 0, OPT_REQUIRED, "DIR",
 	 "patch series directory (default: patches); every\n"

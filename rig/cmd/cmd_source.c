@@ -99,7 +99,9 @@ int cmd_source(int argc, char **argv)
 		unsigned got = 0;
 		if ((rc = source_fetch(repo, src, &got)) < 0)
 			goto out;
-		printf("fetched %s: %u new objects into %s\n", src, got, repo_path);
+		char *ns = source_namespace(src);
+		printf("fetched %s: %u new objects into %s (its refs: %s/)\n", src, got, repo_path, ns);
+		free(ns);
 	}
 	if (!ref)
 		ref = "go";
@@ -109,6 +111,8 @@ int cmd_source(int argc, char **argv)
 	struct source_commit sc;
 	source_describe(repo, &res.commit, &sc);
 	printf("%s\n%s\n%s", sc.hex, res.how, res.beyond);
+	if (res.warning[0])
+		fprintf(stderr, "gvab: warning: %s\n", res.warning);
 out:
 	source_close(repo);
 	free(repo_path);

@@ -289,6 +289,16 @@ START_TEST(test_same_tree_not_measured)
 	ck_assert_msg(strstr(o, "are the same tree"), "%s", o);
 	free(argv);
 	free(o);
+	/* g1 good, gS bad: g2 between them has gS's tree, so it is bad-like
+	 * without a measurement, and the first bad. */
+	char *bout2 = util_fmt("%s/bisect2", h.dir);
+	char *bx2[] = {"--good", h.go[1], "--bad", hs, "--out", bout2, NULL};
+	argv = fakehist_argv(&h, "bisect", bx2);
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0 && strstr(o, "not measured: the same tree as"), "exit %d: %s", rc, o);
+	free(argv);
+	free(o);
+	free(bout2);
 	free(bout);
 	free(out);
 	fakehist_free(&h);

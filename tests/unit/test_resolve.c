@@ -75,7 +75,7 @@ static git_oid add(git_oid id)
 
 static git_oid go(const git_oid *p2, const char *msg)
 {
-	char c[8];
+	char c[24];
 	snprintf(c, sizeof c, "%zu", nchain);
 	git_oid id = add(mk(repo, "f.go", c, nchain ? &chain[nchain - 1] : NULL, p2, msg));
 	chain[nchain++] = id;
@@ -95,7 +95,7 @@ static void setup(void)
 	char *p = util_fmt("%s/cache.git", dir);
 	ck_assert_int_eq(source_open_cache(p, &repo), 0);
 	free(p);
-	char msg[64], c[8];
+	char msg[64], c[24];
 	for (int i = 1; i <= 8; i++) {
 		snprintf(msg, sizeof msg, "old master %d", i);
 		snprintf(c, sizeof c, "o%d", i);

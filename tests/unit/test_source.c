@@ -216,8 +216,8 @@ END_TEST
 START_TEST(test_fetch_local)
 {
 	/* Fetch the synthetic repository by path into a fresh cache: branches
-	 * land in refs/remotes/origin/, tags in refs/tags/, and a second fetch
-	 * brings nothing new. */
+	 * land in <ns>/heads/, tags in <ns>/tags/ (ns = source_namespace of the
+	 * path), and a second fetch brings nothing new. */
 	char *c2 = util_fmt("%s/cache2.git", dir), *src = util_fmt("%s/cache.git", dir);
 	git_repository *r2;
 	unsigned got = 0;
