@@ -26,7 +26,15 @@
  *
  * Layout: <out_dir>/<arm>/runsc, <out_dir>/<arm>/provenance.json, and the
  * patched tree at <out_dir>/<arm>/tree (module mode) or
- * <out_dir>/<arm>/gopath/src/gvisor.dev/gvisor (GOPATH mode).
+ * <out_dir>/<arm>/gopath/src/gvisor.dev/gvisor (GOPATH mode). A build
+ * writes all of it into <out_dir>/.<arm>.build-<pid> and swaps that into
+ * place only when it succeeded: a failure leaves the old arm as it was (and
+ * keeps the go build log as <out_dir>/<arm>.failed-build.log).
+ *
+ * Identity: runsc --version prints the upstream go-branch commit's module
+ * pseudo-version (whatever the source; "+SERIES" for an arm's own series),
+ * and -buildvcs=false keeps a checkout's VCS data out of the binary, so
+ * git and module sources of one commit build byte-identical binaries.
  */
 #ifndef GVAB_BUILD_H
 #define GVAB_BUILD_H
