@@ -18,7 +18,7 @@
 enum { O_OUT = 1, O_ALPHA, O_THRESHOLD, O_REPS, O_SEED, O_SORT, O_NO_CHARTS };
 
 static const struct opt opts[] = {
-	{"out", 0, OPT_REQUIRED, "DIR", "output directory (default: <first run>/report)", O_OUT},
+	{"out", 0, OPT_REQUIRED, "DIR", "output directory (default: FIRST/report, FIRST the first\ndirectory given: a campaign's report is CAMPAIGN_DIR/report\nwhatever --sort says)", O_OUT},
 	{"alpha", 0, OPT_REQUIRED, "A", "significance level (default 0.01, as gvab gate)", O_ALPHA},
 	{"threshold", 0, OPT_REQUIRED, "PCT",
 	 "|shift| below this % of A's median counts as same\n(default 3, as gvab gate)", O_THRESHOLD},
@@ -110,7 +110,13 @@ int cmd_report(int argc, char **argv)
 	int rc = report_load(argv + p.ind, (size_t)(argc - p.ind), &ao, sort_by, &runs, &nruns);
 	if (rc < 0)
 		return cmds_fail(rc, "report");
-	char *gen_out = out ? NULL : util_fmt("%s/report", runs[0].dir);
+	/* The first directory given, not the first run after sorting: a
+	 * campaign's one page for all hosts is CAMPAIGN_DIR/report whatever
+	 * --sort says (a trailing slash is dropped). */
+	size_t fl = strlen(argv[p.ind]);
+	while (fl > 1 && argv[p.ind][fl - 1] == '/')
+		fl--;
+	char *gen_out = out ? NULL : util_fmt("%.*s/report", (int)fl, argv[p.ind]);
 	if (!out)
 		out = gen_out;
 	int nch = 0;

@@ -245,6 +245,34 @@ START_TEST(test_one_host_titles)
 }
 END_TEST
 
+/* A campaign's report goes to CAMPAIGN_DIR/report, one page for all
+ * hosts, whatever --sort says (it went into the first host's directory
+ * after sorting). */
+START_TEST(test_campaign_report_dir)
+{
+	char *d = itest_tmpdir("campaign");
+	struct host_fixture h[2] = {{"slow host", ""}, {"fast host", ""}};
+	char *r0 = write_host(d, 0, &h[0], 12, 200, 0.9), *r1 = write_host(d, 1, &h[1], 12, 100, 0.9);
+	char *slash = util_fmt("%s/", d);
+	char *argv[] = {(char *)itest_gvab(), "report", "--no-charts", "--sort", "core", slash, NULL};
+	char *o = NULL;
+	ck_assert_int_eq(itest_run(&o, argv), 0);
+	char *want = util_fmt("%s/report/report.html", d), *bad0 = util_fmt("%s/report", r0),
+	     *bad1 = util_fmt("%s/report", r1);
+	ck_assert_msg(util_path_exists(want), "%s missing:\n%s", want, o);
+	ck_assert_msg(!util_path_exists(bad0) && !util_path_exists(bad1), "report went into a host's directory");
+	free(o);
+	free(want);
+	free(bad0);
+	free(bad1);
+	free(slash);
+	free(r0);
+	free(r1);
+	util_rm_rf(d);
+	free(d);
+}
+END_TEST
+
 Suite *suite_figures(void)
 {
 	Suite *s = suite_create("figures");
@@ -252,6 +280,7 @@ Suite *suite_figures(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_chart_data_is_the_tables);
 	tcase_add_test(tc, test_one_host_titles);
+	tcase_add_test(tc, test_campaign_report_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }
