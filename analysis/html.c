@@ -155,7 +155,7 @@ static void provenance(FILE *f, const struct run_analysis *runs, size_t nruns)
 			fputs("</td><td class=\"l\"><code>", f);
 			const char *rc = jstr(p, "resolved_commit");
 			if (rc)
-				fprintf(f, "%.12s", rc);
+				html_escn(f, rc, 12);
 			fputs("</code></td><td class=\"l\">", f);
 			const cJSON *s, *pp;
 			cJSON_ArrayForEach(s, jobj(p, "series"))
@@ -176,7 +176,7 @@ static void provenance(FILE *f, const struct run_analysis *runs, size_t nruns)
 			fputs("</td><td class=\"l\"><code>", f);
 			const char *sha = jstr(a, "sha256");
 			if (sha)
-				fprintf(f, "%.16s", sha);
+				html_escn(f, sha, 16);
 			fputs("</code></td></tr>\n", f);
 		}
 	}

@@ -22,7 +22,12 @@
 
 void html_esc(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
+	html_escn(f, s, (size_t)-1);
+}
+
+void html_escn(FILE *f, const char *s, size_t max)
+{
+	for (size_t i = 0; s && *s && i < max; s++, i++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '<')
 			fputs("&lt;", f);

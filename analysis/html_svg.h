@@ -30,7 +30,11 @@ void html_svg_hosts(FILE *f, const struct html_ctx *x, int phase);
 void html_svg_forest(FILE *f, const struct html_ctx *x, int phase, double threshold_pct);
 
 /* Helpers the page shares. */
+/* Every string from a run directory reaches the page through html_esc or
+ * html_escn (text and attribute values alike), so nothing in run.json or
+ * samples.jsonl can open an element; html_escn prints at most `max` bytes. */
 void html_esc(FILE *f, const char *s);
+void html_escn(FILE *f, const char *s, size_t max);
 const char *html_arm_colour(const struct html_ctx *x, const char *name);
 /* "+1.2%" into buf; "" for a value that is not finite. */
 void html_fmt_pct(char *buf, size_t len, double v);

@@ -7,6 +7,8 @@
 #include "itest.h"
 #include "util.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,12 +93,148 @@ START_TEST(test_report_page)
 }
 END_TEST
 
+/* Tags in a page: '<' followed by what starts an element, an end tag or a
+ * declaration. An escaped string adds none. */
+static int count_tags(const char *html)
+{
+	int n = 0;
+	for (const char *p = html; (p = strchr(p, '<')); p++)
+		if (p[1] == '/' || p[1] == '!' || p[1] == '?' || ((p[1] | 0x20) >= 'a' && (p[1] | 0x20) <= 'z'))
+			n++;
+	return n;
+}
+
+/* Every string member of j (deep), except the keys in `keep`, gets markup
+ * around it; `mark` 0 leaves them as they are (the clean twin). */
+static void poison(cJSON *j, const char *const *keep, int mark)
+{
+	cJSON *e;
+	cJSON_ArrayForEach(e, j) {
+		int kept = 0;
+		for (size_t k = 0; keep[k]; k++)
+			kept |= e->string && strcmp(e->string, keep[k]) == 0;
+		if (cJSON_IsString(e) && !kept && mark) {
+			char *v = util_fmt("<i>%s<svg onload=x>\"'&amp;</i>", e->valuestring);
+			cJSON_SetValuestring(e, v);
+			free(v);
+		} else if (cJSON_IsObject(e) || cJSON_IsArray(e)) {
+			poison(e, keep, mark);
+		}
+	}
+}
+
+/* Writes DIR/run.json and DIR/samples.jsonl from SRC's, every string
+ * field marked up (mark) or not, each arm given a provenance. */
+static void twin_run(const char *src, const char *dir, int mark)
+{
+	ck_assert_int_eq(util_mkdir_p(dir, 0755), 0);
+	char *rp = util_fmt("%s/run.json", src), *wp = util_fmt("%s/run.json", dir);
+	cJSON *run = util_json_load(rp), *a;
+	ck_assert_ptr_nonnull(run);
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(run, "arms")) {
+		cJSON *p = cJSON_Parse("{\"source\":{\"description\":\"module v1\"},\"resolved_commit\":"
+		                       "\"0123456789abcdef\",\"series\":[{\"name\":\"s\",\"patches\":"
+		                       "[{\"status\":\"applied\"}]}],\"go\":{\"version\":\"go1.23\"}}");
+		cJSON_DeleteItemFromObject(a, "provenance");
+		cJSON_AddItemToObject(a, "provenance", p);
+		cJSON_ReplaceItemInObject(a, "sha256", cJSON_CreateString("0123456789abcdef0123"));
+	}
+	static const char *const run_keep[] = {"format", "status", "order", "started_at", "ended_at",
+	                                       NULL};
+	poison(run, run_keep, mark);
+	ck_assert_int_eq(util_json_save(wp, run), 0);
+	cJSON_Delete(run);
+	char *sp = util_fmt("%s/samples.jsonl", src), *ws = util_fmt("%s/samples.jsonl", dir);
+	char *text = util_read_file(sp, NULL), *line, *save = NULL;
+	ck_assert_ptr_nonnull(text);
+	FILE *f = fopen(ws, "w");
+	static const char *const sample_keep[] = {"kind", NULL};
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		poison(o, sample_keep, mark);
+		char *t = cJSON_PrintUnformatted(o);
+		fprintf(f, "%s\n", t);
+		free(t);
+		cJSON_Delete(o);
+	}
+	fclose(f);
+	free(text);
+	free(rp);
+	free(wp);
+	free(sp);
+	free(ws);
+}
+
+/* A hostile run directory: markup in every string field of run.json and
+ * samples.jsonl (arm names, host facts, label, command, provenance, sha256,
+ * errors, ids). The page has exactly as many tags as the same run's page
+ * without the markup: the report made every element on it. */
+START_TEST(test_report_escapes_every_field)
+{
+	char *d = itest_tmpdir("html-hostile"), *o = NULL;
+	char *a = util_fmt("%s/a-runsc", d), *bundle = util_fmt("%s/bundle", d);
+	char *run = util_fmt("%s/run", d);
+	ck_assert_int_eq(util_copy_file(itest_fake(), a, 0755), 0);
+	itest_bundle(bundle, NULL);
+	char *aa = util_fmt("base=%s", a), *ba = util_fmt("other=%s", a);
+	/* Every 5th start fails, so errors reach the page too. */
+	char *rv[] = {(char *)itest_gvab(), "run", "-q", "--out", run, "--bundle", bundle,
+	              "--iterations", "12", "--warmups", "1", "--label", "host", "--meta", "sku=x",
+	              "--arm", aa, "--arm", ba, NULL};
+	char *counter = util_fmt("%s/count", d);
+	setenv("FAKE_RUNSC_FAIL", "start", 1);
+	setenv("FAKE_RUNSC_FAIL_EVERY", "5", 1);
+	setenv("FAKE_RUNSC_COUNTER", counter, 1);
+	ck_assert_int_eq(itest_run(&o, rv), 0);
+	free(o);
+	unsetenv("FAKE_RUNSC_FAIL");
+	unsetenv("FAKE_RUNSC_FAIL_EVERY");
+	unsetenv("FAKE_RUNSC_COUNTER");
+	free(counter);
+	char *sp = util_fmt("%s/samples.jsonl", run);
+	ck_assert_int_gt(itest_count_lines(sp, "\"ok\":false"), 0);
+	free(sp);
+	int tags[2];
+	for (int mark = 0; mark < 2; mark++) {
+		char *twin = util_fmt("%s/twin%d", d, mark), *rep = util_fmt("%s/report%d", d, mark);
+		twin_run(run, twin, mark);
+		char *pv[] = {(char *)itest_gvab(), "report", "--no-charts", "--out", rep, twin, NULL};
+		int rc = itest_run(&o, pv);
+		ck_assert_msg(rc == 0, "report of twin %d: exit %d: %s", mark, rc, o);
+		free(o);
+		char *page = util_fmt("%s/report.html", rep);
+		char *html = util_read_file(page, NULL);
+		ck_assert_ptr_nonnull(html);
+		tags[mark] = count_tags(html);
+		if (mark) {
+			ck_assert_ptr_null(strstr(html, "<i>"));
+			ck_assert_ptr_null(strstr(html, "<svg onload"));
+			ck_assert_ptr_nonnull(strstr(html, "&lt;i&gt;0123456789")); /* resolved_commit */
+		}
+		free(html);
+		free(page);
+		free(twin);
+		free(rep);
+	}
+	ck_assert_int_gt(tags[0], 50);
+	ck_assert_int_eq(tags[1], tags[0]);
+	util_rm_rf(d);
+	free(aa);
+	free(ba);
+	free(a);
+	free(bundle);
+	free(run);
+	free(d);
+}
+END_TEST
+
 Suite *suite_html(void)
 {
 	Suite *s = suite_create("html report (chromium)");
 	TCase *tc = tcase_create("page");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_report_page);
+	tcase_add_test(tc, test_report_escapes_every_field);
 	suite_add_tcase(s, tc);
 	return s;
 }
