@@ -99,6 +99,11 @@ struct comparison {
 	enum gate_code gate;        /* the gate's verdict from the same interval */
 };
 
+/* Fewest ok measured boots an arm needs before gvab states a shift with
+ * a number: below it an answer says "too few boots (n=N)" in words
+ * (README "Exit codes"); no output of gvab prints nan or inf. */
+#define ANALYSIS_MIN_BOOTS 3
+
 struct run_analysis {
 	char *dir;
 	cJSON *run;                /* run.json */

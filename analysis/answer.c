@@ -14,26 +14,49 @@ static double pct(double ms, double base)
 	return base > 0 ? 100.0 * ms / base : NAN;
 }
 
-/* "[-31.8, -23.6]" with open ends shown as -inf/+inf. */
+/* "[-31.8, -23.6]"; an end the data leave open is "open" (never inf). */
 static void interval(double lo, double hi, double base, char *buf, size_t len)
 {
 	char a[32], b[32];
-	if (isfinite(lo))
-		snprintf(a, sizeof a, "%+.1f", pct(lo, base));
+	double pl = pct(lo, base), ph = pct(hi, base);
+	if (isfinite(pl))
+		snprintf(a, sizeof a, "%+.1f", pl);
 	else
-		snprintf(a, sizeof a, "-inf");
-	if (isfinite(hi))
-		snprintf(b, sizeof b, "%+.1f", pct(hi, base));
+		snprintf(a, sizeof a, "open");
+	if (isfinite(ph))
+		snprintf(b, sizeof b, "%+.1f", ph);
 	else
-		snprintf(b, sizeof b, "+inf");
+		snprintf(b, sizeof b, "open");
 	snprintf(buf, len, "[%s, %s]", a, b);
+}
+
+/* Words instead of figures when an arm of c has fewer than
+ * ANALYSIS_MIN_BOOTS ok measured boots (or no usable median): "too few
+ * boots (n=2)", naming the baseline when it is the one short. NULL when
+ * the figures stand. */
+static const char *too_few(const struct run_analysis *ra, const struct comparison *c, char *buf,
+                           size_t len)
+{
+	const struct arm_stats *A = &ra->arms[c->a], *B = &ra->arms[c->b];
+	if (B->n_ok < ANALYSIS_MIN_BOOTS || !isfinite(c->med_b) || !(c->med_b > 0))
+		snprintf(buf, len, "too few boots (n=%zu)", B->n_ok);
+	else if (A->n_ok < ANALYSIS_MIN_BOOTS || !isfinite(c->med_a) || !(c->med_a > 0))
+		snprintf(buf, len, "too few boots of %s (n=%zu)", A->name, A->n_ok);
+	else if (!isfinite(c->shift_ms))
+		snprintf(buf, len, "no shift (n=%zu)", B->n_ok);
+	else
+		return NULL;
+	return buf;
 }
 
 static void between_runs(const struct run_analysis *runs, size_t nruns, int phase);
 
 char *answer_line(const struct run_analysis *ra, const struct comparison *c)
 {
-	char iv[80];
+	char iv[80], few[96];
+	if (too_few(ra, c, few, sizeof few))
+		return util_fmt("%s: %s %s, %s", ra->arms[c->b].name, sample_phase_names[c->phase], few,
+		                verdict_name(c->verdict));
 	interval(c->shift_lo, c->shift_hi, c->med_a, iv, sizeof iv);
 	const char *how = c->used_paired ? "paired" : "unpaired";
 	size_t n = c->used_paired ? c->npairs : ra->arms[c->b].n_ok;
@@ -54,6 +77,10 @@ int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, dou
 		if ((rc = analysis_load(dirs[i], &runs[i])) < 0)
 			goto out;
 		loaded++;
+		if (runs[i].sf.n == 0) {
+			rc = error_setc(GVAB_EDATA, "%s/samples.jsonl: no samples", dirs[i]);
+			goto out;
+		}
 		analysis_compare(&runs[i], &ao);
 	}
 	analysis_adjust(runs, ndirs, &ao, (1u << PH_COUNT) - 1);
@@ -73,7 +100,12 @@ int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, dou
 		struct run_analysis *ra = &runs[i];
 		for (size_t k = 0; k < ra->ncmp; k++) {
 			const struct comparison *c = &ra->cmp[k];
-			char iv[80];
+			char iv[80], few[96];
+			if (too_few(ra, c, few, sizeof few)) {
+				printf("%-16.16s %-14.14s %-8s %s\n", ra->label, ra->arms[c->b].name,
+				       sample_phase_names[c->phase], few);
+				continue;
+			}
 			interval(c->shift_lo, c->shift_hi, c->med_a, iv, sizeof iv);
 			printf("%-16.16s %-14.14s %-8s %10.1f %10.1f %+7.1f%% %-18s %s\n", ra->label,
 			       ra->arms[c->b].name, sample_phase_names[c->phase], c->med_a, c->med_b,

@@ -10,15 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define colours palette_colours
 #define NCOLOURS (sizeof colours / sizeof colours[0])
 
-/* File-name-safe form of a label. */
+/* File-name-safe form of a label: letters, digits, '-', '.' and '_' only,
+ * never empty and never starting with '-' (a program would read the file
+ * name as an option: gnuplot took "-e-ecdf.gp" for -e) or '.' (hidden,
+ * or "..") */
 char *charts_slug(const char *s)
 {
-	char *o = util_xstrdup(s);
+	char *o = util_fmt("%s%s", s[0] == '-' || s[0] == '.' || !s[0] ? "_" : "", s);
 	for (char *p = o; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		      *p == '-' || *p == '.'))
@@ -113,10 +117,21 @@ int charts_script(const char *dir, const char *name, const char *body, int width
 		"}\n",
 		name, 2 * width, 2 * height, width, height, name, body);
 	int rc = util_write_file_atomic(path, script, strlen(script));
-	char *base = util_fmt("%s.gp", name);
+	/* "./": never an option to gnuplot, whatever the name. */
+	char *base = util_fmt("./%s.gp", name);
 	if (rc == 0)
 		rc = run_gnuplot(dir, base); /* gnuplot runs in dir */
 	free(base);
+	/* gnuplot can exit 0 without drawing (a script it read as something
+	 * else): a chart it did not write is an error, not a silent gap. */
+	static const char *const exts[] = {"png", "svg"};
+	for (size_t i = 0; i < 2 && rc == 0; i++) {
+		char *out = util_fmt("%s/%s.%s", dir, name, exts[i]);
+		struct stat st;
+		if (lstat(out, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+			rc = error_set("gnuplot did not write the chart %s", out);
+		free(out);
+	}
 	free(path);
 	free(script);
 	return rc;

@@ -109,6 +109,53 @@ static void gate_print_plan(const struct comparison *cp, size_t n_unpaired)
 		       gap > 0 ? "PASS" : "FAIL");
 }
 
+/* Every arm the gate compares has --min-samples ok measured boots and
+ * at most --max-fail-rate failures. Blames the arm that lacks most (the
+ * fewest ok boots, the highest failure rate), naming the others that lack
+ * too; -1 with the INVALID line in `line`. */
+static int gate_check_samples(const struct run_analysis *ra, int a, int only_b,
+                              const struct gate_params *gp, char *line, size_t linesz)
+{
+	int worst_n = -1, worst_rate = -1;
+	double worst_r = -1;
+	for (size_t i = 0; i < ra->narms; i++) {
+		const struct arm_stats *as = &ra->arms[i];
+		if ((int)i != a && only_b >= 0 && (int)i != only_b)
+			continue;
+		size_t tried = as->n_fail + as->n_ok;
+		double rate = (double)as->n_fail / (double)(tried ? tried : 1);
+		if ((long)as->n_ok < gp->min_samples &&
+		    (worst_n < 0 || as->n_ok < ra->arms[worst_n].n_ok))
+			worst_n = (int)i;
+		if (rate > gp->max_fail_rate && rate > worst_r) {
+			worst_r = rate;
+			worst_rate = (int)i;
+		}
+	}
+	if (worst_n >= 0) {
+		const struct arm_stats *as = &ra->arms[worst_n];
+		size_t l = (size_t)snprintf(line, linesz, "gate: INVALID: arm %s has %zu ok measured "
+		                            "boots, fewer than --min-samples %ld", as->name, as->n_ok,
+		                            gp->min_samples);
+		for (size_t i = 0; i < ra->narms && l < linesz; i++) {
+			if ((int)i == worst_n || ((int)i != a && only_b >= 0 && (int)i != only_b) ||
+			    (long)ra->arms[i].n_ok >= gp->min_samples)
+				continue;
+			l += (size_t)snprintf(line + l, linesz - l, "; arm %s has %zu", ra->arms[i].name,
+			                      ra->arms[i].n_ok);
+		}
+		return -1;
+	}
+	if (worst_rate >= 0) {
+		const struct arm_stats *as = &ra->arms[worst_rate];
+		snprintf(line, linesz, "gate: INVALID: arm %s failed %zu of %zu boots (%.0f%% > %.0f%%)",
+		         as->name, as->n_fail, as->n_fail + as->n_ok, 100 * worst_r,
+		         100 * gp->max_fail_rate);
+		return -1;
+	}
+	return 0;
+}
+
 /* Decides once on the run directory at one-sided error `look_alpha` (the
  * gate's alpha, or a sequential look's level); prints one verdict line per
  * candidate and leaves the deciding line and verdict in line/verdict. */
@@ -145,29 +192,16 @@ int gate_decide(const char *dir, struct gate_params *gp, double look_alpha, char
 		                       "--allow-drift", why, dir);
 		goto done;
 	}
-	for (size_t i = 0; i < ra.narms; i++) {
+	if (gate_check_samples(&ra, a, only_b, gp, line, linesz) < 0)
+		goto done;
+	for (size_t i = 0; i < ra.narms && phase == PH_CPU; i++) {
 		const struct arm_stats *as = &ra.arms[i];
-		if ((int)i != a && only_b >= 0 && (int)i != only_b)
+		if (((int)i != a && only_b >= 0 && (int)i != only_b) || as->n_no_cpu == 0)
 			continue;
-		size_t tried = as->n_fail + as->n_ok;
-		double rate = (double)as->n_fail / (double)(tried ? tried : 1);
-		if ((long)as->n_ok < gp->min_samples) {
-			snprintf(line, linesz, "gate: INVALID: arm %s has %zu ok measured boots, fewer "
-			                       "than --min-samples %ld", as->name, as->n_ok, gp->min_samples);
-			goto done;
-		}
-		if (phase == PH_CPU && as->n_no_cpu > 0) {
-			snprintf(line, linesz, "gate: INVALID: --metric cpu: arm %s has %zu ok measured boots "
-			                       "without a CPU time (a run from before gvab recorded it)",
-			         as->name, as->n_no_cpu);
-			goto done;
-		}
-		if (rate > gp->max_fail_rate) {
-			snprintf(line, linesz, "gate: INVALID: arm %s failed %zu of %zu boots (%.0f%% > "
-			                       "%.0f%%)", as->name, as->n_fail, tried, 100 * rate,
-			         100 * gp->max_fail_rate);
-			goto done;
-		}
+		snprintf(line, linesz, "gate: INVALID: --metric cpu: arm %s has %zu ok measured boots "
+		                       "without a CPU time (a run from before gvab recorded it)",
+		         as->name, as->n_no_cpu);
+		goto done;
 	}
 	ao.baseline = a;
 	ao.interval_alpha = look_alpha;
@@ -191,13 +225,19 @@ int gate_decide(const char *dir, struct gate_params *gp, double look_alpha, char
 		int c_code = cp->gate;
 		const char *c_verdict = verdict_gate_name(cp->gate);
 		double p = cp->used_paired ? cp->p_wx_adj : cp->p_mw_adj;
+		/* An end the data leave open is said as such, never "inf". */
+		char lo[32] = "open", hi[32] = "open";
+		if (isfinite(cp->shift_lo))
+			snprintf(lo, sizeof lo, "%+.2f", cp->shift_lo);
+		if (isfinite(cp->shift_hi))
+			snprintf(hi, sizeof hi, "%+.2f", cp->shift_hi);
 		snprintf(line, linesz,
 		         "gate: %s%s %s vs %s: %s p50 %.1f -> %.1f ms, shift %+.2f ms (%+.2f%%), %.4g%% CI "
-		         "[%+.2f, %+.2f] ms, p=%.4g (%s, Holm over %zu), threshold +%.3g%% (%+.2f ms), alpha %.3g",
+		         "[%s, %s] ms, p=%.4g (%s, Holm over %zu), threshold +%.3g%% (%+.2f ms), alpha %.3g",
 		         c_verdict, c_code == GATE_PASS && verdict_equivalent(&in) ? " (same)" : "",
 		         ra.arms[cp->b].name, ra.arms[cp->a].name, metric, cp->med_a, cp->med_b, cp->shift_ms,
 		         cp->med_a > 0 ? 100 * cp->shift_ms / cp->med_a : 0, 100 * (1 - 2 * cp->shift_tail),
-		         cp->shift_lo, cp->shift_hi, p,
+		         lo, hi, p,
 		         cp->used_paired ? "paired, Wilcoxon" : "unpaired, Mann-Whitney", cp->family_size,
 		         ao.threshold_pct, cp->thr_ms, ao.alpha);
 		printf("%s\n", line);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,14 +172,16 @@ int report_load(char *const *paths, size_t npaths, const struct analysis_opts *a
 		/* analysis_load reads run.json through its validating reader. */
 		if ((rc = analysis_load(dirs[i], &runs[kept])) < 0)
 			goto out;
-		int empty = 0;
+		int few = -1;
 		for (size_t a = 0; a < runs[kept].narms; a++)
-			empty |= runs[kept].arms[a].n_ok == 0;
-		if (empty) {
+			if (runs[kept].arms[a].n_ok < ANALYSIS_MIN_BOOTS && few < 0)
+				few = (int)a;
+		if (few >= 0) {
 			/* A host whose run failed before measuring (a campaign keeps
 			 * its directory): nothing to compare, say so and go on. */
-			fprintf(stderr, "gvab: report: %s has an arm without measured samples; left out\n",
-			        dirs[i]);
+			fprintf(stderr, "gvab: report: %s: arm %s has too few boots (n=%zu, fewer than %d); "
+			        "left out\n", dirs[i], runs[kept].arms[few].name, runs[kept].arms[few].n_ok,
+			        ANALYSIS_MIN_BOOTS);
 			analysis_free(&runs[kept]);
 			continue;
 		}
@@ -186,7 +189,8 @@ int report_load(char *const *paths, size_t npaths, const struct analysis_opts *a
 		kept++;
 	}
 	if (kept == 0) {
-		rc = error_setc(GVAB_EDATA, "no run with measured samples in every arm");
+		rc = error_setc(GVAB_EDATA, "no run with at least %d ok measured boots in every arm",
+		                ANALYSIS_MIN_BOOTS);
 		goto out;
 	}
 	if (sort_phase >= 0) {
@@ -332,13 +336,34 @@ static const char *field_value(const struct field *f, const struct run_analysis 
 	return "";
 }
 
+/* A cell that is only a decimal number ("-12.5"): a spreadsheet reads it as
+ * that number, never as a formula, so it needs no neutralising. */
+static int csv_plain_number(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	size_t d = strspn(s, "0123456789");
+	if (d == 0)
+		return 0;
+	s += d;
+	if (*s == '.' && s[1])
+		s += 1 + strspn(s + 1, "0123456789");
+	return *s == '\0';
+}
+
 void report_csv_field(FILE *f, const char *s, int always)
 {
-	if (!always && !s[strcspn(s, ",\"\r\n")]) {
+	/* Spreadsheet (CSV) injection, as OWASP advises against it: a cell that
+	 * starts with = + - @ tab or CR would be run as a formula, so it gets a
+	 * leading single quote (shown as text) and quotes. */
+	int neutralise = s[0] && strchr("=+-@\t\r", s[0]) && !csv_plain_number(s);
+	if (!always && !neutralise && !s[strcspn(s, ",\"\r\n")]) {
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (neutralise)
+		fputc('\'', f);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);
@@ -369,8 +394,10 @@ void report_write_csv(FILE *f, const struct run_analysis *runs, size_t nruns)
 					report_csv_field(f, s, fd->fmt && fd->fmt[0] == 'q');
 				else if (is_size)
 					fprintf(f, "%zu", (size_t)v);
-				else
+				else if (isfinite(v))
 					fprintf(f, fd->fmt, v);
+				/* else: an empty cell (too few boots for the figure),
+				 * never "nan" or "inf". */
 			}
 			fputc('\n', f);
 		}

@@ -385,6 +385,49 @@ int campaign_host_status(const struct campaign *c, const struct inv_host *h, cha
 	return r;
 }
 
+/* gvab-rig beside gvab (a build tree) or in PREFIX/libexec/gvab; NULL
+ * when neither has it. Caller frees. */
+static char *local_rig(void)
+{
+	char *self = util_self_dir();
+	char *paths[] = {util_fmt("%s/gvab-rig", self), util_fmt("%s/../libexec/gvab/gvab-rig", self)};
+	char *found = NULL;
+	for (int i = 0; i < 2; i++)
+		if (!found && access(paths[i], X_OK) == 0)
+			found = paths[i];
+		else
+			free(paths[i]);
+	free(self);
+	return found;
+}
+
+int campaign_preflight(const struct campaign *c, int run)
+{
+	char *rig = local_rig(), real[PATH_MAX];
+	if (!rig)
+		return error_setc(GVAB_EPRECOND, "gvab-rig not built here (make build/gvab-rig)");
+	free(rig);
+	struct stat st;
+	if (!realpath(c->bundle, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+		return error_setc(GVAB_EPRECOND, "bundle %s: not found here (gvab bundle --out %s "
+		                  "writes it)", c->bundle, c->bundle);
+	if (!run && c->runsc && access(c->runsc, X_OK) != 0)
+		return error_setc(GVAB_EPRECOND, "--runsc %s: not an executable file here", c->runsc);
+	for (int i = 0; run && i < c->narms; i++) {
+		const char *spec = c->arms[i], *eq = strchr(spec, '=');
+		const char *comma = strchr(eq + 1, ',');
+		char *path = comma ? util_fmt("%.*s", (int)(comma - eq - 1), eq + 1) : util_xstrdup(eq + 1);
+		int ok = realpath(path, real) && stat(real, &st) == 0 && S_ISREG(st.st_mode) &&
+		         access(real, X_OK) == 0;
+		int rc = ok ? 0 : error_setc(GVAB_EPRECOND, "arm %.*s: %s is not an executable file here",
+		                             (int)(eq - spec), spec, path);
+		free(path);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int campaign_open(struct campaign *c)
 {
 	c->ctl = util_xstrdup("/tmp/gvab-ssh-XXXXXX");

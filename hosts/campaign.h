@@ -37,6 +37,12 @@ struct campaign {
  * '.', '_', '-', not starting with '.' or '-' (so never "." or ".."). */
 int campaign_plain_name(const char *s);
 
+/* What `hosts check` (run 0) and `hosts run` (run 1) need on this machine,
+ * checked before any host is contacted or anything is created: gvab-rig,
+ * the bundle, --runsc (check) or every arm's binary (run). 0, or
+ * GVAB_EPRECOND naming what is missing. */
+int campaign_preflight(const struct campaign *c, int run);
+
 /* Creates the private directory for ssh's ControlPath sockets (mkdtemp,
  * not a name someone could create first); campaign_close removes it. */
 int campaign_open(struct campaign *c);

@@ -9,9 +9,58 @@
 #   main and nothing is added.
 # - When not root it changes nothing and prints the exact command to run.
 #
-# Exit codes: 0 all present or installed, 1 install failed, 69 not root (a
-# failed precondition: gvab's own code for it).
+# - The sources it adds use the Debian archive this machine already uses: the
+#   first URI of an enabled deb source for this release in /etc/apt/sources.list
+#   and /etc/apt/sources.list.d/*.list or *.sources (no archive host is named
+#   here). `sh hosts/install-deps.sh --print-archive` prints that URI.
+#   GVAB_APT_ETC (default /etc/apt) is where the apt sources are read.
+#
+# Exit codes: 0 all present or installed, 1 install failed, 69 not root or no
+# Debian archive in the apt sources (a failed precondition: gvab's own code).
 set -eu
+
+apt_etc=${GVAB_APT_ETC:-/etc/apt}
+codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+
+# archive_uri SUITE: the URI of the first enabled "deb" source for SUITE in
+# the one-line lists, then in the deb822 .sources files.
+archive_uri() {
+    {
+    for f in "$apt_etc/sources.list" "$apt_etc"/sources.list.d/*.list; do
+        [ -r "$f" ] || continue
+        awk -v s="$1" '$1 == "deb" {
+            i = 2
+            if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+            if ($(i + 1) == s) { print $i; exit }
+        }' "$f"
+    done
+    for f in "$apt_etc"/sources.list.d/*.sources; do
+        [ -r "$f" ] || continue
+        awk -v s="$1" 'BEGIN { RS = ""; FS = "\n" }
+        {
+            types = ""; uris = ""; suites = ""; enabled = 1
+            for (k = 1; k <= NF; k++) {
+                if ($k ~ /^Types:/) types = " " substr($k, 7) " "
+                if ($k ~ /^URIs:/) uris = substr($k, 6)
+                if ($k ~ /^Suites:/) suites = " " substr($k, 8) " "
+                if ($k ~ /^Enabled:[ \t]*no/) enabled = 0
+            }
+            gsub(/\t/, " ", types); gsub(/\t/, " ", suites)
+            if (enabled && index(types, " deb ") && index(suites, " " s " ")) {
+                split(uris, u, /[ \t]+/)
+                for (j = 1; j in u; j++) if (u[j] != "") { print u[j]; exit }
+            }
+        }' "$f"
+    done
+    } | head -n 1
+}
+
+if [ "${1:-}" = --print-archive ]; then
+    uri=$(archive_uri "$codename")
+    [ -n "$uri" ] || { echo "gvab deps: no deb source for $codename in $apt_etc" >&2; exit 69; }
+    echo "$uri"
+    exit 0
+fi
 
 base_pkgs="gcc g++ binutils make pkg-config tar dpkg-dev libgit2-dev libcjson-dev libmd-dev libyaml-dev libsqlite3-dev check \
 gnuplot-nox fonts-dejavu-core busybox-static hyperfine strace linux-perf procps runc openssh-client \
@@ -42,7 +91,6 @@ if [ -z "$missing" ] && orig_ready; then
     exit 0
 fi
 
-codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
 bpo_missing=""
 base_missing=""
 for p in $missing; do
@@ -52,11 +100,11 @@ for p in $missing; do
     esac
 done
 
-src_file=/etc/apt/sources.list.d/gvab-bookworm-backports.sources
-debsrc_file=/etc/apt/sources.list.d/gvab-deb-src.sources
+src_file=$apt_etc/sources.list.d/gvab-bookworm-backports.sources
+debsrc_file=$apt_etc/sources.list.d/gvab-deb-src.sources
 need_bpo=no
 if [ "$codename" = bookworm ] && [ -n "$bpo_missing" ] &&
-   ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+   ! grep -rqs 'bookworm-backports' "$apt_etc/sources.list" "$apt_etc/sources.list.d/"; then
     need_bpo=yes
 fi
 
@@ -67,10 +115,20 @@ if [ "$(id -u)" != 0 ]; then
     exit 69
 fi
 
+archive=""
+if [ "$need_bpo" = yes ] || ! orig_ready; then
+    archive=$(archive_uri "$codename")
+    if [ -z "$archive" ]; then
+        echo "gvab deps: no deb source for $codename in $apt_etc/sources.list or" \
+             "$apt_etc/sources.list.d/: add this release's Debian archive first" >&2
+        exit 69
+    fi
+fi
+
 if [ "$need_bpo" = yes ]; then
     cat > "$src_file" <<EOF
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $archive
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
@@ -103,8 +161,8 @@ if ! orig_ready; then
     suite=$codename
     [ "$codename" = bookworm ] && suite=bookworm-backports
     if ! grep -qs "deb-src" "$debsrc_file"; then
-        printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-            "$suite" > "$debsrc_file"
+        printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+            "$archive" "$suite" > "$debsrc_file"
         echo "gvab deps: added $debsrc_file (deb-src $suite, for the gVisor orig tarball)"
         apt-get update -qq || { echo "gvab deps: apt-get update failed" >&2; exit 1; }
     fi

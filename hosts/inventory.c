@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct inv_group *inv_parse_group(struct inv_parse *p, const char *name, int create, int line)
 {
@@ -303,9 +304,11 @@ static int resolve_hosts(struct inv_parse *p, struct inventory *out)
 int inventory_load(const char *path, struct inventory *out)
 {
 	memset(out, 0, sizeof *out);
-	char *text = util_read_file(path, NULL);
+	struct stat st;
+	char *text = util_read_file_max(path, INV_MAX_BYTES, NULL);
 	if (!text)
-		return error_wrap(GVAB_EUSAGE, "inventory");
+		/* a file that is there but not one gvab reads is invalid data */
+		return error_wrap(stat(path, &st) == 0 ? GVAB_EDATA : GVAB_EUSAGE, "inventory");
 	struct inv_parse p = {.path = path, .host_vars = cJSON_CreateObject(),
 	                      .host_order = cJSON_CreateArray()};
 	inv_parse_group(&p, "all", 1, 0)->defined_line = -1;

@@ -32,6 +32,7 @@ struct inv_parse {
 
 /* Resolution is hosts x memberships; these keep loading to a second or so
  * whatever the file (a fuzzer found 1 MB INI files that took minutes). */
+#define INV_MAX_BYTES ((size_t)4 << 20) /* 4 MiB: 4,096 hosts with room to spare */
 #define INV_MAX_HOSTS 4096
 #define INV_MAX_GROUPS 1024
 #define INV_MAX_MEMBERSHIPS 50000

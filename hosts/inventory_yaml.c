@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "inventory_parse.h"
 #include "error.h"
+#include "yaml_limits.h"
 #include "util.h"
 
 #include <yaml.h>
@@ -181,7 +182,9 @@ int inv_parse_yaml(struct inv_parse *p, const char *text)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	int rc = 0;
+	int rc = yaml_limits_precheck(p->path, text);
+	if (rc < 0)
+		return rc;
 	if (!yaml_parser_initialize(&parser))
 		return error_set("libyaml: out of memory");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
@@ -194,7 +197,9 @@ int inv_parse_yaml(struct inv_parse *p, const char *text)
 	}
 	struct ydoc y = {.p = p, .d = &doc};
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (!root || root->type != YAML_MAPPING_NODE) {
+	if ((rc = yaml_limits_check_nul(p->path, &doc)) < 0) {
+		/* recorded */
+	} else if (!root || root->type != YAML_MAPPING_NODE) {
 		rc = error_setc(GVAB_EDATA, "%s: expected a mapping of groups at the top", p->path);
 	} else {
 		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;

@@ -29,6 +29,10 @@ struct run_outcome {
 	int saved;                 /* run.json was written at the end */
 };
 
+/* Fewest ok measured boots each arm needs for a run to end complete:
+ * half of --iterations, rounded up (README "Exit codes"). */
+#define RUN_MIN_OK_BOOTS(iterations) (((long)(iterations) + 1) / 2)
+
 /* Runs the spec. 0 when every planned boot ran; GVAB_EINTR when a signal
  * stopped it (samples kept, knobs restored); another error code with the
  * error recorded (GVAB_EUSAGE for a spec the run refuses). Progress and

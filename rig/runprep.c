@@ -279,6 +279,10 @@ int run_open_counters(struct perfcount_set *pc)
 int run_preconditions(struct run_ctx *c)
 {
 	const struct run_spec *s = c->s;
+	/* Knobs, the knob journal under /run, cgroups and runsc itself. */
+	if (geteuid() != 0)
+		return error_setc(GVAB_EPRECOND, "needs root (it sets host knobs and boots runsc as "
+		                  "root); run it as root");
 	for (size_t i = 0; i < s->narms; i++)
 		if (access(s->arms[i].runsc, X_OK) != 0)
 			return error_setc(GVAB_EPRECOND, "arm %s: runsc '%s' is not an executable file", s->arms[i].name,

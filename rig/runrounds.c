@@ -202,6 +202,24 @@ static int one_boot(struct run_ctx *c, size_t k, int64_t t_rel, struct boot_resu
 	return rc;
 }
 
+/* The end-of-run minimum (README "Exit codes"): every arm has at least
+ * half of its measured boots ok (RUN_MIN_OK_BOOTS). --max-failures counts
+ * consecutive failures, and interleaving puts the other arms' boots
+ * between one arm's, so an arm that never boots would not trip it. */
+static int check_arm_minimum(struct run_ctx *c, const int *ok_arm, char (*last_err)[256])
+{
+	const struct run_spec *s = c->s;
+	long need = RUN_MIN_OK_BOOTS(s->iterations);
+	for (size_t i = 0; i < s->narms; i++)
+		if (ok_arm[i] < need) {
+			c->o->stopped_by_failures = 1;
+			return error_set("arm %s: %d of %ld measured boots ok, fewer than the minimum %ld "
+			                 "(half); last error: %s", s->arms[i].name, ok_arm[i],
+			                 (long)s->iterations, need, last_err[i][0] ? last_err[i] : "none");
+		}
+	return 0;
+}
+
 /* The cold rounds: every slot of the schedule, with progress. */
 int run_cold_rounds(struct run_ctx *c)
 {
@@ -210,7 +228,10 @@ int run_cold_rounds(struct run_ctx *c)
 	int tty = util_interactive() && !c->quiet, consecutive = 0, rc = 0;
 	int64_t t_run0 = util_now_ns();
 	double core_last = 0;
-	for (size_t k = 0; k < c->nslots && !runloop_stop; k++) {
+	int *ok_arm = util_xcalloc(s->narms, sizeof *ok_arm);
+	char (*last_err)[256] = util_xcalloc(s->narms, sizeof *last_err);
+	size_t k;
+	for (k = 0; k < c->nslots && !runloop_stop; k++) {
 		const struct schedule_slot *sl = &c->slots[k];
 		const struct run_arm *a = &s->arms[sl->arm];
 		struct boot_result br;
@@ -226,12 +247,15 @@ int run_cold_rounds(struct run_ctx *c)
 		o->attempts++;
 		if (br.ok) {
 			consecutive = 0;
-			if (!sl->warmup)
+			if (!sl->warmup) {
 				o->ok_count++;
+				ok_arm[sl->arm]++;
+			}
 			core_last = (double)(br.create_ns + br.start_ns) / 1e6;
 		} else {
 			o->failures++;
 			consecutive++;
+			snprintf(last_err[sl->arm], sizeof last_err[0], "%.200s", br.error);
 			fprintf(stderr, "%sgvab: boot %s (%s) failed: %s%s%s\n", tty ? "\r\033[K" : "", id, a->name,
 			        br.error, br.stderr_path[0] ? "; log " : "", br.stderr_path);
 			if (consecutive >= s->max_fail) {
@@ -259,6 +283,10 @@ int run_cold_rounds(struct run_ctx *c)
 	}
 	if (tty)
 		fprintf(stderr, "\n");
+	if (rc == 0 && k == c->nslots && !runloop_stop)
+		rc = check_arm_minimum(c, ok_arm, last_err);
+	free(ok_arm);
+	free(last_err);
 	return rc;
 }
 

@@ -27,6 +27,7 @@
 #include "proc.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,36 @@ static int gate_load_spec(const char *dir, cJSON **run, struct run_spec *spec)
 		rc = run_spec_from_run_json(*run, rp, spec);
 	free(rp);
 	return rc;
+}
+
+/* A directory without run.json (a campaign's results/NAME, say): says
+ * what the gate takes, naming the run directories one level down (a
+ * campaign's hosts), and returns 1. */
+static int not_a_run_dir(const char *dir)
+{
+	char *rp = util_fmt("%s/run.json", dir);
+	int missing = util_is_dir(dir) && !util_path_exists(rp);
+	free(rp);
+	if (!missing)
+		return 0;
+	fprintf(stderr, "gvab: gate: %s is not a run directory (no run.json): gate takes one run "
+	                "directory, as gvab run --out wrote it", dir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *sub = util_fmt("%s/%s/run.json", dir, e->d_name);
+		if (util_path_exists(sub) && n < 8)
+			fprintf(stderr, "%s %s/%s", n++ ? "," : "; the run directories in it:", dir,
+			        e->d_name);
+		free(sub);
+	}
+	if (d)
+		closedir(d);
+	fputc('\n', stderr);
+	return 1;
 }
 
 /* Appends `rounds` measured rounds to the run DIR: the run its run.json
@@ -175,6 +206,8 @@ int cmd_gate(int argc, char **argv)
 	/* The run directory, kept: an --adaptive look parses the run's own
 	 * options in this process. */
 	const char *dir = argv[p.ind];
+	if (not_a_run_dir(dir))
+		return EXIT_GVAB_USAGE;
 	int phase = analysis_phase_index(metric);
 	if (phase < 0) {
 		return opt_usage_error(&gate_cmd, "--metric '%s': expected create, start, wait, delete, core, overall or cpu",

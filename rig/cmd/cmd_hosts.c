@@ -255,7 +255,8 @@ int cmd_hosts(int argc, char **argv)
 		print_list(&inv, idx, n);
 		goto out;
 	}
-	if ((rc = campaign_open(&c)) < 0) {
+	if ((rc = campaign_preflight(&c, strcmp(sub, "run") == 0)) < 0 ||
+	    (rc = campaign_open(&c)) < 0) {
 		rc = cmds_fail(rc, "hosts");
 		goto out;
 	}

@@ -3,6 +3,7 @@
  * libraries it links, found through its rpath $ORIGIN/lib) to each host. */
 #include "cmds.h"
 #include "error.h"
+#include "opt.h"
 #include "version.h"
 
 #include <stdio.h>
@@ -20,6 +21,7 @@ static const char usage[] = "usage: gvab-rig bundle|run|restore|facts|version [o
 
 int main(int argc, char **argv)
 {
+	opt_set_program("gvab-rig");
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return EXIT_GVAB_USAGE;

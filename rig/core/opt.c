@@ -12,6 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The program the usage lines and "see PROGRAM help CMD" name: gvab, or
+ * gvab-rig for the commands it shares (opt_set_program). */
+static const char *program = "gvab";
+
+void opt_set_program(const char *name)
+{
+	program = name;
+}
+
 #define HELP_ID (-100)
 
 static size_t count_opts(const struct opt *o)
@@ -172,9 +181,9 @@ int opt_usage_error(const struct opt_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "gvab: %s: ", cmd->name);
+	fprintf(stderr, "%s: %s: ", program, cmd->name);
 	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (see gvab help %s)\n", cmd->name);
+	fprintf(stderr, " (see %s help %s)\n", program, cmd->name);
 	va_end(ap);
 	return EXIT_GVAB_USAGE;
 }
@@ -183,9 +192,9 @@ int opt_error(struct opt_parser *p, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "gvab: %s: option '--%s': ", p->cmd->name, p->opt ? p->opt->name : "?");
+	fprintf(stderr, "%s: %s: option '--%s': ", program, p->cmd->name, p->opt ? p->opt->name : "?");
 	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (see gvab help %s)\n", p->cmd->name);
+	fprintf(stderr, " (see %s help %s)\n", program, p->cmd->name);
 	va_end(ap);
 	return stop(p, OPT_ERROR);
 }
@@ -229,7 +238,7 @@ static void put_indented(FILE *f, const char *text, int indent)
 
 void opt_help(const struct opt_cmd *cmd, FILE *f)
 {
-	fprintf(f, "usage: gvab %s%s%s\n", cmd->name, *cmd->synopsis ? " " : "", cmd->synopsis);
+	fprintf(f, "usage: %s %s%s%s\n", program, cmd->name, *cmd->synopsis ? " " : "", cmd->synopsis);
 	if (cmd->about)
 		fprintf(f, "\n%s", cmd->about);
 	fprintf(f, "\noptions:\n");
@@ -262,7 +271,8 @@ void opt_help(const struct opt_cmd *cmd, FILE *f)
 			if (strncmp(s, "$ ", 2) == 0)
 				fprintf(f, "  %.*s\n", (int)len - 2, s + 2);
 			else
-				fprintf(f, "%s%.*s\n", s[0] == ' ' ? "  " : "  gvab ", (int)len, s);
+				fprintf(f, "  %s%s%.*s\n", s[0] == ' ' ? "" : program, s[0] == ' ' ? "" : " ",
+				        (int)len, s);
 			s += len + (e ? 1 : 0);
 		}
 	}

@@ -95,6 +95,9 @@ int opt_double(struct opt_parser *p, double lo, double hi, double *out);
  * OPT_ERROR. */
 int opt_error(struct opt_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Names the program in usage lines, examples and "see PROGRAM help CMD"
+ * ("gvab" unless set; gvab-rig sets its own name once, first thing). */
+void opt_set_program(const char *name);
 /* Writes the command's help: usage line, about, options, after, examples. */
 void opt_help(const struct opt_cmd *cmd, FILE *f);
 /* A usage error found after parsing (a missing operand, a bad value):

@@ -58,4 +58,5 @@ Suite *suite_make(void);
 Suite *suite_docs(void);
 Suite *suite_figures(void);
 Suite *suite_figures_browser(void);
+Suite *suite_answers(void);
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *write_inv_as(const char *text, const char *name)
 {
@@ -168,6 +169,69 @@ START_TEST(test_inventory_hostile)
 }
 END_TEST
 
+/* YAML caps checked before libyaml parses (its time grows with the square
+ * of the depth: 48 s for a 200 KB file nested 100,000 deep). The error
+ * names the cap the pre-check enforces, so libyaml never saw the text. A
+ * NUL in a value, a FIFO, an oversized file: refused, exit 65. */
+START_TEST(test_inventory_yaml_caps)
+{
+	size_t n = 100000;
+	char *flow = util_xmalloc(n + 16), *block = util_xmalloc(2 * n + 16);
+	memcpy(flow, "all: ", 5);
+	memset(flow + 5, '[', n);
+	flow[n + 5] = '\0';
+	for (size_t i = 0; i < n; i++)
+		memcpy(block + 2 * i, "- ", 2);
+	memcpy(block + 2 * n, "x\n", 3);
+	char ind[400 * 160], *q = ind;
+	q += sprintf(q, "all:\n  children:\n");
+	for (int d = 0; d < 70; d++) /* 4 columns a level: past 256 at 64 */
+		q += sprintf(q, "%*sg%d:\n%*schildren:\n", 4 + 4 * d, "", d, 6 + 4 * d, "");
+	const struct {
+		const char *text, *want;
+	} cases[] = {
+		{flow, ":1: collections nested deeper than 64; refused"},
+		{block, ":1: nested deeper than 256 columns; refused"},
+		{ind, "nested deeper than 256 columns; refused"},
+		{"all:\n  hosts:\n    h1: {gvab_label: \"a\\0b\"}\n", ":3: a value holds a NUL character"},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		char *p = write_inv_as(cases[k].text, "deep.yml");
+		struct inventory inv;
+		ck_assert_msg(inventory_load(p, &inv) == GVAB_EDATA, "case %zu accepted", k);
+		ck_assert_msg(strstr(error_last(), cases[k].want) && strstr(error_last(), p),
+		              "case %zu: got '%s'", k, error_last());
+		free(p);
+	}
+	/* Brackets and quotes inside quoted values, an apostrophe in a plain
+	 * one, comments: not nesting. */
+	char *p = write_inv_as("all:  # [[[[[\n  hosts:\n    h1: {gvab_label: \"[[[[ it's {{{\"}\n"
+	                       "    h2: {gvab_label: '[[ it''s [[['}\n    h3: {gvab_label: it's}\n",
+	                       "ok.yml");
+	struct inventory inv;
+	ck_assert_msg(inventory_load(p, &inv) == 0, "%s", error_last());
+	inventory_free(&inv);
+	free(p);
+	/* Not a regular file, or over the 4 MiB cap. */
+	char *d = test_tmpdir("inv"), *fifo = util_fmt("%s/hosts.yml", d);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(inventory_load(fifo, &inv), GVAB_EDATA);
+	ck_assert_msg(strstr(error_last(), "a FIFO"), "%s", error_last());
+	char *big = util_xcalloc(5 << 20, 1);
+	memset(big, '#', (5 << 20) - 1);
+	p = write_inv(big);
+	ck_assert_int_eq(inventory_load(p, &inv), GVAB_EDATA);
+	ck_assert_msg(strstr(error_last(), "larger than 4 MiB"), "%s", error_last());
+	free(p);
+	free(big);
+	util_rm_rf(d);
+	free(d);
+	free(fifo);
+	free(flow);
+	free(block);
+}
+END_TEST
+
 START_TEST(test_inventory_yaml)
 {
 	/* The same inventory as test_inventory_ok, in Ansible's YAML form. */
@@ -288,6 +352,7 @@ Suite *suite_inventory(void)
 	tcase_add_test(tc, test_inventory_yaml);
 	tcase_add_test(tc, test_inventory_hostile);
 	tcase_add_test(tc, test_inventory_ranges);
+	tcase_add_test(tc, test_inventory_yaml_caps);
 	suite_add_tcase(s, tc);
 	return s;
 }

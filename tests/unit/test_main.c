@@ -31,6 +31,7 @@ int main(void)
 	srunner_add_suite(sr, suite_syscount());
 	srunner_add_suite(sr, suite_perfcount());
 	srunner_add_suite(sr, suite_history());
+	srunner_add_suite(sr, suite_report());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

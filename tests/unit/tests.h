@@ -17,6 +17,7 @@ Suite *suite_perfcount(void);
 Suite *suite_opt(void);
 Suite *suite_runspec(void);
 Suite *suite_history(void);
+Suite *suite_report(void);
 /* A fresh empty directory under $TMPDIR; caller frees. */
 char *test_tmpdir(const char *tag);
 #endif

@@ -1,0 +1,65 @@
+/* report: the cells of results.csv. A string a run directory supplies (an
+ * arm name, a label, the run's path) is never a live spreadsheet formula:
+ * OWASP's CSV-injection advice, a leading single quote inside quotes for a
+ * cell starting with = + - @ tab or CR; a cell that is only a number stays
+ * a number. */
+#define _GNU_SOURCE
+#include "report.h"
+#include "tests.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *cell(const char *s, int always)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	report_csv_field(f, s, always);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_csv_cells)
+{
+	static const struct {
+		const char *in;
+		int always;
+		const char *want;
+	} cases[] = {
+		{"stock", 0, "stock"},
+		{"stock", 1, "\"stock\""},
+		{"a,b", 0, "\"a,b\""},
+		{"say \"hi\"", 0, "\"say \"\"hi\"\"\""},
+		{"=HYPERLINK(\"http://x\")", 0, "\"'=HYPERLINK(\"\"http://x\"\")\""},
+		{"=1+2", 1, "\"'=1+2\""},
+		{"+cmd|' /C calc'!A0", 0, "\"'+cmd|' /C calc'!A0\""},
+		{"-2+3", 0, "\"'-2+3\""},
+		{"@SUM(A1)", 0, "\"'@SUM(A1)\""},
+		{"\tx", 0, "\"'\tx\""},
+		{"\rx", 0, "\"'\rx\""},
+		/* plain numbers are numbers, not formulas */
+		{"-12.5", 0, "-12.5"},
+		{"+3", 0, "+3"},
+		{"-", 0, "\"'-\""},
+		{"-1e5", 0, "\"'-1e5\""},
+		{"", 0, ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = cell(cases[i].in, cases[i].always);
+		ck_assert_msg(strcmp(got, cases[i].want) == 0, "case %zu: '%s', want '%s'", i, got,
+		              cases[i].want);
+		free(got);
+	}
+}
+END_TEST
+
+Suite *suite_report(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("csv");
+	tcase_add_test(tc, test_csv_cells);
+	suite_add_tcase(s, tc);
+	return s;
+}
