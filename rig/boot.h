@@ -79,6 +79,9 @@ const char *boot_state_base(void);
 /* Creates and locks a fresh state directory (mkdtemp, locked, then renamed,
  * so no other gvab ever sees it unlocked). */
 int boot_state_open(struct boot_state *s);
+/* Notes the run directory's .gvab-reserve in the state directory, so that
+ * `gvab restore` (boot_recover_stale) removes it after a SIGKILL. */
+int boot_state_note_reserve(const struct boot_state *s, const char *reserve_path);
 /* Removes the directory and drops the lock. */
 void boot_state_close(struct boot_state *s);
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -109,6 +110,33 @@ static void kill_container(const char *dir, const char *id)
 	free(arg);
 }
 
+int boot_state_note_reserve(const struct boot_state *s, const char *reserve_path)
+{
+	char real[PATH_MAX];
+	if (!s->dir || !realpath(reserve_path, real))
+		return 0; /* nothing to note: restore then has nothing to remove */
+	char *p = util_fmt("%s/.reserve", s->dir);
+	int rc = util_write_file_atomic(p, real, strlen(real));
+	free(p);
+	return rc;
+}
+
+/* The reserve file a dead run noted in its state directory: removed when it
+ * still is what gvab made (a regular file named .gvab-reserve, at most
+ * 1 MiB), whatever the note says otherwise. */
+static void remove_reserve(const char *dir)
+{
+	char *note = util_fmt("%s/.reserve", dir);
+	char *path = util_path_exists(note) ? util_read_file_max(note, PATH_MAX, NULL) : NULL;
+	const char *base = path ? strrchr(path, '/') : NULL;
+	struct stat st;
+	if (path && path[0] == '/' && base && strcmp(base, "/.gvab-reserve") == 0 &&
+	    lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (1 << 20))
+		unlink(path);
+	free(path);
+	free(note);
+}
+
 int boot_recover_stale(void)
 {
 	const char *base = boot_state_base();
@@ -152,6 +180,7 @@ int boot_recover_stale(void)
 		}
 		if (cd)
 			closedir(cd);
+		remove_reserve(dir);
 		util_umount_under(dir);
 		util_rm_rf(dir);
 		close(fd);

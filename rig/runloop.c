@@ -165,7 +165,8 @@ int runloop_run(const struct run_spec *s, struct run_outcome *o)
 	if ((rc = schedule_build((int)s->narms, (int)s->warmups, (int)s->iterations, s->order, c.seed, &c.slots,
 	                         &c.nslots)) < 0)
 		goto finish;
-	if ((rc = boot_setup()) < 0 || (rc = boot_state_open(&c.bstate)) < 0)
+	if ((rc = boot_setup()) < 0 || (rc = boot_state_open(&c.bstate)) < 0 ||
+	    (rc = boot_state_note_reserve(&c.bstate, c.reserve_path)) < 0)
 		goto finish;
 	if ((rc = proc_cpu_placement(s->placement, c.placement_desc, sizeof c.placement_desc)) < 0)
 		goto finish;

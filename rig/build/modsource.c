@@ -55,6 +55,36 @@ static int cached_version_for_commit(git_repository *cache, const char *hex, cha
 }
 
 /* Runs `go mod download -json MODULE@rev`; parses its answer into *doc. */
+/* Go's answer when the module proxy refuses a version ("M@V: reading
+ * <proxy URL>/M/@v/V.info: 403 Forbidden\n\tserver response: This module
+ * version is not available.") said without the URL, which names a registry
+ * host and changes with GOPROXY: "the module proxy refused V (403 not
+ * available)". Any other answer is kept, with URLs left out. */
+void modsource_proxy_refusal(const char *err, const char *version, char *out, size_t n)
+{
+	const char *r = strstr(err, "reading http"), *colon = r ? strstr(r, ": ") : NULL;
+	if (colon) {
+		int code = atoi(colon + 2);
+		const char *why = strstr(err, "not available") ? "not available"
+		                  : code == 404 ? "not found" : code == 410 ? "gone" : "refused";
+		if (code >= 400 && code <= 599) {
+			snprintf(out, n, "the module proxy refused %s (%d %s)", version, code, why);
+			return;
+		}
+	}
+	size_t o = 0;
+	for (const char *c = err; *c && o + 1 < n;) {
+		if (strncmp(c, "http://", 7) == 0 || strncmp(c, "https://", 8) == 0) {
+			o += (size_t)snprintf(out + o, n - o, "<the module proxy>");
+			while (*c && *c != ' ' && !(c[0] == ':' && c[1] == ' '))
+				c++;
+			continue;
+		}
+		out[o++] = *c++;
+	}
+	out[o < n ? o : n - 1] = '\0';
+}
+
 static int download(const char *cache_dir, const char *go, const char *rev, int nosumdb,
                     cJSON **doc)
 {
@@ -144,7 +174,9 @@ int modsource_fetch(git_repository *cache, const char *cache_dir, const char *go
 	if ((rc = download(cache_dir, go, query, 0, &doc)) < 0)
 		goto out;
 	const char *err = jstr(doc, "Error");
-	if (err && (strstr(err, "verifying") || strstr(err, "sum.golang.org") || strstr(err, "sumdb"))) {
+	/* A checksum-database failure ("verifying ...", a sumdb /lookup/ URL):
+	 * retried without it, and recorded as "unlisted". */
+	if (err && (strstr(err, "verifying") || strstr(err, "/lookup/") || strstr(err, "sumdb"))) {
 		cJSON_Delete(doc);
 		nosumdb = 1;
 		if ((rc = download(cache_dir, go, query, 1, &doc)) < 0)
@@ -158,7 +190,9 @@ int modsource_fetch(git_repository *cache, const char *cache_dir, const char *go
 				*c = ' ';
 		const char *hint = is_hex_id(rev) ? "; the proxy may not resolve bare commit ids: pass the "
 		                                    "pseudo-version v0.0.0-<UTC commit time>-<12 hex>" : "";
-		rc = error_setc(GVAB_EPRECOND, "module %s@%s: %s%s", MODSOURCE_MODULE, rev, err, hint);
+		char why[512];
+		modsource_proxy_refusal(err, query, why, sizeof why);
+		rc = error_setc(GVAB_EPRECOND, "module %s@%s: %s%s", MODSOURCE_MODULE, rev, why, hint);
 		goto out;
 	}
 	const char *ver = jstr(doc, "Version"), *dir = jstr(doc, "Dir"), *sum = jstr(doc, "Sum");

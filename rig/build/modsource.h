@@ -39,6 +39,10 @@ struct modsource_info {
 int modsource_fetch(git_repository *cache, const char *cache_dir, const char *go,
                     const char *rev, int offline, struct modsource_info *out);
 
+/* Go's error for a download, into out (size n) without any URL: a proxy's
+ * refusal as "the module proxy refused VERSION (403 not available)". */
+void modsource_proxy_refusal(const char *err, const char *version, char *out, size_t n);
+
 /* 1 if `s` looks like a module pseudo-version v0.0.0-YYYYMMDDhhmmss-<12 hex>. */
 int modsource_is_pseudo(const char *s);
 

@@ -148,6 +148,7 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_regen());
 	srunner_add_suite(sr, suite_figures());
 	srunner_add_suite(sr, suite_answers());
+	srunner_add_suite(sr, suite_registry());
 	srunner_add_suite(sr, suite_workload());
 	srunner_add_suite(sr, suite_trend()); /* 25 s under ASan */
 	srunner_add_suite(sr, suite_history());

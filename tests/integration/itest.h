@@ -59,4 +59,5 @@ Suite *suite_docs(void);
 Suite *suite_figures(void);
 Suite *suite_figures_browser(void);
 Suite *suite_answers(void);
+Suite *suite_registry(void);
 #endif

@@ -255,6 +255,9 @@ START_TEST(test_sigkill_then_restore)
 	free(k);
 	char *jp = util_fmt("%s/journal.json", dir);
 	ck_assert(util_path_exists(jp));
+	/* ...and its 64 KiB reserve for the closing run.json is left. */
+	char *reserve = util_fmt("%s/.gvab-reserve", out);
+	ck_assert(util_path_exists(reserve));
 	/* The killed run's adopted sandboxes died with it (fake: they exit). */
 	char *o = NULL;
 	char *argv[] = {(char *)itest_gvab(), "restore", NULL};
@@ -265,6 +268,8 @@ START_TEST(test_sigkill_then_restore)
 	char *st = util_fmt("%s/state/state-%d", dir, (int)pid);
 	ck_assert(!util_path_exists(st));
 	free(st);
+	ck_assert_msg(!util_path_exists(reserve), "gvab restore left %s", reserve);
+	free(reserve);
 	k = knob();
 	ck_assert_str_eq(k, "1");
 	free(k);

@@ -3,6 +3,7 @@
  * ones, release tags, and the Debian-style import. */
 #define _GNU_SOURCE
 #include "error.h"
+#include "modsource.h"
 #include "source.h"
 #include "tests.h"
 #include "util.h"
@@ -236,12 +237,34 @@ START_TEST(test_fetch_local)
 }
 END_TEST
 
+/* The module proxy's refusal is said without its URL (a registry host that
+ * changes with GOPROXY); other errors keep their words, not their URLs. */
+START_TEST(test_proxy_refusal_words)
+{
+	char out[512];
+	modsource_proxy_refusal("gvisor.dev/gvisor@v0.0.0-20260714215710-28bfd6015831: reading "
+	                        "https://proxy.invalid/gvisor.dev/gvisor/@v/v0.0.0-20260714215710-"
+	                        "28bfd6015831.info: 403 Forbidden  server response: This module "
+	                        "version is not available.", "v0.0.0-20260714215710-28bfd6015831",
+	                        out, sizeof out);
+	ck_assert_str_eq(out, "the module proxy refused v0.0.0-20260714215710-28bfd6015831 (403 not "
+	                      "available)");
+	modsource_proxy_refusal("x@v1: reading https://proxy.invalid/x/@v/v1.info: 404 Not Found",
+	                        "v1", out, sizeof out);
+	ck_assert_str_eq(out, "the module proxy refused v1 (404 not found)");
+	modsource_proxy_refusal("dial tcp: lookup https://proxy.invalid/x failed", "v1", out,
+	                        sizeof out);
+	ck_assert_str_eq(out, "dial tcp: lookup <the module proxy> failed");
+}
+END_TEST
+
 Suite *suite_source(void)
 {
 	Suite *s = suite_create("source");
 	TCase *tc = tcase_create("resolve");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_exact_merge);
+	tcase_add_test(tc, test_proxy_refusal_words);
 	tcase_add_test(tc, test_tag_between_merges);
 	tcase_add_test(tc, test_tag_not_merged_yet);
 	tcase_add_test(tc, test_master_commit_refused);
