@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,29 @@ static int build_gomod(struct build_ctx *c)
 	return 0;
 }
 
+/* Staging directories of this arm left by a build that was killed (its
+ * pid is gone): removed, so they do not pile up beside the arm. */
+static void remove_stale_stages(const char *out_abs, const char *name)
+{
+	DIR *d = opendir(out_abs);
+	char *prefix = util_fmt(".%s.build-", name);
+	size_t n = strlen(prefix);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char *end;
+		if (strncmp(e->d_name, prefix, n) != 0)
+			continue;
+		long pid = strtol(e->d_name + n, &end, 10);
+		if (*end || pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
+			char *path = util_fmt("%s/%s", out_abs, e->d_name);
+			util_rm_rf(path);
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+}
+
 /* The arm's final place and the staging directory beside it. */
 static int arm_paths(struct build_ctx *c)
 {
@@ -370,6 +394,7 @@ static int arm_paths(struct build_ctx *c)
 	if (util_mkdir_p(c->o->out_dir, 0755) < 0 || !realpath(c->o->out_dir, out_abs))
 		return error_set("output directory %s: %s", c->o->out_dir, strerror(errno));
 	c->arm_dir = util_fmt("%s/%s", out_abs, c->name);
+	remove_stale_stages(out_abs, c->name);
 	c->stage = util_fmt("%s/.%s.build-%ld", out_abs, c->name, (long)getpid());
 	c->failed_log = util_fmt("%s/%s.failed-build.log", out_abs, c->name);
 	c->gopath = util_fmt("%s/gopath", c->stage);

@@ -138,7 +138,11 @@ START_TEST(test_failed_builds_keep_the_arm)
 	free(p);
 
 	/* A tree that does not compile: exit 1, the old arm as it was, the log
-	 * kept beside it. */
+	 * kept beside it; a killed build's staging directory (its pid gone) is
+	 * cleared on the way. */
+	char *stale = util_fmt("%s/.stock.build-999999999/tree", out);
+	ck_assert_int_eq(util_mkdir_p(stale, 0755), 0);
+	free(stale);
 	ck_assert_int_eq(build(&h, out, h.go[2], "--force", &o), 1);
 	ck_assert_msg(strstr(o, "stock.failed-build.log"), "%s", o);
 	free(o);
