@@ -60,7 +60,10 @@ char *answer_line(const struct run_analysis *ra, const struct comparison *c)
 	interval(c->shift_lo, c->shift_hi, c->med_a, iv, sizeof iv);
 	const char *how = c->used_paired ? "paired" : "unpaired";
 	size_t n = c->used_paired ? c->npairs : ra->arms[c->b].n_ok;
-	return util_fmt("%s: %s %.1f ms vs %.1f ms, %+.1f%% %s, %s (%s, n=%zu)", ra->arms[c->b].name,
+	/* The estimator is named: report.md also shows the difference of
+	 * medians, which can differ from the shift by several points. */
+	return util_fmt("%s: %s median %.1f ms vs %.1f ms, Hodges-Lehmann shift %+.1f%% %s, %s (%s, n=%zu)",
+	                ra->arms[c->b].name,
 	                sample_phase_names[c->phase], c->med_b, c->med_a, pct(c->shift_ms, c->med_a), iv,
 	                verdict_name(c->verdict), how, n);
 }

@@ -1,6 +1,8 @@
 /* answer: the one line a person reads after a run, per comparison, e.g.
- *   patched: core 125.9 ms vs 175.0 ms, -28.1% [-31.8, -23.6], faster (paired, n=50)
- * B's median vs A's, the shift B - A in % of A's median with its verdict
+ *   patched: core median 125.9 ms vs 175.0 ms, Hodges-Lehmann shift -28.1% [-31.8, -23.6],
+ *   faster (paired, n=50)
+ * B's median vs A's, the Hodges-Lehmann shift B - A (paired over same-round
+ * boots, or unpaired) in % of A's median with its verdict
  * interval, and the verdict (analysis/verdict.h), from a comparison that
  * analysis_adjust has filled. Shared by `gvab compare` and anything that
  * ends with an answer.

@@ -305,6 +305,19 @@ const char *report_estimator(const struct comparison *cp)
 	                       : "unpaired Hodges-Lehmann shift (log times)";
 }
 
+void report_shift_text(const struct comparison *cp, size_t n_b, char *buf, size_t len)
+{
+	double base = cp->med_a > 0 ? cp->med_a : NAN;
+	double s = 100 * cp->shift_ms / base, lo = 100 * cp->shift_lo / base, hi = 100 * cp->shift_hi / base;
+	size_t n = cp->used_paired ? cp->npairs : n_b;
+	if (!isfinite(s))
+		snprintf(buf, len, "too few boots (n=%zu)", n);
+	else if (!isfinite(lo) || !isfinite(hi))
+		snprintf(buf, len, "%+.1f%%, too few boots (n=%zu) for an interval", s, n);
+	else
+		snprintf(buf, len, "%+.1f%% [%+.1f%%, %+.1f%%]", s, lo, hi);
+}
+
 /* A field's value for one comparison of a run: its string (returned) or,
  * when that is NULL, its number in *num (*is_size for counts). */
 static const char *field_value(const struct field *f, const struct run_analysis *ra,
@@ -561,8 +574,11 @@ void report_write_markdown_head(FILE *md, const struct run_analysis *runs, size_
 	            ncomp, ao->alpha, ao->threshold_pct);
 	/* Compact CORE summary across runs. */
 	fprintf(md, "## CORE (create + start) across runs\n\n");
-	fprintf(md, "| host/run | A | B | A p50 ms | B p50 ms | delta ms | delta %% | 95%% CI ms | paired delta ms [95%% CI] | p (Holm) | n A/B | verdict |\n");
-	fprintf(md, "|---|---|---|---:|---:|---:|---:|---|---|---:|---|---|\n");
+	fprintf(md, "Shift: the Hodges-Lehmann shift of B against A in %% of A's median with its verdict "
+	            "interval, the figure gvab's answer line gives; difference of medians: B's median "
+	            "less A's, another estimator.\n\n");
+	fprintf(md, "| host/run | A | B | A p50 ms | B p50 ms | shift %% [verdict interval] | estimator | difference of medians ms | difference of medians %% | 95%% CI ms | paired delta ms [95%% CI] | p (Holm) | n A/B | verdict |\n");
+	fprintf(md, "|---|---|---|---:|---:|---|---|---:|---:|---|---|---:|---|---|\n");
 	for (size_t r = 0; r < nruns; r++)
 		for (size_t k = 0; k < runs[r].ncmp; k++) {
 			const struct comparison *cp = &runs[r].cmp[k];
@@ -572,8 +588,11 @@ void report_write_markdown_head(FILE *md, const struct run_analysis *runs, size_
 			double p = cp->used_paired ? cp->p_wx_adj : cp->p_mw_adj;
 			char *ps = fmt_p(p);
 			int sig = cp->verdict == V_FASTER || cp->verdict == V_SLOWER;
-			fprintf(md, "| %s | %s | %s | %.1f | %.1f | %s%+.1f | %+.1f%% | [%+.1f, %+.1f] | %+.1f [%+.1f, %+.1f] | %s | %zu/%zu | %s |\n",
-			        runs[r].label, A->name, B->name, cp->med_a, cp->med_b, sig ? "" : "~ ",
+			char shift[96];
+			report_shift_text(cp, B->n_ok, shift, sizeof shift);
+			fprintf(md, "| %s | %s | %s | %.1f | %.1f | %s | %s | %s%+.1f | %+.1f%% | [%+.1f, %+.1f] | %+.1f [%+.1f, %+.1f] | %s | %zu/%zu | %s |\n",
+			        runs[r].label, A->name, B->name, cp->med_a, cp->med_b, shift,
+			        cp->used_paired ? "paired Hodges-Lehmann" : "unpaired Hodges-Lehmann", sig ? "" : "~ ",
 			        cp->delta_ms, cp->delta_pct, cp->ci_lo, cp->ci_hi, cp->paired_ms, cp->paired_lo,
 			        cp->paired_hi, ps, A->n_ok, B->n_ok, analysis_verdict_name(cp->verdict));
 			free(ps);

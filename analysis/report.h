@@ -43,6 +43,10 @@ int report_write_all(struct run_analysis *runs, size_t nruns, const struct analy
 /* The estimator behind a comparison's shift and verdict, in words. */
 const char *report_estimator(const struct comparison *cp);
 
+/* "-24.6% [-29.2%, -20.0%]", the shift and verdict interval the answer
+ * line gives, or "too few boots (n=2)" in words where there is none. */
+void report_shift_text(const struct comparison *cp, size_t n_b, char *buf, size_t len);
+
 /* Writes s as one CSV field (RFC 4180): quoted when `always` or when it
  * holds a comma, quote, CR or LF; quotes inside doubled. */
 void report_csv_field(FILE *f, const char *s, int always);
