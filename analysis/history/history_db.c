@@ -141,7 +141,7 @@ static int check_header(const char *path, int *exists)
 
 /* The checks that need SQLite: integrity (with `full`: quick_check reads
  * every page, so only merge does it, on the other file), owner, version. */
-static int check_contents(struct history_db *db, int full)
+static int check_contents_tx(struct history_db *db, int full)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db->db, full ? "PRAGMA quick_check(1)" : "PRAGMA schema_version",
@@ -173,6 +173,20 @@ static int check_contents(struct history_db *db, int full)
 		return error_setc(GVAB_EDATA, "%s: schema version %d is newer than this gvab's (%d); "
 		                              "use a newer gvab", db->path, v, HISTORY_SCHEMA_VERSION);
 	return 0;
+}
+
+/* The checks read several things (owner, schema objects, version): one
+ * read transaction, so an open racing another process's first migration
+ * sees the file wholly before or wholly after it. */
+static int check_contents(struct history_db *db, int full)
+{
+	int own = sqlite3_get_autocommit(db->db);
+	if (own && sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return error_setc(GVAB_EDATA, "%s: %s", db->path, sqlite3_errmsg(db->db));
+	int rc = check_contents_tx(db, full);
+	if (own)
+		sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
 }
 
 int history_open_raw(const char *path, int full_check, struct history_db **out)
