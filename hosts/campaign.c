@@ -518,12 +518,13 @@ static int check_boot(struct ssh_target *t, const struct inv_host *h, const stru
 	struct args av = {0};
 	char *out = NULL;
 	int code = -1;
+	char *rundir = util_fmt("%s/run-%ld-%ld%s", rdir, (long)getpid(), (long)time(NULL),
+	                        extra ? "-extra" : "");
 	remote_prefix(h, rdir, &av);
 	args_add(&av, "run");
 	args_add(&av, "-q");
 	args_add(&av, "--out");
-	args_own(&av, util_fmt("%s/run-%ld-%ld%s", rdir, (long)getpid(), (long)time(NULL),
-	                       extra ? "-extra" : ""));
+	args_add(&av, rundir);
 	args_add(&av, "--bundle");
 	args_own(&av, bundle_remote(rdir, o->bundle));
 	args_add(&av, "--iterations");
@@ -544,6 +545,14 @@ static int check_boot(struct ssh_target *t, const struct inv_host *h, const stru
 	}
 	free(out);
 	args_free(&av);
+	/* A check leaves nothing behind on the host: its run directory goes
+	 * (the path is gvab's own: --remote-dir, a checked host name, run-PID-TIME). */
+	char *rm[] = {"sudo", "-n", "rm", "-rf", "--", rundir, NULL};
+	int rc_rm;
+	out = NULL;
+	ssh_run(t, needs_sudo(h) ? rm : rm + 2, NULL, &out, &rc_rm);
+	free(out);
+	free(rundir);
 	return ok;
 }
 

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <signal.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,14 @@ START_TEST(test_hosts_list_check_errors)
 	ck_assert_ptr_nonnull(strstr(o, "runsc boots the bundle: yes"));
 	ck_assert_ptr_nonnull(strstr(o, "reachable: NO"));
 	free(o);
+	/* The check's boots left no run directory on the host. */
+	char *cdir = util_fmt("%s/check/h1", remote);
+	DIR *dd = opendir(cdir);
+	ck_assert_ptr_nonnull(dd);
+	for (struct dirent *e; (e = readdir(dd));)
+		ck_assert_msg(strncmp(e->d_name, "run-", 4) != 0, "%s/%s left behind", cdir, e->d_name);
+	closedir(dd);
+	free(cdir);
 	/* A malformed inventory: file, line and reason; exit 65. */
 	char *bad = util_fmt("%s/bad.ini", dir);
 	util_write_file_atomic(bad, "[vms]\nh1 ansible_port\n", 22);
