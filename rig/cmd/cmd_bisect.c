@@ -91,9 +91,13 @@ int cmd_bisect(int argc, char **argv)
 	if (!bo.good || !bo.bad)
 		return opt_usage_error(&cmd, "--good and --bad are required");
 	revision_finish(&bo.rs, &ra);
-	int rc = bisect_run(&bo);
+	struct bisect_outcome out;
+	int rc = bisect_run(&bo, &out);
 	revision_args_free(&ra);
-	if (rc == 3)
-		return 3;
-	return rc < 0 ? cmds_fail(rc, "bisect") : 0;
+	if (rc < 0)
+		return cmds_fail(rc, "bisect");
+	fputs(out.summary, stdout);
+	free(out.summary);
+	/* Stopped by --max-steps: the range so far, not an answer. */
+	return out.result == BISECT_STOPPED ? EXIT_GVAB_UNDECIDED : 0;
 }

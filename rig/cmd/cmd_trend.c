@@ -123,7 +123,13 @@ int cmd_trend(int argc, char **argv)
 		return code;
 	revision_finish(&to.rs, &ra);
 	to.refs = refs;
-	int rc = trend_run(&to);
+	char *md;
+	int rc = trend_run(&to, &md);
 	revision_args_free(&ra);
+	if (md) {
+		fputs(md, stdout);
+		fflush(stdout);
+		free(md);
+	}
 	return rc < 0 ? cmds_fail(rc, "trend") : 0;
 }

@@ -21,6 +21,7 @@ enum {
 /* Exit codes (BSD sysexits where one fits). */
 enum {
 	EXIT_GVAB_FAIL = 1,
+	EXIT_GVAB_UNDECIDED = 3, /* gate: undecided; bisect: stopped by --max-steps */
 	EXIT_GVAB_USAGE = 64,
 	EXIT_GVAB_DATA = 65,
 	EXIT_GVAB_PRECOND = 69,

@@ -43,11 +43,23 @@ struct bisect_opts {
 	int max_steps;               /* 0: until done */
 };
 
-/* Runs (or resumes) a bisect. Returns 0 when it named the first bad
- * revision (or a range, when skipped or undecided revisions sit at the
- * boundary), 3 (GATE_UNDECIDED-like) when it stopped early (--max-steps)
- * with the range so far, or a negative code. */
-int bisect_run(const struct bisect_opts *o);
+/* How a bisect ended, when it ran to an answer. */
+enum bisect_result {
+	BISECT_DONE,    /* the first bad revision, or the range left where skipped or
+	                 * undecided revisions sit at the boundary */
+	BISECT_STOPPED  /* stopped early (--max-steps): the range so far */
+};
+
+struct bisect_outcome {
+	enum bisect_result result;
+	char *summary;  /* the answer in a few lines (also bisect.md's opening):
+	                 * the caller's to print and free */
+};
+
+/* Runs (or resumes) a bisect: 0 with *out filled, or a negative code with
+ * the error recorded (GVAB_EDATA when the ends do not differ). Progress
+ * goes to stderr; nothing to stdout. */
+int bisect_run(const struct bisect_opts *o, struct bisect_outcome *out);
 
 /* One line of a revisions file (the format --revisions reads). */
 struct bisect_revision {

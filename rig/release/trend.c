@@ -1,6 +1,10 @@
-/* trend: see trend.h. */
+/* trend: see trend.h. Builds every revision, runs them in one
+ * interleaved run (or reuses a complete one), and compares each with the
+ * previous; the revisions are read in trend_revs.c, the outputs written in
+ * trend_out.c. */
 #define _GNU_SOURCE
 #include "trend.h"
+#include "trend_int.h"
 #include "analysis.h"
 #include "answer.h"
 #include "bisect.h"
@@ -20,190 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-
-struct trev {
-	char ref[96];       /* what build --ref gets */
-	char label[64];     /* shown: the ref as given, or the commit */
-	char arm[64];       /* the run's arm name (label made a plain name) */
-	char build[64];     /* the build's arm directory name */
-	char commit[41];
-	char master[41];
-	char tree[41];      /* the commit's tree id (git), "" unknown */
-	char subject[200];
-	char how[512];      /* how a ref resolved (git) */
-	char note[400];     /* why it was left out */
-	char *runsc;        /* NULL: did not build */
-	int arm_index;      /* index in the run's analysis, -1 none */
-	size_t n_ok, n_fail;
-	double med, lo, hi; /* metric p50 and its 95% CI, ms */
-};
-
-struct trend_step {
-	size_t from, to;    /* indices into the revisions */
-	struct comparison c;
-};
-
-static int arm_taken(const struct trev *r, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(r[i].arm, name) == 0)
-			return 1;
-	return 0;
-}
-
-/* A plain name ([A-Za-z0-9._-], as gvab run wants) for `s`, made unique
- * among the first `n` revisions' arm names. */
-static void plain_name(const char *s, const struct trev *r, size_t n, char *out, size_t len)
-{
-	char base[48];
-	size_t k = 0;
-	for (; s[k] && k + 1 < sizeof base && k < 40; k++) {
-		char ch = s[k];
-		base[k] = (ch == '-' || ch == '_' || ch == '.' || (ch >= '0' && ch <= '9') ||
-		           (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) ? ch : '_';
-	}
-	base[k] = '\0';
-	if (k == 0)
-		snprintf(base, sizeof base, "r");
-	else if (base[0] == '.' || base[0] == '-')
-		base[0] = 'r';
-	snprintf(out, len, "%s", base);
-	for (int dup = 2; arm_taken(r, n, out); dup++)
-		snprintf(out, len, "%s-%d", base, dup);
-}
-
-/* ---- the revisions ------------------------------------------------------ */
-
-static int resolve_git(const struct trend_opts *o, struct trev *r, size_t n)
-{
-	git_repository *repo = NULL;
-	char *path = util_fmt("%s/gvisor.git", o->rs.cache_dir);
-	int rc = source_open_cache(path, &repo);
-	free(path);
-	if (rc < 0)
-		return rc;
-	for (int pass = 0; pass < 2; pass++) {
-		size_t ok = 0;
-		for (size_t i = 0; i < n; i++) {
-			struct source_resolution res;
-			if ((rc = source_resolve_ref(repo, o->rs.source, r[i].ref, &res)) < 0) {
-				if (pass == 1 || o->rs.offline) {
-					error_wrap(rc, "%s %s", o->revisions_file ? o->revisions_file : "--ref",
-					           r[i].label);
-					goto out;
-				}
-				break;
-			}
-			struct source_commit sc;
-			source_describe(repo, &res.commit, &sc);
-			snprintf(r[i].commit, sizeof r[i].commit, "%s", sc.hex);
-			snprintf(r[i].how, sizeof r[i].how, "%s", res.how);
-			source_tree_id(repo, sc.hex, r[i].tree);
-			if (!r[i].subject[0])
-				snprintf(r[i].subject, sizeof r[i].subject, "%s", sc.subject);
-			ok++;
-		}
-		if (ok == n)
-			break;
-		/* Something is not cached yet: fetch once, then resolve again. */
-		unsigned got = 0;
-		if (o->rs.progress)
-			fprintf(stderr, "gvab: trend: fetching %s\n", o->rs.source);
-		if ((rc = source_fetch(repo, o->rs.source, &got)) < 0) {
-			error_wrap(GVAB_EPRECOND, "fetching gVisor");
-			rc = GVAB_EPRECOND;
-			goto out;
-		}
-	}
-	rc = 0;
-	/* Build by commit: the build then needs no fetch and no resolution. */
-	for (size_t i = 0; i < n; i++)
-		snprintf(r[i].ref, sizeof r[i].ref, "%s", r[i].commit);
-out:
-	source_close(repo);
-	return rc;
-}
-
-static int collect(const struct trend_opts *o, int module, struct trev **out, size_t *nout)
-{
-	struct trev *r = NULL;
-	size_t n = 0;
-	int rc = 0;
-	if (o->revisions_file) {
-		struct bisect_revision *br = NULL;
-		if ((rc = bisect_revisions_read(o->revisions_file, module, o->from, o->to, &br, &n)) < 0)
-			return rc;
-		if (n > TREND_MAX_REVISIONS) {
-			free(br);
-			return error_setc(GVAB_EUSAGE, "%s: %zu revisions from --from to --to; at most %d fit "
-			                               "one run (narrow them with --from/--to)",
-			                  o->revisions_file, n, TREND_MAX_REVISIONS);
-		}
-		r = util_xcalloc(n ? n : 1, sizeof *r);
-		for (size_t i = 0; i < n; i++) {
-			snprintf(r[i].ref, sizeof r[i].ref, "%s", br[i].id);
-			snprintf(r[i].commit, sizeof r[i].commit, "%s", br[i].commit);
-			snprintf(r[i].master, sizeof r[i].master, "%s", br[i].master);
-			snprintf(r[i].subject, sizeof r[i].subject, "%s", br[i].subject);
-			snprintf(r[i].label, sizeof r[i].label, "%.12s", br[i].commit);
-		}
-		free(br);
-		/* Resolved (and fetched when the cache lacks one) like --ref, so
-		 * the go branch the build checks each commit against is current. */
-		if (!module && (rc = resolve_git(o, r, n)) < 0) {
-			free(r);
-			return rc;
-		}
-	} else {
-		while (o->refs && o->refs[n])
-			n++;
-		if (n > TREND_MAX_REVISIONS)
-			return error_setc(GVAB_EUSAGE, "%zu --ref; at most %d fit one run", n,
-			                  TREND_MAX_REVISIONS);
-		r = util_xcalloc(n ? n : 1, sizeof *r);
-		for (size_t i = 0; i < n; i++) {
-			if (strlen(o->refs[i]) >= sizeof r[i].ref || !o->refs[i][0]) {
-				free(r);
-				return error_setc(GVAB_EUSAGE, "--ref '%.40s...': empty or too long", o->refs[i]);
-			}
-			snprintf(r[i].ref, sizeof r[i].ref, "%s", o->refs[i]);
-			size_t len = strlen(o->refs[i]);
-			int hex = len >= 12 && strspn(o->refs[i], "0123456789abcdef") == len;
-			/* a commit id shows as its first 12 digits */
-			snprintf(r[i].label, sizeof r[i].label, "%.*s", hex ? 12 : 63, o->refs[i]);
-		}
-		if (!module && n >= 2 && (rc = resolve_git(o, r, n)) < 0) {
-			free(r);
-			return rc;
-		}
-	}
-	if (n < 2) {
-		free(r);
-		return error_setc(GVAB_EUSAGE, "a trend needs at least two revisions (--ref R1 --ref R2 ..., "
-		                               "or --revisions FILE)");
-	}
-	for (size_t i = 0; i < n; i++) {
-		r[i].arm_index = -1;
-		plain_name(r[i].label, r, i, r[i].arm, sizeof r[i].arm);
-		/* Build names as bisect's (r-<12 hex>), so --arms can share them. */
-		if (modsource_is_pseudo(r[i].ref))
-			snprintf(r[i].build, sizeof r[i].build, "r-%.12s", r[i].ref + 22);
-		else if (r[i].commit[0])
-			snprintf(r[i].build, sizeof r[i].build, "r-%.12s", r[i].commit);
-		else
-			snprintf(r[i].build, sizeof r[i].build, "r-%s", r[i].arm);
-		/* One tree builds one binary: measuring it against itself says
-		 * nothing (176 old release tags resolve to one rebuilt go merge). */
-		for (size_t j = 0; j < i && !r[i].note[0]; j++)
-			if (strcmp(r[j].build, r[i].build) == 0 || (r[i].tree[0] && strcmp(r[j].tree, r[i].tree) == 0))
-				snprintf(r[i].note, sizeof r[i].note, "the same %s as %s (%.12s): the same binary, not "
-				         "measured against it", r[i].tree[0] ? "tree" : "revision", r[j].label,
-				         r[i].tree[0] ? r[i].tree : r[i].build + 2);
-	}
-	*out = r;
-	*nout = n;
-	return 0;
-}
 
 /* ---- building and running ----------------------------------------------- */
 
@@ -407,233 +227,21 @@ out:
 	return rc;
 }
 
-/* ---- outputs --------------------------------------------------------------- */
-
-static const char *verdict_mark(enum verdict v)
-{
-	return v == V_SLOWER ? "**slower**" : v == V_FASTER ? "**faster**" : verdict_name(v);
-}
-
-static char *md_cell(const char *s)
-{
-	char *c = util_xstrdup(s);
-	for (char *p = c; *p; p++)
-		if (*p == '|' || *p == '\n' || *p == '\r' || (unsigned char)*p < 32)
-			*p = *p == '|' ? '/' : ' ';
-	return c;
-}
-
-static char *markdown(const struct trend_opts *o, const struct trev *r, size_t n,
-                      const struct trend_step *st, size_t ns)
-{
-	char *md = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&md, &len);
-	if (!f)
-		return NULL;
-	fprintf(f, "# gvab trend: %s p50 per revision, each against the previous\n\n", o->rs.metric);
-	fprintf(f, "One interleaved run (`%s/run`, order %s, %ld rounds). Steps: the shift B - A "
-	           "(Hodges-Lehmann of %s, paired by round) with its interval at %.3g%% per side "
-	           "(alpha %.3g split over the %zu steps), Holm-adjusted p, verdict at threshold "
-	           "%.3g%%.\n\n",
-	        o->out_dir, o->order, o->iterations, o->rs.metric, ns ? 100.0 * o->rs.alpha / (double)ns : 0,
-	        o->rs.alpha, ns, o->rs.threshold_pct);
-	fprintf(f, "| # | revision | subject | n | %s p50 ms [95%% CI] | vs previous ms (%%) | interval ms "
-	           "| p (Holm) | verdict |\n", o->rs.metric);
-	fprintf(f, "|---:|---|---|---:|---|---|---|---:|---|\n");
-	for (size_t i = 0; i < n; i++) {
-		char *subj = md_cell(r[i].subject), *lab = md_cell(r[i].label);
-		if (!r[i].runsc) {
-			char *note = md_cell(r[i].note);
-			fprintf(f, "| %zu | `%s` | %s | 0 | left out: %s | | | | |\n", i + 1, lab, subj, note);
-			free(note);
-			free(subj);
-			free(lab);
-			continue;
-		}
-		fprintf(f, "| %zu | `%s` | %s | %zu | %.2f [%.2f, %.2f] |", i + 1, lab, subj, r[i].n_ok,
-		        r[i].med, r[i].lo, r[i].hi);
-		const struct trend_step *s = NULL;
-		for (size_t k = 0; k < ns; k++)
-			if (st[k].to == i)
-				s = &st[k];
-		if (!s)
-			fprintf(f, " (first) | | | |\n");
-		else {
-			const struct comparison *c = &s->c;
-			double pct = c->med_a > 0 ? 100.0 * c->shift_ms / c->med_a : 0;
-			double p = c->used_paired ? c->p_wx_adj : c->p_mw_adj;
-			fprintf(f, " %+.2f (%+.1f%%) | [%+.2f, %+.2f] | %.3g | %s |\n", c->shift_ms, pct,
-			        c->shift_lo, c->shift_hi, p, verdict_mark(c->verdict));
-		}
-		free(subj);
-		free(lab);
-	}
-	size_t changed = 0;
-	for (size_t k = 0; k < ns; k++)
-		changed += st[k].c.verdict == V_SLOWER || st[k].c.verdict == V_FASTER;
-	fprintf(f, "\n%zu of %zu steps changed %s (faster or slower, family-wise alpha %.3g).\n", changed,
-	        ns, o->rs.metric, o->rs.alpha);
-	for (size_t k = 0; k < ns; k++)
-		if (isinf(st[k].c.shift_lo) || isinf(st[k].c.shift_hi)) {
-			fprintf(f, "\nSome intervals are unbounded: %ld rounds are too few for an interval at "
-			           "%.3g%% per side; give more --iterations.\n", o->iterations,
-			        100.0 * st[k].c.shift_tail);
-			break;
-		}
-	fclose(f);
-	return md;
-}
-
-static cJSON *json_doc(const struct trend_opts *o, const struct trev *r, size_t n,
-                       const struct trend_step *st, size_t ns)
-{
-	cJSON *doc = cJSON_CreateObject();
-	cJSON_AddStringToObject(doc, "format", "gvab-trend/1");
-	cJSON *p = cJSON_AddObjectToObject(doc, "params");
-	cJSON_AddStringToObject(p, "source", o->rs.source);
-	cJSON_AddStringToObject(p, "revisions_file", o->revisions_file ? o->revisions_file : "");
-	cJSON_AddStringToObject(p, "arm", o->rs.arm);
-	cJSON_AddStringToObject(p, "metric", o->rs.metric);
-	cJSON_AddStringToObject(p, "order", o->order);
-	cJSON_AddNumberToObject(p, "threshold_pct", o->rs.threshold_pct);
-	cJSON_AddNumberToObject(p, "alpha", o->rs.alpha);
-	cJSON_AddNumberToObject(p, "iterations", (double)o->iterations);
-	cJSON_AddNumberToObject(p, "warmups", (double)o->warmups);
-	cJSON_AddStringToObject(doc, "run", "run");
-	cJSON *revs = cJSON_AddArrayToObject(doc, "revisions");
-	for (size_t i = 0; i < n; i++) {
-		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "label", r[i].label);
-		cJSON_AddStringToObject(x, "ref", r[i].ref);
-		cJSON_AddStringToObject(x, "commit", r[i].commit);
-		if (r[i].master[0])
-			cJSON_AddStringToObject(x, "master_commit", r[i].master);
-		cJSON_AddStringToObject(x, "subject", r[i].subject);
-		if (r[i].how[0])
-			cJSON_AddStringToObject(x, "resolved", r[i].how);
-		cJSON_AddStringToObject(x, "arm", r[i].arm);
-		cJSON_AddBoolToObject(x, "built", r[i].runsc != NULL);
-		if (!r[i].runsc)
-			cJSON_AddStringToObject(x, "note", r[i].note);
-		else {
-			cJSON_AddStringToObject(x, "runsc", r[i].runsc);
-			cJSON_AddNumberToObject(x, "n", (double)r[i].n_ok);
-			cJSON_AddNumberToObject(x, "failures", (double)r[i].n_fail);
-			cJSON_AddNumberToObject(x, "median_ms", r[i].med);
-			if (!isnan(r[i].lo)) {
-				cJSON_AddNumberToObject(x, "median_lo_ms", r[i].lo);
-				cJSON_AddNumberToObject(x, "median_hi_ms", r[i].hi);
-			}
-		}
-		cJSON_AddItemToArray(revs, x);
-	}
-	cJSON *sa = cJSON_AddArrayToObject(doc, "steps");
-	for (size_t k = 0; k < ns; k++) {
-		const struct comparison *c = &st[k].c;
-		cJSON *x = cJSON_CreateObject();
-		cJSON_AddNumberToObject(x, "from", (double)st[k].from);
-		cJSON_AddNumberToObject(x, "to", (double)st[k].to);
-		cJSON_AddStringToObject(x, "from_label", r[st[k].from].label);
-		cJSON_AddStringToObject(x, "to_label", r[st[k].to].label);
-		cJSON_AddNumberToObject(x, "shift_ms", c->shift_ms);
-		cJSON_AddNumberToObject(x, "shift_lo_ms", c->shift_lo);
-		cJSON_AddNumberToObject(x, "shift_hi_ms", c->shift_hi);
-		cJSON_AddNumberToObject(x, "shift_pct", c->med_a > 0 ? 100.0 * c->shift_ms / c->med_a : 0);
-		cJSON_AddNumberToObject(x, "interval_tail", c->shift_tail);
-		cJSON_AddNumberToObject(x, "p", c->used_paired ? c->p_wx : c->p_mw);
-		cJSON_AddNumberToObject(x, "p_holm", c->used_paired ? c->p_wx_adj : c->p_mw_adj);
-		cJSON_AddBoolToObject(x, "paired", c->used_paired);
-		cJSON_AddNumberToObject(x, "pairs", (double)c->npairs);
-		cJSON_AddNumberToObject(x, "family_size", (double)c->family_size);
-		cJSON_AddStringToObject(x, "verdict", verdict_name(c->verdict));
-		cJSON_AddItemToArray(sa, x);
-	}
-	return doc;
-}
-
-static void write_chart(const struct trend_opts *o, const struct trev *r, size_t n,
-                        const struct trend_step *st, size_t ns)
-{
-	char *dat = util_fmt("%s/trend.dat", o->out_dir);
-	FILE *f = fopen(dat, "w");
-	free(dat);
-	if (!f)
-		return;
-	int any = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!r[i].runsc || r[i].n_ok == 0)
-			continue;
-		int kind = 0; /* 0 first/unchanged, 1 faster, 2 slower */
-		for (size_t k = 0; k < ns; k++)
-			if (st[k].to == i)
-				kind = st[k].c.verdict == V_FASTER ? 1 : st[k].c.verdict == V_SLOWER ? 2 : 0;
-		char *lab = charts_gp_str(r[i].label, 1);
-		fprintf(f, "%zu %.3f %.3f %.3f \"%s\" %d\n", i, r[i].med, isnan(r[i].lo) ? r[i].med : r[i].lo,
-		        isnan(r[i].hi) ? r[i].med : r[i].hi, lab, kind);
-		free(lab);
-		any = 1;
-	}
-	fclose(f);
-	if (!any)
-		return;
-	char *metric = charts_gp_str(o->rs.metric, 1);
-	char *body = util_fmt(
-		"  set title \"gvab trend: %s p50 per revision (95%% CI), oldest first\"\n"
-		"  set xlabel \"revision\"\n"
-		"  set ylabel \"%s p50 (ms)\"\n"
-		"  set grid ytics\n  set key top left\n  set xtics rotate by -45\n"
-		"  set offsets 0.5, 0.5, 0, 0\n"
-		"  plot \"trend.dat\" using 1:2 with lines lc rgb \"#999999\" notitle, \\\n"
-		"       \"\" using 1:($6==0?$2:1/0):3:4:xtic(5) with yerrorbars pt 7 lc rgb \"#555555\" title \"neither faster nor slower (or first)\", \\\n"
-		"       \"\" using 1:($6==1?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#0072B2\" title \"faster than the previous\", \\\n"
-		"       \"\" using 1:($6==2?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#D55E00\" title \"slower than the previous\"\n",
-		metric, metric);
-	if (charts_script(o->out_dir, "trend", body, 900, 500) < 0)
-		fprintf(stderr, "gvab: trend: chart: %s\n", error_last());
-	free(body);
-	free(metric);
-}
-
 /* ---- the command ------------------------------------------------------------ */
 
-int trend_run(const struct trend_opts *o)
+/* Builds every revision not left out already; a build that fails leaves
+ * its revision out with the reason. Two must build. */
+static int build_all(const struct trend_opts *o, const char *arms, struct trev *r, size_t n)
 {
-	int phase = analysis_phase_index(o->rs.metric), rc;
-	int module = strcmp(o->rs.source, "module") == 0 || strcmp(o->rs.source, MODSOURCE_MODULE) == 0;
-	struct trev *r = NULL;
-	struct trend_step *st = NULL;
-	size_t n = 0, ns = 0, built = 0;
-	char *arms = NULL, *run_dir = NULL, *md = NULL, *mdp = NULL, *jp = NULL, *anchor = NULL;
-	cJSON *doc = NULL;
-	struct run_spec spec;
-	run_spec_init(&spec);
-
-	if (phase < 0)
-		return error_setc(GVAB_EUSAGE, "--metric %s: not a phase (create, start, wait, delete, core, "
-		                               "overall)", o->rs.metric);
-	if ((o->refs && o->refs[0]) == (o->revisions_file != NULL))
-		return error_setc(GVAB_EUSAGE, "give either --ref (two or more) or --revisions FILE");
-	if ((o->from || o->to) && !o->revisions_file)
-		return error_setc(GVAB_EUSAGE, "--from and --to pick lines of --revisions FILE");
-	if (util_mkdir_p(o->out_dir, 0755) < 0)
-		return GVAB_EFAIL;
-	if ((rc = collect(o, module, &r, &n)) < 0)
-		return rc;
-	if (o->rs.progress)
-		fprintf(stderr, "gvab: trend: %zu revisions, %s to %s\n", n, r[0].label, r[n - 1].label);
-
-	arms = o->arms_dir ? util_xstrdup(o->arms_dir) : util_fmt("%s/arms", o->out_dir);
+	size_t built = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (r[i].note[0]) {
 			fprintf(stderr, "gvab: trend: %s left out: %s\n", r[i].label, r[i].note);
 			continue;
 		}
 		int b = build_one(o, arms, &r[i]);
-		if (b == GVAB_EINTR) {
-			rc = b;
-			goto out;
-		}
+		if (b == GVAB_EINTR)
+			return b;
 		if (b < 0) {
 			free(r[i].runsc);
 			r[i].runsc = NULL;
@@ -643,56 +251,87 @@ int trend_run(const struct trend_opts *o)
 		}
 		built++;
 	}
-	if (built < 2) {
-		rc = error_setc(GVAB_EPRECOND, "%zu of %zu revisions built; a trend needs two", built, n);
-		goto out;
-	}
+	if (built < 2)
+		return error_setc(GVAB_EPRECOND, "%zu of %zu revisions built; a trend needs two", built, n);
+	return 0;
+}
 
-	if ((rc = anchor_binary(o, arms, &anchor)) < 0)
-		goto out;
-	run_dir = util_fmt("%s/run", o->out_dir);
-	run_spec_free(&spec);
-	if ((rc = trend_spec(o, run_dir, r, n, anchor, &spec)) < 0)
-		goto out;
-	if (run_reusable(run_dir, r, n, &spec)) {
+/* The one run of every built revision (and the anchor), unless run_dir
+ * holds a complete run of this very spec already. */
+static int time_all(const struct trend_opts *o, const char *arms, const char *run_dir, const struct trev *r,
+                    size_t n)
+{
+	char *anchor = NULL;
+	struct run_spec spec;
+	run_spec_init(&spec);
+	int rc = anchor_binary(o, arms, &anchor);
+	if (rc == 0)
+		rc = trend_spec(o, run_dir, r, n, anchor, &spec);
+	if (rc == 0 && run_reusable(run_dir, r, n, &spec)) {
 		if (o->rs.progress)
 			fprintf(stderr, "gvab: trend: %s is a complete run of this command and these binaries; "
 			                "not timed again\n", run_dir);
-	} else {
-		if ((rc = util_rm_rf(run_dir)) < 0) /* incomplete, or of other binaries or settings */
-			goto out;
-		if ((rc = run_all(o, &spec, run_dir)) < 0)
-			goto out;
+	} else if (rc == 0 && (rc = util_rm_rf(run_dir)) == 0) { /* incomplete, or of other binaries */
+		rc = run_all(o, &spec, run_dir);
 	}
-	if ((rc = analyse(o, run_dir, phase, r, n, &st, &ns)) < 0)
-		goto out;
-
-	md = markdown(o, r, n, st, ns);
-	if (!md) {
-		rc = error_set("formatting the table: %s", strerror(errno));
-		goto out;
-	}
-	fputs(md, stdout);
-	fflush(stdout);
-	mdp = util_fmt("%s/trend.md", o->out_dir);
-	jp = util_fmt("%s/trend.json", o->out_dir);
-	doc = json_doc(o, r, n, st, ns);
-	if ((rc = util_write_file_atomic(mdp, md, strlen(md))) < 0 || (rc = util_json_save(jp, doc)) < 0)
-		goto out;
-	write_chart(o, r, n, st, ns);
-	rc = o->db ? add_to_history(o->db, run_dir) : 0;
-out:
+	run_spec_free(&spec);
 	free(anchor);
+	return rc;
+}
+
+/* trend.md, trend.json and the chart; *md_out gets trend.md's text. */
+static int write_outputs(const struct trend_opts *o, const struct trev *r, size_t n, const struct trend_step *st,
+                         size_t ns, char **md_out)
+{
+	char *md = trend_markdown(o, r, n, st, ns);
+	if (!md)
+		return error_set("formatting the table: %s", strerror(errno));
+	*md_out = md;
+	char *mdp = util_fmt("%s/trend.md", o->out_dir), *jp = util_fmt("%s/trend.json", o->out_dir);
+	cJSON *doc = trend_json(o, r, n, st, ns);
+	int rc = util_write_file_atomic(mdp, md, strlen(md));
+	if (rc == 0)
+		rc = util_json_save(jp, doc);
+	if (rc == 0)
+		trend_write_chart(o, r, n, st, ns);
 	cJSON_Delete(doc);
+	free(mdp);
+	free(jp);
+	return rc;
+}
+
+int trend_run(const struct trend_opts *o, char **md_out)
+{
+	int phase = analysis_phase_index(o->rs.metric), rc;
+	int module = strcmp(o->rs.source, "module") == 0 || strcmp(o->rs.source, MODSOURCE_MODULE) == 0;
+	struct trev *r = NULL;
+	struct trend_step *st = NULL;
+	size_t n = 0, ns = 0;
+	*md_out = NULL;
+	if (phase < 0)
+		return error_setc(GVAB_EUSAGE, "--metric %s: not a phase (create, start, wait, delete, core, "
+		                               "overall)", o->rs.metric);
+	if ((o->refs && o->refs[0]) == (o->revisions_file != NULL))
+		return error_setc(GVAB_EUSAGE, "give either --ref (two or more) or --revisions FILE");
+	if ((o->from || o->to) && !o->revisions_file)
+		return error_setc(GVAB_EUSAGE, "--from and --to pick lines of --revisions FILE");
+	if (util_mkdir_p(o->out_dir, 0755) < 0)
+		return GVAB_EFAIL;
+	if ((rc = trend_collect(o, module, &r, &n)) < 0)
+		return rc;
+	if (o->rs.progress)
+		fprintf(stderr, "gvab: trend: %zu revisions, %s to %s\n", n, r[0].label, r[n - 1].label);
+	char *arms = o->arms_dir ? util_xstrdup(o->arms_dir) : util_fmt("%s/arms", o->out_dir);
+	char *run_dir = util_fmt("%s/run", o->out_dir);
+	if ((rc = build_all(o, arms, r, n)) == 0 && (rc = time_all(o, arms, run_dir, r, n)) == 0 &&
+	    (rc = analyse(o, run_dir, phase, r, n, &st, &ns)) == 0 &&
+	    (rc = write_outputs(o, r, n, st, ns, md_out)) == 0)
+		rc = o->db ? add_to_history(o->db, run_dir) : 0;
 	for (size_t i = 0; i < n; i++)
 		free(r[i].runsc);
 	free(r);
 	free(st);
 	free(arms);
-	run_spec_free(&spec);
 	free(run_dir);
-	free(md);
-	free(mdp);
-	free(jp);
 	return rc;
 }

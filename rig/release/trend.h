@@ -46,9 +46,12 @@ struct trend_opts {
 	const char *db;              /* NULL, or a history file the run is added to */
 };
 
-/* Builds, runs (or reuses a complete run) and reports. Returns 0, or a
- * negative code (GVAB_EUSAGE bad arguments, GVAB_EPRECOND fewer than two
- * revisions build, GVAB_EFAIL the run failed, GVAB_EINTR interrupted). */
-int trend_run(const struct trend_opts *o);
+/* Builds, runs (or reuses a complete run) and reports: trend.md,
+ * trend.json, the chart. Returns 0, or a negative code (GVAB_EUSAGE bad
+ * arguments, GVAB_EPRECOND fewer than two revisions build, GVAB_EFAIL the
+ * run failed, GVAB_EINTR interrupted). *md_out gets trend.md's text once
+ * it is written (also when adding to --db then fails): the caller's to
+ * print and free. Progress goes to stderr; nothing to stdout. */
+int trend_run(const struct trend_opts *o, char **md_out);
 
 #endif
