@@ -51,7 +51,8 @@ static const char *too_few(const struct run_analysis *ra, const struct compariso
 
 static void between_runs(const struct run_analysis *runs, size_t nruns, int phase);
 
-char *answer_line(const struct run_analysis *ra, const struct comparison *c)
+/* One comparison as an answer line; the caller frees it. */
+static char *answer_line(const struct run_analysis *ra, const struct comparison *c)
 {
 	char iv[80], few[96];
 	if (too_few(ra, c, few, sizeof few))

@@ -7,7 +7,7 @@
  * analysis_adjust has filled. Shared by `gvab compare` and anything that
  * ends with an answer.
  *
- * Ownership: answer_line returns a heap string the caller frees.
+ * Ownership: the printers own nothing they are given.
  */
 #ifndef GVAB_ANSWER_H
 #define GVAB_ANSWER_H
@@ -15,8 +15,6 @@
 #include "analysis.h"
 
 #include <stdio.h>
-
-char *answer_line(const struct run_analysis *ra, const struct comparison *c);
 
 /* Loads, compares and adjusts every run directory in `dirs` with the
  * report's defaults and prints, per run, its label and one answer line per

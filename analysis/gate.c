@@ -270,3 +270,47 @@ done:
 	return code;
 }
 
+void gate_looks_plan(struct gate_looks *l, long n0, long budget, long step, double alpha)
+{
+	l->budget = budget;
+	l->step = step;
+	l->added = 0;
+	l->looks = 1 + (int)((budget + step - 1) / step);
+	l->alpha = util_xcalloc((size_t)l->looks, sizeof *l->alpha);
+	long *n = util_xcalloc((size_t)l->looks, sizeof *n);
+	for (int j = 0; j < l->looks; j++) {
+		long extra = (long)j * step;
+		n[j] = (n0 > 0 ? n0 : 1) + (extra < budget ? extra : budget);
+	}
+	verdict_sequential_alphas(n, l->looks, alpha, l->alpha);
+	free(n);
+}
+
+long gate_looks_next(struct gate_looks *l, int code)
+{
+	if (code != GATE_UNDECIDED || l->added >= l->budget)
+		return 0;
+	long step = l->step < l->budget - l->added ? l->step : l->budget - l->added;
+	l->added += step;
+	return step;
+}
+
+void gate_looks_free(struct gate_looks *l)
+{
+	free(l->alpha);
+	l->alpha = NULL;
+}
+
+long gate_first_look_pairs(const char *dir)
+{
+	struct run_analysis ra;
+	long n0 = 0;
+	if (analysis_load(dir, &ra) == 0) {
+		n0 = (long)ra.arms[0].n_ok;
+		for (size_t i = 1; i < ra.narms; i++)
+			if ((long)ra.arms[i].n_ok < n0)
+				n0 = (long)ra.arms[i].n_ok;
+		analysis_free(&ra);
+	}
+	return n0;
+}

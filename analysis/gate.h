@@ -3,8 +3,10 @@
  * the paired shift and the rule of verdict.h (FAIL when its lower bound
  * exceeds the threshold, PASS when its upper bound is below it, UNDECIDED
  * otherwise, INVALID when the run cannot be judged), with the carry-over,
- * dependence and planning lines a reader needs to trust it. `gvab gate`
- * (rig/cmd/cmd_gate.c) adds the sequential looks, which extend the run. */
+ * dependence and planning lines a reader needs to trust it; and the
+ * policy of the sequential looks (`gate --adaptive`): how many, at which
+ * level, how many rounds before the next. `gvab gate` (rig/cmd/cmd_gate.c)
+ * extends the run between looks. */
 #ifndef GVAB_GATE_H
 #define GVAB_GATE_H
 
@@ -30,5 +32,27 @@ int gate_decide(const char *dir, struct gate_params *gp, double look_alpha, char
 
 /* Writes a JUnit XML report of one verdict (a failure unless PASS). */
 int gate_write_junit(const char *path, const char *name, const char *verdict, const char *line, int code);
+
+/* The sequential looks of `gate --adaptive BUDGET --step STEP`: planned at
+ * the first look from its pairs n0 (then +STEP each, up to +BUDGET), each
+ * at the nominal one-sided level of O'Brien-Fleming-type boundaries
+ * (verdict_sequential_alphas), which keeps false FAIL and false PASS at
+ * most alpha over all looks (measured by tests/bench/gate_sim). */
+struct gate_looks {
+	int looks;       /* at most this many */
+	double *alpha;   /* the level of each look */
+	long budget, step;
+	long added;      /* rounds added so far */
+};
+/* n0 <= 0 plans as if the first look had one pair. */
+void gate_looks_plan(struct gate_looks *l, long n0, long budget, long step, double alpha);
+/* The rounds to add before the next look, after a look decided `code`
+ * (verdict.h's GATE_*): 0 when it decided or the budget is spent. Counts
+ * them as added. */
+long gate_looks_next(struct gate_looks *l, int code);
+void gate_looks_free(struct gate_looks *l);
+/* The first look's pairs: the fewest ok measured boots of any arm of the
+ * run in DIR (0 when it cannot be read). */
+long gate_first_look_pairs(const char *dir);
 
 #endif

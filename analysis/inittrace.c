@@ -2,9 +2,11 @@
 #define _GNU_SOURCE
 #include "inittrace.h"
 #include "instr_report.h"
+#include "samples.h"
 #include "util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,4 +109,58 @@ void inittrace_print(FILE *out, const struct inittrace_acc *acc, size_t nacc, co
 	}
 	free(kv);
 	cJSON_Delete(all);
+}
+
+void inittrace_acc_init(struct inittrace_acc *a, const char *name)
+{
+	snprintf(a->name, sizeof a->name, "%s", name);
+	a->pk = cJSON_CreateObject();
+	a->proc = cJSON_CreateObject();
+	a->tot = cJSON_CreateArray();
+}
+
+void inittrace_acc_free(struct inittrace_acc *a)
+{
+	cJSON_Delete(a->pk);
+	cJSON_Delete(a->proc);
+	cJSON_Delete(a->tot);
+	a->pk = a->proc = a->tot = NULL;
+}
+
+void inittrace_acc_add(struct inittrace_acc *a, const cJSON *it)
+{
+	double total = cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble;
+	cJSON_AddItemToArray(a->tot, cJSON_CreateNumber(total));
+	const cJSON *e, *procs = cJSON_GetObjectItemCaseSensitive(it, "processes_ms");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
+		inittrace_push(a->pk, e->string, e->valuedouble);
+	if (!procs)
+		inittrace_push(a->proc, "process", total);
+	cJSON_ArrayForEach(e, procs)
+		inittrace_push(a->proc, e->string, e->valuedouble);
+}
+
+int inittrace_acc_from_samples(const char *path, struct inittrace_acc *acc, size_t max, size_t *nacc)
+{
+	struct samples_file sf;
+	int rc = samples_load(path, NULL, 0, &sf);
+	if (rc < 0)
+		return rc;
+	for (size_t si = 0; si < sf.n; si++) {
+		const struct sample *sm = &sf.s[si];
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(sm->instr, "inittrace");
+		if (!it || sm->warmup)
+			continue;
+		const char *arm = sf.arms[sm->arm];
+		struct inittrace_acc *a = NULL;
+		for (size_t i = 0; i < *nacc && !a; i++)
+			if (strcmp(acc[i].name, arm) == 0)
+				a = &acc[i];
+		if (!a && *nacc < max)
+			inittrace_acc_init(a = &acc[(*nacc)++], arm);
+		if (a)
+			inittrace_acc_add(a, it); /* the reader checked its shape */
+	}
+	samples_free(&sf);
+	return 0;
 }

@@ -17,6 +17,18 @@ struct inittrace_acc {
 	cJSON *tot;    /* [ms per boot] */
 };
 
+/* An empty column named `name` (at most 63 bytes kept). */
+void inittrace_acc_init(struct inittrace_acc *a, const char *name);
+void inittrace_acc_free(struct inittrace_acc *a);
+/* One boot's (or one process's) record, {"total_ms", "packages_ms",
+ * "processes_ms"} as instrument.c makes it and samples.c checks it; a
+ * record without processes_ms counts as one process, "process". */
+void inittrace_acc_add(struct inittrace_acc *a, const cJSON *it);
+/* Every measured boot's record of the run's samples.jsonl at `path`, into
+ * the column of its arm: acc[0..*nacc) first (in their order), a new
+ * column for an arm not among them while *nacc < max. 0 or GVAB_EDATA. */
+int inittrace_acc_from_samples(const char *path, struct inittrace_acc *acc, size_t max, size_t *nacc);
+
 /* Appends v to the array obj[key] (made when missing). */
 void inittrace_push(cJSON *obj, const char *key, double v);
 /* The tables, `unit` "boot" or "process", the `top` packages. */

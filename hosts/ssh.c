@@ -14,7 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-char *ssh_quote(const char *a)
+/* Single-quotes one argument for a POSIX shell. Caller frees. */
+static char *ssh_quote(const char *a)
 {
 	size_t n = 2;
 	for (const char *p = a; *p; p++)

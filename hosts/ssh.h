@@ -34,9 +34,6 @@ struct ssh_target {
 	const char *control_dir; /* ControlPath directory */
 };
 
-/* Single-quotes one argument for a POSIX shell. Caller frees. */
-char *ssh_quote(const char *arg);
-
 /* Runs argv on the target; output appended to `log` (NULL: inherit), or
  * captured into *out when out != NULL. Returns 0 when it ran, with the
  * remote exit code in *code (ssh's own failure is 255). */

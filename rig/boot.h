@@ -93,11 +93,6 @@ void boot_state_close(struct boot_state *s);
  * how many containers were cleaned up. */
 int boot_recover_stale(void);
 
-/* Cgroup directories named <prefix>* under every cgroup v1 and v2 mount
- * (from /proc/self/mountinfo), one level down. Used by tests and the fault
- * script to find leftovers. */
-int boot_count_cgroups(const char *prefix);
-
 /* Warm pool (a warm slot: a sandbox kept running for reuse): one sandbox per arm is
  * booted once with a long-running init, then `runsc exec` of the workload
  * is timed repeatedly inside it. Several warm sandboxes live at once, so

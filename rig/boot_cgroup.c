@@ -104,20 +104,3 @@ int boot_remove_cgroups(const char *id, int timeout_ms)
 	return left;
 }
 
-int boot_count_cgroups(const char *prefix)
-{
-	char *mounts[64];
-	size_t nm = cgroup_mounts(mounts, 64);
-	int n = 0;
-	for (size_t i = 0; i < nm; i++) {
-		DIR *d = opendir(mounts[i]);
-		struct dirent *de;
-		while (d && (de = readdir(d)))
-			if (de->d_type == DT_DIR && strncmp(de->d_name, prefix, strlen(prefix)) == 0)
-				n++;
-		if (d)
-			closedir(d);
-		free(mounts[i]);
-	}
-	return n;
-}

@@ -72,17 +72,6 @@ static int add_descendants(pid_t *out, size_t max, size_t *n)
 	return rc;
 }
 
-int footprint_find_by_arg(const char *word, pid_t *pids, size_t max, size_t *n)
-{
-	pid_t *found;
-	size_t k = proc_find_by_arg(word, &found);
-	*n = k < max ? k : max;
-	if (*n)
-		memcpy(pids, found, *n * sizeof *pids);
-	free(found);
-	return add_descendants(pids, max, n);
-}
-
 int footprint_find_tree(pid_t root, pid_t *pids, size_t max, size_t *n)
 {
 	*n = 0;

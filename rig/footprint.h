@@ -37,10 +37,6 @@ struct footprint_sample {
 	char cg_path[256];             /* the cgroup directory read, or "" */
 };
 
-/* Pids of every process one of whose argv words equals `word` exactly,
- * and of all their descendants (this process excluded). */
-int footprint_find_by_arg(const char *word, pid_t *pids, size_t max, size_t *n);
-
 /* `root` and all its descendants. */
 int footprint_find_tree(pid_t root, pid_t *pids, size_t max, size_t *n);
 

@@ -33,7 +33,8 @@ static const char *journal_path(void)
 	return (j && *j) ? j : "/run/gvab/knobs-journal.json";
 }
 
-char *knobs_path(const char *name)
+/* Full path of a knob; NULL for an unknown name. Caller frees. */
+static char *knobs_path(const char *name)
 {
 	for (size_t i = 0; knobs_names[i]; i++)
 		if (strcmp(knobs_names[i], name) == 0)

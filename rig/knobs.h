@@ -46,9 +46,6 @@ struct knobs {
 /* Names gvab knows, NULL-terminated. */
 extern const char *const knobs_names[];
 
-/* Full path of a knob; NULL for an unknown name. Caller frees. */
-char *knobs_path(const char *name);
-
 /* Current value; for THP's "always [madvise] never" the bracketed word. */
 int knobs_read(const char *name, char *val, size_t len);
 

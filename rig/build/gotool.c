@@ -28,22 +28,6 @@ void gotool_gomod_parse(const char *text, struct gomod_info *out)
 	}
 }
 
-int gotool_gomod_read(const char *tree, struct gomod_info *out)
-{
-	memset(out, 0, sizeof *out);
-	char *path = util_fmt("%s/go.mod", tree);
-	char *text = util_read_file(path, NULL);
-	if (!text) {
-		int rc = error_setc(GVAB_EPRECOND, "%s: no go.mod", path);
-		free(path);
-		return rc;
-	}
-	gotool_gomod_parse(text, out);
-	free(text);
-	free(path);
-	return 0;
-}
-
 void gotool_required(const struct gomod_info *m, char *buf, unsigned len)
 {
 	if (m->toolchain[0]) {

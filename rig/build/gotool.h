@@ -19,8 +19,6 @@ struct gomod_info {
 	char toolchain[40]; /* "go1.26.3" from the `toolchain` line; "" if none */
 };
 
-/* Reads `tree`/go.mod. GVAB_EPRECOND when it is missing. */
-int gotool_gomod_read(const char *tree, struct gomod_info *out);
 /* Parses go.mod text (the lines before the first require block). */
 void gotool_gomod_parse(const char *text, struct gomod_info *out);
 

@@ -18,12 +18,8 @@ static const struct opt_cmd cmd = {
 
 int cmd_facts(int argc, char **argv)
 {
-	struct opt_parser p;
-	opt_init(&p, &cmd, argc, argv);
-	while (opt_next(&p) > 0)
-		;
 	int code;
-	if (opt_end(&p, 0, &code))
+	if (opt_parse_bare(&cmd, argc, argv, &code))
 		return code;
 	cJSON *f = hostfacts_collect();
 	char *s = cJSON_Print(f);

@@ -34,7 +34,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-enum { O_METRIC = 1, O_MAXREG, O_ALPHA, O_BASE, O_CAND, O_MINS, O_MAXFAIL, O_DRIFT, O_REPS, O_SEED,
+enum { O_METRIC = 1, O_MAXREG, O_ALPHA, O_BASE, O_CAND, O_MINS, O_MAXFAIL, O_DRIFT,
        O_JUNIT, O_ADAPTIVE, O_STEP };
 
 static const struct opt opts[] = {
@@ -58,8 +58,6 @@ static const struct opt opts[] = {
 	 "O'Brien-Fleming-type alpha spending (Lan-DeMets), so\n"
 	 "stopping at any look keeps both error rates <= alpha", O_ADAPTIVE},
 	{"step", 0, OPT_REQUIRED, "N", "rounds added before each look of --adaptive (default 10)", O_STEP},
-	{"reps", 0, OPT_REQUIRED, "N", "accepted for old scripts; unused (the intervals are exact)", O_REPS},
-	{"seed", 0, OPT_REQUIRED, "N", "accepted for old scripts; unused", O_SEED},
 	{0}};
 
 static const struct opt_cmd gate_cmd = {
@@ -152,7 +150,7 @@ int cmd_gate(int argc, char **argv)
 {
 	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
 	const char *metric = "core", *base_name = NULL, *cand_name = NULL, *junit = NULL;
-	long min_samples = 10, v;
+	long min_samples = 10;
 	double max_fail_rate = 0.1;
 	int allow_drift = 0, rc = 0;
 	long adaptive_budget = 0, adaptive_step = 10;
@@ -182,14 +180,6 @@ int cmd_gate(int argc, char **argv)
 				rc = error_setc(GVAB_EUSAGE, "--max-failure-rate: '%s' is not in [0,1]", arg);
 			break;
 		case O_DRIFT: allow_drift = 1; break;
-		case O_REPS:
-			if ((rc = util_parse_long(arg, 10000, 10000000, "--reps", &v)) == 0)
-				ao.reps = (int)v;
-			break;
-		case O_SEED:
-			if ((rc = util_parse_long(arg, 0, 0x7fffffffL, "--seed", &v)) == 0)
-				ao.seed = (uint64_t)v;
-			break;
 		case O_JUNIT: junit = arg; break;
 		case O_ADAPTIVE: rc = util_parse_long(arg, 1, 100000, "--adaptive", &adaptive_budget); break;
 		case O_STEP: rc = util_parse_long(arg, 1, 100000, "--step", &adaptive_step); break;
@@ -236,36 +226,15 @@ int cmd_gate(int argc, char **argv)
 		cJSON_Delete(run);
 		if (rc < 0)
 			return cmds_fail(rc, "gate");
-		int looks = 1 + (int)((adaptive_budget + adaptive_step - 1) / adaptive_step);
-		double *look_alpha = util_xcalloc((size_t)looks, sizeof *look_alpha);
-		long added = 0;
+		struct gate_looks gl;
+		gate_looks_plan(&gl, gate_first_look_pairs(dir), adaptive_budget, adaptive_step, ao.alpha);
 		for (int look = 1;; look++) {
-			if (look == 1) {
-				/* Plan from the first look's pairs, before deciding. */
-				struct run_analysis ra;
-				long n0 = 0;
-				if (analysis_load(dir, &ra) == 0) {
-					n0 = (long)ra.arms[0].n_ok;
-					for (size_t i = 1; i < ra.narms; i++)
-						if ((long)ra.arms[i].n_ok < n0)
-							n0 = (long)ra.arms[i].n_ok;
-					analysis_free(&ra);
-				}
-				long *n = util_xcalloc((size_t)looks, sizeof *n);
-				for (int j = 0; j < looks; j++) {
-					long extra = (long)j * adaptive_step;
-					n[j] = (n0 > 0 ? n0 : 1) + (extra < adaptive_budget ? extra : adaptive_budget);
-				}
-				verdict_sequential_alphas(n, looks, ao.alpha, look_alpha);
-				free(n);
-			}
 			printf("gate: look %d of at most %d (one-sided alpha at this look %.3g, %ld rounds "
-			       "added)\n", look, looks, look_alpha[look - 1], added);
-			code = gate_decide(dir, &gp, look_alpha[look - 1], line, sizeof line, verdict,
-			                   sizeof verdict);
-			if (code != GATE_UNDECIDED || added >= adaptive_budget)
+			       "added)\n", look, gl.looks, gl.alpha[look - 1], gl.added);
+			code = gate_decide(dir, &gp, gl.alpha[look - 1], line, sizeof line, verdict, sizeof verdict);
+			long step = gate_looks_next(&gl, code);
+			if (step == 0)
 				break;
-			long step = adaptive_step < adaptive_budget - added ? adaptive_step : adaptive_budget - added;
 			if (gate_extend_run(dir, step) < 0) {
 				snprintf(line, sizeof line, "gate: INVALID: adding rounds failed: %s", error_last());
 				snprintf(verdict, sizeof verdict, "INVALID");
@@ -273,9 +242,8 @@ int cmd_gate(int argc, char **argv)
 				code = GATE_INVALID;
 				break;
 			}
-			added += step;
 		}
-		free(look_alpha);
+		gate_looks_free(&gl);
 	}
 	if (junit && gate_write_junit(junit, dir, verdict, line, code) < 0)
 		fprintf(stderr, "gvab: gate: %s\n", error_last());

@@ -57,16 +57,95 @@ static const struct opt_cmd cmd = {
 	"inittrace --binary a=A/runsc --binary b=B/runsc --boots 10 --top 15 --out results/it",
 	1};
 
+/* -- ARGS: each binary once as `BINARY ARGS`, one column each. */
+static void trace_processes(char *const *names, char *const *paths, int nbins, char **args, int nargs,
+                            struct inittrace_acc *acc, size_t *nacc)
+{
+	for (int i = 0; i < nbins; i++) {
+		char **av = util_xcalloc((size_t)nargs + 2, sizeof *av);
+		av[0] = paths[i];
+		for (int j = 0; j < nargs; j++)
+			av[j + 1] = args[j];
+		char **env = instrument_inittrace_env();
+		char *text = NULL;
+		int st;
+		if (proc_run_capture(av, env, NULL, &text, &st) == 0) {
+			cJSON *it = instrument_inittrace_new();
+			instrument_inittrace_add(it, text);
+			inittrace_acc_init(&acc[*nacc], names[i]);
+			inittrace_acc_add(&acc[(*nacc)++], it);
+			cJSON_Delete(it);
+		}
+		free(text);
+		free(av);
+		instrument_env_free(env);
+	}
+}
+
+/* Boots through the run loop with --inittrace, in this process, into
+ * `out`: the binaries as arms (one binary twice, as an A/A pair), then
+ * their records from the run's samples, columns in --binary order. */
+static int trace_boots(char *const *names, char *const *paths, int nbins, const char *bundle, long boots,
+                       const char *out, struct inittrace_acc *acc, size_t *nacc)
+{
+	struct run_spec spec;
+	run_spec_init(&spec);
+	spec.quiet = 1;
+	spec.inittrace = 1;
+	spec.out_dir = out;
+	spec.bundle = bundle;
+	spec.iterations = boots;
+	spec.warmups = 1;
+	int rc = 0;
+	for (int i = 0; i < nbins && rc == 0; i++)
+		rc = run_spec_add_arm(&spec, names[i], paths[i]);
+	if (nbins == 1 && rc == 0) {
+		char *again = util_fmt("%s-again", names[0]);
+		rc = run_spec_add_arm(&spec, again, paths[0]);
+		free(again);
+	}
+	struct run_outcome ro = {0};
+	if (rc == 0)
+		rc = runloop_run(&spec, &ro);
+	free(ro.out_dir);
+	if (rc < 0) {
+		char why[512];
+		snprintf(why, sizeof why, "%s", error_last());
+		rc = error_setc(rc, "gvab run --inittrace failed (%s); see %s", why, out);
+	}
+	for (size_t i = 0; i < spec.narms && *nacc < MAX_BIN + 1; i++)
+		inittrace_acc_init(&acc[(*nacc)++], spec.arms[i].name);
+	run_spec_free(&spec);
+	if (rc == 0) {
+		char *sp = util_fmt("%s/samples.jsonl", out);
+		rc = inittrace_acc_from_samples(sp, acc, MAX_BIN + 1, nacc);
+		free(sp);
+	}
+	return rc;
+}
+
+/* A fresh private directory for the run (mkdtemp: a fixed /tmp name could
+ * be made in advance by anyone, as a symlink to somewhere root writes). */
+static char *temp_run_base(void)
+{
+	const char *t = getenv("TMPDIR");
+	char *base = util_fmt("%s/gvab-inittrace-XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(base)) {
+		error_set("mkdtemp %s: %s", base, strerror(errno));
+		free(base);
+		return NULL;
+	}
+	return base;
+}
+
 int cmd_inittrace(int argc, char **argv)
 {
 	const char *bins[MAX_BIN], *bundle = "build/bundle", *out = NULL;
-	int nbins = 0, rc = 0;
+	int nbins = 0, rc = 0, keep_tmp = 0;
 	long boots = 5, top = 20;
-	char *tmp = NULL, *runsub = NULL;
-	int keep_tmp = 0;
+	char *tmp = NULL, *runsub = NULL, *names[MAX_BIN], *paths[MAX_BIN];
 	struct inittrace_acc acc[MAX_BIN + 1];
-	int nacc = 0;
-	memset(acc, 0, sizeof acc);
+	size_t nacc = 0;
 	struct opt_parser p;
 	opt_init(&p, &cmd, argc, argv);
 	for (int id; (id = opt_next(&p)) > 0;) {
@@ -88,173 +167,45 @@ int cmd_inittrace(int argc, char **argv)
 	if (nbins == 0)
 		return opt_usage_error(&cmd, "no --binary given");
 	int args_at = p.ind; /* the first of -- ARGS, if any */
-	char *names[MAX_BIN], *paths[MAX_BIN];
-	for (int i = 0; i < nbins; i++) {
-		const char *eq = strchr(bins[i], '=');
-		names[i] = eq ? util_fmt("%.*s", (int)(eq - bins[i]), bins[i]) : util_fmt("bin%d", i + 1);
-		paths[i] = util_xstrdup(eq ? eq + 1 : bins[i]);
-		if (access(paths[i], X_OK) != 0) {
-			rc = error_setc(GVAB_EPRECOND, "--binary %s: not an executable file", paths[i]);
-			for (int j = 0; j <= i; j++) {
-				free(names[j]);
-				free(paths[j]);
-			}
-			goto out;
-		}
+	int nnames = 0;
+	for (; nnames < nbins && rc == 0; nnames++) {
+		const char *eq = strchr(bins[nnames], '=');
+		names[nnames] = eq ? util_fmt("%.*s", (int)(eq - bins[nnames]), bins[nnames]) : util_fmt("bin%d", nnames + 1);
+		paths[nnames] = util_xstrdup(eq ? eq + 1 : bins[nnames]);
+		if (access(paths[nnames], X_OK) != 0)
+			rc = error_setc(GVAB_EPRECOND, "--binary %s: not an executable file", paths[nnames]);
 	}
-
-	if (args_at < argc) {
-		/* One process per binary, with the given arguments. */
-		for (int i = 0; i < nbins; i++) {
-			size_t na = (size_t)(argc - args_at);
-			char **av = util_xcalloc(na + 2, sizeof *av);
-			av[0] = paths[i];
-			for (size_t j = 0; j < na; j++)
-				av[j + 1] = argv[args_at + (int)j];
-			char **env = instrument_inittrace_env();
-			char *text = NULL;
-			int st;
-			if (proc_run_capture(av, env, NULL, &text, &st) == 0) {
-				cJSON *it = instrument_inittrace_new();
-				instrument_inittrace_add(it, text);
-				struct inittrace_acc *a = &acc[nacc++];
-				snprintf(a->name, sizeof a->name, "%s", names[i]);
-				a->pk = cJSON_CreateObject();
-				a->proc = cJSON_CreateObject();
-				a->tot = cJSON_CreateArray();
-				cJSON_AddItemToArray(a->tot, cJSON_CreateNumber(
-					cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble));
-				inittrace_push(a->proc, "process", cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble);
-				const cJSON *e;
-				cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
-					inittrace_push(a->pk, e->string, e->valuedouble);
-				cJSON_Delete(it);
-			}
-			free(text);
-			free(av);
-			instrument_env_free(env);
-		}
+	if (rc == 0 && args_at < argc) {
+		trace_processes(names, paths, nbins, argv + args_at, argc - args_at, acc, &nacc);
 		boots = 1;
-	} else {
-		if (!out) {
-			/* mkdtemp: a fixed /tmp name could be made in advance by
-			 * anyone, as a symlink to somewhere root writes. */
-			char *base = util_fmt("%s/gvab-inittrace-XXXXXX",
-			                      getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-			if (!mkdtemp(base)) {
-				rc = error_set("mkdtemp %s: %s", base, strerror(errno));
-				free(base);
-				for (int i = 0; i < nbins; i++) {
-					free(names[i]);
-					free(paths[i]);
-				}
-				goto out;
-			}
-			/* gvab run writes the run directory inside it. */
-			tmp = base;
-			out = runsub = util_fmt("%s/run", base);
-		}
-		struct run_spec spec;
-		run_spec_init(&spec);
-		spec.quiet = 1;
-		spec.inittrace = 1;
-		spec.out_dir = out;
-		spec.bundle = bundle;
-		spec.iterations = boots;
-		spec.warmups = 1;
-		for (int i = 0; i < nbins && rc == 0; i++)
-			rc = run_spec_add_arm(&spec, names[i], paths[i]);
-		if (nbins == 1 && rc == 0) {
-			char *again = util_fmt("%s-again", names[0]);
-			rc = run_spec_add_arm(&spec, again, paths[0]);
-			free(again);
-		}
-		struct run_outcome ro = {0};
-		if (rc == 0)
-			rc = runloop_run(&spec, &ro);
-		free(ro.out_dir);
-		if (rc < 0) {
-			char why[512];
-			snprintf(why, sizeof why, "%s", error_last());
-			rc = error_setc(rc, "gvab run --inittrace failed (%s); see %s", why, out);
-		}
-		if (rc < 0)
+	} else if (rc == 0) {
+		if (!out && !(tmp = temp_run_base()))
+			rc = GVAB_EFAIL;
+		if (tmp) /* gvab run writes the run directory inside it. */
+			out = runsub = util_fmt("%s/run", tmp);
+		if (rc == 0 && (rc = trace_boots(names, paths, nbins, bundle, boots, out, acc, &nacc)) < 0)
 			keep_tmp = 1; /* the message points there */
-		/* Columns in --binary order. */
-		for (size_t i = 0; i < spec.narms && nacc < MAX_BIN + 1; i++) {
-			struct inittrace_acc *a = &acc[nacc++];
-			snprintf(a->name, sizeof a->name, "%s", spec.arms[i].name);
-			a->pk = cJSON_CreateObject();
-			a->proc = cJSON_CreateObject();
-			a->tot = cJSON_CreateArray();
-		}
-		run_spec_free(&spec);
-		if (rc == 0) {
-			char *sp = util_fmt("%s/samples.jsonl", out);
-			struct samples_file sf;
-			rc = samples_load(sp, NULL, 0, &sf);
-			free(sp);
-			for (size_t si = 0; rc == 0 && si < sf.n; si++) {
-				const struct sample *sm = &sf.s[si];
-				const cJSON *it = cJSON_GetObjectItemCaseSensitive(sm->instr, "inittrace");
-				if (!it || sm->warmup)
-					continue;
-				const char *arm = sf.arms[sm->arm];
-				struct inittrace_acc *a = NULL;
-				for (int i = 0; i < nacc; i++)
-					if (strcmp(acc[i].name, arm) == 0)
-						a = &acc[i];
-				if (!a && nacc < MAX_BIN + 1) {
-					a = &acc[nacc++];
-					snprintf(a->name, sizeof a->name, "%s", arm);
-					a->pk = cJSON_CreateObject();
-					a->proc = cJSON_CreateObject();
-					a->tot = cJSON_CreateArray();
-				}
-				if (!a)
-					continue;
-				/* The reader checked these members' shape. */
-				cJSON_AddItemToArray(a->tot, cJSON_CreateNumber(
-					cJSON_GetObjectItemCaseSensitive(it, "total_ms")->valuedouble));
-				const cJSON *e;
-				cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "packages_ms"))
-					inittrace_push(a->pk, e->string, e->valuedouble);
-				cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "processes_ms"))
-					inittrace_push(a->proc, e->string, e->valuedouble);
-			}
-			if (rc == 0)
-				samples_free(&sf);
-		}
 	}
-	for (int i = 0; i < nbins; i++) {
+	for (int i = 0; i < nnames; i++) {
 		free(names[i]);
 		free(paths[i]);
 	}
-	if (rc < 0)
-		goto out;
 	int records = 0;
-	for (int i = 0; i < nacc; i++)
+	for (size_t i = 0; i < nacc; i++)
 		records += cJSON_GetArraySize(acc[i].pk);
-	if (records == 0) {
+	if (rc == 0 && records == 0)
 		rc = error_setc(GVAB_EDATA, "no init trace records were captured (is the binary a Go "
 		                            "program? GODEBUG=inittrace=1 is Go's)");
-		goto out;
+	if (rc == 0) {
+		inittrace_print(stdout, acc, nacc, boots > 1 || args_at >= argc ? "boot" : "process", top);
+		if (out && !tmp) /* boots were kept where --out said */
+			printf("\nraw samples: %s/samples.jsonl\n", out);
 	}
-
-	inittrace_print(stdout, acc, (size_t)nacc, boots > 1 || args_at >= argc ? "boot" : "process", top);
-	if (out && !tmp) /* boots were kept where --out said */
-		printf("\nraw samples: %s/samples.jsonl\n", out);
-out:
-	for (int i = 0; i < nacc; i++) {
-		cJSON_Delete(acc[i].pk);
-		cJSON_Delete(acc[i].proc);
-		cJSON_Delete(acc[i].tot);
-	}
-	if (tmp) {
-		if (!keep_tmp)
-			util_rm_rf(tmp);
-		free(tmp);
-	}
+	for (size_t i = 0; i < nacc; i++)
+		inittrace_acc_free(&acc[i]);
+	if (tmp && !keep_tmp)
+		util_rm_rf(tmp);
+	free(tmp);
 	free(runsub);
 	return rc < 0 ? cmds_fail(rc, "inittrace") : 0;
 }

@@ -27,12 +27,8 @@ static const struct opt_cmd cmd = {
 
 int cmd_restore(int argc, char **argv)
 {
-	struct opt_parser p;
-	opt_init(&p, &cmd, argc, argv);
-	while (opt_next(&p) > 0)
-		;
 	int code;
-	if (opt_end(&p, 0, &code))
+	if (opt_parse_bare(&cmd, argc, argv, &code))
 		return code;
 	/* Sandboxes first: their directories have locks of their own, so
 	 * this is safe and useful even while another process owns the knobs. */

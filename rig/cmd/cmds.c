@@ -4,11 +4,6 @@
 
 #include <stdio.h>
 
-void cmds_usage(const char *name, const char *text)
-{
-	printf("usage: gvab %s %s", name, text);
-}
-
 int cmds_fail(int code, const char *context)
 {
 	if (context)

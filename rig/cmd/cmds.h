@@ -22,8 +22,6 @@ int cmd_footprint(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 
-/* Prints a hand-written usage text (commands not yet on opt tables). */
-void cmds_usage(const char *name, const char *text);
 /* Reports the recorded error as "gvab: <context>: <error>" and maps the
  * code to an exit code. */
 int cmds_fail(int code, const char *context);

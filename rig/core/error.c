@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static char last_msg[2048];
+/* Thread-local: each thread of control (the campaign's host workers) has
+ * its own message, as error.h says. */
+static _Thread_local char last_msg[2048];
 
 static void vset(const char *fmt, va_list ap)
 {
@@ -55,11 +57,6 @@ int error_wrap(int code, const char *fmt, ...)
 const char *error_last(void)
 {
 	return last_msg[0] ? last_msg : "unknown error";
-}
-
-void error_clear(void)
-{
-	last_msg[0] = '\0';
 }
 
 int error_exit_code(int code)

@@ -8,7 +8,7 @@
 #define GVAB_ERROR_H
 
 /* Error codes returned by functions (negative) and their process exit codes.
- * Exit codes are documented in README.md. */
+ * Exit codes are documented in README.md ("Exit codes"). */
 enum {
 	GVAB_OK = 0,
 	GVAB_EFAIL = -1,    /* generic failure: exit 1 */
@@ -37,7 +37,6 @@ int error_setc(int code, const char *fmt, ...) __attribute__((format(printf, 2, 
 int error_wrap(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The recorded message, or "unknown error". Never NULL. */
 const char *error_last(void);
-void error_clear(void);
 /* Maps a negative error code to a process exit code. */
 int error_exit_code(int code);
 

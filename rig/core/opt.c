@@ -177,6 +177,15 @@ int opt_end(struct opt_parser *p, int max_operands, int *code)
 	return 0;
 }
 
+int opt_parse_bare(const struct opt_cmd *cmd, int argc, char **argv, int *code)
+{
+	struct opt_parser p;
+	opt_init(&p, cmd, argc, argv);
+	while (opt_next(&p) > 0)
+		;
+	return opt_end(&p, 0, code);
+}
+
 int opt_usage_error(const struct opt_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -15,8 +15,9 @@
  *   opt_init(&p, &cmd, argc, argv);
  *   for (int id; (id = opt_next(&p)) > 0;)
  *       switch (id) { case OUT: out = p.arg; break; ... }
- *   if (p.status != OPT_DONE)  // help printed (exit 0) or one-line error (64)
- *       return opt_exit(&p);
+ *   int code;
+ *   if (opt_end(&p, max_operands, &code))  // help printed (0), a one-line
+ *       return code;                      // error or an operand too many (64)
  *   operands: argv[p.ind .. argc-1]
  *
  * -h/--help is added to every table: it prints the help on stdout. An
@@ -26,7 +27,12 @@
  * opt_double check the current option's argument, opt_error reports
  * anything else about it; each stops the parser, so the loop ends and
  * opt_exit returns 64:
- *       case N: if (opt_long(&p, 1, 100, &v) == 0) n = v; break; */
+ *       case N: if (opt_long(&p, 1, 100, &v) == 0) n = v; break;
+ *
+ * GVAB_DRY_PARSE set in the environment (the docs test suite): a command
+ * line is only parsed; an option whose argument is a placeholder ("N",
+ * "DIR") is taken unchecked, and the end of the options exits 0 before the
+ * command does anything. */
 #ifndef GVAB_OPT_H
 #define GVAB_OPT_H
 
@@ -83,6 +89,10 @@ void opt_free(struct opt_parser *p);
  * 1 when it must return *code now (help printed: 0; a usage error printed,
  * or an operand too many named: 64), 0 to go on. */
 int opt_end(struct opt_parser *p, int max_operands, int *code);
+/* The whole parse of a command that takes no options but -h/--help and
+ * no operands: 1 when it must return *code now (help, a usage error,
+ * an operand), 0 to go on. */
+int opt_parse_bare(const struct opt_cmd *cmd, int argc, char **argv, int *code);
 
 /* The current option's argument as a whole number from min to max, or a
  * decimal number above lo and below hi (both exclusive). 0 when it is one;

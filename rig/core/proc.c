@@ -260,28 +260,6 @@ int proc_wait(pid_t pid, int *status, volatile int *stop)
 	}
 }
 
-static volatile sig_atomic_t forward_pid;
-
-static void forward_signal(int sig)
-{
-	if (forward_pid > 0)
-		kill((pid_t)forward_pid, sig);
-}
-
-int proc_wait_forwarding(pid_t pid, int *status)
-{
-	struct sigaction sa = {.sa_handler = forward_signal}, old_int, old_term;
-	sigemptyset(&sa.sa_mask);
-	forward_pid = pid;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	int rc = proc_wait(pid, status, NULL);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	forward_pid = 0;
-	return rc;
-}
-
 int proc_run_capture(char *const *argv, char *const *envp, const char *cwd, char **out,
                      int *status)
 {
@@ -353,15 +331,6 @@ size_t proc_list_children(pid_t *out, size_t max)
 	}
 	closedir(d);
 	return n;
-}
-
-int proc_signal_children(int sig)
-{
-	pid_t kids[256];
-	size_t n = proc_list_children(kids, 256);
-	for (size_t i = 0; i < n; i++)
-		kill(kids[i], sig);
-	return (int)n;
 }
 
 int proc_reap_nohang(void)

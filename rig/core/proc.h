@@ -54,14 +54,6 @@ int proc_spawn(const struct proc_opts *o, pid_t *pid);
  * (stop may be NULL). Returns 0 with the raw status in *status. */
 int proc_wait(pid_t pid, int *status, volatile int *stop);
 
-/* proc_wait for a child that handles SIGINT and SIGTERM itself (a gvab
- * run): while waiting, either signal sent to this process is passed on to
- * the child instead of killing this process before the child has stopped
- * cleanly. Ctrl-C reaches both through the terminal's process group; a
- * signal to this process alone then still stops the child. One child at a
- * time; the previous handlers are put back. */
-int proc_wait_forwarding(pid_t pid, int *status);
-
 /* Runs to completion capturing stdout+stderr (up to 1 MiB) into *out
  * (caller frees). *status gets the raw wait status. */
 int proc_run_capture(char *const *argv, char *const *envp, const char *cwd, char **out,
@@ -72,11 +64,6 @@ const char *proc_status_str(int status);
 
 /* The exit code of a normal exit, or 128+signal. */
 int proc_status_code(int status);
-
-/* Sends `sig` to every process whose parent is this process (found through
- * /proc), and returns how many there were. Used by the subreaper rig to
- * find orphans it adopted. */
-int proc_signal_children(int sig);
 
 /* Reaps children without blocking; returns how many were reaped. */
 int proc_reap_nohang(void);

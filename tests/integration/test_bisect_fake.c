@@ -14,7 +14,8 @@
  *   with a range (exit 3), then carried on to g7;
  * - a change spread over g7 and g8: g7 undecided, the answer the range
  *   (g6, g8];
- * - SIGINT to bisect alone: gvab run stops cleanly, exit 130, state kept;
+ * - SIGINT to bisect alone: the step's run (in bisect's own process)
+ *   stops cleanly, exit 130, state kept;
  * - SIGKILL (the whole process group) after two steps: started again, it
  *   rebuilds nothing it had built, times no step again, and ends with the
  *   same answer and the same number of steps as a run never stopped. */
@@ -354,7 +355,7 @@ START_TEST(test_bisect_resumes_after_sigkill)
 		free(rjp);
 		free(step1);
 	}
-	/* Its own process group, so SIGKILL takes gvab run and go build too:
+	/* Its own process group, so SIGKILL takes go build and runsc too:
 	 * a crash of the whole session. */
 	struct proc_opts po = {.argv = argv, .stdout_path = log, .stderr_path = log, .stdin_null = 1,
 	                       .own_pgroup = 1};
@@ -398,7 +399,7 @@ START_TEST(test_bisect_resumes_after_sigkill)
 		int ne = scandir(steps_dir, &ents, NULL, alphasort), k = 0;
 		for (int i = 0; i < ne; i++) {
 			int num = atoi(ents[i]->d_name);
-			/* Step run directories; each step's gvab run log sits beside its directory. */
+			/* Step run directories; each step's run log sits beside its directory. */
 			if (num >= 1 && num <= before && k < 8 && !strstr(ents[i]->d_name, ".log")) {
 				step_files[k] = util_fmt("%s/%s/samples.jsonl", steps_dir, ents[i]->d_name);
 				step_mtimes[k] = mtime_ns(step_files[k]);

@@ -191,7 +191,8 @@ START_TEST(test_trend_revisions_file_and_usage)
 	free(argv);
 	/* Lines g1..g3 from the file: g2 does not build and is left out, g1
 	 * and g3 are timed, without change between them. SIGINT to trend
-	 * alone mid-run: passed on to gvab run, exit 130, run interrupted. */
+	 * alone mid-run: the run (in trend's own process) stops cleanly, exit 130,
+	 * run interrupted. */
 	char *good[] = {"--revisions", file, "--from", to, "--to", from, "--out", out, "--iterations", "20",
 	                "--warmups", "1", NULL};
 	argv = fakehist_argv(&h, "trend", good);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "itest.h"
 #include "footprint.h"
+#include "proc.h"
 #include "util.h"
 #include "../skip.h"
 
@@ -15,6 +16,29 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Pids of every process one of whose argv words is `word`, and of all
+ * their descendants, each once. */
+static int find_by_arg(const char *word, pid_t *pids, size_t max, size_t *n)
+{
+	pid_t *found, tree[FOOTPRINT_MAX_PROCS];
+	size_t k = proc_find_by_arg(word, &found);
+	*n = 0;
+	for (size_t i = 0; i < k; i++) {
+		size_t m = 0;
+		if (footprint_find_tree(found[i], tree, FOOTPRINT_MAX_PROCS, &m) < 0)
+			continue;
+		for (size_t j = 0; j < m; j++) {
+			int seen = 0;
+			for (size_t q = 0; q < *n && !seen; q++)
+				seen = pids[q] == tree[j];
+			if (!seen && *n < max)
+				pids[(*n)++] = tree[j];
+		}
+	}
+	free(found);
+	return 0;
+}
 
 static char *workload_bin(void)
 {
@@ -107,7 +131,7 @@ START_TEST(test_footprint_host_tree)
 	nap_ms(200);
 	pid_t pids[16];
 	size_t n = 0;
-	ck_assert_int_eq(footprint_find_by_arg(word, pids, 16, &n), 0);
+	ck_assert_int_eq(find_by_arg(word, pids, 16, &n), 0);
 	ck_assert_uint_ge(n, 2); /* sh and its sleep */
 	struct footprint_sample fs;
 	ck_assert_int_eq(footprint_sample(pids, n, &fs), 0);
@@ -146,7 +170,7 @@ START_TEST(test_footprint_sandbox)
 	nap_ms(300);
 	pid_t pids[FOOTPRINT_MAX_PROCS];
 	size_t n = 0;
-	int rc = footprint_find_by_arg(root, pids, FOOTPRINT_MAX_PROCS, &n);
+	int rc = find_by_arg(root, pids, FOOTPRINT_MAX_PROCS, &n);
 	struct footprint_sample fs;
 	int rs = rc == 0 ? footprint_sample(pids, n, &fs) : rc;
 	int sandbox = 0, gofer = 0;

@@ -19,6 +19,7 @@ int main(void)
 	SRunner *sr = srunner_create(suite_stats());
 	srunner_add_suite(sr, suite_schedule());
 	srunner_add_suite(sr, suite_opt());
+	srunner_add_suite(sr, suite_gate());
 	srunner_add_suite(sr, suite_runspec());
 	srunner_add_suite(sr, suite_source());
 	srunner_add_suite(sr, suite_resolve());

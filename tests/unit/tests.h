@@ -15,6 +15,7 @@ Suite *suite_inventory(void);
 Suite *suite_syscount(void);
 Suite *suite_perfcount(void);
 Suite *suite_opt(void);
+Suite *suite_gate(void);
 Suite *suite_runspec(void);
 Suite *suite_history(void);
 Suite *suite_report(void);
