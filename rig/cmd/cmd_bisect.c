@@ -69,7 +69,7 @@ int cmd_bisect(int argc, char **argv)
 		case O_BAD: bo.bad = p.arg; break;
 		case O_REVISIONS: bo.revisions_file = p.arg; break;
 		case O_THRESHOLD: opt_double(&p, 0, 100, &bo.rs.threshold_pct); break;
-		case O_ALPHA: opt_double(&p, 0, 0.5, &bo.rs.alpha); break;
+		case O_ALPHA: opt_alpha(&p, &bo.rs.alpha); break;
 		case O_ITERATIONS:
 			if (opt_long(&p, 5, 100000, &v) == 0)
 				bo.iterations = v;

@@ -43,7 +43,7 @@ int cmd_compare(int argc, char **argv)
 			if (analysis_phase_index(metric) < 0)
 				opt_error(&p, "'%s' is not a metric (create|start|wait|delete|core|overall|cpu)", metric);
 			break;
-		case O_ALPHA: opt_double(&p, 0, 0.5, &alpha); break;
+		case O_ALPHA: opt_alpha(&p, &alpha); break;
 		case O_THRESHOLD: opt_double(&p, 0, 100, &thr); break;
 		}
 	}

@@ -154,40 +154,22 @@ int cmd_gate(int argc, char **argv)
 	double max_fail_rate = 0.1;
 	int allow_drift = 0, rc = 0;
 	long adaptive_budget = 0, adaptive_step = 10;
-	char *end;
 	struct opt_parser p;
 	opt_init(&p, &gate_cmd, argc, argv);
-	for (int id; rc == 0 && (id = opt_next(&p)) > 0;) {
-		const char *arg = p.arg;
+	for (int id; (id = opt_next(&p)) > 0;) {
 		switch (id) {
-		case O_METRIC: metric = arg; break;
-		case O_MAXREG:
-			ao.threshold_pct = strtod(arg, &end);
-			if (end == arg || (*end && strcmp(end, "%") != 0) || ao.threshold_pct < 0)
-				rc = error_setc(GVAB_EUSAGE, "--max-regression: '%s' is not a percentage", arg);
-			break;
-		case O_ALPHA:
-			ao.alpha = strtod(arg, &end);
-			if (end == arg || *end || ao.alpha <= 0 || ao.alpha >= 0.5)
-				rc = error_setc(GVAB_EUSAGE, "--alpha: '%s' is not in (0,0.5)", arg);
-			break;
-		case O_BASE: base_name = arg; break;
-		case O_CAND: cand_name = arg; break;
-		case O_MINS: rc = util_parse_long(arg, 2, 1000000, "--min-samples", &min_samples); break;
-		case O_MAXFAIL:
-			max_fail_rate = strtod(arg, &end);
-			if (end == arg || *end || max_fail_rate < 0 || max_fail_rate > 1)
-				rc = error_setc(GVAB_EUSAGE, "--max-failure-rate: '%s' is not in [0,1]", arg);
-			break;
+		case O_METRIC: metric = p.arg; break;
+		case O_MAXREG: opt_percent(&p, 0, 1000, &ao.threshold_pct); break;
+		case O_ALPHA: opt_alpha(&p, &ao.alpha); break;
+		case O_BASE: base_name = p.arg; break;
+		case O_CAND: cand_name = p.arg; break;
+		case O_MINS: opt_long(&p, 2, 1000000, &min_samples); break;
+		case O_MAXFAIL: opt_fraction(&p, &max_fail_rate); break;
 		case O_DRIFT: allow_drift = 1; break;
-		case O_JUNIT: junit = arg; break;
-		case O_ADAPTIVE: rc = util_parse_long(arg, 1, 100000, "--adaptive", &adaptive_budget); break;
-		case O_STEP: rc = util_parse_long(arg, 1, 100000, "--step", &adaptive_step); break;
+		case O_JUNIT: junit = p.arg; break;
+		case O_ADAPTIVE: opt_long(&p, 1, 100000, &adaptive_budget); break;
+		case O_STEP: opt_long(&p, 1, 100000, &adaptive_step); break;
 		}
-	}
-	if (rc < 0) {
-		opt_free(&p);
-		return cmds_fail(rc, "gate");
 	}
 	if (p.status != OPT_DONE)
 		return opt_exit(&p);

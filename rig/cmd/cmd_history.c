@@ -219,7 +219,7 @@ int cmd_history(int argc, char **argv)
 		case O_REVISION: a.q.revision = p.arg; break;
 		case O_SINCE: a.q.since = p.arg; break;
 		case O_THRESHOLD: opt_double(&p, 0, 100, &a.d.min_pct); break;
-		case O_ALPHA: opt_double(&p, 0, 0.5, &a.d.alpha); break;
+		case O_ALPHA: opt_alpha(&p, &a.d.alpha); break;
 		case O_OUT: a.out = p.arg; break;
 		}
 	}

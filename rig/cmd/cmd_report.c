@@ -58,43 +58,24 @@ int cmd_report(int argc, char **argv)
 	const char *out = NULL;
 	int charts = 1, sort_by = -1;
 	long v;
-	char *end;
 	struct opt_parser p;
 	opt_init(&p, &cmd, argc, argv);
 	for (int id; (id = opt_next(&p)) > 0;) {
 		switch (id) {
 		case O_OUT: out = p.arg; break;
-		case O_ALPHA:
-			ao.alpha = strtod(p.arg, &end);
-			if (*end || !(ao.alpha > 0 && ao.alpha < 1)) {
-				opt_free(&p);
-				return opt_usage_error(&cmd, "--alpha: '%s' is not in (0,1)", p.arg);
-			}
-			break;
-		case O_THRESHOLD:
-			ao.threshold_pct = strtod(p.arg, &end);
-			if ((*end && strcmp(end, "%") != 0) || !(ao.threshold_pct >= 0)) {
-				opt_free(&p);
-				return opt_usage_error(&cmd, "--threshold: '%s' is not a percentage", p.arg);
-			}
-			break;
+		case O_ALPHA: opt_alpha(&p, &ao.alpha); break;
+		case O_THRESHOLD: opt_percent(&p, 0, 1000, &ao.threshold_pct); break;
 		case O_REPS:
-		case O_SEED:
-			if (util_parse_long(p.arg, id == O_REPS ? 10000 : 0, id == O_REPS ? 10000000 : 0x7fffffffL,
-			                    id == O_REPS ? "--reps" : "--seed", &v) < 0) {
-				opt_free(&p);
-				return opt_usage_error(&cmd, "%s", error_last());
-			}
-			if (id == O_REPS)
+			if (opt_long(&p, 10000, 10000000, &v) == 0)
 				ao.reps = (int)v;
-			else
+			break;
+		case O_SEED:
+			if (opt_long(&p, 0, 0x7fffffffL, &v) == 0)
 				ao.seed = (uint64_t)v;
 			break;
 		case O_SORT:
-			if ((sort_by = analysis_phase_index(p.arg)) < 0) {
-				opt_free(&p);
-				return opt_usage_error(&cmd, "--sort '%s': expected a phase (core, overall, ...)", p.arg);
-			}
+			if ((sort_by = analysis_phase_index(p.arg)) < 0)
+				opt_error(&p, "'%s' is not a phase (core, overall, ...)", p.arg);
 			break;
 		case O_NO_CHARTS: charts = 0; break;
 		}

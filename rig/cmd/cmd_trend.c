@@ -96,7 +96,7 @@ int cmd_trend(int argc, char **argv)
 		case O_FROM: to.from = p.arg; break;
 		case O_TO: to.to = p.arg; break;
 		case O_THRESHOLD: opt_double(&p, 0, 100, &to.rs.threshold_pct); break;
-		case O_ALPHA: opt_double(&p, 0, 0.5, &to.rs.alpha); break;
+		case O_ALPHA: opt_alpha(&p, &to.rs.alpha); break;
 		case O_ITERATIONS:
 			if (opt_long(&p, 5, 100000, &v) == 0)
 				to.iterations = v;

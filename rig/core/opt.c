@@ -232,6 +232,35 @@ int opt_double(struct opt_parser *p, double lo, double hi, double *out)
 	return 0;
 }
 
+int opt_alpha(struct opt_parser *p, double *out)
+{
+	return opt_double(p, 0, OPT_ALPHA_MAX, out);
+}
+
+int opt_fraction(struct opt_parser *p, double *out)
+{
+	const char *s = p->arg ? p->arg : "";
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (errno || end == s || *end || !(d >= 0 && d <= 1))
+		return opt_error(p, "'%s' is not a number from 0 to 1", s);
+	*out = d;
+	return 0;
+}
+
+int opt_percent(struct opt_parser *p, double lo, double hi, double *out)
+{
+	const char *s = p->arg ? p->arg : "";
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (errno || end == s || (*end && strcmp(end, "%") != 0) || !(d >= lo && d <= hi))
+		return opt_error(p, "'%s' is not a percentage from %g to %g", s, lo, hi);
+	*out = d;
+	return 0;
+}
+
 /* Writes `text` with every line after the first indented by `indent`. */
 static void put_indented(FILE *f, const char *text, int indent)
 {

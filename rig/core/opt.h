@@ -100,6 +100,15 @@ int opt_parse_bare(const struct opt_cmd *cmd, int argc, char **argv, int *code);
  * and OPT_ERROR. */
 int opt_long(struct opt_parser *p, long min, long max, long *out);
 int opt_double(struct opt_parser *p, double lo, double hi, double *out);
+/* The typed rows every command shares, one range per meaning, checked as
+ * opt_double does (one message format):
+ *   opt_alpha    an error rate, above 0 and below 0.5 (every --alpha);
+ *   opt_fraction a fraction from 0 to 1 (both included);
+ *   opt_percent  a percentage, "3" or "3%", from lo to hi (both included). */
+#define OPT_ALPHA_MAX 0.5
+int opt_alpha(struct opt_parser *p, double *out);
+int opt_fraction(struct opt_parser *p, double *out);
+int opt_percent(struct opt_parser *p, double lo, double hi, double *out);
 /* A usage error about the current option: prints "gvab: CMD: option
  * '--NAME': <message> (see gvab help CMD)", stops the parser and returns
  * OPT_ERROR. */

@@ -261,6 +261,35 @@ START_TEST(test_docs_dry_parse_refuses)
 }
 END_TEST
 
+/* One range and one message per meaning: every --alpha of every command
+ * is refused the same way, and a value inside the range is taken. */
+START_TEST(test_docs_alpha_one_range)
+{
+	static const char *const cmds[][2] = {{"gate", "r"}, {"compare", "r"}, {"report", "r"}, {"bisect", NULL},
+	                                      {"trend", NULL}, {"history", "check"}};
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		for (int good = 0; good < 2; good++) {
+			char *o = NULL;
+			char *argv[] = {(char *)itest_gvab(), (char *)cmds[i][0], "--alpha", good ? "0.2" : "0.5",
+			                (char *)cmds[i][1], NULL};
+			if (good)
+				setenv("GVAB_DRY_PARSE", "1", 1);
+			int code = itest_run(&o, argv);
+			unsetenv("GVAB_DRY_PARSE");
+			if (good) {
+				ck_assert_msg(code == 0, "%s --alpha 0.2: exit %d: %s", cmds[i][0], code, o);
+			} else {
+				char *want = util_fmt("gvab: %s: option '--alpha': '0.5' is not a number above 0 and below "
+				                      "0.5 (see gvab help %s)\n", cmds[i][0], cmds[i][0]);
+				ck_assert_msg(code == 64 && o && strcmp(o, want) == 0, "%s: exit %d: %s", cmds[i][0], code, o);
+				free(want);
+			}
+			free(o);
+		}
+	}
+}
+END_TEST
+
 Suite *suite_docs(void)
 {
 	Suite *s = suite_create("docs");
@@ -268,6 +297,7 @@ Suite *suite_docs(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_docs_commands_and_links);
 	tcase_add_test(tc, test_docs_dry_parse_refuses);
+	tcase_add_test(tc, test_docs_alpha_one_range);
 	suite_add_tcase(s, tc);
 	return s;
 }
