@@ -3,6 +3,7 @@
 #include "charts.h"
 #include "hostfig.h"
 #include "palette.h"
+#include "report.h"
 #include "error.h"
 #include "proc.h"
 #include "util.h"
@@ -254,6 +255,49 @@ static int chart_phases(const struct run_analysis *ra, const char *dir, const ch
 	return rc;
 }
 
+/* Warm pool: amortised latency per task against the tasks K a slot serves,
+ * (cold CORE + wait + delete) / K + exec (report_warm_once_ms), one line
+ * per arm, K from 1 to 100 on a log axis: BASE-warm-pool. */
+static int chart_warm_pool(const struct run_analysis *ra, const char *dir, const char *base, const char *title)
+{
+	static const int ks[] = {1, 2, 3, 5, 10, 20, 30, 50, 100};
+	char *p = util_fmt("%s/%s-warm-pool.dat", dir, base);
+	FILE *f = fopen(p, "we");
+	free(p);
+	if (!f)
+		return error_set("%s: cannot write chart data", dir);
+	fprintf(f, "# K, then per arm: (cold CORE + wait + delete) / K + exec, ms (medians)\n");
+	for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+		fprintf(f, "%d", ks[i]);
+		for (size_t a = 0; a < ra->narms; a++)
+			fprintf(f, " %.4f", report_warm_once_ms(&ra->arms[a]) / ks[i] + ra->arms[a].exec.median);
+		fprintf(f, "\n");
+	}
+	if (fclose(f) != 0)
+		return error_set("%s: cannot write chart data", dir);
+	char *body = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&body, &size);
+	fprintf(m, "  set title 'Warm pool: latency per task, amortised'.\"\\n\".%s\n"
+	           "  set xlabel 'tasks per pool slot K (log scale)'\n  set ylabel 'ms per task'\n"
+	           "  set logscale x\n  set xrange [1:100]\n  set yrange [0:*]\n  set grid\n"
+	           "  set key top right\n  plot ",
+	        title);
+	for (size_t a = 0; a < ra->narms; a++) {
+		char *nm = charts_gp_lit(ra->arms[a].name);
+		fprintf(m, "%s'%s-warm-pool.dat' using 1:%zu with linespoints pt 7 lw 2 lc rgb '%s' title %s",
+		        a ? ", " : "", base, a + 2, colours[a % NCOLOURS], nm);
+		free(nm);
+	}
+	fputs("\n", m);
+	fclose(m);
+	char *name = util_fmt("%s-warm-pool", base);
+	int rc = charts_script(dir, name, body, 640, 400);
+	free(name);
+	free(body);
+	return rc;
+}
+
 /* ECDF, timeline and phase medians of one run. Titles state the
  * conditions on a line of their own: the host, its rcu_expedited and THP
  * settings as the run saw them, boots per arm, and the date. */
@@ -287,6 +331,11 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 	if ((rc = chart_phases(ra, dir, base, title)) < 0)
 		goto out;
 	n++;
+	if (ra->narms && ra->arms[0].n_exec > 0) {
+		if ((rc = chart_warm_pool(ra, dir, base, title)) < 0)
+			goto out;
+		n++;
+	}
 out:
 	free(head);
 	free(title);

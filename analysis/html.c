@@ -194,6 +194,9 @@ static const char css[] =
 	"td.l,th.l{text-align:left}svg .title{font-size:13px;font-weight:bold}svg .lab{font-size:12px}"
 	"svg .val{font-size:11px;fill:#333}svg .tick,svg .axis{font-size:11px;text-anchor:middle}"
 	"svg .leg{font-size:12px}svg text{font-family:'DejaVu Sans',sans-serif;fill:#111}"
+	/* A white halo keeps labels readable where a grid line or the
+	 * threshold band passes under them. */
+	"svg .lab,svg .val{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}"
 	"code{font-size:.85em;word-break:break-all}"
 	".chart{display:block;width:100%;max-width:640px;height:auto;margin:.8rem 0}"
 	"@media print{body{max-width:none;font-size:10pt}.scroll{overflow:visible}h2{break-after:avoid}"

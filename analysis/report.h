@@ -47,6 +47,10 @@ const char *report_estimator(const struct comparison *cp);
  * line gives, or "too few boots (n=2)" in words where there is none. */
 void report_shift_text(const struct comparison *cp, size_t n_b, char *buf, size_t len);
 
+/* A warm-pool slot's one-off cost: cold CORE + wait + delete medians, ms
+ * (amortised over the K tasks it serves: this / K + exec). */
+double report_warm_once_ms(const struct arm_stats *as);
+
 /* Writes s as one CSV field (RFC 4180): quoted when `always` or when it
  * holds a comma, quote, CR or LF; quotes inside doubled. */
 void report_csv_field(FILE *f, const char *s, int always);

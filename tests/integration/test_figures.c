@@ -273,6 +273,41 @@ START_TEST(test_campaign_report_dir)
 }
 END_TEST
 
+/* A --warm-pool run's report gives the amortised latency per task,
+ * (cold CORE + wait + delete) / K + exec, for K = 1, 10, 100, from the
+ * medians results.json holds, and its chart against K. */
+START_TEST(test_warm_pool_amortised)
+{
+	char *d = itest_tmpdir("warm");
+	char *out = util_fmt("%s/report", d), *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "report", "--out", out, "results/2026-11-22-vm/warm-pool", NULL};
+	ck_assert_int_eq(itest_run(&o, argv), 0);
+	free(o);
+	char *jp = util_fmt("%s/results.json", out), *jt = util_read_file(jp, NULL);
+	char *mp = util_fmt("%s/report.md", out), *md = util_read_file(mp, NULL);
+	cJSON *js = cJSON_Parse(jt);
+	const cJSON *arm = cJSON_GetArrayItem(jget(cJSON_GetArrayItem(jget(js, "runs"), 0), "arms"), 0);
+	double once = jnum(jget(arm, "core"), "p50_ms") + jnum(jget(arm, "wait"), "p50_ms") +
+	              jnum(jget(arm, "delete"), "p50_ms");
+	double exec = jnum(jget(arm, "warm_exec"), "p50_ms");
+	char *row = util_fmt("| %s | %.2f | %.2f | %.2f | %.2f | %.2f |", jget(arm, "name")->valuestring, once, exec,
+	                     once + exec, once / 10 + exec, once / 100 + exec);
+	ck_assert_msg(strstr(md, row), "report.md lacks %s", row);
+	char *png = util_fmt("%s/vm-warm-pool.png", out);
+	ck_assert_msg(util_path_exists(png), "%s missing", png);
+	cJSON_Delete(js);
+	free(png);
+	free(row);
+	free(md);
+	free(mp);
+	free(jt);
+	free(jp);
+	free(out);
+	util_rm_rf(d);
+	free(d);
+}
+END_TEST
+
 Suite *suite_figures(void)
 {
 	Suite *s = suite_create("figures");
@@ -281,6 +316,7 @@ Suite *suite_figures(void)
 	tcase_add_test(tc, test_chart_data_is_the_tables);
 	tcase_add_test(tc, test_one_host_titles);
 	tcase_add_test(tc, test_campaign_report_dir);
+	tcase_add_test(tc, test_warm_pool_amortised);
 	suite_add_tcase(s, tc);
 	return s;
 }
