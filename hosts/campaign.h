@@ -6,11 +6,16 @@
  * copies what the host needs into a per-campaign directory there
  * (gvab-rig with its two libraries, the bundle, each arm's runsc), runs
  * `gvab-rig run` there, and copies run.json and samples.jsonl back into
- * RESULTS/CAMPAIGN/HOST/. One host failing (unreachable, runsc missing, a
- * run error) is reported in RESULTS/CAMPAIGN/HOST/status.json and does not
- * stop or lose the others; hosts whose run.json says "complete" are skipped
- * when the campaign is run again (resume). The children stay in gvab's
- * process group: a terminal's Ctrl-C reaches them and their ssh together.
+ * RESULTS/CAMPAIGN/HOST/, then removes what it copied there (unless
+ * keep_remote). One host failing (unreachable, runsc missing, a run error)
+ * is reported in RESULTS/CAMPAIGN/HOST/status.json and does not stop or
+ * lose the others; hosts whose run.json says "complete" are skipped when
+ * the campaign is run again (resume), and only when the campaign is the
+ * same: RESULTS/CAMPAIGN/campaign.json records its arms (name, sha256 of
+ * the binary, items) and gvab run options, and a rerun with others is
+ * refused with what differs (campaign_record.c). The children stay in
+ * gvab's process group: a terminal's Ctrl-C reaches them and their ssh
+ * together. `check` is hostcheck.c, what both do on a host remote.c.
  */
 #ifndef GVAB_CAMPAIGN_H
 #define GVAB_CAMPAIGN_H
@@ -30,6 +35,8 @@ struct campaign {
 	int narms;
 	char *const *pass;       /* options passed to gvab run on each host */
 	int npass;
+	const char *ssh_config;  /* ssh -F FILE, or NULL */
+	int keep_remote;         /* run: leave the copied files on the hosts */
 	char *ctl;               /* ssh ControlPath directory (campaign_open) */
 };
 
@@ -49,9 +56,23 @@ int campaign_open(struct campaign *c);
 void campaign_close(struct campaign *c);
 
 /* Runs the campaign on the hosts idx[0..n) of inv (forked children, at
- * most c->jobs at once, resume as above); returns how many failed. */
+ * most c->jobs at once, resume as above); returns how many failed, or a
+ * negative error before any host was contacted (GVAB_EUSAGE: the campaign
+ * ran before with other arms or options, each difference named). */
 int campaign_run(const struct campaign *c, const struct inventory *inv, const size_t *idx,
                  size_t n);
+
+/* The campaign's record (RESULTS/CAMPAIGN/campaign.json): written on the
+ * first run; on a later one 0 when the arms (by sha256) and options are
+ * the same, else GVAB_EUSAGE naming every difference. An arm binary that
+ * is missing here is GVAB_EPRECOND. */
+int campaign_record_check(const struct campaign *c);
+
+/* `gvab hosts clean`: removes what gvab writes on one host, every
+ * REMOTE_DIR/X/HOST (X a campaign or "check"), then the folders that are
+ * empty then, REMOTE_DIR last; nothing else. 0, or an error naming the
+ * host. */
+int campaign_clean_host(const struct campaign *c, const struct inv_host *h);
 
 /* A host's outcome from its status.json: 1 ok, 0 failed (with *error, the
  * caller frees, or NULL), -1 no status written. */

@@ -74,10 +74,9 @@ static void ssh_base(const struct ssh_target *t, struct ssh_cmd *c, char *const 
 {
 	memset(c, 0, sizeof *c);
 	cmd_add(c, "ssh");
-	const char *cfg = getenv("GVAB_SSH_CONFIG");
-	if (cfg && *cfg) {
+	if (t->ssh_config && *t->ssh_config) {
 		cmd_add(c, "-F");
-		cmd_add(c, (char *)cfg);
+		cmd_add(c, (char *)t->ssh_config);
 	}
 	static char *const opts[] = {"BatchMode=yes", "ConnectTimeout=10", "ControlMaster=auto",
 	                             "ControlPersist=120"};

@@ -4,7 +4,8 @@
  * - Connection reuse: ControlMaster=auto with a ControlPath in a private
  *   directory and ControlPersist, so a campaign opens one TCP connection per
  *   host. BatchMode=yes: never a password prompt; host key checking is left
- *   as the user configured it. $GVAB_SSH_CONFIG, when set, is passed as -F.
+ *   as the user configured it. A target's ssh_config (gvab hosts
+ *   --ssh-config FILE) is passed as -F.
  * - Remote commands: ssh hands the remote side one string for its shell, so
  *   every argument is single-quoted (' becomes '\'') before joining: values
  *   from inventories and options never reach a shell unquoted. Locally
@@ -32,6 +33,7 @@ struct ssh_target {
 	const char *key_file;    /* NULL: ssh's default */
 	int local;               /* run here, without ssh */
 	const char *control_dir; /* ControlPath directory */
+	const char *ssh_config;  /* ssh -F FILE, or NULL: the user's own */
 };
 
 /* Runs argv on the target; output appended to `log` (NULL: inherit), or

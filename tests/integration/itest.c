@@ -158,6 +158,7 @@ int main(int argc, char **argv)
 		srunner_add_suite(sr, suite_build_module());
 		srunner_add_suite(sr, suite_bisect());
 		srunner_add_suite(sr, suite_playbook());
+		srunner_add_suite(sr, suite_fleet());
 		srunner_add_suite(sr, suite_html());
 		srunner_add_suite(sr, suite_figures_browser());
 		srunner_add_suite(sr, suite_bisect_fake());

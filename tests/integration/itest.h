@@ -35,6 +35,7 @@ pid_t itest_membarrier_noise(volatile long *calls);
 void itest_wait_noise(volatile long *calls, long above);
 
 Suite *suite_rig_fake(void);
+Suite *suite_fleet(void);
 Suite *suite_rig_real(void);
 Suite *suite_perfcount(void);
 Suite *suite_analysis(void);

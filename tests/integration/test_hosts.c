@@ -9,7 +9,6 @@
 #include "util.h"
 
 #include <signal.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +143,9 @@ START_TEST(test_hosts_campaign)
 	/* Two hosts fail, so the campaign exits 1, but the others complete. */
 	ck_assert_int_eq(itest_run(&o, argv), 1);
 	ck_assert_ptr_nonnull(strstr(o, "campaign c1: 4 host(s), 2 failed"));
-	ck_assert_ptr_nonnull(strstr(o, "FAILED: mkdir -p"));                 /* down */
+	/* down: ssh's own reason, not "mkdir -p ... failed (exit 255)". */
+	ck_assert_msg(strstr(o, "[down] FAILED: cannot reach 127.0.0.1: ssh: connect to host 127.0.0.1") &&
+	              strstr(o, "Connection refused"), "%s", o);
 	ck_assert_ptr_nonnull(strstr(o, "injected failure"));                 /* badrunsc */
 	/* The closing answer, per host that completed, by its label. */
 	ck_assert_msg(strstr(o, "VM one: b: core ") && strstr(o, "(unpaired, n=3)"), "%s", o);
@@ -164,11 +165,39 @@ START_TEST(test_hosts_campaign)
 	/* The failed host's samples came back too: nothing lost. */
 	char *bs = util_fmt("%s/c1/badrunsc/samples.jsonl", res);
 	ck_assert_int_eq(itest_count_lines(bs, "\"failed_phase\":\"create\""), 3);
+	/* What the campaign copied is gone from the hosts (they share this
+	 * machine's file system): not even the campaign's folder is left. */
+	ck_assert_msg(!util_path_exists(remote), "%s left behind", remote);
 	/* Resume: complete hosts are not rerun. */
 	ck_assert_int_eq(itest_run(&o, argv), 1);
 	ck_assert_ptr_nonnull(strstr(o, "[h1] complete already, skipped (resume)"));
 	ck_assert_ptr_nonnull(strstr(o, "[h2] complete already, skipped (resume)"));
 	free(o);
+	/* A rerun with other arms (swapped) or options is refused before any
+	 * host is contacted, naming what differs; the results stay. */
+	char *swapped[] = {(char *)itest_gvab(), "hosts", "run", "--inventory", inv, "--campaign", "c1",
+	                   "--results", res, "--bundle", b, "--remote-dir", remote, "--arm", a2, "--arm",
+	                   a1, "--iterations", "30", "--warmups", "0", "-j", "2", NULL};
+	ck_assert_int_eq(itest_run(&o, swapped), 64);
+	ck_assert_msg(strstr(o, "campaign c1 was run with other settings") &&
+	              strstr(o, "arms a, b there, b, a here") &&
+	              strstr(o, "options '--iterations 3 --warmups 0' there, '--iterations 30 --warmups 0' here"),
+	              "%s", o);
+	ck_assert_ptr_null(strstr(o, "complete already"));
+	free(o);
+	char *other = util_fmt("%s/other-runsc", dir), *a1o = util_fmt("a=%s", other);
+	ck_assert_int_eq(util_copy_file(itest_fake(), other, 0755), 0);
+	FILE *f = fopen(other, "a");
+	fputs("changed", f);
+	fclose(f);
+	char *rebuilt[] = {(char *)itest_gvab(), "hosts", "run", "--inventory", inv, "--campaign", "c1",
+	                   "--results", res, "--bundle", b, "--remote-dir", remote, "--arm", a1o, "--arm",
+	                   a2, "--iterations", "3", "--warmups", "0", "-j", "2", NULL};
+	ck_assert_int_eq(itest_run(&o, rebuilt), 64);
+	ck_assert_msg(strstr(o, "arm a: binary sha256 "), "%s", o);
+	free(o);
+	free(other);
+	free(a1o);
 	/* The campaign report: per-host table with inventory labels. */
 	char *rep = util_fmt("%s/report", dir), *camp = util_fmt("%s/c1", res);
 	char *r[] = {(char *)itest_gvab(), "report", "--sort", "core", "--out", rep, camp, NULL};
@@ -214,13 +243,9 @@ START_TEST(test_hosts_list_check_errors)
 	ck_assert_ptr_nonnull(strstr(o, "runsc boots the bundle: yes"));
 	ck_assert_ptr_nonnull(strstr(o, "reachable: NO"));
 	free(o);
-	/* The check's boots left no run directory on the host. */
+	/* The check left nothing on the host: no run directory, no copy. */
 	char *cdir = util_fmt("%s/check/h1", remote);
-	DIR *dd = opendir(cdir);
-	ck_assert_ptr_nonnull(dd);
-	for (struct dirent *e; (e = readdir(dd));)
-		ck_assert_msg(strncmp(e->d_name, "run-", 4) != 0, "%s/%s left behind", cdir, e->d_name);
-	closedir(dd);
+	ck_assert_msg(!util_path_exists(cdir), "%s left behind", cdir);
 	free(cdir);
 	/* A malformed inventory: file, line and reason; exit 65. */
 	char *bad = util_fmt("%s/bad.ini", dir);
@@ -411,6 +436,76 @@ START_TEST(test_hosts_ssh_argv)
 }
 END_TEST
 
+/* What gvab leaves on a host, and messages that name the next step:
+ * --keep-remote keeps the campaign's copy, `hosts clean` removes gvab's
+ * folder, `hosts check` leaves nothing; gvab run's options (here
+ * --cpu-placement and --syscalls) pass through to every host; an unknown
+ * host key and a missing bundle say how to fix them. */
+START_TEST(test_hosts_remote_and_messages)
+{
+	char *extra = util_fmt("[unknownkey]\nnokey ansible_host=localhost ansible_port=%d\n", port1);
+	char *inv = inventory(extra);
+	free(extra);
+	char *res = util_fmt("%s/results", dir), *b = util_fmt("%s/bundle", dir);
+	itest_bundle(b, NULL);
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s", itest_fake());
+	char *remote = util_fmt("%s/gvab-remote", dir), *o = NULL;
+	char *keep[] = {(char *)itest_gvab(), "hosts", "run", "--inventory", inv, "--limit", "h1",
+	                "--campaign", "k1", "--results", res, "--bundle", b, "--remote-dir", remote,
+	                "--keep-remote", "--arm", a1, "--arm", a2, "--iterations", "2", "--warmups", "0",
+	                "--cpu-placement", "shared", "--syscalls", NULL};
+	ck_assert_msg(itest_run(&o, keep) == 0, "%s", o);
+	free(o);
+	char *kept = util_fmt("%s/k1/h1/gvab-rig", remote);
+	ck_assert_msg(util_path_exists(kept), "--keep-remote: %s is gone", kept);
+	char *rj = util_fmt("%s/k1/h1/run.json", res);
+	char *t = util_read_file(rj, NULL);
+	ck_assert_msg(strstr(t, "--cpu-placement") && strstr(t, "--syscalls"), "%s", t);
+	free(t);
+	char *clean[] = {(char *)itest_gvab(), "hosts", "clean", "--inventory", inv, "--limit", "vms",
+	                 "--remote-dir", remote, NULL};
+	ck_assert_int_eq(itest_run(&o, clean), 0);
+	ck_assert_msg(strstr(o, "h1: removed ") && !util_path_exists(remote), "%s", o);
+	free(o);
+	char *home[] = {(char *)itest_gvab(), "hosts", "clean", "--inventory", inv, "--limit", "h1",
+	                "--remote-dir", dir, NULL};
+	/* A --remote-dir with other files: only DIR/X/HOST folders go. */
+	ck_assert_int_eq(itest_run(&o, home), 0);
+	ck_assert_msg(util_path_exists(rj) && util_path_exists(b), "clean removed more than its own");
+	free(o);
+	/* check: nothing left; an unknown host key names ssh-keyscan. */
+	char *check[] = {(char *)itest_gvab(), "hosts", "check", "--inventory", inv, "--limit", "h1",
+	                 "--bundle", b, "--remote-dir", remote, "--runsc", (char *)itest_fake(), NULL};
+	ck_assert_msg(itest_run(&o, check) == 0, "%s", o);
+	ck_assert_msg(!util_path_exists(remote), "check left %s", remote);
+	free(o);
+	char *nokey[] = {(char *)itest_gvab(), "hosts", "check", "--inventory", inv, "--limit",
+	                 "unknownkey", "--bundle", b, "--remote-dir", remote, NULL};
+	ck_assert_int_eq(itest_run(&o, nokey), 1);
+	char *want = util_fmt("Host key verification failed. ssh does not know this host's key: add it "
+	                      "with `ssh-keyscan -p %d localhost >> ~/.ssh/known_hosts`", port1);
+	ck_assert_msg(strstr(o, want), "%s", o);
+	free(want);
+	free(o);
+	/* A missing bundle says how to make one. */
+	char *nob = util_fmt("%s/no-bundle", dir);
+	char *check2[] = {(char *)itest_gvab(), "hosts", "check", "--inventory", inv, "--limit", "h1",
+	                  "--bundle", nob, "--remote-dir", remote, NULL};
+	ck_assert_int_ne(itest_run(&o, check2), 0);
+	ck_assert_msg(strstr(o, "gvab bundle --out"), "%s", o);
+	free(o);
+	free(nob);
+	free(kept);
+	free(rj);
+	free(inv);
+	free(res);
+	free(b);
+	free(a1);
+	free(a2);
+	free(remote);
+}
+END_TEST
+
 /* Two hosts in their own network namespaces (veth, 10.250.N.0/24), each
  * with its own sshd, reached over SSH with real runsc. */
 START_TEST(test_hosts_netns_real_runsc)
@@ -491,14 +586,21 @@ END_TEST
 Suite *suite_hosts(void)
 {
 	Suite *s = suite_create("hosts (ssh)");
-	TCase *tc = tcase_create("sshd on loopback and in netns");
+	TCase *tc = tcase_create("sshd on loopback");
 	tcase_set_timeout(tc, 300);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_hosts_list_check_errors);
 	tcase_add_test(tc, test_hosts_campaign);
 	tcase_add_test(tc, test_hosts_hostile);
 	tcase_add_test(tc, test_hosts_ssh_argv);
-	tcase_add_test(tc, test_hosts_netns_real_runsc);
+	tcase_add_test(tc, test_hosts_remote_and_messages);
 	suite_add_tcase(s, tc);
+	/* Real runsc boots (a timing run): a case of its own, so the fake-runsc
+	 * cases above can run alone (CK_RUN_CASE). */
+	TCase *real = tcase_create("netns with real runsc");
+	tcase_set_timeout(real, 300);
+	tcase_add_checked_fixture(real, setup, teardown);
+	tcase_add_test(real, test_hosts_netns_real_runsc);
+	suite_add_tcase(s, real);
 	return s;
 }
