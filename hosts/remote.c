@@ -183,6 +183,9 @@ char *remote_ssh_reason(const struct ssh_target *t, const char *output)
 {
 	const char *l;
 	size_t n = output ? util_last_line(output, &l) : 0;
+	/* ssh ends some messages with "\r\n". */
+	while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' '))
+		n--;
 	char *last = n ? util_fmt("%.*s", (int)n, l) : util_xstrdup("ssh could not connect");
 	for (char *c = last; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)

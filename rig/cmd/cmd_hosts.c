@@ -10,7 +10,7 @@
 #include "error.h"
 #include "inventory.h"
 #include "opt.h"
-#include "runloop.h"
+#include "runopts.h"
 #include "util.h"
 
 #include <stdio.h>
