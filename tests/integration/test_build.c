@@ -6,6 +6,7 @@
 #include "itest.h"
 #include "proc.h"
 #include "util.h"
+#include "../skip.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,9 +85,12 @@ static long count_register(const char *arm, const char *bundle, const char *out)
 	char *a1 = util_fmt("a=%s", bin), *a2 = util_fmt("b=%s", bin);
 	/* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED == 16 (linux/membarrier.h) */
 	/* perf's counts go to their own file (-o): gvab run prints its answer
-	 * on the same terminal. */
+	 * on the same terminal. Not -a: perf counts gvab and its descendants
+	 * (every runsc, gofer and sandbox of the run), so another runsc on the
+	 * host never lands in the count (with -a it did: patched 66 under a
+	 * concurrent run). */
 	char *counts = util_fmt("%s.perf", out);
-	char *argv[] = {"perf", "stat", "-x,", "-o", counts, "-a", "-e", "syscalls:sys_enter_membarrier",
+	char *argv[] = {"perf", "stat", "-x,", "-o", counts, "-e", "syscalls:sys_enter_membarrier",
 	                "--filter", "cmd == 16", "--", (char *)itest_gvab(), "run", "-q", "--out",
 	                (char *)out, "--bundle", (char *)bundle, "--iterations", "1", "--warmups", "0",
 	                "--arm", a1, "--arm", a2, NULL};
@@ -116,7 +120,8 @@ START_TEST(test_membarrier_register_count)
 {
 	char *o = NULL;
 	char *probe[] = {"perf", "stat", "-e", "syscalls:sys_enter_membarrier", "true", NULL};
-	ck_assert_msg(itest_run(&o, probe) == 0, "perf tracepoints unavailable: %s", o);
+	if (itest_run(&o, probe) != 0)
+		TEST_SKIP("perf or its syscall tracepoints are unavailable here: %s", o ? o : "");
 	free(o);
 	char *d = itest_tmpdir("membarrier");
 	char *b = util_fmt("%s/bundle", d), *o1 = util_fmt("%s/stock", d), *o2 = util_fmt("%s/patched", d);
