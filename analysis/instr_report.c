@@ -122,6 +122,116 @@ static int clustered_chart(const char *out_dir, const char *base, const char *wh
 	return rc;
 }
 
+/* The markers table in the baseline arm's median order and its chart. */
+static int markers_section(FILE *md, const struct run_analysis *ra, const cJSON *markers, const char *out_dir,
+                           const char *base, int *charts)
+{
+	int rc;
+	/* Keys in the baseline arm's median order: the boot's timeline. */
+	const cJSON *a0 = cJSON_GetObjectItemCaseSensitive(markers, ra->arms[0].name);
+	int n = cJSON_GetArraySize(a0), i = 0;
+	struct keyval *kv = util_xcalloc((size_t)n + 1, sizeof *kv);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, a0) {
+		kv[i].key = e->string;
+		kv[i].v = instr_json_median(e, 0);
+		i++;
+	}
+	qsort(kv, (size_t)n, sizeof *kv, cmp_kv_asc);
+	fprintf(md, "### Internal phase markers (--phases): ms after the boot's first runsc log line, medians\n\n");
+	arm_table_header(md, "marker", ra, "");
+	char *dat = util_fmt("%s/%s-markers.dat", out_dir, base);
+	FILE *f = fopen(dat, "we");
+	for (i = 0; i < n; i++) {
+		fprintf(md, "| %s |", kv[i].key);
+		if (f)
+			dat_label(f, kv[i].key);
+		for (size_t a = 0; a < ra->narms; a++) {
+			double v = arm_median(markers, ra->arms[a].name, kv[i].key);
+			fprintf(md, " %.2f |", v);
+			if (f)
+				fprintf(f, " %.3f", v);
+		}
+		fprintf(md, "\n");
+		if (f)
+			fprintf(f, "\n");
+	}
+	fprintf(md, "\n");
+	if (f)
+		fclose(f);
+	free(dat);
+	rc = clustered_chart(out_dir, base, "markers",
+	                     "internal boot markers (median ms after first log line)", "ms",
+	                     "top left", ra, charts);
+	free(kv);
+	return rc;
+}
+
+/* Package init per boot and the top packages, with their chart. */
+static int inittrace_section(FILE *md, const struct run_analysis *ra, const cJSON *tot, const cJSON *pk,
+                             const char *out_dir, const char *base, int *charts)
+{
+	int rc;
+	fprintf(md, "### Package init (--inittrace), summed over a boot's runsc processes, medians\n\n");
+	fprintf(md, "| arm | init ms per boot | processes |\n|---|---:|---:|\n");
+	for (size_t a = 0; a < ra->narms; a++)
+		fprintf(md, "| %s | %.2f | %.0f |\n", ra->arms[a].name,
+		        arm_median(tot, ra->arms[a].name, "total_ms"),
+		        arm_median(tot, ra->arms[a].name, "processes"));
+	fprintf(md, "\n");
+	/* Top packages by the largest median across arms. */
+	const cJSON *any = cJSON_GetObjectItemCaseSensitive(pk, ra->arms[0].name);
+	int n = cJSON_GetArraySize(any), i = 0;
+	struct keyval *kv = util_xcalloc((size_t)n + 1, sizeof *kv);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, any) {
+		double best = 0;
+		for (size_t a = 0; a < ra->narms; a++) {
+			double v = arm_median(pk, ra->arms[a].name, e->string);
+			if (!isnan(v) && v > best)
+				best = v;
+		}
+		kv[i].key = e->string;
+		kv[i].v = best;
+		i++;
+	}
+	qsort(kv, (size_t)n, sizeof *kv, cmp_kv_desc);
+	int top = n < 15 ? n : 15;
+	char first[48];
+	snprintf(first, sizeof first, "package (top %d)", top);
+	arm_table_header(md, first, ra, " ms");
+	char *dat = util_fmt("%s/%s-inittrace.dat", out_dir, base);
+	FILE *f = fopen(dat, "we");
+	for (i = 0; i < top; i++) {
+		fprintf(md, "| %s |", kv[i].key);
+		/* Chart label: the last two path elements ("syscalls/linux"). */
+		const char *short_name = kv[i].key + strlen(kv[i].key);
+		for (int slashes = 0; short_name > kv[i].key; short_name--)
+			if (short_name[-1] == '/' && ++slashes == 2)
+				break;
+		if (f)
+			dat_label(f, short_name);
+		for (size_t a = 0; a < ra->narms; a++) {
+			double v = arm_median(pk, ra->arms[a].name, kv[i].key);
+			fprintf(md, " %.3f |", isnan(v) ? 0 : v);
+			if (f)
+				fprintf(f, " %.4f", isnan(v) ? 0 : v);
+		}
+		fprintf(md, "\n");
+		if (f)
+			fprintf(f, "\n");
+	}
+	fprintf(md, "\n");
+	if (f)
+		fclose(f);
+	free(dat);
+	rc = clustered_chart(out_dir, base, "inittrace",
+	                     "top package init times per boot (median ms, all runsc processes)",
+	                     "init ms per boot", "top right", ra, charts);
+	free(kv);
+	return rc;
+}
+
 int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *charts)
 {
 	cJSON *markers = cJSON_CreateObject(), *pk = cJSON_CreateObject(), *tot = cJSON_CreateObject();
@@ -161,104 +271,10 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 	}
 	char *base = charts_slug(ra->label);
 	int rc = 0;
-	if (have_m) {
-		/* Keys in the baseline arm's median order: the boot's timeline. */
-		const cJSON *a0 = cJSON_GetObjectItemCaseSensitive(markers, ra->arms[0].name);
-		int n = cJSON_GetArraySize(a0), i = 0;
-		struct keyval *kv = util_xcalloc((size_t)n + 1, sizeof *kv);
-		const cJSON *e;
-		cJSON_ArrayForEach(e, a0) {
-			kv[i].key = e->string;
-			kv[i].v = instr_json_median(e, 0);
-			i++;
-		}
-		qsort(kv, (size_t)n, sizeof *kv, cmp_kv_asc);
-		fprintf(md, "### Internal phase markers (--phases): ms after the boot's first runsc log line, medians\n\n");
-		arm_table_header(md, "marker", ra, "");
-		char *dat = util_fmt("%s/%s-markers.dat", out_dir, base);
-		FILE *f = fopen(dat, "we");
-		for (i = 0; i < n; i++) {
-			fprintf(md, "| %s |", kv[i].key);
-			if (f)
-				dat_label(f, kv[i].key);
-			for (size_t a = 0; a < ra->narms; a++) {
-				double v = arm_median(markers, ra->arms[a].name, kv[i].key);
-				fprintf(md, " %.2f |", v);
-				if (f)
-					fprintf(f, " %.3f", v);
-			}
-			fprintf(md, "\n");
-			if (f)
-				fprintf(f, "\n");
-		}
-		fprintf(md, "\n");
-		if (f)
-			fclose(f);
-		free(dat);
-		rc = clustered_chart(out_dir, base, "markers",
-		                     "internal boot markers (median ms after first log line)", "ms",
-		                     "top left", ra, charts);
-		free(kv);
-	}
-	if (have_i && rc == 0) {
-		fprintf(md, "### Package init (--inittrace), summed over a boot's runsc processes, medians\n\n");
-		fprintf(md, "| arm | init ms per boot | processes |\n|---|---:|---:|\n");
-		for (size_t a = 0; a < ra->narms; a++)
-			fprintf(md, "| %s | %.2f | %.0f |\n", ra->arms[a].name,
-			        arm_median(tot, ra->arms[a].name, "total_ms"),
-			        arm_median(tot, ra->arms[a].name, "processes"));
-		fprintf(md, "\n");
-		/* Top packages by the largest median across arms. */
-		const cJSON *any = cJSON_GetObjectItemCaseSensitive(pk, ra->arms[0].name);
-		int n = cJSON_GetArraySize(any), i = 0;
-		struct keyval *kv = util_xcalloc((size_t)n + 1, sizeof *kv);
-		const cJSON *e;
-		cJSON_ArrayForEach(e, any) {
-			double best = 0;
-			for (size_t a = 0; a < ra->narms; a++) {
-				double v = arm_median(pk, ra->arms[a].name, e->string);
-				if (!isnan(v) && v > best)
-					best = v;
-			}
-			kv[i].key = e->string;
-			kv[i].v = best;
-			i++;
-		}
-		qsort(kv, (size_t)n, sizeof *kv, cmp_kv_desc);
-		int top = n < 15 ? n : 15;
-		char first[48];
-		snprintf(first, sizeof first, "package (top %d)", top);
-		arm_table_header(md, first, ra, " ms");
-		char *dat = util_fmt("%s/%s-inittrace.dat", out_dir, base);
-		FILE *f = fopen(dat, "we");
-		for (i = 0; i < top; i++) {
-			fprintf(md, "| %s |", kv[i].key);
-			/* Chart label: the last two path elements ("syscalls/linux"). */
-			const char *short_name = kv[i].key + strlen(kv[i].key);
-			for (int slashes = 0; short_name > kv[i].key; short_name--)
-				if (short_name[-1] == '/' && ++slashes == 2)
-					break;
-			if (f)
-				dat_label(f, short_name);
-			for (size_t a = 0; a < ra->narms; a++) {
-				double v = arm_median(pk, ra->arms[a].name, kv[i].key);
-				fprintf(md, " %.3f |", isnan(v) ? 0 : v);
-				if (f)
-					fprintf(f, " %.4f", isnan(v) ? 0 : v);
-			}
-			fprintf(md, "\n");
-			if (f)
-				fprintf(f, "\n");
-		}
-		fprintf(md, "\n");
-		if (f)
-			fclose(f);
-		free(dat);
-		rc = clustered_chart(out_dir, base, "inittrace",
-		                     "top package init times per boot (median ms, all runsc processes)",
-		                     "init ms per boot", "top right", ra, charts);
-		free(kv);
-	}
+	if (have_m)
+		rc = markers_section(md, ra, markers, out_dir, base, charts);
+	if (have_i && rc == 0)
+		rc = inittrace_section(md, ra, tot, pk, out_dir, base, charts);
 	if (have_t) {
 		fprintf(md, "### pkg/timing intervals (--phases, newer gVisor), median ms\n\n");
 		arm_table_header(md, "timeline", ra, "");
