@@ -297,16 +297,16 @@ static void paired_shift(const struct run_analysis *ra, struct comparison *c, do
 	size_t n = paired_diffs_scale(ra, c->a, c->b, c->phase, 1, &d, lg);
 	/* Rounds are not independent on a real host (lag-1 autocorrelation of
 	 * boot times up to +0.45 makes neighbouring round differences
-	 * correlate), which the rank interval assumes. With a positive lag-1
-	 * autocorrelation r of the differences the variance of a location
-	 * estimate grows by about (1 + r) / (1 - r); the interval is widened by
-	 * that factor's square root through its level. tests/bench/gate_sim
-	 * measures coverage with and without. */
+	 * correlate), which the rank interval assumes. The interval is widened
+	 * through its level by the square root of the variance factor of an
+	 * AR(1) with the differences' lag-1 autocorrelation, bias-corrected
+	 * (stats_ar1_variance_factor). tests/bench/gate_sim section 6 measures
+	 * coverage and errors under drift with it. */
 	c->lag1 = lag1_autocorr(d, n);
-	double r = c->lag1 > 0.5 ? 0.5 : c->lag1;
+	c->dep_factor = stats_ar1_variance_factor(c->lag1, n);
 	double t = tail;
-	if (r > 0)
-		t = stats_norm_cdf(stats_norm_quantile(tail) * sqrt((1 + r) / (1 - r)));
+	if (c->dep_factor > 1)
+		t = stats_norm_cdf(stats_norm_quantile(tail) * sqrt(c->dep_factor));
 	stats_walsh_ci(d, n, t, e, lo, hi);
 	free(d);
 	to_ms(c, *lg, e, lo, hi);
@@ -398,7 +398,9 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 			/* The signed-rank test on log ratios, to match the shift's
 			 * interval (Mann-Whitney needs nothing: ranks do not change). */
 			paired_diffs_scale(ra, a, (int)b, p, 1, &d, NULL);
-			c->p_wx = stats_wilcoxon(d, c->npairs, NULL);
+			/* With the same dependence factor as the interval, so the p
+			 * printed beside it agrees with the verdict's rule. */
+			c->p_wx = stats_wilcoxon_scaled(d, c->npairs, c->dep_factor);
 			free(d);
 			c->p_mw_adj = c->p_mw;
 			c->p_wx_adj = c->p_wx;

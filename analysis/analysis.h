@@ -83,10 +83,12 @@ struct comparison {
 	double shift_ms, shift_lo, shift_hi, shift_tail;
 	int shift_log;
 	double sig_lo, sig_hi;      /* the same at shift_tail / 2 (faster/slower) */
-	/* Lag-1 autocorrelation of the same-round differences in round order;
-	 * when positive the paired interval is widened by sqrt((1+r)/(1-r))
-	 * (r capped at 0.5), as dependent rounds carry less information. */
+	/* Lag-1 autocorrelation of the same-round differences in round order
+	 * (dependent rounds carry less information; see dep_factor). */
 	double lag1;
+	/* The variance factor (>= 1) the paired interval and the paired p were
+	 * widened by: stats_ar1_variance_factor(lag1, pairs). */
+	double dep_factor;
 	double thr_ms;              /* threshold_pct of med_a */
 	double pair_sd_ms;          /* sd of the same-round differences */
 	enum analysis_family family;

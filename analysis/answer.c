@@ -123,7 +123,17 @@ int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, dou
 		FILE *m = open_memstream(&buf, &len);
 		if (m && answer_cpu_table(m, &runs[i]) > 0) {
 			fclose(m);
-			printf("\nCPU time per boot, %s (user + sys of every process of the boot):\n%s",
+			printf("\nCPU time per boot, %s (user + sys of every process of the boot: work, not "
+			       "latency):\n%s", runs[i].label, buf);
+		} else if (m) {
+			fclose(m);
+		}
+		free(buf);
+		buf = NULL;
+		m = open_memstream(&buf, &len);
+		if (m && answer_faults_table(m, &runs[i]) > 0) {
+			fclose(m);
+			printf("\nPage faults per boot, %s (every process of the boot, from its rusage):\n%s",
 			       runs[i].label, buf);
 		} else if (m) {
 			fclose(m);
@@ -180,20 +190,31 @@ void answer_fprint_run(FILE *f, const char *dir, int phase, const char *prefix)
 	analysis_free(&ra);
 }
 
-/* CPU ms of arm `a`'s measured ok cold boots. */
-static size_t cpu_values(const struct run_analysis *ra, size_t a, double **out)
+/* A per-boot figure of arm `a`'s measured ok cold boots: the sum of
+ * instr.MEMBER.FIELDS, divided by `scale`. */
+struct instr_figure {
+	const char *member;
+	const char *const *fields;
+	double scale;
+	const char *header; /* the value column's header */
+};
+
+static size_t figure_values(const struct run_analysis *ra, size_t a, const struct instr_figure *fg,
+                            double **out)
 {
-	static const char *const fields[] = {"user_ns", "sys_ns", NULL};
-	size_t n = analysis_instr_values(ra, a, "cpu", fields, out);
+	size_t n = analysis_instr_values(ra, a, fg->member, fg->fields, out);
 	for (size_t i = 0; i < n; i++)
-		(*out)[i] /= 1e6;
+		(*out)[i] /= fg->scale;
 	return n;
 }
 
-int answer_cpu_table(FILE *f, const struct run_analysis *ra)
+/* One row per arm with the figure: n, p50, and against the first arm the
+ * shift of log values with Moses' 95% interval (unpaired, as the boots of
+ * a figure need not pair up). Returns the number of rows. */
+static int figure_table(FILE *f, const struct run_analysis *ra, const struct instr_figure *fg)
 {
 	double *base = NULL;
-	size_t nb = ra->narms ? cpu_values(ra, 0, &base) : 0;
+	size_t nb = ra->narms ? figure_values(ra, 0, fg, &base) : 0;
 	int rows = 0;
 	if (nb == 0) {
 		free(base);
@@ -202,11 +223,11 @@ int answer_cpu_table(FILE *f, const struct run_analysis *ra)
 	double *lb = util_xcalloc(nb, sizeof *lb);
 	for (size_t i = 0; i < nb; i++)
 		lb[i] = log(base[i] > 0 ? base[i] : 1e-9);
-	fprintf(f, "| arm | n | CPU ms per boot (p50) | against %s [95%% interval] |\n|---|---:|---:|---|\n",
-	        ra->arms[0].name);
+	fprintf(f, "| arm | n | %s (p50) | against %s [95%% interval] |\n|---|---:|---:|---|\n",
+	        fg->header, ra->arms[0].name);
 	for (size_t a = 0; a < ra->narms; a++) {
 		double *v;
-		size_t n = cpu_values(ra, a, &v);
+		size_t n = figure_values(ra, a, fg, &v);
 		if (n == 0) {
 			free(v);
 			continue;
@@ -231,6 +252,26 @@ int answer_cpu_table(FILE *f, const struct run_analysis *ra)
 	}
 	free(lb);
 	free(base);
+	return rows;
+}
+
+int answer_cpu_table(FILE *f, const struct run_analysis *ra)
+{
+	static const char *const fields[] = {"user_ns", "sys_ns", NULL};
+	const struct instr_figure fg = {"cpu", fields, 1e6, "CPU ms per boot"};
+	return figure_table(f, ra, &fg);
+}
+
+int answer_faults_table(FILE *f, const struct run_analysis *ra)
+{
+	static const char *const minor[] = {"minor", NULL}, *const major[] = {"major", NULL};
+	const struct instr_figure fmin = {"faults", minor, 1, "minor page faults per boot"};
+	const struct instr_figure fmaj = {"faults", major, 1, "major page faults per boot"};
+	int rows = figure_table(f, ra, &fmin);
+	if (rows > 0) {
+		fprintf(f, "\n");
+		figure_table(f, ra, &fmaj);
+	}
 	return rows;
 }
 

@@ -39,6 +39,9 @@ void answer_write_log(const char *dir, int phase);
  * Hodges-Lehmann shift of log values, Moses' interval). A Markdown table on
  * `f`; nothing when the run has no CPU data. Returns the rows written. */
 int answer_cpu_table(FILE *f, const struct run_analysis *ra);
+/* The same for page faults per boot (minor, then major), from each
+ * sample's "faults"; returns the number of rows of the minor table. */
+int answer_faults_table(FILE *f, const struct run_analysis *ra);
 
 /* Repeated runs: runs that compare the same candidate with the same
  * baseline on `phase` on one host (the same fingerprint: hostname, CPU

@@ -248,10 +248,14 @@ int gate_decide(const char *dir, struct gate_params *gp, double look_alpha, char
 		gate_print_carry_over(&ra, cp);
 		/* Dependence: what the intervals assume away or widen for. */
 		const struct arm_stats *A = &ra.arms[cp->a], *B = &ra.arms[cp->b];
+		char widened[96] = "";
+		if (cp->used_paired && cp->dep_factor > 1)
+			snprintf(widened, sizeof widened, "; interval and p taken with %.2fx the variance",
+			         cp->dep_factor);
 		printf("gate: dependence: lag-1 autocorrelation %+.2f (%s), %+.2f (%s), %+.2f (round "
 		       "differences%s); trend %+.1f%% (%s), %+.1f%% (%s) per 100 boots\n",
 		       A->lag1[phase], A->name, B->lag1[phase], B->name, cp->lag1,
-		       cp->lag1 > 0 ? ", interval widened" : "", A->trend_pct_per_100[phase], A->name,
+		       widened, A->trend_pct_per_100[phase], A->name,
 		       B->trend_pct_per_100[phase], B->name);
 		if (c_code == GATE_UNDECIDED)
 			gate_print_plan(cp, ra.arms[cp->a].n_ok < ra.arms[cp->b].n_ok ? ra.arms[cp->a].n_ok

@@ -313,5 +313,16 @@ void report_write_markdown_cpu(FILE *md, const struct run_analysis *runs, size_t
 			fclose(m);
 		}
 		free(buf);
+		buf = NULL;
+		m = open_memstream(&buf, &len);
+		if (m && answer_faults_table(m, &runs[r]) > 0) {
+			fclose(m);
+			fprintf(md, "\n## Page faults per boot: %s\n\nminor (no I/O) and major (I/O) faults of "
+			            "every process of the boot, from the rusage of the reaped processes.\n\n%s",
+			        runs[r].label, buf);
+		} else if (m) {
+			fclose(m);
+		}
+		free(buf);
 	}
 }

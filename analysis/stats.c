@@ -280,6 +280,30 @@ double stats_wilcoxon(const double *d, size_t n_all, double *w_out)
 	return normal_two_sided(wplus, mu, var);
 }
 
+double stats_wilcoxon_scaled(const double *d, size_t n_all, double var_factor)
+{
+	if (!(var_factor > 1))
+		return stats_wilcoxon(d, n_all, NULL);
+	struct ranked *r = util_xmalloc((n_all ? n_all : 1) * sizeof *r);
+	size_t n = 0;
+	for (size_t i = 0; i < n_all; i++)
+		if (d[i] != 0)
+			r[n++] = (struct ranked){fabs(d[i]), d[i] > 0};
+	double p = 1.0;
+	if (n > 0) {
+		double *rank = util_xmalloc(n * sizeof *rank);
+		double ties = midranks(r, n, rank), wplus = 0, nn = (double)n;
+		for (size_t i = 0; i < n; i++)
+			if (r[i].group)
+				wplus += rank[i];
+		free(rank);
+		double var = nn * (nn + 1) * (2 * nn + 1) / 24.0 - ties / 48.0;
+		p = normal_two_sided(wplus, nn * (nn + 1) / 4.0, var * var_factor);
+	}
+	free(r);
+	return p;
+}
+
 /* Two-sample statistics use all n * m differences; beyond this many values
  * per sample (2048 * 2048 * 8 bytes = 32 MiB) every k-th value in the
  * given (time) order is used instead, a systematic subsample, so a huge or
@@ -579,85 +603,4 @@ void stats_shift_ci(const double *x0, size_t n, const double *y0, size_t m, doub
 	free(dd);
 	free(ox);
 	free(oy);
-}
-
-double stats_ldof_spent(double t, double alpha)
-{
-	if (t <= 0)
-		return 0;
-	if (t >= 1)
-		return alpha;
-	return 2 * (1 - stats_norm_cdf(stats_norm_quantile(1 - alpha / 2) / sqrt(t)));
-}
-
-/* Grid for the continuation densities: odd, for Simpson's rule. */
-#define GS_GRID 2001
-
-static double simpson(const double *f, size_t n, double h)
-{
-	double s = f[0] + f[n - 1];
-	for (size_t i = 1; i + 1 < n; i++)
-		s += f[i] * (i % 2 ? 4 : 2);
-	return s * h / 3;
-}
-
-void stats_gs_bounds(const double *t, int k, double alpha, double *z)
-{
-	/* Armitage-McPherson-Rowe recursion (Jennison & Turnbull 2000, ch. 19)
-	 * on the score scale S_j = Z_j sqrt(t_j), whose increments are
-	 * independent N(0, t_j - t_{j-1}) under the null. f holds the density
-	 * of S_j on paths that have not crossed yet, on a grid from -8 sd to
-	 * the boundary; mass below -8 sd (1e-15) is dropped. */
-	double *f = util_xmalloc(GS_GRID * sizeof *f), *g = util_xmalloc(GS_GRID * sizeof *g);
-	double *tmp = util_xmalloc(GS_GRID * sizeof *tmp);
-	double lo = 0, h = 0, spent = 0;
-	for (int j = 0; j < k; j++) {
-		double sd = sqrt(t[j]);
-		double a = stats_ldof_spent(t[j], alpha), inc = a - spent, b;
-		if (j == 0) {
-			b = inc > 0 ? sd * stats_norm_quantile(1 - inc) : INFINITY;
-		} else if (inc <= 0) {
-			b = INFINITY;
-		} else {
-			/* Exit probability at boundary bb, decreasing in bb: bisect. */
-			double dsd = sqrt(t[j] - t[j - 1]), blo = -10 * sd, bhi = 40 * sd;
-			for (int it = 0; it < 200 && bhi - blo > 1e-10; it++) {
-				double bb = (blo + bhi) / 2;
-				for (size_t i = 0; i < GS_GRID; i++)
-					tmp[i] = f[i] * (1 - stats_norm_cdf((bb - (lo + h * (double)i)) / dsd));
-				if (simpson(tmp, GS_GRID, h) > inc)
-					blo = bb;
-				else
-					bhi = bb;
-			}
-			b = (blo + bhi) / 2;
-		}
-		z[j] = isinf(b) ? INFINITY : b / sd;
-		if (j + 1 == k)
-			break;
-		/* Density of S_j below min(b, 10 sd) for the next look. */
-		double nlo = -8 * sd, nhi = fmin(b, 10 * sd), nh = (nhi - nlo) / (GS_GRID - 1);
-		for (size_t i = 0; i < GS_GRID; i++) {
-			double s = nlo + nh * (double)i;
-			if (j == 0) {
-				g[i] = exp(-s * s / (2 * t[0])) / sqrt(2 * M_PI * t[0]);
-			} else {
-				double dsd = sqrt(t[j] - t[j - 1]);
-				for (size_t q = 0; q < GS_GRID; q++) {
-					double u = (s - (lo + h * (double)q)) / dsd;
-					tmp[q] = f[q] * exp(-u * u / 2) / (dsd * sqrt(2 * M_PI));
-				}
-				g[i] = simpson(tmp, GS_GRID, h);
-			}
-		}
-		double *sw = f;
-		f = g;
-		g = sw;
-		lo = nlo;
-		h = nh;
-		spent = a;
-	}
-	free(f);
-	free(g);
-	free(tmp);
 }

@@ -60,6 +60,20 @@ double stats_mann_whitney(const double *x, size_t n, const double *y, size_t m, 
  * W+ (sum of ranks of positive differences). */
 double stats_wilcoxon(const double *d, size_t n, double *w);
 
+/* The same test for dependent differences: the normal approximation of
+ * W+ (tie and continuity corrected) with its variance multiplied by
+ * var_factor (> 1; e.g. stats_ar1_variance_factor), so it rejects exactly
+ * when a Walsh interval widened by that factor excludes 0. var_factor <= 1:
+ * stats_wilcoxon itself. */
+double stats_wilcoxon_scaled(const double *d, size_t n, double var_factor);
+
+/* Variance factor (>= 1) of a location estimate from n values in order
+ * whose sample lag-1 autocorrelation is r, under an AR(1): r bias-corrected
+ * for the estimated mean ((n r + 1) / (n - 4)), plus 0.75 of its standard
+ * error sqrt((1 - phi^2) / n), capped at 0.8, then
+ * 1 + 2 sum_{k<n} (1 - k/n) phi^k. 1 when that phi <= 0 or n < 3. */
+double stats_ar1_variance_factor(double r, size_t n);
+
 /* Hodges-Lehmann shift estimate: median of all (y_j - x_i). */
 double stats_hodges_lehmann(const double *x, size_t n, const double *y, size_t m);
 

@@ -230,6 +230,8 @@ int boot_run_once(const struct boot_cfg *c, const char *id, struct boot_result *
 	getrusage(RUSAGE_CHILDREN, &ru1);
 	r->cpu_user_ns = tv_ns(ru1.ru_utime) - tv_ns(ru0.ru_utime);
 	r->cpu_sys_ns = tv_ns(ru1.ru_stime) - tv_ns(ru0.ru_stime);
+	r->faults_minor = (long long)ru1.ru_minflt - (long long)ru0.ru_minflt;
+	r->faults_major = (long long)ru1.ru_majflt - (long long)ru0.ru_majflt;
 	boot_close(&b);
 	if (c->stop && *c->stop)
 		return error_setc(GVAB_EINTR, "interrupted");

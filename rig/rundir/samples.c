@@ -276,7 +276,12 @@ static int take_instruments(const struct line_ctx *c, cJSON *o, cJSON **out)
 	const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(o, "cpu");
 	if (cpu && check_num_object(c, cpu, "cpu", 0, 1e15) < 0)
 		return GVAB_EDATA;
-	static const char *const keys[] = {"internal", "syscalls", "inittrace", "workload", "memory", "cpu"};
+	/* Page faults of a boot's processes (minor, major). */
+	const cJSON *pf = cJSON_GetObjectItemCaseSensitive(o, "faults");
+	if (pf && check_num_object(c, pf, "faults", 0, 1e15) < 0)
+		return GVAB_EDATA;
+	static const char *const keys[] = {"internal", "syscalls", "inittrace", "workload", "memory", "cpu",
+	                                   "faults"};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		cJSON *e = cJSON_DetachItemFromObjectCaseSensitive(o, keys[i]);
 		if (!e)

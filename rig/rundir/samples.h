@@ -87,6 +87,9 @@ struct boot_result {
 	 * getrusage(RUSAGE_CHILDREN) across the boot. Less noisy than wall
 	 * time when the host is busy: it counts work, not waiting. */
 	int64_t cpu_user_ns, cpu_sys_ns;
+	/* Page faults of the same processes (ru_minflt, ru_majflt of the same
+	 * RUSAGE_CHILDREN change): minor ones need no I/O, major ones do. */
+	long long faults_minor, faults_major;
 	int has_memory, memory_nsamples, memory_procs;
 	long mem_rss_kib, mem_pss_kib, mem_sandbox_pss_kib, mem_gofer_pss_kib, mem_other_pss_kib;
 	long long mem_cg_current_bytes, mem_cg_peak_bytes;

@@ -30,6 +30,9 @@ cJSON *samples_extra(const struct boot_result *br, struct sample_instruments *in
 		cJSON *cpu = cJSON_AddObjectToObject(extra, "cpu");
 		cJSON_AddNumberToObject(cpu, "user_ns", (double)br->cpu_user_ns);
 		cJSON_AddNumberToObject(cpu, "sys_ns", (double)br->cpu_sys_ns);
+		cJSON *pf = cJSON_AddObjectToObject(extra, "faults");
+		cJSON_AddNumberToObject(pf, "minor", (double)br->faults_minor);
+		cJSON_AddNumberToObject(pf, "major", (double)br->faults_major);
 	}
 	if (br->has_workload) {
 		cJSON *w = cJSON_AddObjectToObject(extra, "workload");

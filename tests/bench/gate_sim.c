@@ -20,7 +20,8 @@
  * mean pairs used; the coverage of the intervals at n = 10, 20, 50; and
  * the carry-over diagnostic under --order alternate.
  *
- * Usage: gate_sim [trials]   (default 1000; single-threaded, ~2 minutes)
+ * Usage: gate_sim [trials [drift]]   (default 1000; single-threaded, ~2
+ * minutes; `drift`: section 6 only)
  */
 #define _GNU_SOURCE
 #include "analysis.h"
@@ -84,6 +85,73 @@ static void simulate(const struct shape *sh, int rounds, double delta, double ka
 	}
 }
 
+static double pct(int k, int n)
+{
+	return n ? 100.0 * k / n : 0;
+}
+
+/* The drift shape of issue 23 (an independent simulation's): log-normal
+ * boots, ABBA, same-round correlation rho, and each arm's own rounds an
+ * AR(1) with lag-1 phi (arm A's and B's processes independent, so the
+ * round differences carry lag-1 phi too), plus a trend shared by both arms
+ * in % per 100 boots:
+ *   log t = log 100 + trend * k / 100 + sqrt(rho) sigma u_r
+ *         + sqrt(1 - rho) sigma e_arm,r + log(1 + delta) for B. */
+static void simulate_drift(double sigma, double rho, double phi, double trend_pct, int rounds,
+                           double delta, double *core, int *arm)
+{
+	double e[2] = {gauss(), gauss()};
+	for (int r = 0; r < rounds; r++) {
+		double u = gauss();
+		if (r > 0)
+			for (int a = 0; a < 2; a++)
+				e[a] = phi * e[a] + sqrt(1 - phi * phi) * gauss();
+		for (int second = 0; second < 2; second++) {
+			int k = 2 * r + second, a_first = r % 2 == 0;
+			arm[k] = second ? a_first : !a_first;
+			core[k] = exp(log(100) + trend_pct / 100 * k / 100 + sqrt(rho) * sigma * u +
+			              sqrt(1 - rho) * sigma * e[arm[k]] + (arm[k] ? log1p(delta) : 0));
+		}
+	}
+}
+
+/* Section 6: the drift shape through the library, at n pairs: coverage of
+ * the gate's 98% interval (A/A, +3%), the gate's errors at the threshold,
+ * the report's false faster/slower and how often the printed paired p is
+ * <= alpha on A/A. */
+static void drift_table(int trials)
+{
+	static const int ns[] = {20, 50, 100};
+	printf("  %5s %9s %9s %9s %9s %9s %9s %9s %9s\n", "pairs", "cov A/A", "cov +3%", "A/A FAIL",
+	       "A/A slwr", "A/A p<=a", "+3% PASS", "+3% FAIL", "A/A PASS");
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+		int n = ns[i], cov0 = 0, cov3 = 0, fail0 = 0, sig0 = 0, p0 = 0, pass3 = 0, fail3 = 0, pass0 = 0;
+		double *core = util_xmalloc(2 * (size_t)n * sizeof *core);
+		int *arm = util_xmalloc(2 * (size_t)n * sizeof *arm);
+		for (int t = 0; t < trials; t++) {
+			simulate_drift(0.10, 0.3, 0.45, 7, n, 0, core, arm);
+			struct comparison c = bench_decide(core, arm, n, ALPHA, ALPHA);
+			cov0 += c.shift_lo <= 0 && 0 <= c.shift_hi;
+			fail0 += c.gate == GATE_FAIL;
+			pass0 += c.gate == GATE_PASS;
+			sig0 += c.verdict == V_SLOWER || c.verdict == V_FASTER;
+			p0 += c.p_wx_adj <= ALPHA;
+			simulate_drift(0.10, 0.3, 0.45, 7, n, THR / 100, core, arm);
+			c = bench_decide(core, arm, n, ALPHA, ALPHA);
+			/* The shift is on log ratios, shown in ms of A's median: the
+			 * true +3% is the threshold itself. */
+			cov3 += c.shift_lo <= c.thr_ms && c.thr_ms <= c.shift_hi;
+			pass3 += c.gate == GATE_PASS;
+			fail3 += c.gate == GATE_FAIL;
+		}
+		printf("  %5d %8.1f%% %8.1f%% %8.1f%% %8.1f%% %8.1f%% %8.1f%% %8.1f%% %8.1f%%\n", n,
+		       pct(cov0, trials), pct(cov3, trials), pct(fail0, trials), pct(sig0, trials),
+		       pct(p0, trials), pct(pass3, trials), pct(fail3, trials), pct(pass0, trials));
+		free(core);
+		free(arm);
+	}
+}
+
 struct rates {
 	int pass, same, fail, undecided, slower, faster, trials;
 	double pairs;
@@ -101,10 +169,6 @@ static void tally(struct rates *t, const struct comparison *c, int pairs)
 	t->faster += c->verdict == V_FASTER;
 }
 
-static double pct(int k, int n)
-{
-	return n ? 100.0 * k / n : 0;
-}
 
 static struct rates fixed_run(const struct shape *sh, int rounds, double delta, int trials)
 {
@@ -182,6 +246,9 @@ int main(int argc, char **argv)
 	double se = 100 * sqrt(ALPHA * (1 - ALPHA) / trials);
 	printf("gate_sim: %d trials per cell, threshold +%.0f%%, alpha %.2g, ABBA, CORE; "
 	       "Monte Carlo s.e. at 1%%: %.2f points\n", trials, THR, ALPHA, se);
+	int drift_only = argc > 2 && strcmp(argv[2], "drift") == 0;
+	if (drift_only)
+		goto drift;
 
 	printf("\n== 1. Fixed runs of 50 pairs: A/A, at the threshold, power\n");
 	for (size_t s = 0; s < NSHAPES; s++) {
@@ -313,5 +380,10 @@ int main(int argc, char **argv)
 		free(core);
 		free(arm);
 	}
+drift:
+	printf("\n== 6. Drift (issue 23): sd 0.10, round corr. 0.3, each arm lag-1 0.45 by round, "
+	       "shared trend 7%%/100 boots; 98%% interval (nominal), alpha %.2g, %d trials per cell, "
+	       "s.e. at 98%%: %.2f points\n", ALPHA, trials, 100 * sqrt(0.02 * 0.98 / trials));
+	drift_table(trials);
 	return 0;
 }

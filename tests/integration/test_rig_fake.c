@@ -597,6 +597,14 @@ START_TEST(test_per_arm_env)
 		n++;
 	}
 	ck_assert_int_eq(n, 5); /* b's 1 warm-up and 4 boots, none of a's */
+	/* Every boot's page faults, from the reaped processes' rusage: a
+	 * process cannot start without minor faults. */
+	ck_assert_int_eq(itest_count_lines(sp, "\"faults\":{\"minor\":"), 10);
+	ck_assert_int_eq(itest_count_lines(sp, "\"faults\":{\"minor\":0,"), 0);
+	char *cmp[] = {(char *)itest_gvab(), "compare", out, NULL};
+	ck_assert_int_eq(itest_run(&o, cmp), 0);
+	ck_assert_msg(strstr(o, "Page faults per boot") && strstr(o, "minor page faults per boot"), "%s", o);
+	free(o);
 	cJSON *rj = cJSON_Parse(run);
 	const cJSON *env = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rj, "arms"), 1), "env");

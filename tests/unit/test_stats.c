@@ -61,6 +61,31 @@ START_TEST(test_mann_whitney_ties)
 }
 END_TEST
 
+/* Expected values from an independent Python computation (math.erfc, a
+ * plain sum; the script is in the commit message of this test):
+ * W+ = 1346 of 60 differences without ties, normal approximation with
+ * continuity correction and the variance times 1 and 2.5; and the AR(1)
+ * variance factor after bias correction and a 0.75 sd margin. */
+START_TEST(test_dependence)
+{
+	double d[60];
+	for (int i = 1; i <= 60; i++)
+		d[i - 1] = (double)((i * 37) % 61) - 22.25;
+	double w;
+	stats_wilcoxon(d, 60, &w);
+	ck_assert_double_eq_tol(w, 1346, 1e-9);
+	ck_assert_double_eq_tol(stats_wilcoxon_scaled(d, 60, 1.0), 0.0015287490132990292, 1e-9);
+	ck_assert_double_eq_tol(stats_wilcoxon_scaled(d, 60, 2.5), 0.04503160115263917, 1e-9);
+	/* No widening asked: the plain test, exact for small n. */
+	ck_assert_double_eq_tol(stats_wilcoxon_scaled(d, 8, 1.0), stats_wilcoxon(d, 8, NULL), 1e-15);
+	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.39, 50), 3.2510723148763394, 1e-9);
+	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.0, 50), 1.2862812057139463, 1e-9);
+	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.7, 100), 8.168155873854353, 1e-9);
+	ck_assert_double_eq_tol(stats_ar1_variance_factor(-0.3, 50), 1.0, 1e-15);
+	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.9, 2), 1.0, 1e-15);
+}
+END_TEST
+
 START_TEST(test_wilcoxon)
 {
 	double d[] = {1.5, -0.3, 2.7, 3.1, -1.9, 4.4, 0.8, 2.2}, w;
@@ -359,6 +384,7 @@ Suite *suite_stats(void)
 	tcase_add_test(tc, test_mann_whitney_exact);
 	tcase_add_test(tc, test_mann_whitney_ties);
 	tcase_add_test(tc, test_wilcoxon);
+	tcase_add_test(tc, test_dependence);
 	tcase_add_test(tc, test_hodges_lehmann_and_holm);
 	tcase_add_test(tc, test_bootstrap_deterministic);
 	tcase_add_test(tc, test_intervals);
