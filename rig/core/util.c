@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <ftw.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -445,49 +446,52 @@ int util_write_file_excl(const char *path, const char *data, size_t len)
 	return rc;
 }
 
-/* nftw has no payload pointer; copies are single-threaded. */
-static struct {
-	const char *to;
-	size_t from_len;
-	int failed;
-} ct;
-
-static int copy_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Copies directory `from` (already lstat'ed into *st) to `to`, then each
+ * entry: directories by recursion, symlinks as links (never followed),
+ * regular files; anything else is left out. The walk's state is its
+ * arguments (no globals, unlike nftw's callback). */
+static int copy_dir(const char *from, const char *to, const struct stat *st)
 {
-	(void)ftw;
-	char *dst = util_fmt("%s%s", ct.to, path + ct.from_len);
+	if (mkdir(to, st->st_mode & 07777) < 0 && errno != EEXIST)
+		return error_set("mkdir %s: %s", to, strerror(errno));
+	DIR *d = opendir(from);
+	if (!d)
+		return error_set("%s: unreadable", from);
 	int rc = 0;
-	if (flag == FTW_D) {
-		if (mkdir(dst, st->st_mode & 07777) < 0 && errno != EEXIST)
-			rc = error_set("mkdir %s: %s", dst, strerror(errno));
-	} else if (flag == FTW_SL) {
-		char target[PATH_MAX];
-		ssize_t n = readlink(path, target, sizeof target - 1);
-		if (n < 0 || (target[n] = '\0', symlink(target, dst) < 0))
-			rc = error_set("symlink %s: %s", dst, strerror(errno));
-	} else if (flag == FTW_F && S_ISREG(st->st_mode)) {
-		rc = util_copy_file(path, dst, st->st_mode & 07777);
-	} else if (flag == FTW_DNR || flag == FTW_NS) {
-		rc = error_set("%s: unreadable", path);
+	for (struct dirent *e; rc == 0 && (e = readdir(d));) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *src = util_fmt("%s/%s", from, e->d_name), *dst = util_fmt("%s/%s", to, e->d_name);
+		struct stat es;
+		if (lstat(src, &es) < 0) {
+			rc = error_set("%s: unreadable", src);
+		} else if (S_ISDIR(es.st_mode)) {
+			rc = copy_dir(src, dst, &es);
+		} else if (S_ISLNK(es.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlink(src, target, sizeof target - 1);
+			if (n < 0 || (target[n] = '\0', symlink(target, dst) < 0))
+				rc = error_set("symlink %s: %s", dst, strerror(errno));
+		} else if (S_ISREG(es.st_mode)) {
+			rc = util_copy_file(src, dst, es.st_mode & 07777);
+		}
+		free(src);
+		free(dst);
 	}
-	free(dst);
-	if (rc < 0) {
-		ct.failed = 1;
-		return FTW_STOP;
-	}
-	return FTW_CONTINUE;
+	closedir(d);
+	return rc;
 }
 
 int util_copy_tree(const char *from, const char *to)
 {
 	if (util_path_exists(to))
 		return error_set("%s: already exists", to);
-	ct.to = to;
-	ct.from_len = strlen(from);
-	ct.failed = 0;
-	if (nftw(from, copy_one, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0 || ct.failed)
-		return ct.failed ? GVAB_EFAIL : error_set("copying %s: %s", from, strerror(errno));
-	return 0;
+	struct stat st;
+	if (lstat(from, &st) < 0)
+		return error_set("copying %s: %s", from, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return error_set("copying %s: not a directory", from);
+	return copy_dir(from, to, &st);
 }
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
