@@ -1,10 +1,11 @@
 /* stats: see stats.h. Written small rather than pulled from GSL: the
  * pieces needed (quantiles, two rank tests, a seeded bootstrap, erfc for the
  * normal CDF from libm) are short, and GSL's GPL licence would bind gvab's
- * licence for little gain. */
+ * licence for little gain. The resampling (bootstrap) intervals are in
+ * stats_boot.c, group-sequential boundaries and the AR(1) variance factor
+ * in stats_seq.c. */
 #define _GNU_SOURCE
 #include "stats.h"
-#include "rng.h"
 #include "util.h"
 
 #include <math.h>
@@ -354,62 +355,6 @@ double stats_diff_p95(const double *x, size_t n, const double *y, size_t m)
 	free(a);
 	free(b);
 	return d;
-}
-
-static size_t rand_index(uint64_t *st, size_t n)
-{
-	/* Lemire's multiply-shift; bias is < n / 2^64, negligible here. */
-	return (size_t)(((unsigned __int128)rng_next(st) * n) >> 64);
-}
-
-void stats_bootstrap_ci(const double *x, size_t n, const double *y, size_t m,
-                        stats_two_sample_fn fn, int reps, double level, uint64_t seed,
-                        double *lo, double *hi)
-{
-	if (n == 0 || m == 0 || reps < 1) {
-		*lo = *hi = 0;
-		return;
-	}
-	double *bx = util_xmalloc(n * sizeof *bx), *by = util_xmalloc(m * sizeof *by);
-	double *stat = util_xmalloc((size_t)reps * sizeof *stat);
-	uint64_t st = seed;
-	for (int r = 0; r < reps; r++) {
-		for (size_t i = 0; i < n; i++)
-			bx[i] = x[rand_index(&st, n)];
-		for (size_t j = 0; j < m; j++)
-			by[j] = y[rand_index(&st, m)];
-		stat[r] = fn(bx, n, by, m);
-	}
-	qsort(stat, (size_t)reps, sizeof *stat, cmp_double);
-	double a = (1.0 - level) / 2.0;
-	*lo = stats_quantile_sorted(stat, (size_t)reps, a);
-	*hi = stats_quantile_sorted(stat, (size_t)reps, 1.0 - a);
-	free(bx);
-	free(by);
-	free(stat);
-}
-
-void stats_bootstrap_median_ci(const double *d, size_t n, int reps, double level, uint64_t seed,
-                               double *lo, double *hi)
-{
-	if (n == 0 || reps < 1) {
-		*lo = *hi = 0;
-		return;
-	}
-	double *b = util_xmalloc(n * sizeof *b);
-	double *stat = util_xmalloc((size_t)reps * sizeof *stat);
-	uint64_t st = seed;
-	for (int r = 0; r < reps; r++) {
-		for (size_t i = 0; i < n; i++)
-			b[i] = d[rand_index(&st, n)];
-		stat[r] = stats_median(b, n);
-	}
-	qsort(stat, (size_t)reps, sizeof *stat, cmp_double);
-	double a = (1.0 - level) / 2.0;
-	*lo = stats_quantile_sorted(stat, (size_t)reps, a);
-	*hi = stats_quantile_sorted(stat, (size_t)reps, 1.0 - a);
-	free(b);
-	free(stat);
 }
 
 void stats_holm(const double *p, size_t n, double *adj)
