@@ -380,13 +380,17 @@ int campaign_run(const struct campaign *o, const struct inventory *inv, const si
 	if (rc < 0)
 		return rc;
 	pid_t *pids = util_xcalloc(n ? n : 1, sizeof *pids);
+	struct campaign_status *cs = campaign_status_new(o, inv, idx, n);
 	int running = 0, failed = 0;
 	size_t next = 0;
+	if (campaign_status_write(cs, 0) < 0)
+		logf_host(o->name, "warning: %s", error_last());
 	while (next < n || running > 0) {
 		while (next < n && running < o->jobs) {
 			const struct inv_host *h = &inv->hosts[idx[next]];
 			if (host_complete(o, h)) {
 				logf_host(h->name, "complete already, skipped (resume)");
+				campaign_status_set(cs, next, CAMPAIGN_HOST_DONE, 1, NULL);
 				pids[next++] = 0;
 				continue;
 			}
@@ -399,12 +403,18 @@ int campaign_run(const struct campaign *o, const struct inventory *inv, const si
 				_exit(host_campaign(o, h) < 0 ? 1 : 0);
 			}
 			if (pid < 0) {
-				logf_host(h->name, "FAILED: fork: %s", strerror(errno));
+				char *why = util_fmt("fork: %s", strerror(errno));
+				logf_host(h->name, "FAILED: %s", why);
+				campaign_status_set(cs, next, CAMPAIGN_HOST_DONE, 0, why);
+				free(why);
 				failed++;
+			} else {
+				campaign_status_set(cs, next, CAMPAIGN_HOST_RUNNING, 0, NULL);
 			}
 			pids[next++] = pid;
 			running += pid > 0;
 		}
+		campaign_status_write(cs, 0);
 		int st;
 		pid_t done = wait(&st);
 		if (done < 0)
@@ -414,8 +424,14 @@ int campaign_run(const struct campaign *o, const struct inventory *inv, const si
 				running--;
 				if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 					failed++;
+				char *why = util_fmt("the host's process ended: %s", proc_status_str(st));
+				campaign_status_set(cs, i, CAMPAIGN_HOST_DONE, 0, why);
+				free(why);
 			}
 	}
+	if (campaign_status_write(cs, 1) < 0)
+		logf_host(o->name, "warning: %s", error_last());
+	campaign_status_free(cs);
 	free(pids);
 	return failed;
 }

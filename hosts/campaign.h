@@ -8,7 +8,8 @@
  * `gvab-rig run` there, and copies run.json and samples.jsonl back into
  * RESULTS/CAMPAIGN/HOST/, then removes what it copied there (unless
  * keep_remote). One host failing (unreachable, runsc missing, a run error)
- * is reported in RESULTS/CAMPAIGN/HOST/status.json and does not stop or
+ * is reported in RESULTS/CAMPAIGN/HOST/status.json (and the campaign's own
+ * state in RESULTS/CAMPAIGN/status.json, campaign_status.c) and does not stop or
  * lose the others; hosts whose run.json says "complete" are skipped when
  * the campaign is run again (resume), and only when the campaign is the
  * same: RESULTS/CAMPAIGN/campaign.json records its arms (name, sha256 of
@@ -24,6 +25,10 @@
 
 #include <stddef.h>
 
+/* A host run directory's answer lines, '\n'-separated (caller frees), or
+ * NULL: supplied by the command layer (analysis is above hosts). */
+typedef char *(*campaign_answer_fn)(const char *run_dir);
+
 struct campaign {
 	const char *name;        /* results go to results/name/HOST/ (run only) */
 	const char *results;     /* default "results" */
@@ -38,6 +43,7 @@ struct campaign {
 	const char *ssh_config;  /* ssh -F FILE, or NULL */
 	int keep_remote;         /* run: leave the copied files on the hosts */
 	char *ctl;               /* ssh ControlPath directory (campaign_open) */
+	campaign_answer_fn answer; /* run: each host's answer in status.json, or NULL */
 };
 
 /* A name that becomes one path component (campaign, arm): letters, digits,
@@ -77,6 +83,28 @@ int campaign_clean_host(const struct campaign *c, const struct inv_host *h);
 /* A host's outcome from its status.json: 1 ok, 0 failed (with *error, the
  * caller frees, or NULL), -1 no status written. */
 int campaign_host_status(const struct campaign *c, const struct inv_host *h, char **error);
+/* RESULTS/CAMPAIGN/status.json, the campaign's own status beside the
+ * hosts' (campaign_status.c has the format); campaign_run keeps it. */
+enum campaign_host_state {
+	CAMPAIGN_HOST_PENDING,
+	CAMPAIGN_HOST_RUNNING,
+	CAMPAIGN_HOST_DONE, /* ended: set reads its status.json, becomes OK or FAILED */
+	CAMPAIGN_HOST_OK,
+	CAMPAIGN_HOST_FAILED,
+};
+struct campaign_status;
+/* Every host pending; the idx array and inv must outlive it. */
+struct campaign_status *campaign_status_new(const struct campaign *c, const struct inventory *inv,
+                                            const size_t *idx, size_t n);
+/* Host i (of idx) is now `st`; DONE reads its status.json (failed with
+ * `why` when it has none) and its answer; `resumed`: skipped as complete. */
+void campaign_status_set(struct campaign_status *s, size_t i, enum campaign_host_state st, int resumed,
+                         const char *why);
+/* Writes status.json atomically: "running", or once finished "complete"
+ * (every host ok) or "failed". */
+int campaign_status_write(const struct campaign_status *s, int finished);
+void campaign_status_free(struct campaign_status *s);
+
 /* RESULTS/CAMPAIGN/HOST (caller frees). */
 char *campaign_host_dir(const struct campaign *c, const struct inv_host *h);
 

@@ -175,6 +175,19 @@ static int do_clean(const struct campaign *c, const struct inventory *inv, const
 	return failed;
 }
 
+/* campaign_answer_fn: the answer lines a host's run ends with. */
+static char *host_answer(const char *run_dir)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		return NULL;
+	answer_fprint_run(m, run_dir, PH_CORE, "");
+	fclose(m);
+	return buf;
+}
+
 static int do_run(const struct campaign *c, const struct inventory *inv, const size_t *idx, size_t n)
 {
 	int failed = campaign_run(c, inv, idx, n);
@@ -344,6 +357,7 @@ int cmd_hosts(int argc, char **argv)
 		a.c.narms = a.narms;
 		a.c.pass = a.pass;
 		a.c.npass = a.npass;
+		a.c.answer = host_answer;
 		rc = hosts_do(&a);
 	}
 	if (p.status == OPT_DONE)

@@ -130,6 +130,52 @@ static char *inventory(const char *extra)
 	return p;
 }
 
+static const cJSON *jmember(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	ck_assert_msg(v != NULL, "status.json: no %s", k);
+	return v;
+}
+
+/* RESULTS/c1/status.json after the run (or its resume): failed, as two
+ * hosts failed; each host's state, the failed ones' reasons, and the
+ * answer lines of those that completed, in inventory order. */
+static void campaign_status_check(const char *res, int resumed)
+{
+	char *p = util_fmt("%s/c1/status.json", res);
+	cJSON *s = util_json_load(p);
+	ck_assert_msg(s != NULL, "%s missing or not JSON", p);
+	ck_assert_str_eq(jmember(s, "format")->valuestring, "gvab-campaign-status/1");
+	ck_assert_str_eq(jmember(s, "campaign")->valuestring, "c1");
+	ck_assert_str_eq(jmember(s, "state")->valuestring, "failed");
+	ck_assert_ptr_null(cJSON_GetObjectItem(s, "pid"));
+	ck_assert_ptr_nonnull(jmember(s, "ended_at"));
+	ck_assert_int_eq(jmember(s, "hosts_total")->valueint, 4);
+	ck_assert_int_eq(jmember(s, "hosts_ok")->valueint, 2);
+	ck_assert_int_eq(jmember(s, "hosts_failed")->valueint, 2);
+	static const char *const name[] = {"h1", "h2", "down", "badrunsc"}, *const state[] = {"ok", "ok", "failed", "failed"};
+	const cJSON *hs = jmember(s, "hosts");
+	ck_assert_int_eq(cJSON_GetArraySize(hs), 4);
+	for (int i = 0; i < 4; i++) {
+		const cJSON *h = cJSON_GetArrayItem(hs, i);
+		ck_assert_str_eq(jmember(h, "host")->valuestring, name[i]);
+		ck_assert_str_eq(jmember(h, "state")->valuestring, state[i]);
+		const cJSON *ans = jmember(h, "answer");
+		if (i < 2) {
+			ck_assert_int_eq(cJSON_IsTrue(cJSON_GetObjectItem(h, "resumed")), resumed);
+			ck_assert_int_eq(cJSON_GetArraySize(ans), 1);
+			ck_assert_msg(strstr(cJSON_GetArrayItem(ans, 0)->valuestring, "b: core median "), "%s",
+			              cJSON_GetArrayItem(ans, 0)->valuestring);
+		} else {
+			ck_assert_ptr_nonnull(jmember(h, "error")->valuestring);
+		}
+	}
+	ck_assert_str_eq(jmember(cJSON_GetArrayItem(hs, 0), "label")->valuestring, "VM one");
+	ck_assert_ptr_nonnull(strstr(jmember(cJSON_GetArrayItem(hs, 2), "error")->valuestring, "cannot reach"));
+	cJSON_Delete(s);
+	free(p);
+}
+
 START_TEST(test_hosts_campaign)
 {
 	char *inv = inventory(NULL), *res = util_fmt("%s/results", dir), *b = util_fmt("%s/bundle", dir);
@@ -168,11 +214,13 @@ START_TEST(test_hosts_campaign)
 	/* What the campaign copied is gone from the hosts (they share this
 	 * machine's file system): not even the campaign's folder is left. */
 	ck_assert_msg(!util_path_exists(remote), "%s left behind", remote);
+	campaign_status_check(res, 0);
 	/* Resume: complete hosts are not rerun. */
 	ck_assert_int_eq(itest_run(&o, argv), 1);
 	ck_assert_ptr_nonnull(strstr(o, "[h1] complete already, skipped (resume)"));
 	ck_assert_ptr_nonnull(strstr(o, "[h2] complete already, skipped (resume)"));
 	free(o);
+	campaign_status_check(res, 1);
 	/* A rerun with other arms (swapped) or options is refused before any
 	 * host is contacted, naming what differs; the results stay. */
 	char *swapped[] = {(char *)itest_gvab(), "hosts", "run", "--inventory", inv, "--campaign", "c1",
