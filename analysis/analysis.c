@@ -397,7 +397,9 @@ void analysis_compare(struct run_analysis *ra, const struct analysis_opts *o)
 			paired_shift(ra, c, (1 - lvl) / 2, &c->paired_ms, &c->paired_lo, &c->paired_hi, &lg);
 			/* The signed-rank test on log ratios, to match the shift's
 			 * interval (Mann-Whitney needs nothing: ranks do not change). */
-			paired_diffs_scale(ra, a, (int)b, p, 1, &d, NULL);
+			int lg_ok;
+			paired_diffs_scale(ra, a, (int)b, p, 1, &d, &lg_ok);
+			c->pair_log_sd = lg_ok && c->npairs >= 2 ? sd_of(d, c->npairs) : NAN;
 			/* With the same dependence factor as the interval, so the p
 			 * printed beside it agrees with the verdict's rule. */
 			c->p_wx = stats_wilcoxon_scaled(d, c->npairs, c->dep_factor);

@@ -91,6 +91,9 @@ struct comparison {
 	double dep_factor;
 	double thr_ms;              /* threshold_pct of med_a */
 	double pair_sd_ms;          /* sd of the same-round differences */
+	double pair_log_sd;         /* sd of the same-round log ratios log(B / A), the
+	                             * noise sample-size advice plans with; NAN when a
+	                             * time is not positive or fewer than 2 pairs */
 	enum analysis_family family;
 	size_t family_size;
 	/* Carry-over: B - A of time-adjacent boots by which arm went first

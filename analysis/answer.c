@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "answer.h"
 #include "error.h"
+#include "stats.h"
 #include "util.h"
 
 #include <math.h>
@@ -51,10 +52,66 @@ static const char *too_few(const struct run_analysis *ra, const struct compariso
 
 static void between_runs(const struct run_analysis *runs, size_t nruns, int phase);
 
-/* One comparison as an answer line; the caller frees it. */
-static char *answer_line(const struct run_analysis *ra, const struct comparison *c)
+/* The power sample-size advice plans for (answer.h). */
+#define ADVICE_POWER 0.8
+/* Fewer pairs give an sd too rough to plan with. */
+#define ADVICE_MIN_PAIRS 5
+
+/* ", variance x1.29 for dependent rounds" when the interval was widened. */
+static void dep_text(const struct comparison *c, char *buf, size_t len)
 {
-	char iv[80], few[96];
+	if (c->dep_factor > 1.005)
+		snprintf(buf, len, ", variance x%.2f for dependent rounds", c->dep_factor);
+	else
+		buf[0] = '\0';
+}
+
+int answer_advice(const struct comparison *c, double alpha, double threshold_pct, char *buf,
+                  size_t len)
+{
+	buf[0] = '\0';
+	if (c->npairs < ADVICE_MIN_PAIRS || !isfinite(c->pair_log_sd) || !(threshold_pct > 0))
+		return 0;
+	char dep[64];
+	dep_text(c, dep, sizeof dep);
+	double need = stats_plan_pairs(c->pair_log_sd, log1p(threshold_pct / 100), alpha,
+	                               ADVICE_POWER, c->dep_factor);
+	double more = ceil(need) - (double)c->npairs;
+	if (more <= 0)
+		snprintf(buf, len, "at the observed noise (sd of paired log-ratios %.3f%s) %.0f pairs "
+		         "decide a change of %.3g%%; the shift lies near the threshold, which more pairs "
+		         "may not settle", c->pair_log_sd, dep, ceil(need), threshold_pct);
+	else if (more > 1e6)
+		snprintf(buf, len, "more than 1000000 more pairs would decide a change of %.3g%% at the "
+		         "observed noise (sd of paired log-ratios %.3f%s)", threshold_pct, c->pair_log_sd,
+		         dep);
+	else
+		snprintf(buf, len, "about %.0f more pairs would decide a change of %.3g%% at the "
+		         "observed noise (sd of paired log-ratios %.3f%s)", more, threshold_pct,
+		         c->pair_log_sd, dep);
+	return 1;
+}
+
+int answer_mde(const struct comparison *c, double alpha, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (c->npairs < ADVICE_MIN_PAIRS || !isfinite(c->pair_log_sd))
+		return 0;
+	char dep[64];
+	dep_text(c, dep, sizeof dep);
+	double m = stats_plan_mde(c->pair_log_sd, (double)c->npairs, alpha, ADVICE_POWER,
+	                          c->dep_factor);
+	snprintf(buf, len, "the smallest change these %zu pairs detect (80%% power) is %.2g%% (sd of "
+	         "paired log-ratios %.3f%s)", c->npairs, 100 * expm1(m), c->pair_log_sd, dep);
+	return 1;
+}
+
+
+/* One comparison as an answer line; the caller frees it. */
+static char *answer_line(const struct run_analysis *ra, const struct comparison *c,
+                         const struct analysis_opts *ao)
+{
+	char iv[80], few[96], adv[256] = "";
 	if (too_few(ra, c, few, sizeof few))
 		return util_fmt("%s: %s %s, %s", ra->arms[c->b].name, sample_phase_names[c->phase], few,
 		                verdict_name(c->verdict));
@@ -63,10 +120,14 @@ static char *answer_line(const struct run_analysis *ra, const struct comparison 
 	size_t n = c->used_paired ? c->npairs : ra->arms[c->b].n_ok;
 	/* The estimator is named: report.md also shows the difference of
 	 * medians, which can differ from the shift by several points. */
-	return util_fmt("%s: %s median %.1f ms vs %.1f ms, Hodges-Lehmann shift %+.1f%% %s, %s (%s, n=%zu)",
+	/* Undecided: how many more pairs the observed noise asks for. */
+	char more[300] = "";
+	if (c->verdict == V_UNDECIDED && answer_advice(c, ao->alpha, ao->threshold_pct, adv, sizeof adv))
+		snprintf(more, sizeof more, "; %s", adv);
+	return util_fmt("%s: %s median %.1f ms vs %.1f ms, Hodges-Lehmann shift %+.1f%% %s, %s (%s, n=%zu)%s",
 	                ra->arms[c->b].name,
 	                sample_phase_names[c->phase], c->med_b, c->med_a, pct(c->shift_ms, c->med_a), iv,
-	                verdict_name(c->verdict), how, n);
+	                verdict_name(c->verdict), how, n, more);
 }
 
 int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, double threshold_pct)
@@ -93,7 +154,7 @@ int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, dou
 		printf("%s (%s), A = %s\n", ra->label, ra->dir, ra->narms ? ra->arms[0].name : "?");
 		for (size_t k = 0; k < ra->ncmp; k++)
 			if (ra->cmp[k].phase == phase) {
-				char *l = answer_line(ra, &ra->cmp[k]);
+				char *l = answer_line(ra, &ra->cmp[k], &ao);
 				printf("  %s\n", l);
 				free(l);
 			}
@@ -182,7 +243,7 @@ void answer_fprint_run(FILE *f, const char *dir, int phase, const char *prefix)
 	analysis_adjust(&ra, 1, &ao, ao.phase_mask);
 	for (size_t k = 0; k < ra.ncmp; k++)
 		if (ra.cmp[k].phase == phase) {
-			char *l = answer_line(&ra, &ra.cmp[k]);
+			char *l = answer_line(&ra, &ra.cmp[k], &ao);
 			fprintf(f, "%s%s\n", prefix, l);
 			free(l);
 		}

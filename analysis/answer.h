@@ -16,6 +16,21 @@
 
 #include <stdio.h>
 
+/* Sample-size advice from a comparison's observed noise: the sd S of its
+ * same-round log ratios (pair_log_sd) and the AR(1) variance factor its
+ * interval uses (dep_factor), normal approximation (stats_plan_pairs) at
+ * one-sided `alpha` and 80% power. answer_advice, for a verdict still
+ * undecided: "about N more pairs would decide a change of X% at the
+ * observed noise (sd of paired log-ratios S[, variance xF for dependent
+ * rounds])", X the threshold; when the pairs already suffice, it says the
+ * shift lies near the threshold instead. answer_mde, for one that decided:
+ * "the smallest change these N pairs detect (80% power) is M%". Each
+ * writes `buf` and returns 1, or returns 0 with "" when the comparison
+ * has fewer than 5 pairs, no log ratios, or (advice) a 0% threshold. */
+int answer_advice(const struct comparison *c, double alpha, double threshold_pct, char *buf,
+                  size_t len);
+int answer_mde(const struct comparison *c, double alpha, char *buf, size_t len);
+
 /* Loads, compares and adjusts every run directory in `dirs` with the
  * report's defaults and prints, per run, its label and one answer line per
  * candidate arm on `phase`, then a benchstat-style table of every phase

@@ -1,6 +1,7 @@
 /* gate: see gate.h. */
 #define _GNU_SOURCE
 #include "gate.h"
+#include "answer.h"
 #include "error.h"
 #include "util.h"
 #include "verdict.h"
@@ -257,9 +258,15 @@ int gate_decide(const char *dir, struct gate_params *gp, double look_alpha, char
 		       A->lag1[phase], A->name, B->lag1[phase], B->name, cp->lag1,
 		       widened, A->trend_pct_per_100[phase], A->name,
 		       B->trend_pct_per_100[phase], B->name);
-		if (c_code == GATE_UNDECIDED)
+		char adv[320];
+		if (c_code == GATE_UNDECIDED) {
 			gate_print_plan(cp, ra.arms[cp->a].n_ok < ra.arms[cp->b].n_ok ? ra.arms[cp->a].n_ok
 			                                                              : ra.arms[cp->b].n_ok);
+			if (answer_advice(cp, ao.alpha, ao.threshold_pct, adv, sizeof adv))
+				printf("gate: advice: %s\n", adv);
+		} else if (answer_mde(cp, ao.alpha, adv, sizeof adv)) {
+			printf("gate: sensitivity: %s\n", adv);
+		}
 		/* The worst candidate decides: FAIL > UNDECIDED > PASS. */
 		if (c_code == GATE_FAIL || (c_code == GATE_UNDECIDED && code == GATE_PASS)) {
 			code = c_code;

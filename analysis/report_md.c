@@ -152,6 +152,29 @@ static void repeats_md(FILE *md, const struct run_analysis *runs, const struct b
 
 /* ---- Markdown ---- */
 
+/* The CORE comparisons still undecided, with the pairs their observed
+ * noise asks for (answer_advice); nothing when every one decided. */
+static void report_advice_md(FILE *md, const struct run_analysis *runs, size_t nruns,
+                             const struct analysis_opts *ao)
+{
+	int head = 0;
+	for (size_t r = 0; r < nruns; r++)
+		for (size_t k = 0; k < runs[r].ncmp; k++) {
+			const struct comparison *cp = &runs[r].cmp[k];
+			char adv[320];
+			if (cp->phase != PH_CORE || cp->verdict != V_UNDECIDED ||
+			    !answer_advice(cp, ao->alpha, ao->threshold_pct, adv, sizeof adv))
+				continue;
+			if (!head++)
+				fprintf(md, "Undecided: normal approximation at alpha %.3g (one-sided) and 80%% "
+				            "power, from each run's own noise.\n\n", ao->alpha);
+			fprintf(md, "- %s, %s vs %s: %s.\n", runs[r].label, runs[r].arms[cp->b].name,
+			        runs[r].arms[cp->a].name, adv);
+		}
+	if (head)
+		fprintf(md, "\n");
+}
+
 void report_write_markdown_head(FILE *md, const struct run_analysis *runs, size_t nruns,
                                 const struct analysis_opts *ao)
 {
@@ -193,6 +216,7 @@ void report_write_markdown_head(FILE *md, const struct run_analysis *runs, size_
 			free(ps);
 		}
 	fprintf(md, "\n");
+	report_advice_md(md, runs, nruns, ao);
 	struct between_runs *reps = NULL;
 	size_t nreps = answer_between_runs(runs, nruns, PH_CORE, &reps);
 	if (nreps > 0)

@@ -119,6 +119,20 @@ double stats_ldof_spent(double t, double alpha);
 void stats_gs_bounds(const double *t, int k, double alpha, double *z);
 
 
+/* Sample-size planning of a paired comparison, normal approximation on
+ * the same-round log ratios (sd `sd`), the variance taken `var_factor`
+ * times (>= 1; the AR(1) factor the paired interval uses):
+ *   stats_plan_pairs  the pairs at which a one-sided test at `alpha`
+ *       detects a change of `delta_log` (log(1 + X) for X%) with
+ *       probability `power`: var_factor ((z(1-alpha) + z(power)) sd /
+ *       delta_log)^2; the gate's interval then clears a threshold X for a
+ *       true change 0 (PASS) or 2X (FAIL) as often. Infinity when
+ *       delta_log is not above 0.
+ *   stats_plan_mde    the inverse: the change (log scale) that `n` pairs
+ *       detect so, (z(1-alpha) + z(power)) sd sqrt(var_factor / n). */
+double stats_plan_pairs(double sd, double delta_log, double alpha, double power, double var_factor);
+double stats_plan_mde(double sd, double n, double alpha, double power, double var_factor);
+
 /* Holm-Bonferroni: adjusted p-values, in place order preserved. */
 void stats_holm(const double *p, size_t n, double *adjusted);
 

@@ -1,7 +1,7 @@
 /* stats_seq: the statistics of sequential looks and of dependent rounds
  * (see stats.h): Lan-DeMets O'Brien-Fleming-type group-sequential
- * boundaries, and the variance factor an AR(1) dependence of the rounds
- * puts on a location estimate. Split from stats.c, which keeps the rank
+ * boundaries, the variance factor an AR(1) dependence of the rounds
+ * puts on a location estimate, and the sample-size planning that uses it. Split from stats.c, which keeps the rank
  * tests and their intervals. */
 #define _GNU_SOURCE
 #include "stats.h"
@@ -45,6 +45,22 @@ double stats_ar1_variance_factor(double r, size_t n)
 			break;
 	}
 	return f;
+}
+
+double stats_plan_pairs(double sd, double delta_log, double alpha, double power, double var_factor)
+{
+	if (!(delta_log > 0) || !(sd >= 0))
+		return INFINITY;
+	double z = (stats_norm_quantile(1 - alpha) + stats_norm_quantile(power)) * sd / delta_log;
+	return (var_factor > 1 ? var_factor : 1) * z * z;
+}
+
+double stats_plan_mde(double sd, double n, double alpha, double power, double var_factor)
+{
+	if (!(n > 0))
+		return INFINITY;
+	return (stats_norm_quantile(1 - alpha) + stats_norm_quantile(power)) * sd *
+	       sqrt((var_factor > 1 ? var_factor : 1) / n);
 }
 
 double stats_ldof_spent(double t, double alpha)

@@ -4,10 +4,12 @@
  * 50, 60, 70 and 80 pairs); here: how many looks, at which pairs, and how
  * many rounds go before each. */
 #include "tests.h"
+#include "answer.h"
 #include "gate.h"
 #include "verdict.h"
 
 #include <math.h>
+#include <string.h>
 
 START_TEST(test_gate_looks_plan_levels)
 {
@@ -54,12 +56,50 @@ START_TEST(test_gate_looks_steps)
 }
 END_TEST
 
+/* The advice line's figures (answer_advice, answer_mde), from the known
+ * answers of test_plan_pairs: sd 0.126 at +3%, alpha 0.01, 80% power needs
+ * 182.36 pairs, so 183 in all: 133 more after 50; with the AR(1) factor
+ * 1.5, 273.54 -> 274, 224 more. At 50 pairs the detectable change is
+ * 5.8074% (printed to 2 significant digits: 5.8%). */
+START_TEST(test_gate_advice)
+{
+	struct comparison c = {.npairs = 50, .pair_log_sd = 0.126, .dep_factor = 1};
+	char buf[320];
+	ck_assert_int_eq(answer_advice(&c, 0.01, 3, buf, sizeof buf), 1);
+	ck_assert_str_eq(buf, "about 133 more pairs would decide a change of 3% at the observed noise "
+	                      "(sd of paired log-ratios 0.126)");
+	c.dep_factor = 1.5;
+	ck_assert_int_eq(answer_advice(&c, 0.01, 3, buf, sizeof buf), 1);
+	ck_assert_str_eq(buf, "about 224 more pairs would decide a change of 3% at the observed noise "
+	                      "(sd of paired log-ratios 0.126, variance x1.50 for dependent rounds)");
+	/* Enough pairs already: the shift sits near the threshold. */
+	c.npairs = 300;
+	c.dep_factor = 1;
+	ck_assert_int_eq(answer_advice(&c, 0.01, 3, buf, sizeof buf), 1);
+	ck_assert_msg(strstr(buf, "183 pairs decide a change of 3%; the shift lies near the threshold"),
+	              "%s", buf);
+	c.npairs = 50;
+	ck_assert_int_eq(answer_mde(&c, 0.01, buf, sizeof buf), 1);
+	ck_assert_str_eq(buf, "the smallest change these 50 pairs detect (80% power) is 5.8% (sd of "
+	                      "paired log-ratios 0.126)");
+	/* Nothing to plan with: too few pairs, no log ratios, a 0% threshold. */
+	c.npairs = 4;
+	ck_assert_int_eq(answer_advice(&c, 0.01, 3, buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "");
+	c.npairs = 50;
+	ck_assert_int_eq(answer_advice(&c, 0.01, 0, buf, sizeof buf), 0);
+	c.pair_log_sd = NAN;
+	ck_assert_int_eq(answer_mde(&c, 0.01, buf, sizeof buf), 0);
+}
+END_TEST
+
 Suite *suite_gate(void)
 {
 	Suite *s = suite_create("gate");
 	TCase *tc = tcase_create("looks");
 	tcase_add_test(tc, test_gate_looks_plan_levels);
 	tcase_add_test(tc, test_gate_looks_steps);
+	tcase_add_test(tc, test_gate_advice);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -257,6 +257,33 @@ START_TEST(test_gs_bounds)
 }
 END_TEST
 
+/* Sample-size planning, known answers by hand (Python's
+ * statistics.NormalDist): z(0.99) = 2.3263479, z(0.80) = 0.8416212, sum
+ * 3.1679691; log(1.03) = 0.0295588.
+ *   sd 0.126, +3%: (3.1679691 * 0.126 / 0.0295588)^2 = 182.360 pairs (the
+ *   issue's ~180 for CORE at 171 rounds a minute);
+ *   sd 0.148: 251.601; sd 0.126 at +1% (log 0.00995033): 1609.266;
+ *   sd 0.126, +3%, AR(1) factor 1.5: 1.5 * 182.360 = 273.540.
+ * The minimum detectable change is the inverse: at 50 pairs, sd 0.126,
+ * 3.1679691 * 0.126 / sqrt(50) = 0.0564507, expm1 = 5.8074%; at 100 pairs,
+ * sd 0.1, factor 2: 3.1679691 * 0.1 * sqrt(0.02) = 0.0448023, 4.5821%. */
+START_TEST(test_plan_pairs)
+{
+	ck_assert_double_eq_tol(stats_plan_pairs(0.126, log(1.03), 0.01, 0.8, 1), 182.35988, 1e-3);
+	ck_assert_double_eq_tol(stats_plan_pairs(0.148, log(1.03), 0.01, 0.8, 1), 251.60058, 1e-3);
+	ck_assert_double_eq_tol(stats_plan_pairs(0.126, log(1.01), 0.01, 0.8, 1), 1609.26632, 1e-2);
+	ck_assert_double_eq_tol(stats_plan_pairs(0.126, log(1.03), 0.01, 0.8, 1.5), 273.53982, 1e-3);
+	/* A factor below 1 is taken as 1; no change to detect: infinity. */
+	ck_assert_double_eq_tol(stats_plan_pairs(0.126, log(1.03), 0.01, 0.8, 0.5), 182.35988, 1e-3);
+	ck_assert(isinf(stats_plan_pairs(0.126, 0, 0.01, 0.8, 1)));
+	ck_assert_double_eq_tol(100 * expm1(stats_plan_mde(0.126, 50, 0.01, 0.8, 1)), 5.8074058, 1e-5);
+	ck_assert_double_eq_tol(100 * expm1(stats_plan_mde(0.1, 100, 0.01, 0.8, 2)), 4.5820609, 1e-5);
+	/* The inverse of each other: 182.36 pairs detect 3%. */
+	ck_assert_double_eq_tol(stats_plan_mde(0.126, 182.35988187, 0.01, 0.8, 1), log(1.03), 1e-9);
+	ck_assert(isinf(stats_plan_mde(0.126, 0, 0.01, 0.8, 1)));
+}
+END_TEST
+
 /* The verdict rule on hand-made intervals (threshold 3 ms, alpha 0.01). */
 START_TEST(test_verdict_rule)
 {
@@ -390,6 +417,7 @@ Suite *suite_stats(void)
 	tcase_add_test(tc, test_intervals);
 	tcase_add_test(tc, test_intervals_large);
 	tcase_add_test(tc, test_gs_bounds);
+	tcase_add_test(tc, test_plan_pairs);
 	tcase_add_test(tc, test_verdict_rule);
 	tcase_add_test(tc, test_analysis_families);
 	suite_add_tcase(s, tc);
