@@ -325,3 +325,59 @@ long gate_first_look_pairs(const char *dir)
 	}
 	return n0;
 }
+
+void gate_rate_of_samples(const struct samples_file *sf, struct gate_rate *r)
+{
+	memset(r, 0, sizeof *r);
+	double intervals = 0, span_ns = 0;
+	int64_t first = 0, last = 0;
+	long in_chunk = 0;
+	for (size_t k = 0; k <= sf->n; k++) {
+		const struct sample *s = k < sf->n ? &sf->s[k] : NULL;
+		if (s && s->kind != BOOT_COLD)
+			continue;
+		/* A chunk ends where the clock starts again (or the file ends). */
+		if (!s || (in_chunk && s->t_ns < last)) {
+			if (in_chunk > 1) {
+				intervals += (double)(in_chunk - 1);
+				span_ns += (double)(last - first);
+			}
+			in_chunk = 0;
+			if (!s)
+				break;
+		}
+		if (in_chunk++ == 0)
+			first = s->t_ns;
+		last = s->t_ns;
+	}
+	if (sf->narms == 0 || !(span_ns > 0))
+		return;
+	r->rounds = intervals / (double)sf->narms;
+	r->span_s = span_ns / 1e9;
+	r->rounds_per_min = r->rounds / (r->span_s / 60);
+}
+
+int gate_round_rate(const char *dir, struct gate_rate *r)
+{
+	struct run_analysis ra;
+	memset(r, 0, sizeof *r);
+	int rc = analysis_load(dir, &ra);
+	if (rc < 0)
+		return rc;
+	gate_rate_of_samples(&ra.sf, r);
+	analysis_free(&ra);
+	return 0;
+}
+
+void gate_budget_plan(struct gate_budget *b, const struct gate_rate *rate, double budget_s, long step)
+{
+	memset(b, 0, sizeof *b);
+	b->budget_s = budget_s;
+	b->rate = *rate;
+	double r = floor(rate->rounds_per_min * budget_s / 60);
+	b->rounds = r > 1e9 ? 1000000000L : r > 0 ? (long)r : 0;
+	if (step < 1)
+		step = 1;
+	long whole = b->rounds / (step + 1), left = b->rounds % (step + 1);
+	b->pairs = whole * step + (left > 1 ? left - 1 : 0);
+}

@@ -11,6 +11,7 @@
 #define GVAB_GATE_H
 
 #include "analysis.h"
+#include "samples.h"
 
 #include <stddef.h>
 
@@ -54,5 +55,39 @@ void gate_looks_free(struct gate_looks *l);
 /* The first look's pairs: the fewest ok measured boots of any arm of the
  * run in DIR (0 when it cannot be read). */
 long gate_first_look_pairs(const char *dir);
+
+/* The round rate of a run, from its samples' boot times (t_ns, the
+ * start of each boot attempt from its chunk's start): every cold boot
+ * attempt (warm-ups and failures too, which take time as well) counts, each
+ * chunk (a gvab run, or one --append, whose clock starts again) for the
+ * span from its first boot to its last. rounds_per_min is boots per
+ * minute over the run's arms; 0 when no chunk has two boots. `rounds` and
+ * `span_s` give what it was measured on (boots over arms, seconds). */
+struct gate_rate {
+	double rounds_per_min;
+	double rounds;
+	double span_s;
+};
+void gate_rate_of_samples(const struct samples_file *sf, struct gate_rate *r);
+/* The same for the run directory DIR; -1 with the error recorded when it
+ * cannot be read. */
+int gate_round_rate(const char *dir, struct gate_rate *r);
+
+/* `gate --budget TIME`: how many measured rounds the looks may add within
+ * TIME at the measured rate, planned once, at the first look, before any
+ * added data are seen (so the looks' information fractions are fixed and
+ * the alpha spending stays valid). Every extension of `step` rounds costs
+ * step + 1 rounds (the warm-up round each --append adds): the budget's
+ * rounds, floor(rounds_per_min * budget_s / 60), give floor(R / (step + 1))
+ * whole extensions, and what is left (less its warm-up) one shorter last.
+ * The time of each extension's setup and of the looks' analyses is not
+ * counted. */
+struct gate_budget {
+	double budget_s;
+	struct gate_rate rate;
+	long rounds;   /* rounds the budget buys at the rate, warm-ups included */
+	long pairs;    /* measured rounds (pairs) the looks may add */
+};
+void gate_budget_plan(struct gate_budget *b, const struct gate_rate *rate, double budget_s, long step);
 
 #endif

@@ -14,7 +14,8 @@
  * default alpha 0.01 with one candidate): each bound is a one-sided test at
  * alpha / m, so a false FAIL and a false PASS each have probability at most
  * alpha over all candidates. --adaptive looks repeatedly with
- * group-sequential levels (verdict_sequential_alphas).
+ * group-sequential levels (verdict_sequential_alphas); --budget plans how
+ * many rounds those looks may add from the run's measured round rate.
  */
 #define _GNU_SOURCE
 #include "analysis.h"
@@ -35,7 +36,7 @@
 #include <sys/wait.h>
 
 enum { O_METRIC = 1, O_MAXREG, O_ALPHA, O_BASE, O_CAND, O_MINS, O_MAXFAIL, O_DRIFT,
-       O_JUNIT, O_ADAPTIVE, O_STEP };
+       O_JUNIT, O_ADAPTIVE, O_STEP, O_BUDGET };
 
 static const struct opt opts[] = {
 	{"metric", 0, OPT_REQUIRED, "M",
@@ -58,6 +59,12 @@ static const struct opt opts[] = {
 	 "O'Brien-Fleming-type alpha spending (Lan-DeMets), so\n"
 	 "stopping at any look keeps both error rates <= alpha", O_ADAPTIVE},
 	{"step", 0, OPT_REQUIRED, "N", "rounds added before each look of --adaptive (default 10)", O_STEP},
+	{"budget", 0, OPT_REQUIRED, "TIME",
+	 "decide within TIME of added boots (90s, 5m, 1h): --adaptive\n"
+	 "with at most the rounds the run's measured round rate\n"
+	 "allows in TIME, planned at the first look (the looks'\n"
+	 "error spending stays valid); with --adaptive N, the\n"
+	 "smaller of the two", O_BUDGET},
 	{0}};
 
 static const struct opt_cmd gate_cmd = {
@@ -70,6 +77,7 @@ static const struct opt_cmd gate_cmd = {
 	"run.json under --adaptive.\n",
 	"gate results/ab --max-regression 3% --junit gate.xml\n"
 	"gate results/ab --adaptive 100          # add rounds while undecided\n"
+	"gate results/ab --budget 5m             # ... as many as five minutes allow\n"
 	"gate results/r --baseline r0706-lazy --candidate r0715-upstream"};
 
 /* The run DIR/run.json describes, as a spec (rig/rundir/runspec.h):
@@ -146,6 +154,46 @@ static int gate_extend_run(const char *dir, long rounds)
 	return rc;
 }
 
+/* --adaptive's largest N, and what --budget alone allows at most. */
+#define GATE_MAX_ADAPTIVE 100000
+
+/* "5m", "90s", "1.5h": a budget as the user would write it. */
+static const char *budget_text(double s)
+{
+	static char buf[32];
+	if (s >= 3600 && fmod(s, 360) == 0)
+		snprintf(buf, sizeof buf, "%gh", s / 3600);
+	else if (s >= 60 && fmod(s, 6) == 0)
+		snprintf(buf, sizeof buf, "%gm", s / 60);
+	else
+		snprintf(buf, sizeof buf, "%gs", s);
+	return buf;
+}
+
+/* --budget: the pairs the looks may add within budget_s at the round rate
+ * measured on the run so far (gate_budget_plan), capped at --adaptive's
+ * `cap`; says what the budget allowed. Planned before any round is added,
+ * so the looks' information fractions do not depend on the data. */
+static long gate_plan_budget(const char *dir, double budget_s, long cap, long step)
+{
+	struct gate_rate rate;
+	struct gate_budget b;
+	if (gate_round_rate(dir, &rate) < 0)
+		memset(&rate, 0, sizeof rate);
+	gate_budget_plan(&b, &rate, budget_s, step);
+	if (!(rate.rounds_per_min > 0)) {
+		printf("gate: budget %s: no round rate to plan with (no chunk of the run has two boots "
+		       "with times); no rounds added\n", budget_text(budget_s));
+		return 0;
+	}
+	long pairs = b.pairs < cap ? b.pairs : cap;
+	printf("gate: budget %s: %.1f rounds per minute measured (%.0f rounds in %.1f s of boots) "
+	       "allow %ld rounds: at most %ld pairs added, +%ld per look, one warm-up round each%s\n",
+	       budget_text(budget_s), rate.rounds_per_min, rate.rounds, rate.span_s, b.rounds, pairs,
+	       step, b.pairs > cap ? " (--adaptive caps it)" : "");
+	return pairs;
+}
+
 int cmd_gate(int argc, char **argv)
 {
 	struct analysis_opts ao = ANALYSIS_OPTS_DEFAULT;
@@ -154,6 +202,7 @@ int cmd_gate(int argc, char **argv)
 	double max_fail_rate = 0.1;
 	int allow_drift = 0, rc = 0;
 	long adaptive_budget = 0, adaptive_step = 10;
+	double budget_s = 0;
 	struct opt_parser p;
 	opt_init(&p, &gate_cmd, argc, argv);
 	for (int id; (id = opt_next(&p)) > 0;) {
@@ -169,6 +218,7 @@ int cmd_gate(int argc, char **argv)
 		case O_JUNIT: junit = p.arg; break;
 		case O_ADAPTIVE: opt_long(&p, 1, 100000, &adaptive_budget); break;
 		case O_STEP: opt_long(&p, 1, 100000, &adaptive_step); break;
+		case O_BUDGET: opt_duration(&p, 1, 86400, &budget_s); break;
 		}
 	}
 	if (p.status != OPT_DONE)
@@ -190,6 +240,9 @@ int cmd_gate(int argc, char **argv)
 	                         .max_fail_rate = max_fail_rate, .allow_drift = allow_drift};
 	char line[2048] = "", verdict[32] = "INVALID";
 	int code;
+	/* --budget alone: as many rounds as the time allows. */
+	if (budget_s > 0 && adaptive_budget <= 0)
+		adaptive_budget = GATE_MAX_ADAPTIVE;
 	if (adaptive_budget <= 0) {
 		code = gate_decide(dir, &gp, ao.alpha, line, sizeof line, verdict, sizeof verdict);
 	} else {
@@ -208,8 +261,11 @@ int cmd_gate(int argc, char **argv)
 		cJSON_Delete(run);
 		if (rc < 0)
 			return cmds_fail(rc, "gate");
+		long max_added = adaptive_budget;
+		if (budget_s > 0)
+			max_added = gate_plan_budget(dir, budget_s, adaptive_budget, adaptive_step);
 		struct gate_looks gl;
-		gate_looks_plan(&gl, gate_first_look_pairs(dir), adaptive_budget, adaptive_step, ao.alpha);
+		gate_looks_plan(&gl, gate_first_look_pairs(dir), max_added, adaptive_step, ao.alpha);
 		for (int look = 1;; look++) {
 			printf("gate: look %d of at most %d (one-sided alpha at this look %.3g, %ld rounds "
 			       "added)\n", look, gl.looks, gl.alpha[look - 1], gl.added);
@@ -225,6 +281,9 @@ int cmd_gate(int argc, char **argv)
 				break;
 			}
 		}
+		if (budget_s > 0 && code == GATE_UNDECIDED && gl.added >= gl.budget)
+			printf("gate: the budget (%s) ended the run undecided after %ld pairs added; "
+			       "not a pass\n", budget_text(budget_s), gl.added);
 		gate_looks_free(&gl);
 	}
 	if (junit && gate_write_junit(junit, dir, verdict, line, code) < 0)

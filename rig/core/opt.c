@@ -261,6 +261,20 @@ int opt_percent(struct opt_parser *p, double lo, double hi, double *out)
 	return 0;
 }
 
+int opt_duration(struct opt_parser *p, double lo_s, double hi_s, double *out_s)
+{
+	const char *s = p->arg ? p->arg : "";
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	double unit = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600 : 0;
+	if (errno || end == s || !(unit > 0) || !isfinite(d) || !(d * unit >= lo_s && d * unit <= hi_s))
+		return opt_error(p, "'%s' is not a time from %gs to %gs (a number of seconds, or with s, "
+		                 "m or h)", s, lo_s, hi_s);
+	*out_s = d * unit;
+	return 0;
+}
+
 /* Writes `text` with every line after the first indented by `indent`. */
 static void put_indented(FILE *f, const char *text, int indent)
 {

@@ -104,9 +104,12 @@ int opt_double(struct opt_parser *p, double lo, double hi, double *out);
  * opt_double does (one message format):
  *   opt_alpha    an error rate, above 0 and below 0.5 (every --alpha);
  *   opt_fraction a fraction from 0 to 1 (both included);
- *   opt_percent  a percentage, "3" or "3%", from lo to hi (both included). */
+ *   opt_percent  a percentage, "3" or "3%", from lo to hi (both included);
+ *   opt_duration a time, "90s", "5m", "1.5h" or "90" (seconds), in seconds,
+ *                from lo_s to hi_s (both included; every --budget). */
 #define OPT_ALPHA_MAX 0.5
 int opt_alpha(struct opt_parser *p, double *out);
+int opt_duration(struct opt_parser *p, double lo_s, double hi_s, double *out_s);
 int opt_fraction(struct opt_parser *p, double *out);
 int opt_percent(struct opt_parser *p, double lo, double hi, double *out);
 /* A usage error about the current option: prints "gvab: CMD: option

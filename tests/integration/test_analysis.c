@@ -450,6 +450,89 @@ START_TEST(test_report_family_per_run)
 }
 END_TEST
 
+/* Rewrites every boot's "t_ns" of a run's samples.jsonl to its line
+ * number times `gap_ns`: a known round rate, whatever the host did. */
+static void set_boot_times(const char *run_dir, long long gap_ns)
+{
+	char *sp = util_fmt("%s/samples.jsonl", run_dir);
+	char *text = util_read_file(sp, NULL);
+	ck_assert_ptr_nonnull(text);
+	FILE *f = fopen(sp, "we");
+	ck_assert_ptr_nonnull(f);
+	long long line = 0;
+	for (char *p = text, *nl; *p; p = nl + 1, line++) {
+		nl = strchr(p, '\n');
+		ck_assert_ptr_nonnull(nl);
+		char *t = strstr(p, "\"t_ns\":");
+		ck_assert_msg(t && t < nl, "no t_ns in line %lld", line);
+		t += strlen("\"t_ns\":");
+		char *e = t + strspn(t, "0123456789");
+		fprintf(f, "%.*s%lld%.*s\n", (int)(t - p), p, line * gap_ns, (int)(nl - e), e);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	free(text);
+	free(sp);
+}
+
+START_TEST(test_gate_budget)
+{
+	/* A fake-runsc A/A run whose boots are made 0.5 s apart: 10 measured
+	 * rounds and 1 warm-up of 2 arms, 22 boots, 21 intervals in 10.5 s:
+	 * 60 rounds a minute. --budget 30s buys 30 rounds; in extensions of 5
+	 * (+1 warm-up each): 25 pairs at most, however fast the fake boots
+	 * really are: the plan is made from the rate, once, at the first look,
+	 * so this holds on a loaded host too. */
+	char *b = util_fmt("%s/bundle", dir), *out = util_fmt("%s/brun", dir);
+	itest_bundle(b, NULL);
+	char *a1 = util_fmt("a=%s", itest_fake()), *a2 = util_fmt("b=%s", itest_fake());
+	char *run[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", b, "--iterations",
+	               "10", "--warmups", "1", "--arm", a1, "--arm", a2, NULL};
+	ck_assert_int_eq(itest_run(NULL, run), 0);
+	set_boot_times(out, 500000000);
+	char *o = NULL;
+	char *g[] = {(char *)itest_gvab(), "gate", out, "--budget", "30s", "--step", "5",
+	             "--max-regression", "0%", NULL};
+	int rc = itest_run(&o, g);
+	ck_assert_msg(strstr(o, "gate: budget 30s: 60.0 rounds per minute measured (10 rounds in 10.5 s "
+	                        "of boots) allow 30 rounds: at most 25 pairs added, +5 per look"),
+	              "%s", o);
+	/* Looks at 10, 15, ..., 35 pairs: at most 6. A/A data may decide early
+	 * (each error at most alpha); otherwise the budget ends the run. */
+	int looks = 0;
+	for (const char *p = strstr(o, "gate: look "); p; p = strstr(p + 1, "gate: look "))
+		looks = atoi(p + 11);
+	ck_assert_msg(looks >= 1 && looks <= 6 && strstr(o, "of at most 6"), "looks %d: %s", looks, o);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	ck_assert_int_eq(itest_count_lines(sp, "\"warmup\":false"), 2 * (10 + 5 * (looks - 1)));
+	if (rc == 3) {
+		ck_assert_int_eq(looks, 6);
+		ck_assert_msg(strstr(o, "gate: the budget (30s) ended the run undecided after 25 pairs "
+		                        "added"), "%s", o);
+	} else {
+		ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, o);
+	}
+	free(o);
+	/* With --adaptive smaller than the budget allows, --adaptive caps it. */
+	char *g2[] = {(char *)itest_gvab(), "gate", out, "--budget", "1h", "--adaptive", "5", "--step",
+	              "5", "--max-regression", "0%", NULL};
+	set_boot_times(out, 500000000);
+	itest_run(&o, g2);
+	ck_assert_msg(strstr(o, "at most 5 pairs added, +5 per look, one warm-up round each "
+	                        "(--adaptive caps it)"), "%s", o);
+	free(o);
+	/* A bad time is a usage error naming the option. */
+	char *g3[] = {(char *)itest_gvab(), "gate", out, "--budget", "5d", NULL};
+	ck_assert_int_eq(itest_run(&o, g3), 64);
+	ck_assert_msg(strstr(o, "option '--budget': '5d' is not a time"), "%s", o);
+	free(o);
+	free(sp);
+	free(a1);
+	free(a2);
+	free(b);
+	free(out);
+}
+END_TEST
+
 /* gate --adaptive reruns the command recorded in run.json: a non-string
  * item there is invalid data (exit 65, file and field named) before any
  * boot, not a crash. */
@@ -507,6 +590,7 @@ Suite *suite_analysis(void)
 	tcase_add_test(tc, test_report_label_injection);
 	tcase_add_test(tc, test_report_hostile_run);
 	tcase_add_test(tc, test_gate_adaptive);
+	tcase_add_test(tc, test_gate_budget);
 	tcase_add_test(tc, test_gate_interval_rule);
 	tcase_add_test(tc, test_report_family_per_run);
 	tcase_add_test(tc, test_gate_adaptive_bad_command);

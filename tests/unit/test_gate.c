@@ -93,6 +93,68 @@ START_TEST(test_gate_advice)
 }
 END_TEST
 
+/* --budget's plan (gate_budget_plan), by hand: 171 rounds a minute (the
+ * issue's two-arm rate) for 5 minutes buy floor(855) rounds; extensions of
+ * 10 rounds cost 11 (a warm-up each): 77 whole ones (847 rounds, 770 pairs)
+ * and 8 left, one more of 7: 777 pairs. 60 a minute for 30 s: 30 rounds,
+ * 5 extensions of 5 + 1: 25 pairs; 31 s: 1 left over, too few for a
+ * warm-up and a pair: 25; 32 s: 2 left, one more pair: 26. 1 s: 1 round,
+ * nothing. No rate: nothing. */
+START_TEST(test_gate_budget_plan)
+{
+	struct gate_rate r = {.rounds_per_min = 171};
+	struct gate_budget b;
+	gate_budget_plan(&b, &r, 300, 10);
+	ck_assert_int_eq(b.rounds, 855);
+	ck_assert_int_eq(b.pairs, 777);
+	r.rounds_per_min = 60;
+	static const struct { double s; long rounds, pairs; } want[] = {
+		{30, 30, 25}, {31, 31, 25}, {32, 32, 26}, {1, 1, 0}, {2, 2, 1}};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		gate_budget_plan(&b, &r, want[i].s, 5);
+		ck_assert_int_eq(b.rounds, want[i].rounds);
+		ck_assert_int_eq(b.pairs, want[i].pairs);
+	}
+	r.rounds_per_min = 0;
+	gate_budget_plan(&b, &r, 300, 10);
+	ck_assert_int_eq(b.pairs, 0);
+}
+END_TEST
+
+/* The round rate (gate_rate_of_samples) of hand-made samples: two arms,
+ * a first chunk of 6 boots 0.5 s apart (2.5 s, 5 intervals) and an
+ * appended chunk whose clock starts again, 4 boots 1 s apart (3 s, 3
+ * intervals), one warm-pool exec line (not a boot) between: 8 intervals in
+ * 5.5 s, 4 rounds over 2 arms, 4 / (5.5 / 60) = 43.636 rounds a minute. */
+START_TEST(test_gate_round_rate)
+{
+	struct sample s[11];
+	memset(s, 0, sizeof s);
+	int64_t t[] = {0, 500000000, 1000000000, 1500000000, 2000000000, 2500000000,
+	               100, 1000000100, 2000000100, 3000000100};
+	for (int i = 0, k = 0; i < 11; i++) {
+		if (i == 6) {
+			s[i].kind = BOOT_EXEC;
+			s[i].t_ns = 999999999999;
+			continue;
+		}
+		s[i].t_ns = t[k++];
+		s[i].arm = i % 2;
+	}
+	char *arms[] = {"a", "b"};
+	struct samples_file sf = {.arms = arms, .narms = 2, .s = s, .n = 11};
+	struct gate_rate r;
+	gate_rate_of_samples(&sf, &r);
+	ck_assert_double_eq_tol(r.rounds, 4, 1e-12);
+	ck_assert_double_eq_tol(r.span_s, 5.5, 1e-9);
+	ck_assert_double_eq_tol(r.rounds_per_min, 43.636363636, 1e-6);
+	/* One boot per chunk: no interval, no rate. */
+	sf.n = 1;
+	gate_rate_of_samples(&sf, &r);
+	ck_assert(r.rounds_per_min == 0);
+}
+END_TEST
+
 Suite *suite_gate(void)
 {
 	Suite *s = suite_create("gate");
@@ -100,6 +162,8 @@ Suite *suite_gate(void)
 	tcase_add_test(tc, test_gate_looks_plan_levels);
 	tcase_add_test(tc, test_gate_looks_steps);
 	tcase_add_test(tc, test_gate_advice);
+	tcase_add_test(tc, test_gate_budget_plan);
+	tcase_add_test(tc, test_gate_round_rate);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -179,6 +179,42 @@ START_TEST(test_opt_values)
 }
 END_TEST
 
+/* opt_duration: seconds, or with s, m or h, within its bounds. */
+static int parse_time(const char *arg, double *out)
+{
+	static const struct opt to[] = {{"budget", 0, OPT_REQUIRED, "TIME", "t", 1}, {0}};
+	static const struct opt_cmd tc = {"times", "[options]", NULL, to, NULL, NULL, 0};
+	char *argv[] = {"times", "--budget", (char *)arg, NULL};
+	struct opt_parser p;
+	opt_init(&p, &tc, 3, argv);
+	for (int id; (id = opt_next(&p)) > 0;)
+		opt_duration(&p, 1, 86400, out);
+	int st = p.status;
+	if (st != OPT_DONE)
+		ck_assert_int_eq(opt_exit(&p), EXIT_GVAB_USAGE);
+	else
+		opt_free(&p);
+	return st;
+}
+
+START_TEST(test_opt_duration)
+{
+	static const struct { const char *arg; double s; } ok[] = {
+		{"5m", 300}, {"90s", 90}, {"90", 90}, {"1.5h", 5400}, {"0.5m", 30}, {"1s", 1}, {"24h", 86400}};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		double t = -1;
+		ck_assert_int_eq(parse_time(ok[i].arg, &t), OPT_DONE);
+		ck_assert_msg(t == ok[i].s, "%s: %g", ok[i].arg, t);
+	}
+	static const char *const bad[] = {"0s", "0.5", "25h", "5d", "m", "", "5 m", "-1m", "nanm", "5mm"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		double t = -1;
+		ck_assert_int_eq(parse_time(bad[i], &t), OPT_ERROR);
+		ck_assert(t == -1);
+	}
+}
+END_TEST
+
 START_TEST(test_opt_end)
 {
 	char *argv[] = {"demo", "-q", "f", "g", NULL};
@@ -212,6 +248,7 @@ Suite *suite_opt(void)
 	tcase_add_test(tc, test_opt_end);
 	tcase_add_test(tc, test_opt_stop_at_operand);
 	tcase_add_test(tc, test_opt_values);
+	tcase_add_test(tc, test_opt_duration);
 	suite_add_tcase(s, tc);
 	return s;
 }
