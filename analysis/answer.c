@@ -179,27 +179,20 @@ int answer_compare(char *const *dirs, size_t ndirs, int phase, double alpha, dou
 	}
 	between_runs(runs, ndirs, phase);
 	for (size_t i = 0; i < ndirs; i++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-		if (m && answer_cpu_table(m, &runs[i]) > 0) {
-			fclose(m);
-			printf("\nCPU time per boot, %s (user + sys of every process of the boot: work, not "
-			       "latency):\n%s", runs[i].label, buf);
-		} else if (m) {
-			fclose(m);
-		}
-		free(buf);
-		buf = NULL;
-		m = open_memstream(&buf, &len);
-		if (m && answer_faults_table(m, &runs[i]) > 0) {
-			fclose(m);
-			printf("\nPage faults per boot, %s (every process of the boot, from its rusage):\n%s",
-			       runs[i].label, buf);
-		} else if (m) {
-			fclose(m);
-		}
-		free(buf);
+		const char *l = runs[i].label;
+		char *h[4] = {
+			util_fmt("\nCPU time per boot, %s (user + sys of every process of the boot: work, not "
+			         "latency):\n", l),
+			util_fmt("\nPage faults per boot, %s (every process of the boot, from its rusage):\n", l),
+			util_fmt("\nHardware counters per boot, %s (the boot's own processes, perf events):\n", l),
+			util_fmt("\nHuge pages of the sandbox, %s (smaps_rollup beside PSS, median of the "
+			         "boot's memory samples; against the first arm in KiB):\n", l)};
+		answer_print_section(stdout, answer_cpu_table, &runs[i], h[0]);
+		answer_print_section(stdout, answer_faults_table, &runs[i], h[1]);
+		answer_print_section(stdout, answer_hw_table, &runs[i], h[2]);
+		answer_print_section(stdout, answer_hugepages_table, &runs[i], h[3]);
+		for (size_t k = 0; k < 4; k++)
+			free(h[k]);
 	}
 out:
 	for (size_t i = 0; i < loaded; i++)
@@ -258,6 +251,10 @@ struct instr_figure {
 	const char *const *fields;
 	double scale;
 	const char *header; /* the value column's header */
+	/* The shift in the figure's own unit (HL of the values, Moses'
+	 * interval) instead of a percentage: for figures that are often 0,
+	 * such as huge pages. */
+	int absolute;
 };
 
 static size_t figure_values(const struct run_analysis *ra, size_t a, const struct instr_figure *fg,
@@ -283,7 +280,7 @@ static int figure_table(FILE *f, const struct run_analysis *ra, const struct ins
 	}
 	double *lb = util_xcalloc(nb, sizeof *lb);
 	for (size_t i = 0; i < nb; i++)
-		lb[i] = log(base[i] > 0 ? base[i] : 1e-9);
+		lb[i] = fg->absolute ? base[i] : log(base[i] > 0 ? base[i] : 1e-9);
 	fprintf(f, "| arm | n | %s (p50) | against %s [95%% interval] |\n|---|---:|---:|---|\n",
 	        fg->header, ra->arms[0].name);
 	for (size_t a = 0; a < ra->narms; a++) {
@@ -299,9 +296,13 @@ static int figure_table(FILE *f, const struct run_analysis *ra, const struct ins
 		} else {
 			double *lv = util_xcalloc(n, sizeof *lv), est, lo, hi;
 			for (size_t i = 0; i < n; i++)
-				lv[i] = log(v[i] > 0 ? v[i] : 1e-9);
+				lv[i] = fg->absolute ? v[i] : log(v[i] > 0 ? v[i] : 1e-9);
 			stats_shift_ci(lb, nb, lv, n, 0.025, &est, &lo, &hi);
-			if (isfinite(lo) && isfinite(hi))
+			if (fg->absolute && isfinite(lo) && isfinite(hi))
+				fprintf(f, "%+.1f [%+.1f, %+.1f] |\n", est, lo, hi);
+			else if (fg->absolute)
+				fprintf(f, "%+.1f [too few boots for an interval] |\n", est);
+			else if (isfinite(lo) && isfinite(hi))
 				fprintf(f, "%+.1f%% [%+.1f, %+.1f] |\n", 100 * (exp(est) - 1), 100 * (exp(lo) - 1),
 				        100 * (exp(hi) - 1));
 			else
@@ -334,6 +335,86 @@ int answer_faults_table(FILE *f, const struct run_analysis *ra)
 		figure_table(f, ra, &fmaj);
 	}
 	return rows;
+}
+
+int answer_hw_table(FILE *f, const struct run_analysis *ra)
+{
+	const cJSON *want = cJSON_GetObjectItemCaseSensitive(ra->run, "hw_counters");
+	if (!cJSON_IsTrue(want))
+		return 0;
+	const cJSON *host = cJSON_GetObjectItemCaseSensitive(ra->run, "hw_counters_host");
+	const cJSON *counted = cJSON_GetObjectItemCaseSensitive(host, "counted"), *e;
+	const cJSON *na = cJSON_GetObjectItemCaseSensitive(host, "unavailable");
+	int rows = 0;
+	cJSON_ArrayForEach(e, counted) {
+		if (!cJSON_IsString(e))
+			continue;
+		const char *fields[] = {e->valuestring, NULL};
+		char header[96];
+		snprintf(header, sizeof header, "%.60s per boot", e->valuestring);
+		const struct instr_figure fg = {"hw", fields, 1, header, 0};
+		if (rows > 0)
+			fprintf(f, "\n");
+		rows += figure_table(f, ra, &fg);
+	}
+	/* What the host could not count, in its words: never a 0. */
+	int said = 0;
+	cJSON_ArrayForEach(e, na) {
+		if (!cJSON_IsString(e))
+			continue;
+		/* The reason names its event first; said once. */
+		const char *why = e->valuestring;
+		size_t nl = strlen(e->string);
+		if (strncmp(why, e->string, nl) == 0 && strncmp(why + nl, ": ", 2) == 0)
+			why += nl + 2;
+		fprintf(f, "%s- %s: unavailable: %s\n", said++ == 0 && rows > 0 ? "\n" : "", e->string, why);
+		rows++;
+	}
+	if (rows == 0) {
+		fprintf(f, "- unavailable: run.json records no hardware counter status\n");
+		rows = 1;
+	}
+	return rows;
+}
+
+int answer_hugepages_table(FILE *f, const struct run_analysis *ra)
+{
+	static const char *const anon[] = {"anon_huge_kib", NULL}, *const file[] = {"file_pmd_kib", NULL},
+	                         *const shmem[] = {"shmem_pmd_kib", NULL};
+	const struct instr_figure figs[] = {
+		{"memory", anon, 1, "AnonHugePages KiB", 1},
+		{"memory", file, 1, "FilePmdMapped KiB", 1},
+		{"memory", shmem, 1, "ShmemPmdMapped KiB", 1},
+	};
+	int rows = 0;
+	for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		int k = m ? figure_table(m, ra, &figs[i]) : 0;
+		if (m)
+			fclose(m);
+		if (k > 0)
+			fprintf(f, "%s%s", rows > 0 ? "\n" : "", buf);
+		rows += k;
+		free(buf);
+	}
+	return rows;
+}
+
+void answer_print_section(FILE *out, int (*table)(FILE *, const struct run_analysis *),
+                          const struct run_analysis *ra, const char *head)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		return;
+	int rows = table(m, ra);
+	fclose(m);
+	if (rows > 0)
+		fprintf(out, "%s%s", head, buf);
+	free(buf);
 }
 
 /* Repeated runs of the same arms: the shift of each candidate against the

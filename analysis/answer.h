@@ -57,6 +57,20 @@ int answer_cpu_table(FILE *f, const struct run_analysis *ra);
 /* The same for page faults per boot (minor, then major), from each
  * sample's "faults"; returns the number of rows of the minor table. */
 int answer_faults_table(FILE *f, const struct run_analysis *ra);
+/* --counters hw runs: a table per hardware event the host counted, then
+ * one line per event it could not count with run.json's reason ("cycles:
+ * unavailable: no hardware PMU: ..."); nothing for other runs. Returns the
+ * rows and lines written. */
+int answer_hw_table(FILE *f, const struct run_analysis *ra);
+/* --memory runs: AnonHugePages, FilePmdMapped and ShmemPmdMapped of the
+ * sandbox tree (KiB, from smaps_rollup; a field the kernel does not show
+ * is absent), each arm against the first in KiB with Moses' 95% interval.
+ * Returns the rows written. */
+int answer_hugepages_table(FILE *f, const struct run_analysis *ra);
+/* Builds `table`'s text for ra and, when it has rows, writes head then it
+ * to out. */
+void answer_print_section(FILE *out, int (*table)(FILE *, const struct run_analysis *),
+                          const struct run_analysis *ra, const char *head);
 
 /* Repeated runs: runs that compare the same candidate with the same
  * baseline on `phase` on one host (the same fingerprint: hostname, CPU

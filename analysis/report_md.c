@@ -319,34 +319,31 @@ void report_write_markdown_run(FILE *md, const struct run_analysis *ra, const st
 	}
 }
 
-/* CPU time per boot: work done, less noisy than wall time on a busy host. */
+/* CPU time per boot: work done, less noisy than wall time on a busy host;
+ * page faults; hardware counters (or why there are none); huge pages. */
 void report_write_markdown_cpu(FILE *md, const struct run_analysis *runs, size_t nruns)
 {
 	for (size_t r = 0; r < nruns; r++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-		if (m && answer_cpu_table(m, &runs[r]) > 0) {
-			fclose(m);
-			fprintf(md, "\n## CPU time per boot: %s\n\nuser + sys of every process of the boot "
-			            "(runsc commands, sandbox, gofer, stubs), all reaped by gvab: work, not "
-			            "latency (a regression that only waits does not show in it; `gvab gate "
-			            "--metric cpu` gates on it).\n\n%s",
-			        runs[r].label, buf);
-		} else if (m) {
-			fclose(m);
-		}
-		free(buf);
-		buf = NULL;
-		m = open_memstream(&buf, &len);
-		if (m && answer_faults_table(m, &runs[r]) > 0) {
-			fclose(m);
-			fprintf(md, "\n## Page faults per boot: %s\n\nminor (no I/O) and major (I/O) faults of "
-			            "every process of the boot, from the rusage of the reaped processes.\n\n%s",
-			        runs[r].label, buf);
-		} else if (m) {
-			fclose(m);
-		}
-		free(buf);
+		const char *l = runs[r].label;
+		char *h[4] = {
+			util_fmt("\n## CPU time per boot: %s\n\nuser + sys of every process of the boot "
+			         "(runsc commands, sandbox, gofer, stubs), all reaped by gvab: work, not "
+			         "latency (a regression that only waits does not show in it; `gvab gate "
+			         "--metric cpu` gates on it).\n\n", l),
+			util_fmt("\n## Page faults per boot: %s\n\nminor (no I/O) and major (I/O) faults of "
+			         "every process of the boot, from the rusage of the reaped processes.\n\n", l),
+			util_fmt("\n## Hardware counters per boot: %s\n\nperf events of the boot's own "
+			         "processes (`gvab run --counters hw`); an event the host does not offer is "
+			         "named with the reason, never shown as 0.\n\n", l),
+			util_fmt("\n## Huge pages of the sandbox: %s\n\nAnonHugePages, FilePmdMapped and "
+			         "ShmemPmdMapped from smaps_rollup of the sandbox's processes, beside PSS "
+			         "(median of each boot's memory samples, KiB); each arm against the first in "
+			         "KiB, Hodges-Lehmann shift with Moses' 95%% interval.\n\n", l)};
+		answer_print_section(md, answer_cpu_table, &runs[r], h[0]);
+		answer_print_section(md, answer_faults_table, &runs[r], h[1]);
+		answer_print_section(md, answer_hw_table, &runs[r], h[2]);
+		answer_print_section(md, answer_hugepages_table, &runs[r], h[3]);
+		for (size_t k = 0; k < 4; k++)
+			free(h[k]);
 	}
 }

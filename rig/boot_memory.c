@@ -42,6 +42,7 @@ int boot_sample_memory(const struct boot_cfg *c, pid_t sandbox, pid_t gofer, str
 	enum { MAXS = 64 };
 	int k = c->memory_samples > MAXS ? MAXS : c->memory_samples;
 	long rss[MAXS], pss[MAXS], sb[MAXS], gf[MAXS], ot[MAXS], cur[MAXS], peak[MAXS];
+	long ahp[MAXS], fpmd[MAXS], spmd[MAXS];
 	int nprocs = 0;
 	nap_ms(250);
 	for (int i = 0; i < k; i++) {
@@ -58,6 +59,9 @@ int boot_sample_memory(const struct boot_cfg *c, pid_t sandbox, pid_t gofer, str
 		}
 		rss[i] = fs->rss_kib;
 		pss[i] = fs->pss_kib;
+		ahp[i] = fs->anon_huge_kib;
+		fpmd[i] = fs->file_pmd_kib;
+		spmd[i] = fs->shmem_pmd_kib;
 		sb[i] = gf[i] = ot[i] = 0;
 		for (size_t j = 0; j < fs->n; j++) {
 			long *dst = !strcmp(fs->procs[j].kind, "sandbox") ? &sb[i]
@@ -80,6 +84,10 @@ int boot_sample_memory(const struct boot_cfg *c, pid_t sandbox, pid_t gofer, str
 	r->mem_sandbox_pss_kib = median_long(sb, k);
 	r->mem_gofer_pss_kib = median_long(gf, k);
 	r->mem_other_pss_kib = median_long(ot, k);
+	/* A field the kernel does not show is -1 in every sample: median -1. */
+	r->mem_anon_huge_kib = median_long(ahp, k);
+	r->mem_file_pmd_kib = median_long(fpmd, k);
+	r->mem_shmem_pmd_kib = median_long(spmd, k);
 	long c1 = median_long(cur, k), c2 = median_long(peak, k);
 	r->mem_cg_current_bytes = c1 >= 0 ? (long long)c1 * 1024 : -1;
 	r->mem_cg_peak_bytes = c2 >= 0 ? (long long)c2 * 1024 : -1;

@@ -107,11 +107,13 @@ static void kind_of(pid_t pid, char *kind, size_t len)
 	free(cl);
 }
 
-static int read_rollup(pid_t pid, long *rss, long *pss)
+static int read_rollup(pid_t pid, struct footprint_proc *fp)
 {
+	long *rss = &fp->rss_kib, *pss = &fp->pss_kib;
 	char *p = util_fmt("/proc/%d/smaps_rollup", (int)pid);
 	FILE *f = fopen(p, "r");
 	*rss = *pss = -1;
+	fp->anon_huge_kib = fp->file_pmd_kib = fp->shmem_pmd_kib = -1;
 	if (!f) {
 		int e = errno;
 		int rc = error_set("process %d vanished while sampled (%s: %s)", (int)pid, p, strerror(e));
@@ -125,6 +127,12 @@ static int read_rollup(pid_t pid, long *rss, long *pss)
 			*rss = v;
 		else if (sscanf(line, "Pss: %ld kB", &v) == 1)
 			*pss = v;
+		else if (sscanf(line, "AnonHugePages: %ld kB", &v) == 1)
+			fp->anon_huge_kib = v;
+		else if (sscanf(line, "FilePmdMapped: %ld kB", &v) == 1)
+			fp->file_pmd_kib = v;
+		else if (sscanf(line, "ShmemPmdMapped: %ld kB", &v) == 1)
+			fp->shmem_pmd_kib = v;
 	}
 	fclose(f);
 	free(p);
@@ -194,6 +202,15 @@ static void read_cgroup(pid_t pid, struct footprint_sample *out)
 	free(t);
 }
 
+/* A total of fields a process may not show (-1): known once any shows it. */
+static void add_known(long *total, long v, int first)
+{
+	if (first)
+		*total = -1;
+	if (v >= 0)
+		*total = (*total < 0 ? 0 : *total) + v;
+}
+
 int footprint_sample(const pid_t *pids, size_t n, struct footprint_sample *out)
 {
 	memset(out, 0, sizeof *out);
@@ -205,11 +222,14 @@ int footprint_sample(const pid_t *pids, size_t n, struct footprint_sample *out)
 		struct footprint_proc *p = &out->procs[out->n];
 		p->pid = pids[i];
 		kind_of(pids[i], p->kind, sizeof p->kind);
-		int rc = read_rollup(pids[i], &p->rss_kib, &p->pss_kib);
+		int rc = read_rollup(pids[i], p);
 		if (rc < 0)
 			return rc;
 		out->rss_kib += p->rss_kib;
 		out->pss_kib += p->pss_kib;
+		add_known(&out->anon_huge_kib, p->anon_huge_kib, i == 0);
+		add_known(&out->file_pmd_kib, p->file_pmd_kib, i == 0);
+		add_known(&out->shmem_pmd_kib, p->shmem_pmd_kib, i == 0);
 		out->n++;
 	}
 	read_cgroup(pids[0], out);

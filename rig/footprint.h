@@ -26,12 +26,16 @@ struct footprint_proc {
 	pid_t pid;
 	char kind[12];   /* "sandbox", "gofer", "other" */
 	long rss_kib, pss_kib;
+	/* Huge pages mapped (smaps_rollup's AnonHugePages, FilePmdMapped,
+	 * ShmemPmdMapped): -1 when the kernel does not show the field. */
+	long anon_huge_kib, file_pmd_kib, shmem_pmd_kib;
 };
 
 struct footprint_sample {
 	struct footprint_proc procs[FOOTPRINT_MAX_PROCS];
 	size_t n;
 	long rss_kib, pss_kib;         /* totals over procs */
+	long anon_huge_kib, file_pmd_kib, shmem_pmd_kib; /* totals; -1: no process shows it */
 	long long cg_current_bytes;    /* -1 when unknown */
 	long long cg_peak_bytes;       /* -1 when unknown */
 	char cg_path[256];             /* the cgroup directory read, or "" */

@@ -61,6 +61,21 @@ int perfcount_add(struct perfcount_set *s, const char *name, uint32_t type, uint
 int perfcount_add_tracepoint(struct perfcount_set *s, const char *name, const char *tracepoint,
                              const char *filter);
 
+/* Where the kernel lists its PMUs (perf_event_open's types). */
+#define PERFCOUNT_PMU_ROOT "/sys/bus/event_source/devices"
+
+/* An entry that is unavailable for a reason the caller knows (`why`,
+ * copied). Returns its index, or a negative code when the set is full. */
+int perfcount_add_unavailable(struct perfcount_set *s, const char *name, uint32_t type,
+                              const char *why);
+
+/* Hardware page-walk events the core PMU names in sysfs (an events/ file
+ * with "walk" in its name, e.g. dtlb_load_misses.walk_completed), at most
+ * `max`, each as "walks:NAME" with its raw config from the PMU's format/
+ * files. Returns how many were added, or a negative code with the reason
+ * recorded (no core PMU, none named): the host names no walk. */
+int perfcount_add_named_walks(struct perfcount_set *s, size_t max);
+
 /* The event called name, or NULL. */
 const struct perfcount_event *perfcount_get(const struct perfcount_set *s, const char *name);
 

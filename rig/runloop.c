@@ -112,6 +112,7 @@ static void ctx_free(struct run_ctx *c)
 	cJSON_Delete(c->old_run);
 	cJSON_Delete(c->before);
 	cJSON_Delete(c->bmeta);
+	cJSON_Delete(c->hw_status);
 	free(c->slots);
 	free(c->samples_path);
 	free(c->run_path);
@@ -158,7 +159,7 @@ int runloop_run(const struct run_spec *s, struct run_outcome *o)
 		goto finish;
 	/* Preconditions that need no output come first, so a run that cannot
 	 * start leaves no half-written run directory behind. */
-	if (s->syscalls && (rc = run_open_counters(&c.counters)) < 0)
+	if ((s->syscalls || s->hw_counters) && (rc = run_open_counters(s, &c.counters, &c.hw_status)) < 0)
 		goto finish;
 	if ((rc = run_prepare_dir(&c)) < 0)
 		goto finish;

@@ -54,7 +54,8 @@ struct run_ctx {
 	struct knobs knobs;
 	int have_knobs;
 	struct samples_writer sw;
-	struct perfcount_set counters; /* --syscalls: this boot's processes only */
+	struct perfcount_set counters; /* --syscalls, --counters: this boot's processes only */
+	cJSON *hw_status;              /* --counters hw: what the host counts, for run.json */
 	int seq0, round0, quiet, cold_drop_ok;
 	struct sigaction old_sa[3];
 	int handlers;
@@ -65,9 +66,10 @@ struct run_ctx {
 int run_preconditions(struct run_ctx *c);
 /* Knobs first: who owns them is decided before anything is read. */
 int run_prepare_knobs(struct run_ctx *c);
-/* --syscalls: the per-boot counters, refused with the reason when the
- * host has no tracepoint. */
-int run_open_counters(struct perfcount_set *pc);
+/* --syscalls and --counters: the per-boot counters; --syscalls is refused
+ * with the reason when the host has no tracepoint, --counters hw records
+ * in *hw_status (caller frees) what it counts and why not the rest. */
+int run_open_counters(const struct run_spec *s, struct perfcount_set *pc, cJSON **hw_status);
 /* The run directory: created, locked, its earlier samples counted. */
 int run_prepare_dir(struct run_ctx *c);
 /* run.json's first version (runjson_describe), saved before any boot. */

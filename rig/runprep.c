@@ -21,6 +21,7 @@
 #include "version.h"
 
 #include <errno.h>
+#include <linux/perf_event.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -233,7 +234,7 @@ int run_begin_json(struct run_ctx *c)
 	struct runjson_start st = {.started_at = when, .bundle_real = c->bundle_real, .bundle_meta = c->bmeta,
 	                           .seed = c->seed, .placement_desc = c->placement_desc,
 	                           .workload_words = c->wl_buf ? c->wl_words : NULL, .host = c->before,
-	                           .first_seq = c->seq0};
+	                           .first_seq = c->seq0, .hw_status = c->hw_status};
 	c->bmeta = NULL; /* taken by runjson_describe */
 	cJSON *run = runjson_describe(s, &st);
 	/* This invocation's own part of the run: the whole run when it is the
@@ -261,16 +262,57 @@ int run_begin_json(struct run_ctx *c)
 /* --syscalls: membarrier calls of each boot's own processes (every runsc
  * it spawns and their descendants, as `perf stat CMD` counts), all and
  * REGISTER_PRIVATE_EXPEDITED (== 16, linux/membarrier.h). A host without
- * the tracepoint refuses the run with the reason. */
-int run_open_counters(struct perfcount_set *pc)
+ * the tracepoint refuses the run with the reason. --counters hw: the
+ * hardware events below and the page walks the PMU names, each counted
+ * where the host offers it and recorded unavailable, with why, where it
+ * does not (the run goes on: a VM without a PMU still measures CORE). */
+int run_open_counters(const struct run_spec *s, struct perfcount_set *pc, cJSON **hw_status)
 {
 	perfcount_init(pc);
-	perfcount_add_tracepoint(pc, "membarrier", "syscalls/sys_enter_membarrier", NULL);
-	perfcount_add_tracepoint(pc, "membarrier_register_private_expedited", "syscalls/sys_enter_membarrier",
-	                         "cmd == 16");
-	for (size_t i = 0; i < pc->n; i++)
-		if (!pc->ev[i].available)
-			return error_setc(GVAB_EPRECOND, "--syscalls: %s", pc->ev[i].why);
+	*hw_status = NULL;
+	if (s->syscalls) {
+		perfcount_add_tracepoint(pc, "membarrier", "syscalls/sys_enter_membarrier", NULL);
+		perfcount_add_tracepoint(pc, "membarrier_register_private_expedited",
+		                         "syscalls/sys_enter_membarrier", "cmd == 16");
+		for (size_t i = 0; i < pc->n; i++)
+			if (!pc->ev[i].available)
+				return error_setc(GVAB_EPRECOND, "--syscalls: %s", pc->ev[i].why);
+	}
+	if (!s->hw_counters)
+		return 0;
+	/* Read misses of the data and instruction TLBs (perf's dTLB-load-misses
+	 * and iTLB-load-misses). */
+	static const struct {
+		const char *name;
+		uint32_t type;
+		uint64_t config;
+	} hw[] = {
+		{"cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES},
+		{"instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS},
+		{"dtlb_misses", PERF_TYPE_HW_CACHE,
+		 PERF_COUNT_HW_CACHE_DTLB | PERF_COUNT_HW_CACHE_OP_READ << 8 | PERF_COUNT_HW_CACHE_RESULT_MISS << 16},
+		{"itlb_misses", PERF_TYPE_HW_CACHE,
+		 PERF_COUNT_HW_CACHE_ITLB | PERF_COUNT_HW_CACHE_OP_READ << 8 | PERF_COUNT_HW_CACHE_RESULT_MISS << 16},
+	};
+	size_t first = pc->n;
+	for (size_t i = 0; i < sizeof hw / sizeof hw[0]; i++)
+		if (perfcount_add(pc, hw[i].name, hw[i].type, hw[i].config) < 0)
+			return GVAB_EFAIL;
+	char walks_why[256] = "";
+	if (perfcount_add_named_walks(pc, 4) < 0)
+		snprintf(walks_why, sizeof walks_why, "%s", error_last());
+	cJSON *st = cJSON_CreateObject();
+	cJSON *counted = cJSON_AddArrayToObject(st, "counted");
+	cJSON *na = cJSON_AddObjectToObject(st, "unavailable");
+	for (size_t i = first; i < pc->n; i++) {
+		if (pc->ev[i].available)
+			cJSON_AddItemToArray(counted, cJSON_CreateString(pc->ev[i].name));
+		else
+			cJSON_AddStringToObject(na, pc->ev[i].name, pc->ev[i].why);
+	}
+	if (walks_why[0])
+		cJSON_AddStringToObject(na, "page_walks", walks_why);
+	*hw_status = st;
 	return 0;
 }
 

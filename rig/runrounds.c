@@ -15,6 +15,7 @@
 #include "samples.h"
 #include "schedule.h"
 #include "perfcount.h"
+#include <linux/perf_event.h>
 #include "util.h"
 #include "version.h"
 
@@ -50,6 +51,38 @@ static int append_sample(struct samples_writer *sw, const char *path, int seq, c
 	return 0;
 }
 
+/* Whether the host counts any hardware event of the set. */
+static int run_counts_hw(const struct perfcount_set *pc)
+{
+	for (size_t i = 0; i < pc->n; i++)
+		if (pc->ev[i].type != PERF_TYPE_TRACEPOINT && pc->ev[i].available)
+			return 1;
+	return 0;
+}
+
+/* This boot's "hw": each hardware event the host counts, or under
+ * "unavailable" why this boot has no count of it (the events the host
+ * lacks altogether are in run.json's hw_counters_host, not per boot). */
+static cJSON *hw_member(const struct perfcount_set *pc)
+{
+	cJSON *hw = cJSON_CreateObject(), *na = NULL;
+	for (size_t i = 0; i < pc->n; i++) {
+		const struct perfcount_event *e = &pc->ev[i];
+		if (e->type == PERF_TYPE_TRACEPOINT || !e->available)
+			continue;
+		long long v;
+		const char *why = perfcount_value(pc, e->name, &v);
+		if (!why)
+			cJSON_AddNumberToObject(hw, e->name, (double)v);
+		else {
+			if (!na)
+				na = cJSON_AddObjectToObject(hw, "unavailable");
+			cJSON_AddStringToObject(na, e->name, why);
+		}
+	}
+	return hw;
+}
+
 /* This boot's instrument members for its samples.jsonl line (NULL: none);
  * the raw logs of a good instrumented boot are parsed and removed. */
 static cJSON *boot_extra(const struct run_spec *s, struct boot_result *br,
@@ -60,6 +93,8 @@ static cJSON *boot_extra(const struct run_spec *s, struct boot_result *br,
 	struct sample_instruments in = {.syscalls = s->syscalls};
 	for (size_t i = 0; s->syscalls && i < SAMPLES_SYSCALL_COUNTS; i++)
 		in.syscall_why[i] = perfcount_value(counters, samples_syscall_names[i], &in.syscall_count[i]);
+	if (s->hw_counters && run_counts_hw(counters))
+		in.hw = hw_member(counters);
 	if (s->phases)
 		in.internal = instrument_parse_debug_logs(br->debug_log);
 	if (s->inittrace) {
@@ -161,7 +196,10 @@ static int one_boot(struct run_ctx *c, size_t k, int64_t t_rel, struct boot_resu
 	                      .cleanup_timeout_ms = (int)s->cleanup_ms,
 	                      .parse_workload = c->wl_buf != NULL, .memory_samples = (int)s->memory_k,
 	                      .stop = &runloop_stop};
-	if (s->syscalls) {
+	/* Only when some event is counted: the gate holds each spawn until
+	 * its counters are open. */
+	int counting = s->syscalls || (s->hw_counters && run_counts_hw(&c->counters));
+	if (counting) {
 		perfcount_begin(&c->counters);
 		bc.spawn_gate = perfcount_attach;
 		bc.spawn_gate_arg = &c->counters;
@@ -189,7 +227,7 @@ static int one_boot(struct run_ctx *c, size_t k, int64_t t_rel, struct boot_resu
 		free(stage);
 	}
 	/* boot_run_once has reaped every process of the boot: the sums are final. */
-	if (s->syscalls)
+	if (counting)
 		perfcount_collect(&c->counters);
 	if (brc < 0 && brc != GVAB_EINTR)
 		return brc;

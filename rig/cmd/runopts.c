@@ -15,7 +15,7 @@
 enum {
 	O_ARM = 1, O_OUT, O_BUNDLE, O_ITER, O_WARMUPS, O_ORDER, O_SEED, O_SET, O_DROP, O_TIMEOUT,
 	O_MAXFAIL, O_EXPECT, O_PHASES, O_INITTRACE, O_SYSCALLS, O_WARMPOOL, O_WORKLOAD, O_COLD,
-	O_MEMORY, O_LABEL, O_META, O_CLEANUP, O_APPEND, O_QUIET, O_SETTLE, O_PLACEMENT
+	O_MEMORY, O_LABEL, O_META, O_CLEANUP, O_APPEND, O_QUIET, O_SETTLE, O_PLACEMENT, O_COUNTERS
 };
 
 static const struct opt opts[] = {
@@ -54,6 +54,12 @@ static const struct opt opts[] = {
 	 "(every runsc it starts and their descendants, as perf stat\n"
 	 "CMD counts) with the syscalls:sys_enter_membarrier\n"
 	 "tracepoint (perf events)", O_SYSCALLS},
+	{"counters", 0, OPT_REQUIRED, "hw",
+	 "hardware counters per boot of the boot's own processes\n"
+	 "(as --syscalls counts): cycles, instructions, dTLB and iTLB\n"
+	 "misses, and page walks where the PMU names them; a host\n"
+	 "without a PMU records them unavailable, with why, in\n"
+	 "run.json (never zeros)", O_COUNTERS},
 	{"warm-pool", 0, OPT_REQUIRED, "K",
 	 "after the cold boots, boot one sandbox per arm running\n"
 	 "`sleep`, then time K `runsc exec` of the workload in each\n"
@@ -229,6 +235,11 @@ static int take(struct run_spec *s, int id, const char *arg)
 	case O_PHASES: s->phases = 1; return 0;
 	case O_INITTRACE: s->inittrace = 1; return 0;
 	case O_SYSCALLS: s->syscalls = 1; return 0;
+	case O_COUNTERS:
+		if (strcmp(arg, "hw") != 0)
+			return error_setc(GVAB_EUSAGE, "--counters: '%s' is not hw", arg);
+		s->hw_counters = 1;
+		return 0;
 	case O_LABEL: s->label = arg; return 0;
 	case O_META:
 		if (s->nmeta == RUN_MAX_META || !strchr(arg, '='))

@@ -27,7 +27,7 @@ const char *runjson_append_mismatch(const cJSON *old, const cJSON *fresh)
 		}
 	}
 	/* Written only when set, so absent in both is the same. */
-	static const char *const same_if_set[] = {"settle_ms", "cpu_placement", NULL};
+	static const char *const same_if_set[] = {"settle_ms", "cpu_placement", "hw_counters", NULL};
 	for (size_t i = 0; same_if_set[i]; i++) {
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(old, same_if_set[i]);
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(fresh, same_if_set[i]);
@@ -238,6 +238,12 @@ cJSON *runjson_describe(const struct run_spec *s, struct runjson_start *st)
 	cJSON_AddBoolToObject(run, "phases", s->phases);
 	cJSON_AddBoolToObject(run, "inittrace", s->inittrace);
 	cJSON_AddBoolToObject(run, "syscalls", s->syscalls);
+	/* Only when asked for, so runs without them read as before. */
+	if (s->hw_counters) {
+		cJSON_AddBoolToObject(run, "hw_counters", 1);
+		if (st->hw_status)
+			cJSON_AddItemToObject(run, "hw_counters_host", cJSON_Duplicate(st->hw_status, 1));
+	}
 	cJSON_AddNumberToObject(run, "warm_pool_execs", (double)s->warm_k);
 	cJSON_AddNumberToObject(run, "expect_exit", (double)s->expect_exit);
 	cJSON_AddBoolToObject(run, "cold", s->cold);

@@ -23,6 +23,9 @@ struct runjson_start {
 	char *const *workload_words;  /* /bin/gvab-workload MODE ARG..., NULL-terminated; or NULL */
 	const cJSON *host;            /* host facts at start (copied) */
 	int first_seq;                /* the seq of this invocation's first boot */
+	/* --counters hw: {"counted": [NAME...], "unavailable": {NAME: why}}
+	 * (copied), or NULL. */
+	const cJSON *hw_status;
 };
 
 /* run.json's description of a run, field by field from the spec: format,

@@ -221,6 +221,8 @@ cJSON *run_spec_command(const struct run_spec *s)
 		add_word(cmd, "--inittrace");
 	if (s->syscalls)
 		add_word(cmd, "--syscalls");
+	if (s->hw_counters)
+		add_opt(cmd, "--counters", "hw");
 	if (s->warm_k)
 		add_long(cmd, "--warm-pool", s->warm_k);
 	if (s->workload)
@@ -352,6 +354,7 @@ static int read_flags(const cJSON *run, const char *path, struct run_spec *s)
 	             {"phases", offsetof(struct run_spec, phases)},
 	             {"inittrace", offsetof(struct run_spec, inittrace)},
 	             {"syscalls", offsetof(struct run_spec, syscalls)},
+	             {"hw_counters", offsetof(struct run_spec, hw_counters)},
 	             {"cold", offsetof(struct run_spec, cold)}};
 	for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
 		if (read_bool(run, bools[i].key, path, (int *)((char *)s + bools[i].off)) < 0)

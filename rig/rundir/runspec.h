@@ -61,6 +61,10 @@ struct run_spec {
 	char set_name[RUN_MAX_SET][32], set_value[RUN_MAX_SET][64];
 	size_t nset;
 	int drop, phases, inittrace, syscalls, append, quiet, cold;
+	/* --counters hw: hardware counters of each boot's own processes
+	 * (cycles, instructions, dTLB and iTLB misses, named page walks), or
+	 * in run.json why the host has none. */
+	int hw_counters;
 	long settle_ms;            /* pause before every boot (0: none) */
 	int placement;             /* PROC_CPUS_* (proc.h) */
 	const char *workload;      /* MODE[:ARG...], or NULL */

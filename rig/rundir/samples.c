@@ -227,6 +227,34 @@ static int check_num_object(const struct line_ctx *c, const cJSON *o, const char
 	return 0;
 }
 
+/* Per-boot counts: finite numbers in [0, 1e15], and optionally
+ * "unavailable": {NAME: "why"} for the counts this boot could not make
+ * (samples_extra writes it so, never a 0 that was not counted). */
+static int check_counts_object(const struct line_ctx *c, const cJSON *o, const char *what)
+{
+	if (!cJSON_IsObject(o))
+		return error_setc(GVAB_EDATA, "%s:%d: field %s: expected an object", c->path, c->lineno,
+		                  what);
+	cJSON *copy = cJSON_Duplicate(o, 1);
+	cJSON *na = cJSON_DetachItemFromObjectCaseSensitive(copy, "unavailable");
+	int rc = check_num_object(c, copy, what, 0, 1e15);
+	cJSON_Delete(copy);
+	const cJSON *e;
+	if (rc == 0 && na && !cJSON_IsObject(na))
+		rc = error_setc(GVAB_EDATA, "%s:%d: field %s.unavailable: expected an object", c->path,
+		                c->lineno, what);
+	const cJSON *names = rc == 0 ? na : NULL;
+	cJSON_ArrayForEach(e, names) {
+		if (jsontext_check_name(e->string, 512) < 0 || !cJSON_IsString(e)) {
+			rc = error_setc(GVAB_EDATA, "%s:%d: field %s.unavailable: expected NAME: \"why\" "
+			                "strings", c->path, c->lineno, what);
+			break;
+		}
+	}
+	cJSON_Delete(na);
+	return rc;
+}
+
 /* The instrument members an instrumented run adds ("internal", "syscalls",
  * "inittrace", "workload", "memory"), checked to the shape the report reads; detached from `o`
  * into a new object (NULL when the line has none). */
@@ -246,7 +274,10 @@ static int take_instruments(const struct line_ctx *c, cJSON *o, cJSON **out)
 			return GVAB_EDATA;
 	}
 	const cJSON *sy = cJSON_GetObjectItemCaseSensitive(o, "syscalls");
-	if (sy && check_num_object(c, sy, "syscalls", 0, 1e15) < 0)
+	if (sy && check_counts_object(c, sy, "syscalls") < 0)
+		return GVAB_EDATA;
+	const cJSON *hw = cJSON_GetObjectItemCaseSensitive(o, "hw");
+	if (hw && check_counts_object(c, hw, "hw") < 0)
 		return GVAB_EDATA;
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "inittrace");
 	if (it) {
@@ -281,7 +312,7 @@ static int take_instruments(const struct line_ctx *c, cJSON *o, cJSON **out)
 	if (pf && check_num_object(c, pf, "faults", 0, 1e15) < 0)
 		return GVAB_EDATA;
 	static const char *const keys[] = {"internal", "syscalls", "inittrace", "workload", "memory", "cpu",
-	                                   "faults"};
+	                                   "faults", "hw"};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		cJSON *e = cJSON_DetachItemFromObjectCaseSensitive(o, keys[i]);
 		if (!e)

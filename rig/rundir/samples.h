@@ -93,6 +93,9 @@ struct boot_result {
 	int has_memory, memory_nsamples, memory_procs;
 	long mem_rss_kib, mem_pss_kib, mem_sandbox_pss_kib, mem_gofer_pss_kib, mem_other_pss_kib;
 	long long mem_cg_current_bytes, mem_cg_peak_bytes;
+	/* Huge pages of the same process tree (smaps_rollup, medians): -1
+	 * where the kernel does not show the field (then not written). */
+	long mem_anon_huge_kib, mem_file_pmd_kib, mem_shmem_pmd_kib;
 };
 
 struct samples_writer {
@@ -119,10 +122,12 @@ struct sample_instruments {
 	const char *syscall_why[SAMPLES_SYSCALL_COUNTS];  /* non-NULL: not counted, why */
 	cJSON *internal;                                  /* --phases markers: taken, or NULL */
 	cJSON *inittrace;                                 /* --inittrace sums: taken, or NULL */
+	cJSON *hw;                                        /* --counters hw: taken, or NULL */
 };
 /* The members of a good attempt's line beyond its times (NULL for a
- * failed one): "syscalls", "cpu", "workload", "memory", "internal",
- * "inittrace". Takes in->internal and in->inittrace. */
+ * failed one): "syscalls", "cpu", "faults", "hw", "workload", "memory",
+ * "internal", "inittrace". Takes in->internal, in->inittrace and in->hw
+ * (freed for a failed attempt). */
 cJSON *samples_extra(const struct boot_result *br, struct sample_instruments *in);
 
 /* Reads samples.jsonl, validating every line; arms are named in the order

@@ -9,8 +9,11 @@ const char *const samples_syscall_names[SAMPLES_SYSCALL_COUNTS] = {"membarrier",
 
 cJSON *samples_extra(const struct boot_result *br, struct sample_instruments *in)
 {
-	if (!br->ok)
+	if (!br->ok) {
+		cJSON_Delete(in->hw);
+		in->hw = NULL;
 		return NULL;
+	}
 	cJSON *extra = cJSON_CreateObject();
 	if (in->syscalls) {
 		/* A count this boot could not make is said, with its reason,
@@ -48,6 +51,16 @@ cJSON *samples_extra(const struct boot_result *br, struct sample_instruments *in
 		cJSON_AddNumberToObject(m, "other_pss_kib", (double)br->mem_other_pss_kib);
 		cJSON_AddNumberToObject(m, "cgroup_current_bytes", (double)br->mem_cg_current_bytes);
 		cJSON_AddNumberToObject(m, "cgroup_peak_bytes", (double)br->mem_cg_peak_bytes);
+		/* Huge pages beside PSS: only the fields this kernel shows. */
+		const struct {
+			const char *key;
+			long v;
+		} huge[] = {{"anon_huge_kib", br->mem_anon_huge_kib},
+		            {"file_pmd_kib", br->mem_file_pmd_kib},
+		            {"shmem_pmd_kib", br->mem_shmem_pmd_kib}};
+		for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++)
+			if (huge[i].v >= 0)
+				cJSON_AddNumberToObject(m, huge[i].key, (double)huge[i].v);
 		cJSON_AddNumberToObject(m, "samples", (double)br->memory_nsamples);
 		cJSON_AddNumberToObject(m, "processes", (double)br->memory_procs);
 	}
@@ -55,6 +68,10 @@ cJSON *samples_extra(const struct boot_result *br, struct sample_instruments *in
 		cJSON_AddItemToObject(extra, "internal", in->internal);
 	if (in->inittrace)
 		cJSON_AddItemToObject(extra, "inittrace", in->inittrace);
-	in->internal = in->inittrace = NULL;
+	/* Hardware counters of the boot's processes; a count this boot could
+	 * not make is under "unavailable" with its reason, never a 0. */
+	if (in->hw)
+		cJSON_AddItemToObject(extra, "hw", in->hw);
+	in->internal = in->inittrace = in->hw = NULL;
 	return extra;
 }

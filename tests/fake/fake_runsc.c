@@ -11,6 +11,9 @@
  *   fake-runsc --root=DIR delete [--force] ID
  *       --force kills the sandbox and, like runsc, waits (up to 10 s) until
  *       it is gone; a zombie is not gone, so its parent must reap it
+ *   fake-runsc --root=DIR kill ID [TERM|KILL]   signals the sandbox; on
+ *       TERM it exits 0, and a bundle of gvab-workload (gvab bundle
+ *       --workload) first says "gvab-workload: mode=idle ..." as idle does
  *   fake-runsc --version
  *
  * Failure injection (environment):
@@ -19,6 +22,9 @@
  *   FAKE_RUNSC_FAIL_EVERY=N   only every Nth call of that phase fails,
  *       counted in the file FAKE_RUNSC_COUNTER (default /tmp/fake-runsc.count)
  *   FAKE_SANDBOX_MS=N         the sandbox runs N ms after start (default 1)
+ *   FAKE_SANDBOX_HUGE_MIB=N   the sandbox maps and touches N MiB of
+ *       anonymous memory at a 2 MiB boundary with MADV_HUGEPAGE (huge pages
+ *       in its smaps_rollup's AnonHugePages where THP allows)
  *   FAKE_CREATE_MS=N          create sleeps N ms after forking the sandbox,
  *       before the state file exists (a window for SIGKILL tests)
  *   <this binary's path>.create_ms   a file holding N: create sleeps N ms
@@ -44,12 +50,14 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/membarrier.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,6 +131,35 @@ static char *path2(const char *a, const char *id, const char *suffix)
 	return p;
 }
 
+/* The container's output (create's stderr, kept by the sandbox) when the
+ * bundle runs gvab-workload, else -1. */
+static int workload_fd = -1;
+
+static void term_exit(int sig)
+{
+	(void)sig;
+	static const char line[] = "gvab-workload: mode=idle n=0 inner_ns=0 result=0\n";
+	if (workload_fd >= 0 && write(workload_fd, line, sizeof line - 1) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/* FAKE_SANDBOX_HUGE_MIB: N MiB, 2 MiB aligned, asked for huge pages and
+ * touched; kept until the sandbox exits. */
+static void map_huge(const char *mib_s)
+{
+	long mib = mib_s ? strtol(mib_s, NULL, 10) : 0;
+	if (mib <= 0)
+		return;
+	size_t len = (size_t)mib << 20, huge = 2u << 20;
+	char *p = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	char *a = (char *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+	madvise(a, len, MADV_HUGEPAGE);
+	memset(a, 1, len);
+}
+
 static int do_create(const char *bundle, const char *id)
 {
 	if (injected("create")) {
@@ -162,12 +199,17 @@ static int do_create(const char *bundle, const char *id)
 			setsid();
 			close(pfd[0]);
 			close(pfd[1]);
+			if (strstr(buf, "/bin/gvab-workload"))
+				workload_fd = dup(2);
 			int fd = open("/dev/null", O_RDWR);
 			dup2(fd, 0);
 			dup2(fd, 1);
 			dup2(fd, 2);
 			for (long k = 0; k < membarrier_calls(); k++)
 				syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+			map_huge(getenv("FAKE_SANDBOX_HUGE_MIB"));
+			/* `kill ID TERM` ends it as gvab-workload idle ends: exit 0. */
+			signal(SIGTERM, term_exit);
 			for (int i = 0; i < 60000; i++) {
 				if (access(started, F_OK) == 0)
 					break;
@@ -305,6 +347,28 @@ static int do_delete(const char *id, int force)
 	return 0;
 }
 
+/* kill ID [SIGNAL]: the sandbox gets SIGTERM (only TERM and KILL are
+ * understood), as runsc kill signals the container's init. */
+static int do_kill(const char *id, const char *sig)
+{
+	char *sp;
+	if (asprintf(&sp, "%s/%s_sandbox:%s.state", root, id, id) < 0)
+		return 99;
+	FILE *f = fopen(sp, "r");
+	if (!f) {
+		fprintf(stderr, "fake-runsc: kill: no container %s\n", id);
+		return 1;
+	}
+	char buf[512];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	char *p = strstr(buf, "\"pid\":");
+	pid_t sb = p ? (pid_t)atoi(p + 6) : 0;
+	int signo = sig && (strcmp(sig, "KILL") == 0 || strcmp(sig, "9") == 0) ? SIGKILL : SIGTERM;
+	return sb > 0 && kill(sb, signo) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -349,6 +413,8 @@ int main(int argc, char **argv)
 		}
 		return id ? do_delete(id, force) : 2;
 	}
+	if (strcmp(cmd, "kill") == 0 && i < argc)
+		return do_kill(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
 	fprintf(stderr, "fake-runsc: unknown command %s\n", cmd);
 	return 2;
 }

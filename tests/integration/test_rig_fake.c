@@ -60,6 +60,7 @@ static const char *const test_env[] = {
 	"FAKE_RUNSC_FAIL", "FAKE_RUNSC_FAIL_EVERY", "FAKE_SANDBOX_MS", "FAKE_CREATE_MS",
 	"FAKE_RUNSC_PIDS", "FAKE_RUNSC_KNOB", "FAKE_RUNSC_KNOB_LOG", "FAKE_RUNSC_COUNTER",
 	"FAKE_FORCE_DELETE_MS", "FAKE_RUNSC_CPUS", "FAKE_RUNSC_EVENTS", "FAKE_RUNSC_MEMBARRIER",
+	"FAKE_SANDBOX_HUGE_MIB",
 	"GVAB_SYSFS_ROOT", "GVAB_JOURNAL", "GVAB_STATE_DIR", NULL};
 
 static void teardown(void)
@@ -1032,6 +1033,67 @@ START_TEST(test_usage_errors)
 }
 END_TEST
 
+/* --memory: every boot's sample has the sandbox tree's AnonHugePages (and
+ * the other PMD-mapped fields this kernel shows) beside PSS; an arm whose
+ * sandbox maps 8 MiB with MADV_HUGEPAGE has huge pages where THP allows
+ * it; compare and the report show them against the first arm. */
+START_TEST(test_huge_pages)
+{
+	char *wb = util_fmt("%s/wbundle", dir), *out = util_fmt("%s/run", dir), *rep = util_fmt("%s/rep", dir);
+	char *bv[] = {(char *)itest_gvab(), "bundle", "--out", wb, "--workload", "--walk-files", "1", NULL};
+	char *o = NULL;
+	int rc = itest_run(&o, bv);
+	ck_assert_msg(rc == 0, "%s", o);
+	free(o);
+	setenv("FAKE_SANDBOX_MS", "1500", 1); /* alive while sampled */
+	char *a1 = util_fmt("a=%s", itest_fake());
+	char *a2 = util_fmt("b=%s,env:FAKE_SANDBOX_HUGE_MIB=8", itest_fake());
+	char *argv[] = {(char *)itest_gvab(), "run", "-q", "--out", out, "--bundle", wb, "--iterations", "3",
+	                "--warmups", "0", "--memory=2", "--arm", a1, "--arm", a2, NULL};
+	rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "%s", o);
+	free(o);
+	char *sp = util_fmt("%s/samples.jsonl", out);
+	ck_assert_int_eq(itest_count_lines(sp, "\"pss_kib\":"), 6);
+	ck_assert_int_eq(itest_count_lines(sp, "\"anon_huge_kib\":"), 6);
+	char *thp = util_read_file("/sys/kernel/mm/transparent_hugepage/enabled", NULL);
+	if (thp && !strstr(thp, "[never]")) {
+		/* 8 MiB at a 2 MiB boundary: 4 huge pages when THP grants them;
+		 * at least one boot of b got one. */
+		char *t = util_read_file(sp, NULL);
+		int huge = 0;
+		for (char *l = t, *next; l && *l; l = next) {
+			next = strchr(l, '\n');
+			if (next)
+				*next++ = '\0';
+			const char *h = strstr(l, "\"anon_huge_kib\":");
+			if (strstr(l, "\"arm\":\"b\"") && h && atol(h + 16) >= 2048)
+				huge++;
+		}
+		free(t);
+		ck_assert_msg(huge >= 1, "no boot of b had a huge page (THP: %s)", thp);
+	}
+	free(thp);
+	char *cv[] = {(char *)itest_gvab(), "compare", out, NULL};
+	ck_assert_int_eq(itest_run(&o, cv), 0);
+	ck_assert_msg(strstr(o, "Huge pages of the sandbox") && strstr(o, "AnonHugePages KiB (p50)"), "%s", o);
+	free(o);
+	char *rv[] = {(char *)itest_gvab(), "report", "--out", rep, out, NULL};
+	ck_assert_int_eq(itest_run(&o, rv), 0);
+	free(o);
+	char *mp = util_fmt("%s/report.md", rep), *md = util_read_file(mp, NULL);
+	ck_assert_msg(md && strstr(md, "## Huge pages of the sandbox"), "%s", md ? md : "(none)");
+	free(md);
+	free(mp);
+	free(sp);
+	free(a1);
+	free(a2);
+	free(wb);
+	free(out);
+	free(rep);
+}
+END_TEST
+
 Suite *suite_rig_fake(void)
 {
 	Suite *s = suite_create("rig (fake runsc)");
@@ -1058,6 +1120,7 @@ Suite *suite_rig_fake(void)
 	tcase_add_test(tc, test_state_pid_reuse);
 	tcase_add_test(tc, test_proc_records);
 	tcase_add_test(tc, test_placement_settle);
+	tcase_add_test(tc, test_huge_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }

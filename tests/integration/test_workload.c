@@ -229,6 +229,9 @@ START_TEST(test_footprint_set)
 	free(o);
 	char *sp = util_fmt("%s/samples.jsonl", r2);
 	ck_assert_int_eq(itest_count_lines(sp, "\"gofer_pss_kib\":"), 2);
+	/* Huge pages beside PSS, from smaps_rollup (Linux 4.14 on shows
+	 * AnonHugePages there): under runc and runsc alike. */
+	ck_assert_int_eq(itest_count_lines(sp, "\"anon_huge_kib\":"), 2);
 	/* The cold copies are gone with their boots: nothing is left under the
 	 * state directory the runs used. */
 	const char *sd = getenv("GVAB_STATE_DIR");

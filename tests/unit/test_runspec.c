@@ -37,6 +37,7 @@ static const struct {
 	{"phases", NULL},
 	{"inittrace", NULL},
 	{"syscalls", NULL},
+	{"counters", "hw"},
 	{"warm-pool", "9"},
 	{"workload", "idle"},
 	{"cold", NULL},
@@ -133,6 +134,8 @@ START_TEST(test_runspec_every_option_survives_run_json)
 	ck_assert_int_eq(s1.phases, s2.phases);
 	ck_assert_int_eq(s1.inittrace, s2.inittrace);
 	ck_assert_int_eq(s1.syscalls, s2.syscalls);
+	ck_assert_int_eq(s1.hw_counters, s2.hw_counters);
+	ck_assert_int_eq(s1.hw_counters, 1);
 	ck_assert_int_eq(s1.cold, s2.cold);
 	ck_assert_int_eq(s1.settle_ms, s2.settle_ms);
 	ck_assert_int_eq(s1.placement, s2.placement);
