@@ -10,8 +10,9 @@
 #                  says so at --alpha)
 #   2  invalid     something failed before a verdict: preflight, build, boot,
 #                  run or data. Never read as a regression.
-#   3  undecided   still undecided after --adaptive extra rounds: rerun with
-#                  more --iterations; never a pass
+#   3  undecided   still undecided after --adaptive extra rounds (or when
+#                  --budget ran out): rerun with more --iterations or a larger
+#                  --budget; never a pass
 #   64 usage
 # The report (report.md, results.csv, charts) and the JUnit file are written
 # whatever the verdict, after it; a failing report does not change the exit.
@@ -23,6 +24,11 @@
 #   --old-runsc PATH --new-runsc PATH   use these binaries, build nothing
 #   --iterations N      measured rounds per arm (default 50)
 #   --adaptive N        at most N more rounds while undecided (default 100; 0: none)
+#   --budget TIME       decide within TIME of boots (90s, 5m, 1h; or seconds):
+#                       the timed run's own time is taken off, and gvab gate
+#                       --budget plans its looks from the run's measured round
+#                       rate in what is left (--adaptive caps it only when
+#                       given); the builds before the run are not counted
 #   --metric M          core (default; latency of create + start), another phase,
 #                       or cpu: CPU time per boot, work not latency (a regression
 #                       that only waits does not show in it)
@@ -56,6 +62,9 @@ src=https://github.com/google/gvisor.git
 arm=stock
 iterations=50
 adaptive=100
+adaptive_given=
+budget=
+budget_s=
 metric=core
 maxreg=3%
 alpha=0.01
@@ -85,7 +94,8 @@ while [ $# -gt 0 ]; do
         --old-runsc) [ $# -ge 2 ] || usage; old_bin=$2; shift 2 ;;
         --new-runsc) [ $# -ge 2 ] || usage; new_bin=$2; shift 2 ;;
         --iterations) [ $# -ge 2 ] || usage; iterations=$2; shift 2 ;;
-        --adaptive) [ $# -ge 2 ] || usage; adaptive=$2; shift 2 ;;
+        --adaptive) [ $# -ge 2 ] || usage; adaptive=$2; adaptive_given=1; shift 2 ;;
+        --budget) [ $# -ge 2 ] || usage; budget=$2; shift 2 ;;
         --max-regression) [ $# -ge 2 ] || usage; maxreg=$2; shift 2 ;;
         --metric) [ $# -ge 2 ] || usage; metric=$2; shift 2 ;;
         --alpha) [ $# -ge 2 ] || usage; alpha=$2; shift 2 ;;
@@ -101,6 +111,24 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
+# A time as seconds: 90, 90s, 5m or 1h (whole numbers), from 1 s to 24 h.
+seconds_of() {
+    n=${1%[smh]}
+    case $n in ''|*[!0-9]*) return 1 ;; esac
+    case ${1#"$n"} in
+        ''|s) t=$n ;;
+        m) t=$((n * 60)) ;;
+        h) t=$((n * 3600)) ;;
+        *) return 1 ;;
+    esac
+    [ "$t" -ge 1 ] && [ "$t" -le 86400 ] && echo "$t"
+}
+if [ -n "$budget" ]; then
+    budget_s=$(seconds_of "$budget") || {
+        echo "release-gate: --budget '$budget': expected a time from 1s to 24h (90s, 5m, 1h)" >&2
+        exit 64
+    }
+fi
 if [ -n "$old_bin" ] && [ -n "$new_bin" ]; then
     [ $# -eq 0 ] || [ $# -eq 2 ] || usage
     old_ref=${1:-$old_bin}
@@ -159,12 +187,29 @@ bundle="$out/bundle"
     die_invalid "a runsc cannot boot the bundle on this host (see $out/smoke and above)"
 
 # --- run and gate -----------------------------------------------------------
+t_run=$(date +%s)
 # shellcheck disable=SC2086
 (set -f; IFS='
 '; exec "$gvab" run -q --out "$out/run" --bundle "$bundle" --iterations "$iterations" \
     --arm "old=$old_bin" --arm "new=$new_bin" $anchor_opts $set_opts) ||
     die_invalid "gvab run failed (see $out/run)"
-if [ "$adaptive" -gt 0 ] 2>/dev/null; then
+left=0
+if [ -n "$budget_s" ]; then
+    used=$(($(date +%s) - t_run))
+    left=$((budget_s - used))
+    if [ "$left" -ge 1 ]; then
+        echo "release-gate: budget $budget: the run took ${used}s; gvab gate may add rounds for ${left}s"
+    else
+        echo "release-gate: budget $budget: the run took ${used}s, all of it; no rounds added"
+    fi
+fi
+if [ "$left" -ge 1 ] && [ -n "$adaptive_given" ] && [ "$adaptive" -gt 0 ] 2>/dev/null; then
+    "$gvab" gate "$out/run" --metric "$metric" ${anchor_bin:+--candidate} ${anchor_bin:+new} --max-regression "$maxreg" --alpha "$alpha" \
+        --min-samples "$minsamples" --budget "${left}s" --adaptive "$adaptive" --junit "$out/gate.xml"
+elif [ "$left" -ge 1 ] && { [ -z "$adaptive_given" ] || [ "$adaptive" -gt 0 ] 2>/dev/null; }; then
+    "$gvab" gate "$out/run" --metric "$metric" ${anchor_bin:+--candidate} ${anchor_bin:+new} --max-regression "$maxreg" --alpha "$alpha" \
+        --min-samples "$minsamples" --budget "${left}s" --junit "$out/gate.xml"
+elif [ -z "$budget_s" ] && [ "$adaptive" -gt 0 ] 2>/dev/null; then
     "$gvab" gate "$out/run" --metric "$metric" ${anchor_bin:+--candidate} ${anchor_bin:+new} --max-regression "$maxreg" --alpha "$alpha" \
         --min-samples "$minsamples" --adaptive "$adaptive" --junit "$out/gate.xml"
 else
@@ -189,6 +234,6 @@ case $verdict in
     0) echo "release-gate: PASS: $new_ref vs $old_ref (report: $out/report/report.md)" ;;
     1) echo "release-gate: REGRESSION: $new_ref vs $old_ref (report: $out/report/report.md)" ;;
     2) echo "release-gate: INVALID: no verdict (report: $out/report/report.md)" ;;
-    3) echo "release-gate: UNDECIDED: rerun with more --iterations (report: $out/report/report.md)" ;;
+    3) echo "release-gate: UNDECIDED: rerun with more --iterations${budget:+ or a larger --budget} (report: $out/report/report.md)" ;;
 esac
 exit "$verdict"

@@ -107,12 +107,49 @@ START_TEST(test_exit_codes)
 }
 END_TEST
 
+/* --budget: the run's own time is taken off and gvab gate plans its looks
+ * from the run's round rate in what is left. How much is left depends on
+ * the host's speed, so this checks the path and what is said, not seconds:
+ * the script says what the run used, and the gate either plans (its
+ * "gate: budget" line) or adds nothing; a verdict or undecided, never
+ * invalid. A time that is not one is a usage error. */
+START_TEST(test_budget)
+{
+	setenv("FAKE_CREATE_MS", "5", 1);
+	char *d = itest_tmpdir("ci-budget");
+	char *a = fake_copy(d, "old", 0), *b = fake_copy(d, "new", 0), *out = util_fmt("%s/g", d);
+	char *argv[] = {"sh", "ci/release-gate.sh", "--gvab", (char *)itest_gvab(), "--old-runsc", a,
+	                "--new-runsc", b, "--iterations", "10", "--budget", "4s", "--out", out, NULL};
+	char *o = NULL;
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0 || rc == 1 || rc == 3, "exit %d: %s", rc, o);
+	ck_assert_msg(strstr(o, "release-gate: budget 4s: the run took "), "%s", o);
+	if (strstr(o, "gvab gate may add rounds for "))
+		ck_assert_msg(strstr(o, "gate: budget ") && strstr(o, "rounds per minute measured"), "%s", o);
+	else
+		ck_assert_msg(strstr(o, "all of it; no rounds added") && !strstr(o, "gate: look "), "%s", o);
+	free(o);
+	char *bad[] = {"sh", "ci/release-gate.sh", "--gvab", (char *)itest_gvab(), "--old-runsc", a,
+	               "--new-runsc", b, "--budget", "5x", NULL};
+	ck_assert_int_eq(itest_run(&o, bad), 64);
+	ck_assert_msg(strstr(o, "--budget '5x': expected a time"), "%s", o);
+	free(o);
+	unsetenv("FAKE_CREATE_MS");
+	util_rm_rf(d);
+	free(a);
+	free(b);
+	free(out);
+	free(d);
+}
+END_TEST
+
 Suite *suite_ci(void)
 {
 	Suite *s = suite_create("ci release gate (fake runsc)");
 	TCase *tc = tcase_create("gate");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_exit_codes);
+	tcase_add_test(tc, test_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }
