@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_GOOD = 1, O_BAD, O_REVISIONS, O_THRESHOLD, O_ALPHA, O_ITERATIONS, O_LOOKS, O_MAX_STEPS, O_OUT };
+enum { O_GOOD = 1, O_BAD, O_REVISIONS, O_THRESHOLD, O_ALPHA, O_ITERATIONS, O_LOOKS, O_MAX_STEPS, O_OUT, O_BUDGET };
 
 static const struct opt opts[] = {
 	{"good", 0, OPT_REQUIRED, "REV",
@@ -31,6 +31,10 @@ static const struct opt opts[] = {
 	{"alpha", 0, OPT_REQUIRED, "A", "error per classification, spent over looks (default 0.01)", O_ALPHA},
 	{"iterations", 0, OPT_REQUIRED, "N", "rounds of mid/good/bad per look (default 20)", O_ITERATIONS},
 	{"looks", 0, OPT_REQUIRED, "K", "looks per step before a revision is undecided (default 3)", O_LOOKS},
+	{"budget", 0, OPT_REQUIRED, "TIME",
+	 "a step's boots within TIME (90s, 5m, 1h): as many --looks\n"
+	 "as the first look's measured round rate allows, planned\n"
+	 "before it is analysed (the error spending stays valid)", O_BUDGET},
 	{"max-steps", 0, OPT_REQUIRED, "N", "stop after N measured steps, printing the range so far", O_MAX_STEPS},
 	{"out", 0, OPT_REQUIRED, "DIR", "state, runs and arms (default results/bisect)", O_OUT},
 	REVISION_OPT_ROWS,
@@ -82,6 +86,7 @@ int cmd_bisect(int argc, char **argv)
 			if (opt_long(&p, 1, 1000, &v) == 0)
 				bo.max_steps = (int)v;
 			break;
+		case O_BUDGET: opt_duration(&p, 1, 86400, &bo.budget_s); break;
 		case O_OUT: bo.out_dir = p.arg; break;
 		}
 	}

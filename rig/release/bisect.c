@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "bisect.h"
 #include "bisect_int.h"
+#include "gate.h"
 #include "analysis.h"
 #include "answer.h"
 #include "build.h"
@@ -173,6 +174,40 @@ static int bisect_classify(struct bisect_ctx *b, struct rev *r, const struct loo
 	return 0;
 }
 
+/* --budget: the looks of a step whose first look ran in `dir`: as many of
+ * o->looks as the round rate measured on that look allows in budget_s
+ * (the first look's rounds and warm-ups counted, one warm-up round per
+ * look after it). Planned from the rate alone, before the first look is
+ * analysed, so the levels (*alpha, the caller's to free, or NULL when all
+ * looks fit and b->look_alpha stands) spend alpha over the looks that
+ * will be made, as gate --budget does. */
+static int bisect_budget_looks(struct bisect_ctx *b, const char *dir, const char *label, double **alpha)
+{
+	const struct bisect_opts *o = b->o;
+	struct gate_rate rate;
+	*alpha = NULL;
+	if (gate_round_rate(dir, &rate) < 0)
+		memset(&rate, 0, sizeof rate);
+	double rounds = floor(rate.rounds_per_min * o->budget_s / 60);
+	double first = (double)o->iterations + 2, per = (double)o->iterations + 1;
+	double more = rounds > first ? floor((rounds - first) / per) : 0;
+	int k = 1 + (more < o->looks ? (int)more : o->looks);
+	if (k > o->looks)
+		k = o->looks;
+	if (o->rs.progress)
+		fprintf(stderr, "gvab: bisect: step %d, %s: budget %gs: %.1f rounds per minute measured "
+		        "on the first look allow %d of %d looks\n", b->steps + 1, label, o->budget_s,
+		        rate.rounds_per_min, k, o->looks);
+	if (k < o->looks) {
+		*alpha = util_xcalloc((size_t)k, sizeof **alpha);
+		if (k > 1)
+			verdict_sequential_alphas(b->look_n, k, o->rs.alpha, *alpha);
+		else
+			(*alpha)[0] = o->rs.alpha;
+	}
+	return k;
+}
+
 /* One step: build revision `mid`, run looks of it with both ends until
  * the ends differ and it is like one of them (or the looks run out), and
  * classify it. 0 to go on, or GVAB_EINTR / GVAB_EDATA to stop. */
@@ -197,17 +232,23 @@ static int bisect_step(struct bisect_ctx *b, long mid)
 	char *dir = util_fmt("%s/steps/%02d-%s", o->out_dir, b->steps + 1, label);
 	util_rm_rf(dir); /* a step interrupted earlier starts again */
 	struct look_result lr;
-	int decided = 0;
-	for (int j = 0; j < o->looks && !decided; j++) {
+	int decided = 0, looks = o->looks;
+	double *budget_alpha = NULL;
+	for (int j = 0; j < looks && !decided; j++) {
 		if (o->rs.progress)
 			fprintf(stderr, "gvab: bisect: step %d, %s: look %d/%d, %ld rounds of mid/good/bad\n",
-			        b->steps + 1, label, j + 1, o->looks, o->iterations);
-		if ((rc = bisect_run_look(o, dir, j > 0, b->bins)) < 0 ||
-		    (rc = bisect_analyse(o, dir, b->phase, b->look_alpha[j], &lr)) < 0)
+			        b->steps + 1, label, j + 1, looks, o->iterations);
+		if ((rc = bisect_run_look(o, dir, j > 0, b->bins)) < 0)
+			break;
+		if (j == 0 && o->budget_s > 0)
+			looks = bisect_budget_looks(b, dir, label, &budget_alpha);
+		if ((rc = bisect_analyse(o, dir, b->phase, (budget_alpha ? budget_alpha : b->look_alpha)[j],
+		                         &lr)) < 0)
 			break;
 		bisect_position(&lr);
 		decided = bisect_significant(lr.ends) && (bisect_end_like(&lr) != 0);
 	}
+	free(budget_alpha);
 	if (rc == GVAB_EINTR) {
 		free(dir);
 		return rc;
@@ -220,6 +261,11 @@ static int bisect_step(struct bisect_ctx *b, long mid)
 	} else if ((rc = bisect_classify(b, r, &lr, dir)) < 0) {
 		free(dir);
 		return rc;
+	}
+	if (rc == 0 && r->state == R_UNDECIDED && looks < o->looks) {
+		size_t l = strlen(r->note);
+		snprintf(r->note + l, sizeof r->note - l, "; --budget %gs allowed %d of %d looks", o->budget_s,
+		         looks, o->looks);
 	}
 	if (o->rs.progress)
 		fprintf(stderr, "gvab: bisect: %s is %s: %s\n", label, bisect_state_names[r->state], r->note);

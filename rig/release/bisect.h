@@ -40,6 +40,9 @@ struct bisect_opts {
 	const char *out_dir;
 	long iterations;             /* measured rounds per look */
 	int looks;                   /* looks per step (1 = no sequential extension) */
+	double budget_s;             /* > 0: a step's boots within this time: its looks
+	                              * are cut to what the first look's measured round
+	                              * rate allows, planned before that look is analysed */
 	int max_steps;               /* 0: until done */
 };
 

@@ -461,6 +461,36 @@ START_TEST(test_bisect_resumes_after_sigkill)
 }
 END_TEST
 
+/* --budget: a step's looks are cut to what the first look's measured
+ * round rate allows. 30 rounds of mid/good/bad and 2 warm-ups are 32
+ * rounds; a second look needs 31 more: 63 rounds in 1 s, 189 boots a
+ * second, which a fake runsc (three commands, a sandbox process and the
+ * history's start-up delay per boot) never reaches, least of all on a
+ * loaded host: 1 of 3 looks, planned before the first is analysed. */
+START_TEST(test_bisect_budget)
+{
+	if (!fakehist_have_go())
+		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
+	int d[NREV];
+	delays(d, FIRST, 0, EFFECT_US);
+	struct fakehist h;
+	fakehist_create(&h, "bisect-budget", NREV, d, 0, -1);
+	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
+	char *extra[] = {"--good", (char *)h.go[0], "--bad", (char *)h.go[NREV - 1], "--out", out,
+	                 "--iterations", "30", "--looks", "3", "--budget", "1s", "--max-steps", "1", NULL};
+	char **argv = fakehist_argv(&h, "bisect", extra);
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0 || rc == 3 || rc == 65, "exit %d:\n%s", rc, o);
+	ck_assert_msg(strstr(o, "step 1, ") && strstr(o, ": budget 1s: ") &&
+	              strstr(o, "rounds per minute measured on the first look allow 1 of 3 looks"), "%s", o);
+	ck_assert_msg(!strstr(o, "look 2/"), "%s", o);
+	free(argv);
+	free(o);
+	free(out);
+	fakehist_free(&h);
+}
+END_TEST
+
 Suite *suite_bisect_fake(void)
 {
 	Suite *s = suite_create("bisect (synthetic history, fake runsc)");
@@ -473,5 +503,9 @@ Suite *suite_bisect_fake(void)
 	tcase_add_test(tc, test_bisect_spread_change_is_a_range);
 	tcase_add_test(tc, test_bisect_resumes_after_sigkill);
 	suite_add_tcase(s, tc);
+	TCase *tb = tcase_create("budget");
+	tcase_set_timeout(tb, 900);
+	tcase_add_test(tb, test_bisect_budget);
+	suite_add_tcase(s, tb);
 	return s;
 }
