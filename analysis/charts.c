@@ -163,29 +163,44 @@ static char *run_conditions(const struct run_analysis *ra)
 	                cJSON_IsString(when) ? when->valuestring : "?");
 }
 
-/* One gnuplot chart with a line per arm: `head` (settings, ending in
- * "plot "), then each arm's data set `index` of BASE-armN.dat in `style`
- * and the arm's colour; written as BASE-SUFFIX. */
+/* The charts with a line per arm: each arm's data set `index` of
+ * BASE-armN.dat in `style` and the arm's colour, written as BASE-SUFFIX;
+ * the run's conditions are the title's second line. */
+struct per_arm_spec {
+	const char *title, *settings, *style, *suffix;
+	int index, width, height;
+};
+
+static const struct per_arm_spec per_arm_specs[] = {
+	{"CORE per boot: distribution (ECDF)",
+	 "  set xlabel 'CORE (ms)'\n  set ylabel 'fraction of boots'\n  set yrange [0:1]\n"
+	 "  set grid\n  set key bottom right\n",
+	 "steps lw 2", "ecdf", 0, 800, 500},
+	{"CORE per boot in run order (interleaved arms)",
+	 "  set xlabel 'boot sequence number'\n  set ylabel 'CORE (ms)'\n  set grid\n"
+	 "  set key top right\n",
+	 "linespoints pt 7 ps 0.5 lw 1", "timeline", 1, 900, 450},
+};
+
 static int per_arm_chart(const char *dir, const char *base, const struct run_analysis *ra,
-                         const char *head, int index, const char *style, const char *suffix,
-                         int width, int height)
+                         const struct per_arm_spec *c, const char *conditions)
 {
 	char *body = NULL;
 	size_t size = 0;
 	FILE *m = open_memstream(&body, &size);
 	if (!m)
 		return error_set("open_memstream: out of memory");
-	fputs(head, m);
+	fprintf(m, "  set title '%s'.\"\\n\".%s\n%s  plot ", c->title, conditions, c->settings);
 	for (size_t a = 0; a < ra->narms; a++) {
 		char *nm = charts_gp_lit(ra->arms[a].name);
 		fprintf(m, "%s'%s-arm%zu.dat' index %d using 1:2 with %s lc rgb '%s' title %s",
-		        a ? ", " : "", base, a, index, style, colours[a % NCOLOURS], nm);
+		        a ? ", " : "", base, a, c->index, c->style, colours[a % NCOLOURS], nm);
 		free(nm);
 	}
 	fprintf(m, "\n");
 	fclose(m);
-	char *name = util_fmt("%s-%s", base, suffix);
-	int rc = charts_script(dir, name, body, width, height);
+	char *name = util_fmt("%s-%s", base, c->suffix);
+	int rc = charts_script(dir, name, body, c->width, c->height);
 	free(name);
 	free(body);
 	return rc;
@@ -310,24 +325,13 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 	char *cond = run_conditions(ra);
 	char *title = charts_gp_lit(cond);
 	free(cond);
-	char *head = NULL;
 	if (rc < 0)
 		goto out;
-	head = util_fmt("  set title 'CORE per boot: distribution (ECDF)'.\"\\n\".%s\n"
-	                "  set xlabel 'CORE (ms)'\n  set ylabel 'fraction of boots'\n  set yrange [0:1]\n"
-	                "  set grid\n  set key bottom right\n  plot ",
-	                title);
-	if ((rc = per_arm_chart(dir, base, ra, head, 0, "steps lw 2", "ecdf", 800, 500)) < 0)
-		goto out;
-	n++;
-	free(head);
-	head = util_fmt("  set title 'CORE per boot in run order (interleaved arms)'.\"\\n\".%s\n"
-	                "  set xlabel 'boot sequence number'\n  set ylabel 'CORE (ms)'\n  set grid\n"
-	                "  set key top right\n  plot ",
-	                title);
-	if ((rc = per_arm_chart(dir, base, ra, head, 1, "linespoints pt 7 ps 0.5 lw 1", "timeline", 900, 450)) < 0)
-		goto out;
-	n++;
+	for (size_t c = 0; c < sizeof per_arm_specs / sizeof per_arm_specs[0]; c++) {
+		if ((rc = per_arm_chart(dir, base, ra, &per_arm_specs[c], title)) < 0)
+			goto out;
+		n++;
+	}
 	if ((rc = chart_phases(ra, dir, base, title)) < 0)
 		goto out;
 	n++;
@@ -337,7 +341,6 @@ static int chart_run(struct run_analysis *ra, const char *dir)
 		n++;
 	}
 out:
-	free(head);
 	free(title);
 	free(base);
 	return rc < 0 ? rc : n;

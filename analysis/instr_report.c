@@ -62,6 +62,18 @@ static double arm_median(const cJSON *acc, const char *arm, const char *key)
 	return instr_json_median(a ? cJSON_GetObjectItemCaseSensitive(a, key) : NULL, 0);
 }
 
+/* "| arm | COLUMNS |": a row per arm of its medians of acc[arm][k1] and
+ * acc[arm][k2] in row_fmt (the arm's name, then the two). */
+static void arm_pair_table(FILE *md, const struct run_analysis *ra, const cJSON *acc,
+                           const char *columns, const char *k1, const char *k2, const char *row_fmt)
+{
+	fprintf(md, "| arm | %s |\n|---|---:|---:|\n", columns);
+	for (size_t a = 0; a < ra->narms; a++)
+		fprintf(md, row_fmt, ra->arms[a].name, arm_median(acc, ra->arms[a].name, k1),
+		        arm_median(acc, ra->arms[a].name, k2));
+	fprintf(md, "\n");
+}
+
 struct keyval {
 	const char *key;
 	double v;
@@ -122,11 +134,56 @@ static int clustered_chart(const char *out_dir, const char *base, const char *wh
 	return rc;
 }
 
+/* A table of the arms' medians of acc[arm][key], one row per key of
+ * kv[0..n), and its data file BASE-WHAT.dat and clustered chart. */
+struct median_table {
+	const char *what;
+	const char *md_cell, *dat_cell; /* printf formats of one value */
+	int nan_as_zero;                /* a key an arm lacks counts 0 */
+	int short_labels;               /* chart labels: the last two path elements */
+	const char *title, *ylabel, *key;
+};
+
+static int median_table_write(FILE *md, const struct run_analysis *ra, const cJSON *acc,
+                              const struct keyval *kv, int n, const struct median_table *t,
+                              const char *out_dir, const char *base, int *charts)
+{
+	char *dat = util_fmt("%s/%s-%s.dat", out_dir, base, t->what);
+	FILE *f = fopen(dat, "we");
+	for (int i = 0; i < n; i++) {
+		fprintf(md, "| %s |", kv[i].key);
+		const char *label = kv[i].key;
+		if (t->short_labels) { /* "syscalls/linux" */
+			label += strlen(label);
+			for (int slashes = 0; label > kv[i].key; label--)
+				if (label[-1] == '/' && ++slashes == 2)
+					break;
+		}
+		if (f)
+			dat_label(f, label);
+		for (size_t a = 0; a < ra->narms; a++) {
+			double v = arm_median(acc, ra->arms[a].name, kv[i].key);
+			if (t->nan_as_zero && isnan(v))
+				v = 0;
+			fprintf(md, t->md_cell, v);
+			if (f)
+				fprintf(f, t->dat_cell, v);
+		}
+		fprintf(md, "\n");
+		if (f)
+			fprintf(f, "\n");
+	}
+	fprintf(md, "\n");
+	if (f)
+		fclose(f);
+	free(dat);
+	return clustered_chart(out_dir, base, t->what, t->title, t->ylabel, t->key, ra, charts);
+}
+
 /* The markers table in the baseline arm's median order and its chart. */
 static int markers_section(FILE *md, const struct run_analysis *ra, const cJSON *markers, const char *out_dir,
                            const char *base, int *charts)
 {
-	int rc;
 	/* Keys in the baseline arm's median order: the boot's timeline. */
 	const cJSON *a0 = cJSON_GetObjectItemCaseSensitive(markers, ra->arms[0].name);
 	int n = cJSON_GetArraySize(a0), i = 0;
@@ -140,29 +197,11 @@ static int markers_section(FILE *md, const struct run_analysis *ra, const cJSON 
 	qsort(kv, (size_t)n, sizeof *kv, cmp_kv_asc);
 	fprintf(md, "### Internal phase markers (--phases): ms after the boot's first runsc log line, medians\n\n");
 	arm_table_header(md, "marker", ra, "");
-	char *dat = util_fmt("%s/%s-markers.dat", out_dir, base);
-	FILE *f = fopen(dat, "we");
-	for (i = 0; i < n; i++) {
-		fprintf(md, "| %s |", kv[i].key);
-		if (f)
-			dat_label(f, kv[i].key);
-		for (size_t a = 0; a < ra->narms; a++) {
-			double v = arm_median(markers, ra->arms[a].name, kv[i].key);
-			fprintf(md, " %.2f |", v);
-			if (f)
-				fprintf(f, " %.3f", v);
-		}
-		fprintf(md, "\n");
-		if (f)
-			fprintf(f, "\n");
-	}
-	fprintf(md, "\n");
-	if (f)
-		fclose(f);
-	free(dat);
-	rc = clustered_chart(out_dir, base, "markers",
-	                     "internal boot markers (median ms after first log line)", "ms",
-	                     "top left", ra, charts);
+	static const struct median_table t = {
+		"markers", " %.2f |", " %.3f", 0, 0,
+		"internal boot markers (median ms after first log line)", "ms", "top left",
+	};
+	int rc = median_table_write(md, ra, markers, kv, n, &t, out_dir, base, charts);
 	free(kv);
 	return rc;
 }
@@ -171,14 +210,9 @@ static int markers_section(FILE *md, const struct run_analysis *ra, const cJSON 
 static int inittrace_section(FILE *md, const struct run_analysis *ra, const cJSON *tot, const cJSON *pk,
                              const char *out_dir, const char *base, int *charts)
 {
-	int rc;
 	fprintf(md, "### Package init (--inittrace), summed over a boot's runsc processes, medians\n\n");
-	fprintf(md, "| arm | init ms per boot | processes |\n|---|---:|---:|\n");
-	for (size_t a = 0; a < ra->narms; a++)
-		fprintf(md, "| %s | %.2f | %.0f |\n", ra->arms[a].name,
-		        arm_median(tot, ra->arms[a].name, "total_ms"),
-		        arm_median(tot, ra->arms[a].name, "processes"));
-	fprintf(md, "\n");
+	arm_pair_table(md, ra, tot, "init ms per boot | processes", "total_ms", "processes",
+	               "| %s | %.2f | %.0f |\n");
 	/* Top packages by the largest median across arms. */
 	const cJSON *any = cJSON_GetObjectItemCaseSensitive(pk, ra->arms[0].name);
 	int n = cJSON_GetArraySize(any), i = 0;
@@ -200,34 +234,12 @@ static int inittrace_section(FILE *md, const struct run_analysis *ra, const cJSO
 	char first[48];
 	snprintf(first, sizeof first, "package (top %d)", top);
 	arm_table_header(md, first, ra, " ms");
-	char *dat = util_fmt("%s/%s-inittrace.dat", out_dir, base);
-	FILE *f = fopen(dat, "we");
-	for (i = 0; i < top; i++) {
-		fprintf(md, "| %s |", kv[i].key);
-		/* Chart label: the last two path elements ("syscalls/linux"). */
-		const char *short_name = kv[i].key + strlen(kv[i].key);
-		for (int slashes = 0; short_name > kv[i].key; short_name--)
-			if (short_name[-1] == '/' && ++slashes == 2)
-				break;
-		if (f)
-			dat_label(f, short_name);
-		for (size_t a = 0; a < ra->narms; a++) {
-			double v = arm_median(pk, ra->arms[a].name, kv[i].key);
-			fprintf(md, " %.3f |", isnan(v) ? 0 : v);
-			if (f)
-				fprintf(f, " %.4f", isnan(v) ? 0 : v);
-		}
-		fprintf(md, "\n");
-		if (f)
-			fprintf(f, "\n");
-	}
-	fprintf(md, "\n");
-	if (f)
-		fclose(f);
-	free(dat);
-	rc = clustered_chart(out_dir, base, "inittrace",
-	                     "top package init times per boot (median ms, all runsc processes)",
-	                     "init ms per boot", "top right", ra, charts);
+	static const struct median_table t = {
+		"inittrace", " %.3f |", " %.4f", 1, 1,
+		"top package init times per boot (median ms, all runsc processes)", "init ms per boot",
+		"top right",
+	};
+	int rc = median_table_write(md, ra, pk, kv, top, &t, out_dir, base, charts);
 	free(kv);
 	return rc;
 }
@@ -289,12 +301,8 @@ int instr_report(FILE *md, struct run_analysis *ra, const char *out_dir, int *ch
 	}
 	if (have_s) {
 		fprintf(md, "### Syscalls per boot (--syscalls, host-wide tracepoint counts), medians\n\n");
-		fprintf(md, "| arm | membarrier (all) | membarrier REGISTER_PRIVATE_EXPEDITED |\n|---|---:|---:|\n");
-		for (size_t a = 0; a < ra->narms; a++)
-			fprintf(md, "| %s | %.0f | %.0f |\n", ra->arms[a].name,
-			        arm_median(sys, ra->arms[a].name, "membarrier"),
-			        arm_median(sys, ra->arms[a].name, "membarrier_register_private_expedited"));
-		fprintf(md, "\n");
+		arm_pair_table(md, ra, sys, "membarrier (all) | membarrier REGISTER_PRIVATE_EXPEDITED",
+		               "membarrier", "membarrier_register_private_expedited", "| %s | %.0f | %.0f |\n");
 	}
 	free(base);
 	cJSON_Delete(sys);

@@ -156,6 +156,20 @@ gitfail:
 	return FTW_STOP;
 }
 
+/* Points PREFIX NAME (a branch or a tag) at id, replacing what it named. */
+static int import_set_ref(git_repository *repo, const char *prefix, const char *name,
+                          const git_oid *id)
+{
+	git_reference *ref = NULL;
+	char *refname = util_fmt("%s%s", prefix, name);
+	int rc = 0;
+	if (git_reference_create(&ref, repo, refname, id, 1, "gvab import") < 0)
+		rc = source_git_error(refname);
+	git_reference_free(ref);
+	free(refname);
+	return rc;
+}
+
 int source_import_tree(git_repository *repo, const char *dir, const char *branch,
                        const char *tag, git_oid *out)
 {
@@ -163,9 +177,8 @@ int source_import_tree(git_repository *repo, const char *dir, const char *branch
 	git_index *index = NULL;
 	git_tree *tree = NULL;
 	git_signature *sig = NULL;
-	git_reference *ref = NULL;
 	git_oid tree_id;
-	char *refname = NULL, *msg = NULL;
+	char *msg = NULL;
 
 	if (!util_is_dir(dir))
 		return error_setc(GVAB_EPRECOND, "%s: no such source directory", dir);
@@ -200,26 +213,13 @@ int source_import_tree(git_repository *repo, const char *dir, const char *branch
 		source_git_error("commit");
 		goto out;
 	}
-	refname = util_fmt("refs/heads/%s", branch);
-	if (git_reference_create(&ref, repo, refname, out, 1, "gvab import") < 0) {
-		source_git_error(refname);
-		goto out;
-	}
-	git_reference_free(ref);
-	ref = NULL;
-	free(refname);
-	refname = util_fmt("refs/tags/%s", tag);
-	if (git_reference_create(&ref, repo, refname, out, 1, "gvab import") < 0) {
-		source_git_error(refname);
-		goto out;
-	}
-	rc = 0;
+	if (import_set_ref(repo, "refs/heads/", branch, out) == 0 &&
+	    import_set_ref(repo, "refs/tags/", tag, out) == 0)
+		rc = 0;
 out:
-	git_reference_free(ref);
 	git_signature_free(sig);
 	git_tree_free(tree);
 	git_index_free(index);
-	free(refname);
 	free(msg);
 	return rc;
 }

@@ -208,9 +208,15 @@ int opt_error(struct opt_parser *p, const char *fmt, ...)
 	return stop(p, OPT_ERROR);
 }
 
+/* The option's argument, "" when it has none (for messages). */
+static const char *arg_text(const struct opt_parser *p)
+{
+	return p->arg ? p->arg : "";
+}
+
 int opt_long(struct opt_parser *p, long min, long max, long *out)
 {
-	const char *s = p->arg ? p->arg : "";
+	const char *s = arg_text(p);
 	char *end;
 	errno = 0;
 	long v = strtol(s, &end, 10);
@@ -220,14 +226,24 @@ int opt_long(struct opt_parser *p, long min, long max, long *out)
 	return 0;
 }
 
-int opt_double(struct opt_parser *p, double lo, double hi, double *out)
+/* The option's argument as a number: 0 and *d, *rest (what follows the
+ * number), or -1 when it does not start with one or overflows a double. */
+static int scan_double(const struct opt_parser *p, double *d, const char **rest)
 {
-	const char *s = p->arg ? p->arg : "";
+	const char *s = arg_text(p);
 	char *end;
 	errno = 0;
-	double d = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(d) || !(d > lo) || !(d < hi))
-		return opt_error(p, "'%s' is not a number above %g and below %g", s, lo, hi);
+	*d = strtod(s, &end);
+	*rest = end;
+	return errno || end == s ? -1 : 0;
+}
+
+int opt_double(struct opt_parser *p, double lo, double hi, double *out)
+{
+	double d;
+	const char *rest;
+	if (scan_double(p, &d, &rest) < 0 || *rest || !isfinite(d) || !(d > lo) || !(d < hi))
+		return opt_error(p, "'%s' is not a number above %g and below %g", arg_text(p), lo, hi);
 	*out = d;
 	return 0;
 }
@@ -239,24 +255,20 @@ int opt_alpha(struct opt_parser *p, double *out)
 
 int opt_fraction(struct opt_parser *p, double *out)
 {
-	const char *s = p->arg ? p->arg : "";
-	char *end;
-	errno = 0;
-	double d = strtod(s, &end);
-	if (errno || end == s || *end || !(d >= 0 && d <= 1))
-		return opt_error(p, "'%s' is not a number from 0 to 1", s);
+	double d;
+	const char *rest;
+	if (scan_double(p, &d, &rest) < 0 || *rest || !(d >= 0 && d <= 1))
+		return opt_error(p, "'%s' is not a number from 0 to 1", arg_text(p));
 	*out = d;
 	return 0;
 }
 
 int opt_percent(struct opt_parser *p, double lo, double hi, double *out)
 {
-	const char *s = p->arg ? p->arg : "";
-	char *end;
-	errno = 0;
-	double d = strtod(s, &end);
-	if (errno || end == s || (*end && strcmp(end, "%") != 0) || !(d >= lo && d <= hi))
-		return opt_error(p, "'%s' is not a percentage from %g to %g", s, lo, hi);
+	double d;
+	const char *rest;
+	if (scan_double(p, &d, &rest) < 0 || (*rest && strcmp(rest, "%") != 0) || !(d >= lo && d <= hi))
+		return opt_error(p, "'%s' is not a percentage from %g to %g", arg_text(p), lo, hi);
 	*out = d;
 	return 0;
 }

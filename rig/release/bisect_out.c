@@ -42,23 +42,12 @@ void bisect_write_chart(const struct bisect_opts *o, const struct path *p)
 		any = 1;
 	}
 	fclose(f);
-	if (any) {
-		char *metric = charts_gp_str(o->rs.metric, 1);
-		char *body = util_fmt(
-			"  set title \"gvab bisect: %s p50 along the go-branch path (95%% CI)\"\n"
-			"  set xlabel \"revision (bisect_position on the path, oldest first)\"\n"
-			"  set ylabel \"%s p50 (ms)\"\n"
-			"  set grid ytics\n  set key top right\n  set xtics rotate by -45\n"
-			"  set offsets 0.5, 0.5, 0, 0\n"
-			"  plot \"bisect.dat\" using 1:($6==1?$2:1/0):3:4:xtic(5) with yerrorbars pt 7 lc rgb \"#0072B2\" title \"good-like\", \\\n"
-			"       \"\" using 1:($6==2?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#D55E00\" title \"bad-like\", \\\n"
-			"       \"\" using 1:($6==0?$2:1/0):3:4 with yerrorbars pt 6 lc rgb \"#999999\" title \"undecided\"\n",
-			metric, metric);
-		if (charts_script(o->out_dir, "bisect", body, 900, 500) < 0)
-			fprintf(stderr, "gvab: bisect: chart: %s\n", error_last());
-		free(body);
-		free(metric);
-	}
+	if (any)
+		revision_chart(o->out_dir, "bisect", o->rs.metric, "along the go-branch path (95% CI)",
+		               "revision (bisect_position on the path, oldest first)", "top right",
+		               "\"bisect.dat\" using 1:($6==1?$2:1/0):3:4:xtic(5) with yerrorbars pt 7 lc rgb \"#0072B2\" title \"good-like\", \\\n"
+		               "       \"\" using 1:($6==2?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#D55E00\" title \"bad-like\", \\\n"
+		               "       \"\" using 1:($6==0?$2:1/0):3:4 with yerrorbars pt 6 lc rgb \"#999999\" title \"undecided\"\n");
 	free(dat);
 }
 

@@ -1,7 +1,8 @@
 /* revsetup: what bisect and trend share about their revisions: where the
  * source comes from, how each revision is built (arm spec, patch series,
  * cache, toolchain), how it is booted (bundle, extra gvab run arguments)
- * and how two of them are compared (metric, threshold, alpha). */
+ * and how two of them are compared (metric, threshold, alpha), and the chart of
+ * a metric along revisions. */
 #ifndef GVAB_REVSETUP_H
 #define GVAB_REVSETUP_H
 
@@ -29,5 +30,12 @@ struct revision_setup {
  * caller's); arms, out_dir, rounds and order are the caller's to add.
  * Free with run_spec_free. */
 void revision_run_spec(const struct revision_setup *rs, struct run_spec *s);
+
+/* The chart NAME.png in out_dir of NAME.dat, whose rows are "i p50 lo hi
+ * \"label\" kind": titled "gvab NAME: METRIC p50 TITLE", x axis xlabel,
+ * the key at `key`, then `plot` (the plot command's series, from NAME.dat).
+ * The chart is an extra: a failure is said on stderr and not returned. */
+void revision_chart(const char *out_dir, const char *name, const char *metric, const char *title,
+                    const char *xlabel, const char *key, const char *plot);
 
 #endif

@@ -191,20 +191,10 @@ void trend_write_chart(const struct trend_opts *o, const struct trev *r, size_t 
 	fclose(f);
 	if (!any)
 		return;
-	char *metric = charts_gp_str(o->rs.metric, 1);
-	char *body = util_fmt(
-		"  set title \"gvab trend: %s p50 per revision (95%% CI), oldest first\"\n"
-		"  set xlabel \"revision\"\n"
-		"  set ylabel \"%s p50 (ms)\"\n"
-		"  set grid ytics\n  set key top left\n  set xtics rotate by -45\n"
-		"  set offsets 0.5, 0.5, 0, 0\n"
-		"  plot \"trend.dat\" using 1:2 with lines lc rgb \"#999999\" notitle, \\\n"
-		"       \"\" using 1:($6==0?$2:1/0):3:4:xtic(5) with yerrorbars pt 7 lc rgb \"#555555\" title \"neither faster nor slower (or first)\", \\\n"
-		"       \"\" using 1:($6==1?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#0072B2\" title \"faster than the previous\", \\\n"
-		"       \"\" using 1:($6==2?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#D55E00\" title \"slower than the previous\"\n",
-		metric, metric);
-	if (charts_script(o->out_dir, "trend", body, 900, 500) < 0)
-		fprintf(stderr, "gvab: trend: chart: %s\n", error_last());
-	free(body);
-	free(metric);
+	revision_chart(o->out_dir, "trend", o->rs.metric, "per revision (95% CI), oldest first", "revision",
+	               "top left",
+	               "\"trend.dat\" using 1:2 with lines lc rgb \"#999999\" notitle, \\\n"
+	               "       \"\" using 1:($6==0?$2:1/0):3:4:xtic(5) with yerrorbars pt 7 lc rgb \"#555555\" title \"neither faster nor slower (or first)\", \\\n"
+	               "       \"\" using 1:($6==1?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#0072B2\" title \"faster than the previous\", \\\n"
+	               "       \"\" using 1:($6==2?$2:1/0):3:4 with yerrorbars pt 7 lc rgb \"#D55E00\" title \"slower than the previous\"\n");
 }

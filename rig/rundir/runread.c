@@ -68,6 +68,23 @@ static int run_check_host(const cJSON *h, const char *k, const char *path)
 	return 0;
 }
 
+/* The optional array K of run: each element a string or, with member, an
+ * object whose MEMBER is a string. */
+static int run_check_strings(const cJSON *run, const char *k, const char *member, const char *path)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(run, k), *e;
+	if (arr && !cJSON_IsArray(arr))
+		return run_err(path, k, member ? "expected an array" : "expected an array of strings");
+	int i = 0;
+	cJSON_ArrayForEach(e, arr) {
+		char f[48];
+		snprintf(f, sizeof f, "%s[%d]%s%s", k, i++, member ? "." : "", member ? member : "");
+		if (!cJSON_IsString(member ? cJSON_GetObjectItemCaseSensitive(e, member) : e))
+			return run_err(path, f, "expected a string");
+	}
+	return 0;
+}
+
 int samples_run_check(const cJSON *run, const char *path)
 {
 	if (!cJSON_IsObject(run))
@@ -116,26 +133,9 @@ int samples_run_check(const cJSON *run, const char *path)
 	    run_opt_int(run, "warmups", 0, 1e7, 0, path, "") < 0 ||
 	    run_opt_int(run, "measured_ok", 0, 1e9, 0, path, "") < 0)
 		return GVAB_EDATA;
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(run, "command"), *c;
-	if (cmd && !cJSON_IsArray(cmd))
-		return run_err(path, "command", "expected an array of strings");
-	i = 0;
-	cJSON_ArrayForEach(c, cmd) {
-		char f[48];
-		snprintf(f, sizeof f, "command[%d]", i++);
-		if (!cJSON_IsString(c))
-			return run_err(path, f, "expected a string");
-	}
-	const cJSON *drift = cJSON_GetObjectItemCaseSensitive(run, "drift"), *d;
-	if (drift && !cJSON_IsArray(drift))
-		return run_err(path, "drift", "expected an array");
-	i = 0;
-	cJSON_ArrayForEach(d, drift) {
-		char f[48];
-		snprintf(f, sizeof f, "drift[%d].fact", i++);
-		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(d, "fact")))
-			return run_err(path, f, "expected a string");
-	}
+	if (run_check_strings(run, "command", NULL, path) < 0 ||
+	    run_check_strings(run, "drift", "fact", path) < 0)
+		return GVAB_EDATA;
 	static const char *const objs[] = {"settings", "bundle", "gvab", "host_meta"};
 	for (size_t k = 0; k < sizeof objs / sizeof objs[0]; k++) {
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(run, objs[k]);

@@ -295,22 +295,21 @@ static int take_instruments(const struct line_ctx *c, cJSON *o, cJSON **out)
 		if (pm && check_num_object(c, pm, "inittrace.processes_ms", 0, 1e9) < 0)
 			return GVAB_EDATA;
 	}
-	/* Workload runs: the workload's own timing of its hot loop; memory
-	 * runs: medians over a boot's memory samples (see footprint.h). */
-	const cJSON *wl = cJSON_GetObjectItemCaseSensitive(o, "workload");
-	if (wl && check_num_object(c, wl, "workload", 0, 1e15) < 0)
-		return GVAB_EDATA;
-	const cJSON *mem = cJSON_GetObjectItemCaseSensitive(o, "memory");
-	if (mem && check_num_object(c, mem, "memory", -1, 1e15) < 0)
-		return GVAB_EDATA;
-	/* CPU time of a boot's processes (user_ns, sys_ns). */
-	const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(o, "cpu");
-	if (cpu && check_num_object(c, cpu, "cpu", 0, 1e15) < 0)
-		return GVAB_EDATA;
-	/* Page faults of a boot's processes (minor, major). */
-	const cJSON *pf = cJSON_GetObjectItemCaseSensitive(o, "faults");
-	if (pf && check_num_object(c, pf, "faults", 0, 1e15) < 0)
-		return GVAB_EDATA;
+	/* Optional objects of numbers, each member within [lo, hi]. */
+	static const struct {
+		const char *key;
+		double lo;
+	} nums[] = {
+		{"workload", 0}, /* the workload's own timing of its hot loop */
+		{"memory", -1},  /* medians over a boot's memory samples (footprint.h) */
+		{"cpu", 0},      /* CPU time of a boot's processes (user_ns, sys_ns) */
+		{"faults", 0},   /* page faults of a boot's processes (minor, major) */
+	};
+	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, nums[i].key);
+		if (v && check_num_object(c, v, nums[i].key, nums[i].lo, 1e15) < 0)
+			return GVAB_EDATA;
+	}
 	static const char *const keys[] = {"internal", "syscalls", "inittrace", "workload", "memory", "cpu",
 	                                   "faults", "hw"};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
