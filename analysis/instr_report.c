@@ -9,6 +9,7 @@
 #include "error.h"
 #include "proc.h"
 #include "util.h"
+#include "waterfall.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -180,7 +181,8 @@ static int median_table_write(FILE *md, const struct run_analysis *ra, const cJS
 	return clustered_chart(out_dir, base, t->what, t->title, t->ylabel, t->key, ra, charts);
 }
 
-/* The markers table in the baseline arm's median order and its chart. */
+/* The markers table in the baseline arm's median order, then the
+ * waterfall of the intervals between them. */
 static int markers_section(FILE *md, const struct run_analysis *ra, const cJSON *markers, const char *out_dir,
                            const char *base, int *charts)
 {
@@ -197,13 +199,16 @@ static int markers_section(FILE *md, const struct run_analysis *ra, const cJSON 
 	qsort(kv, (size_t)n, sizeof *kv, cmp_kv_asc);
 	fprintf(md, "### Internal phase markers (--phases): ms after the boot's first runsc log line, medians\n\n");
 	arm_table_header(md, "marker", ra, "");
-	static const struct median_table t = {
-		"markers", " %.2f |", " %.3f", 0, 0,
-		"internal boot markers (median ms after first log line)", "ms", "top left",
-	};
-	int rc = median_table_write(md, ra, markers, kv, n, &t, out_dir, base, charts);
+	for (i = 0; i < n; i++) {
+		fprintf(md, "| %s |", kv[i].key);
+		for (size_t a = 0; a < ra->narms; a++)
+			fprintf(md, " %.2f |", arm_median(markers, ra->arms[a].name, kv[i].key));
+		fprintf(md, "\n");
+	}
+	fprintf(md, "\n");
 	free(kv);
-	return rc;
+	/* The markers as a waterfall: a lane per process, bars per interval. */
+	return waterfall_section(md, ra, out_dir, base, charts);
 }
 
 /* Package init per boot and the top packages, with their chart. */

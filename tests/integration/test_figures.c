@@ -1,7 +1,8 @@
 /* The per-host figures as a reader sees them, on fixtures this test writes
  * (synthetic samples in the test's own directory, never under results/):
- * one host, and eight hosts named as hosts/example-eight-hosts.ini names
- * them (gvab_label, gvab_sku).
+ * one host, eight hosts named as hosts/example-eight-hosts.ini names
+ * them (gvab_label, gvab_sku), and sixteen (eight more names); and the
+ * committed instrumented run for the waterfall.
  * - Chart data: the whiskers of core_by_host are the interval results.json
  *   (and report.html's table) gives, the dots of shift_by_host the shift
  *   and verdict interval of results.json, from the same numbers; labels
@@ -108,6 +109,15 @@ static char *fixture_report(const char *dir, size_t nhosts, int boots, int chart
 	 * with a long label that must wrap and markup that must stay text. */
 	snprintf(h[7].label, sizeof h[7].label, "%s", LONG_LABEL);
 	snprintf(h[7].sku, sizeof h[7].sku, "c4a-standard-4c7g.xlarge");
+	/* Sixteen: eight more as a fleet might name them. */
+	static const char *const more[8] = {"m7g.xlarge (Graviton3)", "n2d-standard-8 (AMD Milan)",
+	                                    "Hetzner AX52 bare metal", "t3.medium burstable",
+	                                    "Azure D4s v5", "Raspberry Pi 5 (8 GB)",
+	                                    "r7iz.2xlarge, nested virt off", "laptop (Fedora 41, KVM)"};
+	for (size_t i = 8; i < MAX_HOSTS; i++) {
+		snprintf(h[i].label, sizeof h[i].label, "%s", more[i - 8]);
+		h[i].sku[0] = '\0';
+	}
 	if (nhosts == 1)
 		snprintf(h[0].label, sizeof h[0].label, "this VM (rcu_expedited=0, 'quoted' `id`)");
 	char *argv[32] = {(char *)itest_gvab(), "report", "--sort", "core", "--out", NULL};
@@ -308,6 +318,101 @@ START_TEST(test_warm_pool_amortised)
 }
 END_TEST
 
+/* report.md of the committed instrumented run into DIR/report. */
+static char *instrumented_report(const char *d)
+{
+	char *out = util_fmt("%s/report", d), *o = NULL;
+	char *argv[] = {(char *)itest_gvab(), "report", "--out", out, "results/2026-11-22-vm/instrumented", NULL};
+	ck_assert_int_eq(itest_run(&o, argv), 0);
+	free(o);
+	return out;
+}
+
+/* The waterfall's bars are the table's numbers: per arm, each bar starts
+ * at the "starts" column and is the "ms" column long, and the change with
+ * its interval is the table's, row by row in the table's order (the data
+ * file's lane rows have no bars). */
+START_TEST(test_waterfall_is_the_table)
+{
+	char *d = itest_tmpdir("waterfall");
+	char *rep = instrumented_report(d);
+	char *mp = util_fmt("%s/report.md", rep), *md = util_read_file(mp, NULL);
+	char *dp = util_fmt("%s/vm-waterfall.dat", rep), *dat = util_read_file(dp, NULL);
+	ck_assert_ptr_nonnull(dat);
+	char *sp = util_fmt("%s/vm-waterfall.svg", rep), *pp = util_fmt("%s/vm-waterfall.png", rep);
+	ck_assert(util_path_exists(sp) && util_path_exists(pp));
+	/* Table rows: process | interval | A starts | A ms | B starts | B ms | change. */
+	struct trow {
+		double v[4], shift, lo, hi;
+	} t[64];
+	int nt = 0;
+	const char *sec = strstr(md, "### Where the time goes");
+	ck_assert_ptr_nonnull(sec);
+	const char *l = strstr(sec, "|---|");
+	ck_assert_ptr_nonnull(l);
+	for (l = strchr(l, '\n') + 1; *l == '|' && nt < 64; l = strchr(l, '\n') + 1) {
+		const char *c = l + 1;
+		for (int k = 0; k < 2; k++)
+			c = strchr(c, '|') + 1;
+		struct trow *r = &t[nt++];
+		ck_assert_int_eq(sscanf(c, " %lf | %lf | %lf | %lf | %lf ms [%lf, %lf]", &r->v[0], &r->v[1], &r->v[2],
+		                        &r->v[3], &r->shift, &r->lo, &r->hi), 7);
+	}
+	ck_assert_int_ge(nt, 10);
+	/* Data sets: index 2a intervals, 2a+1 package init; rows by number. */
+	int seen[2][64] = {{0}};
+	double got[2][64][6];
+	int set = 0;
+	char *save = NULL;
+	for (char *x = strtok_r(dat, "\n", &save); x; x = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(x, "# arm ", 6)) {
+			set++;
+			continue;
+		}
+		int row;
+		double y, g[6];
+		if (x[0] == '#' || sscanf(x, "%d %lf %lf %lf %lf %lf %lf %lf", &row, &y, &g[0], &g[1], &g[2], &g[3],
+		                          &g[4], &g[5]) != 8 || y < 0)
+			continue;
+		int a = (set - 1) / 2;
+		ck_assert(a >= 0 && a < 2 && row < 64);
+		seen[a][row] = 1;
+		memcpy(got[a][row], g, sizeof g);
+	}
+	for (int a = 0; a < 2; a++) {
+		int k = 0;
+		for (int row = 0; row < 64; row++) {
+			if (!seen[a][row])
+				continue;
+			ck_assert_int_lt(k, nt);
+			const struct trow *r = &t[k++];
+			const double *g = got[a][row];
+			ck_assert_msg(fabs(g[0] - r->v[2 * a]) < 0.006 && fabs(g[2] - r->v[2 * a + 1]) < 0.006 &&
+			                  fabs(g[1] - g[0] - g[2]) < 0.001,
+			              "arm %d row %d: bar %.4f..%.4f (%.4f) vs table %.2f, %.2f", a, row, g[0], g[1], g[2],
+			              r->v[2 * a], r->v[2 * a + 1]);
+			if (a == 1)
+				ck_assert_msg(fabs(g[3] - r->shift) < 0.051 && fabs(g[4] - r->lo) < 0.051 &&
+				                  fabs(g[5] - r->hi) < 0.051,
+				              "row %d: change %.4f [%.4f, %.4f] vs table %.1f [%.1f, %.1f]", row, g[3], g[4],
+				              g[5], r->shift, r->lo, r->hi);
+		}
+		ck_assert_int_eq(k, nt);
+	}
+	/* Package init is in the lanes when the run has it. */
+	ck_assert_ptr_nonnull(strstr(sec, "| runsc create | package init |"));
+	free(sp);
+	free(pp);
+	free(dat);
+	free(dp);
+	free(md);
+	free(mp);
+	free(rep);
+	util_rm_rf(d);
+	free(d);
+}
+END_TEST
+
 Suite *suite_figures(void)
 {
 	Suite *s = suite_create("figures");
@@ -317,6 +422,7 @@ Suite *suite_figures(void)
 	tcase_add_test(tc, test_one_host_titles);
 	tcase_add_test(tc, test_campaign_report_dir);
 	tcase_add_test(tc, test_warm_pool_amortised);
+	tcase_add_test(tc, test_waterfall_is_the_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -338,13 +444,15 @@ static const char *const chromium_flags[] = {
  * Chromium's windows are at least 500 px wide, hence the iframe. */
 static const char measure_js[] =
 	"<script>var f=document.getElementById('f');f.onload=function(){"
-	"var d=f.contentDocument,out=[],bad=0,n=0,minh=1e9;"
+	"var d=f.contentDocument,out=[],bad=0,n=0,minh=1e9,minf=1e9;"
 	"var svgs=d.querySelectorAll('svg');"
 	"for(var i=0;i<svgs.length;i++){var s=svgs[i],sr=s.getBoundingClientRect(),rs=[];"
 	"var ts=s.querySelectorAll('text');"
 	"for(var j=0;j<ts.length;j++){var r=ts[j].getBoundingClientRect();"
 	"if(r.width==0||!ts[j].textContent.trim())continue;n++;rs.push([r,ts[j].textContent]);"
 	"if(r.height<minh)minh=r.height;"
+	"var vb=s.viewBox&&s.viewBox.baseVal,k=vb&&vb.width?sr.width/vb.width:1,"
+	"fs=parseFloat(getComputedStyle(ts[j]).fontSize)*k;if(fs<minf)minf=fs;"
 	"if(r.left<sr.left-0.5||r.right>sr.right+0.5||r.top<sr.top-0.5||r.bottom>sr.bottom+0.5){bad++;"
 	"out.push('OUTSIDE svg '+i+': '+ts[j].textContent);}}"
 	"for(var a=0;a<rs.length;a++)for(var b=a+1;b<rs.length;b++){var p=rs[a][0],q=rs[b][0];"
@@ -355,7 +463,7 @@ static const char measure_js[] =
 	"if(sw>iw+1){bad++;out.push('PAGE '+sw+' px wide in '+iw+' px');}"
 	"var pre=document.createElement('pre');pre.id='gvab-measure';"
 	"pre.textContent='RESULT svgs='+svgs.length+' texts='+n+' bad='+bad+' width='+iw+"
-	"' min_text_px='+Math.round(minh*10)/10+'\\n'+out.join('\\n')+'\\nEND';"
+	"' min_text_px='+Math.round(minh*10)/10+' min_font_px='+Math.round(minf*10)/10+'\\n'+out.join('\\n')+'\\nEND';"
 	"document.body.appendChild(pre);};</script>";
 
 /* `html` escaped for a double-quoted attribute. */
@@ -463,6 +571,33 @@ static int measured_bad(const char *m)
 	return b ? atoi(b + 5) : -1;
 }
 
+static double measured_num(const char *m, const char *key)
+{
+	const char *b = strstr(m, key);
+	ck_assert_msg(b != NULL, "no %s in %s", key, m);
+	return atof(b + strlen(key));
+}
+
+/* A gnuplot chart's SVG twin (the same layout as its PNG at half the pixel
+ * density) embedded in a page at its own size, measured and shot. */
+static void check_gnuplot_svg(const char *d, const char *rep, const char *chart, const char *tag)
+{
+	char *sp = util_fmt("%s/%s.svg", rep, chart), *svg = util_read_file(sp, NULL);
+	ck_assert_msg(svg != NULL, "%s missing", sp);
+	char *start = strstr(svg, "<svg");
+	char *doc = util_fmt("<!DOCTYPE html><html><body style=\"margin:0\">%s</body></html>", start);
+	char *t = util_fmt("%s-%s", tag, chart);
+	char *m = measure(d, doc, 1280, t);
+	fprintf(stderr, "%s %s.svg: %s\n", tag, chart, m);
+	ck_assert_msg(measured_bad(m) == 0, "%s.svg:\n%s", chart, m);
+	screenshot(d, doc, 1280, t);
+	free(m);
+	free(t);
+	free(doc);
+	free(svg);
+	free(sp);
+}
+
 static void check_report_in_browser(size_t nhosts, const char *tag)
 {
 	ck_assert_msg(access("/usr/bin/chromium", X_OK) == 0,
@@ -477,27 +612,15 @@ static void check_report_in_browser(size_t nhosts, const char *tag)
 		fprintf(stderr, "%s report.html at %d px: %s\n", tag, widths[w], m);
 		ck_assert_msg(measured_bad(m) == 0, "%s at %d px:\n%s", tag, widths[w], m);
 		ck_assert_msg(strstr(m, "svgs=2 "), "%s", m);
+		/* Readable on a phone: no SVG text under ~9 CSS px. */
+		if (widths[w] == 390)
+			ck_assert_msg(measured_num(m, " min_font_px=") >= 8.95, "%s at 390 px: text under 9 px:\n%s", tag, m);
 		free(m);
 		screenshot(d, html, widths[w], tag);
 	}
-	/* The gnuplot charts: their SVG twins (same layout as the PNG at half
-	 * its pixel density) embedded in a page at their own size. */
 	static const char *const charts[] = {"core_by_host", "shift_by_host"};
-	for (int c = 0; c < 2; c++) {
-		char *sp = util_fmt("%s/%s.svg", rep, charts[c]), *svg = util_read_file(sp, NULL);
-		ck_assert_ptr_nonnull(svg);
-		char *start = strstr(svg, "<svg");
-		char *doc = util_fmt("<!DOCTYPE html><html><body style=\"margin:0\">%s</body></html>", start);
-		char *t = util_fmt("%s-%s", tag, charts[c]);
-		char *m = measure(d, doc, 1280, t);
-		fprintf(stderr, "%s %s.svg: %s\n", tag, charts[c], m);
-		ck_assert_msg(measured_bad(m) == 0, "%s.svg:\n%s", charts[c], m);
-		free(m);
-		free(t);
-		free(doc);
-		free(svg);
-		free(sp);
-	}
+	for (int c = 0; c < 2; c++)
+		check_gnuplot_svg(d, rep, charts[c], tag);
 	free(html);
 	free(page);
 	free(rep);
@@ -517,6 +640,26 @@ START_TEST(test_eight_hosts_in_browser)
 }
 END_TEST
 
+START_TEST(test_sixteen_hosts_in_browser)
+{
+	check_report_in_browser(16, "sixteen-hosts");
+}
+END_TEST
+
+/* The waterfall of the committed instrumented run. */
+START_TEST(test_waterfall_in_browser)
+{
+	ck_assert_msg(access("/usr/bin/chromium", X_OK) == 0,
+	              "skipped (counted): /usr/bin/chromium missing; make deps installs it");
+	char *d = itest_tmpdir("waterfall-browser");
+	char *rep = instrumented_report(d);
+	check_gnuplot_svg(d, rep, "vm-waterfall", "instrumented");
+	free(rep);
+	util_rm_rf(d);
+	free(d);
+}
+END_TEST
+
 Suite *suite_figures_browser(void)
 {
 	Suite *s = suite_create("figures (chromium)");
@@ -524,6 +667,8 @@ Suite *suite_figures_browser(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_one_host_in_browser);
 	tcase_add_test(tc, test_eight_hosts_in_browser);
+	tcase_add_test(tc, test_sixteen_hosts_in_browser);
+	tcase_add_test(tc, test_waterfall_in_browser);
 	suite_add_tcase(s, tc);
 	return s;
 }
