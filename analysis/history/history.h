@@ -135,7 +135,8 @@ struct history_detect_result {
 	struct history_change *changes; /* in revision order */
 	size_t nchanges;
 	double tau;          /* run-to-run sd on the log scale that was used */
-	int tau_from;        /* 0: none needed (one run), 1: replicates, 2: neighbours */
+	int tau_from;        /* 0: none (one run, no spread beyond the intervals), 1: replicates,
+	                      * 2: neighbours of different runs, 3: neighbours within one run */
 };
 
 /* Binary segmentation of the series' observations (see history_detect.c
@@ -144,8 +145,10 @@ void history_detect(const struct history_series *s, const struct history_detect_
                     struct history_detect_result *r);
 const char *history_change_name(enum history_change_kind k);
 
-/* The run-to-run sd (log scale) the detection uses, and where it came
- * from (as history_detect_result's tau and tau_from). */
+/* The run-to-run sd (log scale) that pools a revision's figures of
+ * several runs (show, page), and where it came from (as
+ * history_detect_result's tau_from); 0 for a series of one run, whose
+ * figures are each their own interval. */
 double history_series_tau(const struct history_series *s, int *from);
 
 /* Each revision's figure pooled over the runs that measured it (weights

@@ -1,31 +1,46 @@
 /* history_detect: change points of one host series (docs/history.md).
  *
- * Method: binary segmentation with a weighted z test whose variance knows
- * which figures were measured in the same run.
+ * Method: binary segmentation with the likelihood-ratio statistic of a
+ * mean shift under a model that knows each figure's own error and which
+ * figures were measured in the same run (generalised least squares).
  * - Each observation is one run's figure for one revision, on the log
  *   scale: y = log(p50), or log(ratio to the anchor); its variance v from
  *   its own 95% interval, ((log hi - log lo) / (2 * 1.96))^2.
- * - Runs on other days differ by more than their intervals say: an extra
- *   variance tau^2, estimated from revisions measured in several runs
- *   (mean of ((y_a - y_b)^2 - v_a - v_b) / 2 over pairs from different
- *   runs); without such replicates, from neighbouring revisions of
- *   different runs (the same with a median, robust to the few steps among
- *   them); a series from one run needs none. For absolute figures it is a
- *   run effect every figure of the run shares (the host drifts); for ratios
- *   to the anchor, which take that out, it is each figure's own.
- * - A split between revisions k-1 and k compares the weighted means
- *   (weights 1 / (v + tau^2)) of the segment's two sides: D = mean_R -
- *   mean_L, Var(D) = sum c_i^2 (v_i + tau_own^2) + tau_run^2 sum_runs (sum
- *   of c_i of the run)^2 with c_i = w_i / W_R right of the split and
- *   -w_i / W_L left, so two revisions of one run differ by their own error
- *   only. z = D / sd(D).
+ * - Model: y_i = mu(revision) + g(run) + e_i. The run effect g is shared
+ *   by every figure of a run: for absolute figures the host's speed that
+ *   night, an extra variance S; for ratios to the anchor the anchor's own
+ *   error, which every ratio of the run divides by: a share
+ *   HISTORY_ANCHOR_SHARE of the figures' interval variance (a paired ratio
+ *   to the anchor has the arm's and the anchor's error, alike when both
+ *   were booted the same number of times), the rest each figure's own.
+ *   Each figure has besides an extra variance t of its own (an arm's
+ *   wobble from run to run).
+ * - S + t from revisions measured in several runs (mean of ((y_a - y_b)^2 -
+ *   v_a - v_b) / 2 over pairs from different runs); without such
+ *   replicates, from neighbouring revisions of different runs (the same
+ *   with a median, robust to the few steps among them). t alone from
+ *   neighbouring revisions of one run (a median again; the run effect
+ *   cancels there): for ratios to the anchor S is taken as 0 (the anchor
+ *   takes the host out) and t = S + t; for absolute figures t is the
+ *   within-run figure (at most S + t) and S the rest.
+ * - A split between revisions k-1 and k fits one mean each side by
+ *   generalised least squares with that covariance (block per run: own
+ *   variances plus a shared one; inverted in closed form by
+ *   Sherman-Morrison, updated in O(1) as the split moves, so a scan of n
+ *   figures is O(n)): D = mu_R - mu_L, z = D / sd(D). z^2 is the
+ *   likelihood ratio of a change at that split, so the largest |z| is the
+ *   maximum-likelihood place of a single change. Two revisions of one run
+ *   differ by their own errors only: the paired design's precision.
  * - The best split of a segment (largest |z|) is tested against the
- *   largest |z| of 999 series drawn from the same model without a change
+ *   largest |z| of 999 series drawn from the fitted model without a change
  *   (a parametric bootstrap from rig/core's RNG, seeded by the data, so a
- *   series always gets the same answer): p = (1 + #{null >= observed}) /
- *   1000. When p <= alpha both sides are segmented again. On a flat series
- *   the first test alone can alarm: at most alpha of the time when the
- *   model holds.
+ *   series always gets the same answer); each null series has its S and t
+ *   estimated again from its own figures, so the test pays for estimating
+ *   them (a plug-in variance alone alarmed 1.2% of flat series at alpha
+ *   1%: tests/bench/history_sim.c). p = (1 + #{null >= observed}) /
+ *   (1 + draws). When p <= alpha both sides are segmented again. On a flat
+ *   series the first test alone can alarm: at most alpha of the time when
+ *   the model holds.
  * - Its size is exp(D) - 1 with the interval D +- z* sd, z* the null's
  *   1 - alpha quantile of the largest |z|, so the interval excludes 0 when
  *   the split is significant. A change is reported (slower or faster) when
@@ -42,11 +57,16 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define Z95 1.959963984540054
 #define HISTORY_NULL_SIMS 999 /* null series per test: p-values in steps of 0.001 */
+/* The anchor's share of a ratio's variance (see the top of the file). */
+#define HISTORY_ANCHOR_SHARE 0.5
+/* median of chi-square(1) is 0.4549 of its mean */
+#define CHI2_1_MEDIAN 0.454936423119572
 
 const char *history_change_name(enum history_change_kind k)
 {
@@ -72,53 +92,104 @@ static int cmp_dbl(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* tau^2 and where it came from (see the top of the file). */
-static double estimate_tau2(const struct history_series *s, const double *y, const double *v,
-                            int *from)
+static double median_inplace(double *t, size_t n)
 {
-	double sum = 0;
-	size_t np = 0;
-	for (size_t i = 0; i + 1 < s->nobs; i++)
-		for (size_t j = i + 1; j < s->nobs && s->obs[j].rev == s->obs[i].rev; j++)
-			if (s->obs[j].run != s->obs[i].run) {
-				double d = y[j] - y[i];
-				sum += (d * d - v[i] - v[j]) / 2;
-				np++;
-				break; /* consecutive pairs only: each figure in at most two */
+	qsort(t, n, sizeof *t, cmp_dbl);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+/* The variance model of a series: each figure's own variance d_i (its
+ * interval's, less the anchor's share, plus t) and each run's shared one
+ * (the anchor's share of its figures, plus S). */
+struct model {
+	double S, t;  /* extra run-shared and per-figure variance */
+	int from;     /* as history_detect_result.tau_from */
+};
+
+/* S and t (see the top of the file) from the figures y with interval
+ * variances v; a_run[g] is run g's anchor share (0 without an anchor);
+ * tmp holds nobs doubles, last nruns indices. */
+static void model_estimate(const struct history_series *s, const double *y, const double *v,
+                           const double *a_run, double *tmp, size_t *last, struct model *m)
+{
+	memset(m, 0, sizeof *m);
+	const struct history_obs *ob = s->obs;
+	double tot = 0;
+	int have_tot = 0;
+	if (s->nruns > 1) {
+		double sum = 0;
+		size_t np = 0;
+		for (size_t i = 0; i + 1 < s->nobs; i++)
+			for (size_t j = i + 1; j < s->nobs && ob[j].rev == ob[i].rev; j++)
+				if (ob[j].run != ob[i].run) {
+					double d = y[j] - y[i];
+					sum += (d * d - v[i] - v[j]) / 2;
+					np++;
+					break; /* consecutive pairs only: each figure in at most two */
+				}
+		if (np) {
+			m->from = 1;
+			tot = sum > 0 ? sum / (double)np : 0;
+			have_tot = 1;
+		} else {
+			size_t nt = 0;
+			for (size_t i = 0; i + 1 < s->nobs; i++)
+				if (ob[i + 1].run != ob[i].run && ob[i + 1].rev != ob[i].rev) {
+					double d = y[i + 1] - y[i];
+					tmp[nt++] = d * d / CHI2_1_MEDIAN - v[i] - v[i + 1];
+				}
+			if (nt) {
+				double med = median_inplace(tmp, nt);
+				tot = med > 0 ? med / 2 : 0;
+				m->from = 2;
+				have_tot = 1;
 			}
-	if (np) {
-		*from = 1;
-		return sum > 0 ? sum / (double)np : 0;
-	}
-	double *t = util_xcalloc(s->nobs ? s->nobs : 1, sizeof *t);
-	size_t nt = 0;
-	for (size_t i = 0; i + 1 < s->nobs; i++)
-		if (s->obs[i + 1].run != s->obs[i].run && s->obs[i + 1].rev != s->obs[i].rev) {
-			double d = y[i + 1] - y[i];
-			/* median of chi-square(1) is 0.4549 of its mean */
-			t[nt++] = d * d / 0.454936 - v[i] - v[i + 1];
 		}
-	double tau2 = 0;
-	*from = 0;
-	if (nt) {
-		qsort(t, nt, sizeof *t, cmp_dbl);
-		double med = nt % 2 ? t[nt / 2] : (t[nt / 2 - 1] + t[nt / 2]) / 2;
-		tau2 = med > 0 ? med / 2 : 0;
-		*from = 2;
 	}
-	free(t);
-	return tau2;
+	/* Within runs: each figure with the previous figure of its run, when
+	 * that is another revision (observations are in revision order). */
+	size_t nt = 0;
+	for (size_t g = 0; g < s->nruns; g++)
+		last[g] = SIZE_MAX;
+	for (size_t i = 0; i < s->nobs; i++) {
+		size_t g = ob[i].run, j = last[g];
+		last[g] = i;
+		if (j == SIZE_MAX || ob[j].rev == ob[i].rev)
+			continue;
+		double d = y[i] - y[j], a = a_run[g];
+		tmp[nt++] = d * d / CHI2_1_MEDIAN - (v[i] - a) - (v[j] - a);
+	}
+	double within = 0;
+	if (nt) {
+		double med = median_inplace(tmp, nt);
+		within = med > 0 ? med / 2 : 0;
+	}
+	if (!have_tot) { /* one run (or no replicate of any kind) */
+		m->t = within;
+		m->from = nt && within > 0 ? 3 : 0;
+	} else if (s->anchor) {
+		/* S = 0: both estimate t; pooled, as one alone has few pairs. */
+		m->t = nt ? (tot + within) / 2 : tot;
+	} else {
+		m->t = nt && within < tot ? within : (nt ? tot : 0);
+		m->S = tot - m->t;
+	}
 }
 
 struct seg_ctx {
 	const struct history_series *s;
 	const double *y, *v;
-	double tau2_sh, tau2_ind; /* run-shared and per-figure extra variance */
-	double *ystar;            /* a null series (parametric bootstrap) */
-	double *gstar;            /* its run effects */
+	const double *a_run;   /* per run: the anchor's share of its figures' variance */
+	struct model m;        /* of the observed series */
+	double *w;             /* per figure: 1 / own variance */
+	double *s_run;         /* per run: shared variance */
+	double *kappa;         /* per run: s / (1 + s W), W its weight in the segment */
+	double *wl, *wr, *yg;  /* per run: weight left / right of the split, weighted sum */
+	double *ystar;         /* a null series (parametric bootstrap) */
+	double *gstar;         /* its run effects */
+	double *tmp;
+	size_t *last;          /* per run: scratch */
 	uint64_t rng;
-	int ystar_on;
-	double *sl, *sr; /* per run: sum of weights left / right of the split */
 	const struct history_detect_opts *o;
 	struct history_change *out;
 	size_t nout;
@@ -130,44 +201,77 @@ struct split {
 	size_t k;   /* candidate splits */
 };
 
-/* The best split of observations [a, b); 0 when there is no boundary. */
-static int best_split(struct seg_ctx *c, size_t a, size_t b, struct split *best)
+/* Weights of model m: w_i = 1 / own variance, s_run[g] the run's shared. */
+static void model_weights(struct seg_ctx *c, const struct model *m)
 {
 	const struct history_obs *ob = c->s->obs;
-	double WL = 0, WR = 0, YL = 0, YR = 0, QL = 0, QR = 0;
-	double ssl = 0, ssr = 0, slr = 0; /* sums over runs of sl^2, sr^2, sl*sr */
-	for (size_t i = a; i < b; i++)
-		c->sl[ob[i].run] = c->sr[ob[i].run] = 0;
-	const double *y = c->ystar_on ? c->ystar : c->y;
+	for (size_t g = 0; g < c->s->nruns; g++)
+		c->s_run[g] = c->a_run[g] + m->S;
+	for (size_t i = 0; i < c->s->nobs; i++) {
+		double own = c->v[i] - c->a_run[ob[i].run];
+		if (own < 0.25 * c->v[i])
+			own = 0.25 * c->v[i];
+		c->w[i] = 1 / (own + m->t);
+	}
+}
+
+/* The best split of observations [a, b) of y; 0 when there is no
+ * boundary. For a split the generalised least squares normal equations of
+ * the two means are A (mu_L, mu_R)' = b with, per run g (weights WLg,
+ * WRg left and right, kappa_g = s_g / (1 + s_g (WLg + WRg)), Yg its
+ * weighted sum): A_LL = WL - sum kappa WLg^2, A_RR = WR - sum kappa WRg^2,
+ * A_LR = -sum kappa WLg WRg, b_L = YL - sum kappa WLg Yg, b_R likewise
+ * (Sherman-Morrison on each run's block). */
+static int best_split(struct seg_ctx *c, const double *y, size_t a, size_t b, struct split *best)
+{
+	const struct history_obs *ob = c->s->obs;
 	for (size_t i = a; i < b; i++) {
-		double w = 1 / (c->v[i] + c->tau2_ind + c->tau2_sh);
-		WR += w;
-		YR += w * y[i];
-		QR += w * w * (c->v[i] + c->tau2_ind);
-		double old = c->sr[ob[i].run];
-		c->sr[ob[i].run] = old + w;
-		ssr += 2 * old * w + w * w;
+		size_t g = ob[i].run;
+		c->wl[g] = c->wr[g] = c->yg[g] = 0;
+		c->kappa[g] = NAN; /* not yet computed for this segment */
+	}
+	double WL = 0, WR = 0, YL = 0, YR = 0;
+	for (size_t i = a; i < b; i++) {
+		size_t g = ob[i].run;
+		c->wr[g] += c->w[i];
+		c->yg[g] += c->w[i] * y[i];
+		WR += c->w[i];
+		YR += c->w[i] * y[i];
+	}
+	double PLL = 0, PRR = 0, PLR = 0, QL = 0, QR = 0;
+	for (size_t i = a; i < b; i++) {
+		size_t g = ob[i].run;
+		if (!isnan(c->kappa[g]))
+			continue; /* once per run */
+		double k = c->s_run[g] / (1 + c->s_run[g] * c->wr[g]);
+		c->kappa[g] = k;
+		PRR += k * c->wr[g] * c->wr[g];
+		QR += k * c->wr[g] * c->yg[g];
 	}
 	memset(best, 0, sizeof *best);
 	for (size_t i = a; i + 1 < b; i++) {
 		/* Move observation i to the left side. */
-		double w = 1 / (c->v[i] + c->tau2_ind + c->tau2_sh);
 		size_t g = ob[i].run;
-		double l0 = c->sl[g], r0 = c->sr[g];
-		slr += w * r0 - w * l0 - w * w;
-		ssl += 2 * l0 * w + w * w;
-		ssr += -2 * r0 * w + w * w;
-		c->sl[g] = l0 + w;
-		c->sr[g] = r0 - w;
+		double w = c->w[i], k = c->kappa[g], l0 = c->wl[g], r0 = c->wr[g];
+		PLL += k * (2 * l0 * w + w * w);
+		PRR += k * (w * w - 2 * r0 * w);
+		PLR += k * (w * r0 - w * l0 - w * w);
+		QL += k * w * c->yg[g];
+		QR -= k * w * c->yg[g];
+		c->wl[g] = l0 + w;
+		c->wr[g] = r0 - w;
 		WL += w, WR -= w;
 		YL += w * y[i], YR -= w * y[i];
-		QL += w * w * (c->v[i] + c->tau2_ind), QR -= w * w * (c->v[i] + c->tau2_ind);
 		if (ob[i + 1].rev == ob[i].rev)
 			continue;
 		best->k++;
-		double d = YR / WR - YL / WL;
-		double var = QR / (WR * WR) + QL / (WL * WL) +
-		             c->tau2_sh * (ssr / (WR * WR) + ssl / (WL * WL) - 2 * slr / (WR * WL));
+		double all = WL - PLL, arr = WR - PRR, alr = -PLR, bl = YL - QL, br = YR - QR;
+		double det = all * arr - alr * alr;
+		double d = 0, var = 0;
+		if (det > 0) {
+			d = ((all * br - alr * bl) - (arr * bl - alr * br)) / det;
+			var = (all + arr + 2 * alr) / det;
+		}
 		double sd = sqrt(var > 0 ? var : 0);
 		double z = sd > 0 ? d / sd : 0;
 		if (best->k == 1 || fabs(z) > fabs(best->z)) {
@@ -192,15 +296,16 @@ static int cmp_dbl_desc(const void *a, const void *b)
 	return cmp_dbl(b, a);
 }
 
-/* The null distribution of the segment's largest |z|: series drawn from
- * the model without a change (each figure's own error, the per-figure and
- * the run-shared extra variance), segmented the same way. Gives the
- * p-value of the observed |z| and the critical value at alpha. */
+/* The null distribution of the segment's largest |z|: whole series drawn
+ * from the fitted model without a change, their S and t estimated again,
+ * segment [a, b) scanned the same way. Gives the p-value of the observed
+ * |z| and the critical value at alpha. */
 static void null_maxz(struct seg_ctx *c, size_t a, size_t b, double zobs, double *p, double *zcrit)
 {
 	double mz[HISTORY_NULL_SIMS];
 	int ge = 0, k = 0;
-	const struct history_obs *ob = c->s->obs;
+	const struct history_series *s = c->s;
+	const struct history_obs *ob = s->obs;
 	/* Besag and Clifford's sequential p-value: stop once `enough` null
 	 * series reach the observed |z|, as p is then above alpha whatever
 	 * follows ((1 + enough) / (k + 1) > alpha for every k < 1000); only a
@@ -208,21 +313,29 @@ static void null_maxz(struct seg_ctx *c, size_t a, size_t b, double zobs, double
 	int enough = (int)floor(c->o->alpha * (HISTORY_NULL_SIMS + 1.0)) + 1;
 	if (enough < 10)
 		enough = 10;
-	c->ystar_on = 1;
 	for (; k < HISTORY_NULL_SIMS && ge < enough; k++) {
-		for (size_t i = a; i < b; i++)
-			c->gstar[ob[i].run] = NAN;
-		for (size_t i = a; i < b; i++) {
-			if (isnan(c->gstar[ob[i].run]))
-				c->gstar[ob[i].run] = sqrt(c->tau2_sh) * normal(&c->rng);
-			c->ystar[i] = c->gstar[ob[i].run] + sqrt(c->v[i] + c->tau2_ind) * normal(&c->rng);
+		for (size_t g = 0; g < s->nruns; g++)
+			c->gstar[g] = sqrt(c->a_run[g] + c->m.S) * normal(&c->rng);
+		for (size_t i = 0; i < s->nobs; i++) {
+			double own = c->v[i] - c->a_run[ob[i].run];
+			if (own < 0.25 * c->v[i])
+				own = 0.25 * c->v[i];
+			c->ystar[i] = c->gstar[ob[i].run] + sqrt(own + c->m.t) * normal(&c->rng);
 		}
+		/* The run-shared S estimated again (absolute figures: the
+		 * night-to-night drift, from a handful of replicates); t kept. */
+		struct model m;
+		model_estimate(s, c->ystar, c->v, c->a_run, c->tmp, c->last, &m);
+		double tot = m.S + m.t;
+		m.t = c->m.t;
+		m.S = s->anchor || tot < m.t ? 0 : tot - m.t;
+		model_weights(c, &m);
 		struct split sp;
-		best_split(c, a, b, &sp);
+		best_split(c, c->ystar, a, b, &sp);
 		mz[k] = fabs(sp.z);
 		ge += mz[k] >= zobs;
 	}
-	c->ystar_on = 0;
+	model_weights(c, &c->m);
 	*p = (1.0 + ge) / (k + 1.0);
 	*zcrit = INFINITY;
 	if (k < HISTORY_NULL_SIMS)
@@ -235,7 +348,7 @@ static void null_maxz(struct seg_ctx *c, size_t a, size_t b, double zobs, double
 static void segment(struct seg_ctx *c, size_t a, size_t b)
 {
 	struct split sp;
-	if (b - a < 2 || !best_split(c, a, b, &sp))
+	if (b - a < 2 || !best_split(c, c->y, a, b, &sp))
 		return;
 	double p, zc;
 	null_maxz(c, a, b, fabs(sp.z), &p, &zc);
@@ -266,18 +379,47 @@ static int cmp_change(const void *a, const void *b)
 	return (x->before > y->before) - (x->before < y->before);
 }
 
+/* Log figures, interval variances and each run's anchor share (the share
+ * of the mean interval variance of its figures; 0 without an anchor). */
+static void series_log(const struct history_series *s, double *y, double *v, double *a_run)
+{
+	double *cnt = util_xcalloc(s->nruns ? s->nruns : 1, sizeof *cnt);
+	memset(a_run, 0, (s->nruns ? s->nruns : 1) * sizeof *a_run);
+	for (size_t i = 0; i < s->nobs; i++) {
+		obs_log(&s->obs[i], &y[i], &v[i]);
+		a_run[s->obs[i].run] += v[i];
+		cnt[s->obs[i].run]++;
+	}
+	for (size_t g = 0; g < s->nruns; g++)
+		a_run[g] = s->anchor && cnt[g] > 0 ? HISTORY_ANCHOR_SHARE * a_run[g] / cnt[g] : 0;
+	free(cnt);
+}
+
 double history_series_tau(const struct history_series *s, int *from)
 {
 	*from = 0;
-	if (s->nobs < 2 || s->nruns < 2)
+	if (s->nobs < 2)
 		return 0;
+	size_t nr = s->nruns ? s->nruns : 1;
 	double *y = util_xcalloc(s->nobs, sizeof *y), *v = util_xcalloc(s->nobs, sizeof *v);
-	for (size_t i = 0; i < s->nobs; i++)
-		obs_log(&s->obs[i], &y[i], &v[i]);
-	double tau2 = estimate_tau2(s, y, v, from);
+	double *a_run = util_xcalloc(nr, sizeof *a_run), *tmp = util_xcalloc(s->nobs, sizeof *tmp);
+	size_t *last = util_xcalloc(nr, sizeof *last);
+	series_log(s, y, v, a_run);
+	struct model m;
+	model_estimate(s, y, v, a_run, tmp, last, &m);
+	free(last);
+	*from = m.from;
+	/* One run: each revision's figure is its own interval; the spread
+	 * between its neighbours is only what the detection allows for. */
+	if (m.from == 3) {
+		*from = 0;
+		m.S = m.t = 0;
+	}
 	free(y);
 	free(v);
-	return sqrt(tau2);
+	free(a_run);
+	free(tmp);
+	return sqrt(m.S + m.t);
 }
 
 void history_detect(const struct history_series *s, const struct history_detect_opts *o,
@@ -286,39 +428,47 @@ void history_detect(const struct history_series *s, const struct history_detect_
 	memset(r, 0, sizeof *r);
 	if (s->nobs < 2)
 		return;
-	double *y = util_xcalloc(s->nobs, sizeof *y), *v = util_xcalloc(s->nobs, sizeof *v);
-	for (size_t i = 0; i < s->nobs; i++)
-		obs_log(&s->obs[i], &y[i], &v[i]);
+	size_t n = s->nobs, nr = s->nruns ? s->nruns : 1;
+	double *y = util_xcalloc(n, sizeof *y), *v = util_xcalloc(n, sizeof *v);
+	double *a_run = util_xcalloc(nr, sizeof *a_run);
+	series_log(s, y, v, a_run);
+	struct seg_ctx c = {.s = s, .y = y, .v = v, .a_run = a_run, .o = o, .rng = 0x67766162};
 	/* Seeded from the data: the same series gives the same answer. */
-	struct seg_ctx c = {.s = s, .y = y, .v = v, .o = o, .rng = 0x67766162};
-	for (size_t i = 0; i < s->nobs; i++)
+	for (size_t i = 0; i < n; i++)
 		c.rng ^= (uint64_t)(y[i] * 1e9) * 0x9e3779b97f4a7c15ULL + i;
-	double tau2 = s->nruns > 1 ? estimate_tau2(s, y, v, &r->tau_from) : 0;
-	/* Absolute figures drift with the host, which every figure of a run
-	 * shares; ratios to the anchor have that taken out, and what varies
-	 * from run to run is each arm's own. */
-	if (s->anchor)
-		c.tau2_ind = tau2;
-	else
-		c.tau2_sh = tau2;
-	c.sl = util_xcalloc(s->nruns ? s->nruns : 1, sizeof *c.sl);
-	c.sr = util_xcalloc(s->nruns ? s->nruns : 1, sizeof *c.sr);
-	c.ystar = util_xcalloc(s->nobs, sizeof *c.ystar);
-	c.gstar = util_xcalloc(s->nruns ? s->nruns : 1, sizeof *c.gstar);
-	segment(&c, 0, s->nobs);
-	free(c.ystar);
-	free(c.gstar);
+	c.w = util_xcalloc(n, sizeof *c.w);
+	c.ystar = util_xcalloc(n, sizeof *c.ystar);
+	c.tmp = util_xcalloc(n, sizeof *c.tmp);
+	c.s_run = util_xcalloc(nr, sizeof *c.s_run);
+	c.kappa = util_xcalloc(nr, sizeof *c.kappa);
+	c.wl = util_xcalloc(nr, sizeof *c.wl);
+	c.wr = util_xcalloc(nr, sizeof *c.wr);
+	c.yg = util_xcalloc(nr, sizeof *c.yg);
+	c.gstar = util_xcalloc(nr, sizeof *c.gstar);
+	c.last = util_xcalloc(nr, sizeof *c.last);
+	model_estimate(s, y, v, a_run, c.tmp, c.last, &c.m);
+	model_weights(&c, &c.m);
+	segment(&c, 0, n);
 	if (c.nout > 1)
 		qsort(c.out, c.nout, sizeof *c.out, cmp_change);
 	r->changes = c.out;
 	r->nchanges = c.nout;
-	r->tau = sqrt(tau2);
-	free(c.sl);
-	free(c.sr);
+	r->tau = sqrt(c.m.S + c.m.t);
+	r->tau_from = c.m.from;
+	free(c.w);
+	free(c.ystar);
+	free(c.tmp);
+	free(c.s_run);
+	free(c.kappa);
+	free(c.wl);
+	free(c.wr);
+	free(c.yg);
+	free(c.gstar);
+	free(c.last);
+	free(a_run);
 	free(y);
 	free(v);
 }
-
 void history_rev_estimates(const struct history_series *s, double tau, double *est, double *lo,
                            double *hi, int *nfig)
 {

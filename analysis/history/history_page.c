@@ -116,15 +116,15 @@ static void series_svg(FILE *f, const struct history_series *s, const struct his
 	fputs("</svg>\n", f);
 }
 
-static void series_table(FILE *f, const struct history_series *s, const struct history_detect_result *r,
-                         const char *page)
+static void series_table(FILE *f, const struct history_series *s, const char *page)
 {
 	fputs("<table><tr><th>#</th><th>revision</th><th>figures</th><th>pooled [95% interval]</th>"
 	      "<th>run reports</th></tr>\n", f);
 	size_t nr = s->nrevs ? s->nrevs : 1, i = 0;
 	double *e = util_xcalloc(nr, sizeof *e), *lo = util_xcalloc(nr, sizeof *lo), *hi = util_xcalloc(nr, sizeof *hi);
 	int *nf = util_xcalloc(nr, sizeof *nf);
-	history_rev_estimates(s, r->tau, e, lo, hi, nf);
+	int from; /* pooled as `history show` pools */
+	history_rev_estimates(s, history_series_tau(s, &from), e, lo, hi, nf);
 	for (size_t k = 0; k < s->nrevs; k++) {
 		fprintf(f, "<tr><td>%zu</td><td><code>", k + 1);
 		esc(f, s->revs[k].label);
@@ -219,7 +219,7 @@ static int write_page(FILE *f, const struct history_series *s, size_t n, const c
 			series_svg(f, si, &r);
 			series_changes(f, si, &r, metric);
 		}
-		series_table(f, si, &r, page);
+		series_table(f, si, page);
 		free(r.changes);
 	}
 	free(by);

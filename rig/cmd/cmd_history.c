@@ -135,6 +135,7 @@ static int do_check(struct history_db *db, const struct hargs *a)
 		printf("  run-to-run sd %.2f%% (%s)\n", 100 * r.tau,
 		       r.tau_from == 1 ? "from revisions measured in several runs"
 		       : r.tau_from == 2 ? "from neighbouring revisions of different runs"
+		       : r.tau_from == 3 ? "one run: from its neighbouring revisions"
 		                         : "one run: none");
 		for (size_t k = 0; k < r.nchanges; k++) {
 			const struct history_change *c = &r.changes[k];

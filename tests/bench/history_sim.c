@@ -20,10 +20,11 @@
  * a step is found when the reported change toward slower lies exactly
  * between the two revisions it was put between. Seeded (rig/core's RNG).
  *
- * usage: history_sim [SIMS] [SEED] */
+ * usage: history_sim [SIMS] [SEED] [CASE] (CASE: only cases whose name holds it) */
 #define _GNU_SOURCE
 #include "../fixture/history_fixture.h"
 #include "history.h"
+#include "rng.h"
 #include "util.h"
 
 #include <math.h>
@@ -41,10 +42,13 @@ struct sim_case {
 	int nrev;      /* revisions */
 	int anchored;
 	int one_run;   /* all revisions in one run (a trend) */
+	int tails;     /* errors Student t with 4 degrees of freedom (same sd) */
+	int drifting;  /* errors' sd growing from 1x to 2x over the runs */
 };
 
 struct sim_params {
 	double se_abs, se_ratio, drift, wobble;
+	double share_lo, share_hi; /* the anchor's share of a ratio's variance */
 };
 
 /* The true log level of revision r. */
@@ -55,6 +59,26 @@ static double level(const struct sim_case *c, int r)
 	if (c->shape == CREEP)
 		return r * log(1.015);
 	return 0;
+}
+
+static double uniform(uint64_t *rng)
+{
+	return ((double)(rng_next(rng) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+/* One error of sd 1: normal, or Student t(4) / sqrt(2) (its sd is
+ * sqrt(2)): heavier tails than the detector's model. */
+static double err(const struct sim_case *c, uint64_t *rng)
+{
+	double z = fixture_normal(rng);
+	if (!c->tails)
+		return z;
+	double q = 0;
+	for (int k = 0; k < 4; k++) {
+		double u = fixture_normal(rng);
+		q += u * u;
+	}
+	return z / sqrt(q / 4) / sqrt(2);
 }
 
 static void add_obs(struct history_series *s, size_t rev, size_t run, double y, double se)
@@ -74,25 +98,42 @@ static void simulate(const struct sim_case *c, const struct sim_params *p, uint6
 	s->nobs = 0;
 	int nruns = c->one_run ? 1 : c->nrev - 1;
 	s->nruns = (size_t)nruns;
-	/* Observations in revision order: revision r is in runs r-1 and r. */
+	/* Per run: the host's speed that night, the anchor's error (every
+	 * ratio of the run divides by the same anchor p50: its share of a
+	 * ratio's variance drawn for each run, the detector assumes one half),
+	 * and the noise scale (drifting: later runs noisier, their intervals
+	 * wider accordingly). */
 	double *night = util_xcalloc((size_t)nruns, sizeof *night);
-	for (int k = 0; k < nruns; k++)
-		night[k] = p->drift * fixture_normal(rng);
+	double *anch = util_xcalloc((size_t)nruns, sizeof *anch);
+	double *share = util_xcalloc((size_t)nruns, sizeof *share);
+	double *scale = util_xcalloc((size_t)nruns, sizeof *scale);
+	for (int k = 0; k < nruns; k++) {
+		scale[k] = c->drifting && nruns > 1 ? 1 + (double)k / (nruns - 1) : 1;
+		night[k] = p->drift * err(c, rng);
+		share[k] = p->share_lo + (p->share_hi - p->share_lo) * uniform(rng);
+		anch[k] = sqrt(share[k]) * p->se_ratio * scale[k] * err(c, rng);
+	}
+	/* Observations in revision order: revision r is in runs r-1 and r. */
 	for (int r = 0; r < c->nrev; r++) {
 		for (int k = c->one_run ? 0 : r - 1; k <= (c->one_run ? 0 : r); k++) {
 			if (k < 0 || k >= nruns)
 				continue;
-			double wob = p->wobble * fixture_normal(rng);
+			double wob = p->wobble * err(c, rng);
 			if (c->anchored)
-				add_obs(s, (size_t)r, (size_t)k, level(c, r) + wob + p->se_ratio * fixture_normal(rng),
-				        p->se_ratio);
+				add_obs(s, (size_t)r, (size_t)k,
+				        level(c, r) + wob + anch[k] +
+				            sqrt(1 - share[k]) * p->se_ratio * scale[k] * err(c, rng),
+				        p->se_ratio * scale[k]);
 			else
 				add_obs(s, (size_t)r, (size_t)k,
 				        log(100) + level(c, r) + (c->one_run ? 0 : night[k]) + wob +
-				            p->se_abs * fixture_normal(rng), p->se_abs);
+				            p->se_abs * scale[k] * err(c, rng), p->se_abs * scale[k]);
 		}
 	}
 	free(night);
+	free(anch);
+	free(share);
+	free(scale);
 }
 
 struct tally {
@@ -118,6 +159,13 @@ static void judge(const struct sim_case *c, const struct history_detect_result *
 	t->slower_any += slower;
 }
 
+/* "p% (se)": a rate with its binomial Monte Carlo standard error. */
+static void rate(char *buf, size_t len, int hits, long n)
+{
+	double p = (double)hits / (double)n;
+	snprintf(buf, len, "%.1f%% (%.1f)", 100 * p, 100 * sqrt(p * (1 - p) / (double)n));
+}
+
 int main(int argc, char **argv)
 {
 	long sims = argc > 1 ? strtol(argv[1], NULL, 10) : 2000;
@@ -126,26 +174,37 @@ int main(int argc, char **argv)
 	if (sims < 10)
 		sims = 10;
 	static const struct sim_case cases[] = {
-		{"flat, 12 revisions, anchored", FLAT, 12, 1, 0},
-		{"+5% step at revision 7 of 12, anchored", STEP, 12, 1, 0},
-		{"creep +1.5%/release, 8 releases, anchored", CREEP, 9, 1, 0},
-		{"flat, 12 revisions, absolute", FLAT, 12, 0, 0},
-		{"+5% step at revision 7 of 12, absolute", STEP, 12, 0, 0},
-		{"creep +1.5%/release, 8 releases, absolute", CREEP, 9, 0, 0},
-		{"flat, one trend run of 8 revisions", FLAT, 8, 0, 1},
-		{"+5% step at revision 5 of 8, one trend run", STEP, 8, 0, 1},
-		{"creep +1.5%/release, one trend run of 9", CREEP, 9, 0, 1},
+		{"flat, 12 revisions, anchored", FLAT, 12, 1, 0, 0, 0},
+		{"+5% step at revision 7 of 12, anchored", STEP, 12, 1, 0, 0, 0},
+		{"creep +1.5%/release, 8 releases, anchored", CREEP, 9, 1, 0, 0, 0},
+		{"flat, anchored, t(4) errors", FLAT, 12, 1, 0, 1, 0},
+		{"+5% step, anchored, t(4) errors", STEP, 12, 1, 0, 1, 0},
+		{"creep, anchored, t(4) errors", CREEP, 9, 1, 0, 1, 0},
+		{"flat, anchored, noise 1x to 2x", FLAT, 12, 1, 0, 0, 1},
+		{"+5% step, anchored, noise 1x to 2x", STEP, 12, 1, 0, 0, 1},
+		{"creep, anchored, noise 1x to 2x", CREEP, 9, 1, 0, 0, 1},
+		{"flat, 12 revisions, absolute", FLAT, 12, 0, 0, 0, 0},
+		{"+5% step at revision 7 of 12, absolute", STEP, 12, 0, 0, 0, 0},
+		{"creep +1.5%/release, 8 releases, absolute", CREEP, 9, 0, 0, 0, 0},
+		{"flat, one trend run of 8 revisions", FLAT, 8, 0, 1, 0, 0},
+		{"+5% step at revision 5 of 8, one trend run", STEP, 8, 0, 1, 0, 0},
+		{"creep +1.5%/release, one trend run of 9", CREEP, 9, 0, 1, 0, 0},
 	};
-	const struct sim_params p = {.se_abs = 0.024, .se_ratio = 0.02, .drift = 0.08, .wobble = 0.01};
+	const struct sim_params p = {.se_abs = 0.024, .se_ratio = 0.02, .drift = 0.08, .wobble = 0.01,
+	                             .share_lo = 0.25, .share_hi = 0.75};
 	const struct history_detect_opts o = {.alpha = 0.01, .min_pct = 3};
+	const char *only = argc > 3 ? argv[3] : NULL; /* cases whose name holds it */
 	printf("history_sim: %ld series per case, seed %llu; alpha %.2f, minimum magnitude %.0f%%\n"
-	       "se: p50 %.1f%%, ratio %.1f%%; host drift %.0f%%, arm wobble %.0f%% (log sd)\n\n",
+	       "se: p50 %.1f%%, ratio %.1f%% (anchor's share %.2f-%.2f); host drift %.0f%%, arm wobble %.0f%% "
+	       "(log sd)\n(Monte Carlo standard error of each rate in brackets)\n\n",
 	       sims, (unsigned long long)seed, o.alpha, o.min_pct, 100 * p.se_abs, 100 * p.se_ratio,
-	       100 * p.drift, 100 * p.wobble);
+	       p.share_lo, p.share_hi, 100 * p.drift, 100 * p.wobble);
 	printf("| case | alarms | step found at its place | flagged slower | target |\n");
 	printf("|---|---:|---:|---:|---|\n");
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct sim_case *c = &cases[i];
+		if (only && !strstr(c->name, only))
+			continue;
 		struct history_series s = {0};
 		s.nrevs = (size_t)c->nrev;
 		s.anchor = c->anchored ? "sim" : NULL;
@@ -160,11 +219,12 @@ int main(int argc, char **argv)
 		}
 		free(s.obs);
 		const char *target = c->shape == FLAT ? "alarms <= 1%" : c->shape == STEP ? "found >= 90%" : "flagged";
-		char found[32] = "-";
+		char al[48], found[48] = "-", sl[48];
+		rate(al, sizeof al, t.alarms, sims);
+		rate(sl, sizeof sl, t.slower_any, sims);
 		if (c->shape == STEP)
-			snprintf(found, sizeof found, "%.1f%%", 100.0 * t.found / (double)sims);
-		printf("| %s | %.1f%% | %s | %.1f%% | %s |\n", c->name, 100.0 * t.alarms / (double)sims, found,
-		       100.0 * t.slower_any / (double)sims, target);
+			rate(found, sizeof found, t.found, sims);
+		printf("| %s | %s | %s | %s | %s |\n", c->name, al, found, sl, target);
 	}
 	return 0;
 }

@@ -282,6 +282,42 @@ START_TEST(test_detect_run_effect)
 }
 END_TEST
 
+/* Ratios to the anchor from a release-gate chain (run k measured
+ * revisions k and k+1): every ratio of a run shares the anchor's error, so
+ * the split is a generalised least squares fit with a per-run block. The
+ * expected figures were computed independently in Python from the
+ * documented model: t = (replicate estimate 0 + within-run median
+ * estimate 0.000789149) / 2 = 0.000394575 (tau 1.98639%); a dense 10 x 10
+ * covariance (half of each run's mean interval variance shared within
+ * the run), inverted by Gauss-Jordan, the two means solved from
+ * X' S^-1 X; z at splits 0|1..4|5: 2.30, 5.64, 9.88, 5.13, 1.26: the best
+ * split 2|3 and exp(D) - 1 = 21.615720%. */
+START_TEST(test_detect_gls_anchored_chain)
+{
+	static const double y[10] = {0.01, -0.02, 0.015, 0.03, 0.0, 0.2, 0.21, 0.18, 0.22, 0.19};
+	static const size_t rev[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 5}, run[10] = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4};
+	static const double se[10] = {0.02, 0.02, 0.03, 0.02, 0.02, 0.025, 0.02, 0.02, 0.02, 0.03};
+	struct history_obs o[10];
+	for (size_t i = 0; i < 10; i++)
+		o[i] = (struct history_obs){.rev = rev[i], .run = run[i], .val = exp(y[i]),
+		                            .lo = exp(y[i] - 1.959963984540054 * se[i]),
+		                            .hi = exp(y[i] + 1.959963984540054 * se[i]), .n = 40};
+	char anchor[] = "anchor-sha";
+	struct history_series s = {.obs = o, .nobs = 10, .nruns = 5, .nrevs = 6, .anchor = anchor};
+	struct history_detect_opts opt = {.alpha = 0.01, .min_pct = 3};
+	struct history_detect_result r;
+	history_detect(&s, &opt, &r);
+	ck_assert_int_eq(r.tau_from, 1);
+	ck_assert_double_eq_tol(r.tau, 0.0198639020, 1e-9);
+	ck_assert_uint_eq(r.nchanges, 1);
+	ck_assert_uint_eq(r.changes[0].before, 2);
+	ck_assert_uint_eq(r.changes[0].after, 3);
+	ck_assert_double_eq_tol(r.changes[0].size_pct, 21.615720, 1e-5);
+	ck_assert_int_eq(r.changes[0].kind, HC_SLOWER);
+	free(r.changes);
+}
+END_TEST
+
 Suite *suite_history(void)
 {
 	Suite *s = suite_create("history");
@@ -295,6 +331,7 @@ Suite *suite_history(void)
 	TCase *td = tcase_create("detect");
 	tcase_add_test(td, test_detect_step_and_flat);
 	tcase_add_test(td, test_detect_run_effect);
+	tcase_add_test(td, test_detect_gls_anchored_chain);
 	suite_add_tcase(s, td);
 	return s;
 }
