@@ -284,6 +284,11 @@ void html_svg_forest(FILE *out, const struct html_ctx *x, int phase, double thr)
 		for (size_t k = 0; k < x->runs[i].ncmp; k++) {
 			const struct comparison *c = &x->runs[i].cmp[k];
 			double v[3] = {pct(c->shift_lo, c->med_a), pct(c->shift_ms, c->med_a), pct(c->shift_hi, c->med_a)};
+			/* Half an interval is not drawn (forest_row), so it does not
+			 * set the axis: a log-scale lower end of -inf is -100% here
+			 * and squeezed sixteen hosts' dots into a third of the axis. */
+			if (!isfinite(v[0]) || !isfinite(v[2]))
+				v[0] = v[2] = NAN;
 			for (int j = 0; c->phase == phase && j < 3; j++)
 				if (isfinite(v[j])) {
 					lo = fmin(lo, v[j]);
