@@ -84,6 +84,22 @@ void report_write_methodology(FILE *f, const struct run_analysis *runs, size_t n
 			char *v = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(host, "virtualization"));
 			fprintf(f, "- virtualization: %s\n", v ? v : "?");
 			free(v);
+			/* Recorded since 2026-12-03: the host's other work. */
+			const cJSON *la = cJSON_GetObjectItemCaseSensitive(host, "loadavg");
+			const cJSON *lb = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(run, "host_after"), "loadavg");
+			if (cJSON_GetArraySize(la) == 3) {
+				fprintf(f, "- load average (1, 5, 15 min) at start: %.2f %.2f %.2f",
+				        cJSON_GetArrayItem(la, 0)->valuedouble, cJSON_GetArrayItem(la, 1)->valuedouble,
+				        cJSON_GetArrayItem(la, 2)->valuedouble);
+				if (cJSON_GetArraySize(lb) == 3)
+					fprintf(f, "; at the end: %.2f %.2f %.2f", cJSON_GetArrayItem(lb, 0)->valuedouble,
+					        cJSON_GetArrayItem(lb, 1)->valuedouble, cJSON_GetArrayItem(lb, 2)->valuedouble);
+				fprintf(f, " (%d online CPUs)\n",
+				        cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(host, "online_cpus"))
+				            ? (int)cJSON_GetObjectItemCaseSensitive(host, "online_cpus")->valuedouble
+				            : -1);
+			}
 		}
 		const cJSON *hm = cJSON_GetObjectItemCaseSensitive(run, "host_meta");
 		if (cJSON_GetArraySize(hm) > 0) {

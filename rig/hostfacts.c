@@ -93,6 +93,16 @@ cJSON *hostfacts_collect(void)
 	}
 	cJSON_AddItemToObject(o, "knobs", knobs_snapshot());
 	add_line(o, "boot_id", "/proc/sys/kernel/random/boot_id");
+	/* The host's load (1, 5 and 15 minute averages): a shared host's other
+	 * work, which the figures carry; recorded, never a drift fact. */
+	double l1, l5, l15;
+	FILE *lf = fopen("/proc/loadavg", "re");
+	if (lf && fscanf(lf, "%lf %lf %lf", &l1, &l5, &l15) == 3) {
+		const double la[3] = {l1, l5, l15};
+		cJSON_AddItemToObject(o, "loadavg", cJSON_CreateDoubleArray(la, 3));
+	}
+	if (lf)
+		fclose(lf);
 	return o;
 }
 

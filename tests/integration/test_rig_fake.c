@@ -108,6 +108,10 @@ START_TEST(test_complete_run)
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(run, "arms")), 2);
 	ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetObjectItem(run, "host"), "kernel"));
 	ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetObjectItem(run, "bundle"), "rootfs_digest"));
+	/* The host's load at the start and the end: 1, 5 and 15 minutes. */
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(run, "host"), "loadavg")), 3);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(run, "host_after"), "loadavg")),
+	                 3);
 	cJSON_Delete(run);
 	/* Same directory again without --append: refused, nothing lost. */
 	char *o = NULL;
