@@ -237,12 +237,27 @@ double stats_mann_whitney(const double *x, size_t n, const double *y, size_t m, 
  * equally likely sign patterns). Caller frees. */
 static double *wx_counts(size_t n)
 {
+	/* Kept by n as mw_counts keeps its tables: `history add` asks for the
+	 * same n for every phase and arm of a run. */
+	enum { NCACHE = 8 };
+	static double *cache[NCACHE];
+	static size_t cache_n[NCACHE], next;
 	size_t smax = n * (n + 1) / 2;
 	double *c = util_xcalloc(smax + 1, sizeof *c);
+	for (size_t i = 0; i < NCACHE; i++)
+		if (cache[i] && cache_n[i] == n) {
+			memcpy(c, cache[i], (smax + 1) * sizeof *c);
+			return c;
+		}
 	c[0] = 1;
 	for (size_t k = 1; k <= n; k++)
 		for (size_t s = smax; s >= k; s--)
 			c[s] += c[s - k];
+	free(cache[next]);
+	cache[next] = util_xmalloc((smax + 1) * sizeof *c);
+	memcpy(cache[next], c, (smax + 1) * sizeof *c);
+	cache_n[next] = n;
+	next = (next + 1) % NCACHE;
 	return c;
 }
 

@@ -8,13 +8,14 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char series_sql[] =
 	"SELECT r.series, r.host, r.bench || CASE WHEN r.knobs = '' THEN '' ELSE ' | ' || r.knobs END,"
 	" r.knob_args, r.anchor, r.id, r.dir, r.started_at, r.report, a.revision, a.order_key,"
-	" a.go_commit, a.source_kind, f.n, f.p50, f.lo, f.hi, f.ratio, f.ratio_lo, f.ratio_hi"
+	" a.go_commit, a.source_kind, f.n, f.p50, f.lo, f.hi, f.ratio, f.ratio_lo, f.ratio_hi, r.rowid"
 	" FROM figures f JOIN runs r ON r.id = f.run_id"
 	" JOIN arms a ON a.run_id = f.run_id AND a.idx = f.arm_idx"
 	" WHERE f.metric = ?1 AND a.variant = '' AND a.is_anchor = 0 AND f.hi > f.lo"
@@ -22,9 +23,15 @@ static const char series_sql[] =
 	" AND (?4 IS NULL OR a.order_key >= ?4)"
 	" ORDER BY r.series, a.order_key, a.revision, r.started_at, r.id";
 
+/* The series being built. Its runs are found by the run's rowid in an
+ * open-addressing table (a series of 10,000 runs has 20,000 figures:
+ * history_scale), in the order first seen, and sorted by id at the end. */
 struct build {
 	struct history_series *s;
-	char **obs_run; /* run id per observation, resolved at the end */
+	size_t cap_obs, cap_runs;
+	int64_t *slot_rowid;  /* table of run rowids (0: empty) */
+	size_t *slot_run;     /* ... and their index in s->runs */
+	size_t nslots;        /* a power of two, at least twice the runs */
 	int ratio_missing;
 };
 
@@ -50,11 +57,6 @@ static int since_key(struct history_db *db, const char *rev, char **key)
 		                rev);
 	sqlite3_finalize(st);
 	return rc;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 struct rev_ref {
@@ -125,26 +127,79 @@ static void merge_revisions(struct history_series *s)
 	free(r);
 }
 
+static size_t slot_of(const struct build *b, int64_t rowid)
+{
+	size_t h = (size_t)((uint64_t)rowid * 0x9e3779b97f4a7c15ULL) & (b->nslots - 1);
+	while (b->slot_rowid[h] && b->slot_rowid[h] != rowid)
+		h = (h + 1) & (b->nslots - 1);
+	return h;
+}
+
+static void slots_grow(struct build *b)
+{
+	int64_t *old_rowid = b->slot_rowid;
+	size_t *old_run = b->slot_run, old_n = b->nslots;
+	b->nslots = old_n ? 2 * old_n : 64;
+	b->slot_rowid = util_xcalloc(b->nslots, sizeof *b->slot_rowid);
+	b->slot_run = util_xcalloc(b->nslots, sizeof *b->slot_run);
+	for (size_t i = 0; i < old_n; i++)
+		if (old_rowid[i]) {
+			size_t h = slot_of(b, old_rowid[i]);
+			b->slot_rowid[h] = old_rowid[i];
+			b->slot_run[h] = old_run[i];
+		}
+	free(old_rowid);
+	free(old_run);
+}
+
+/* The index in s->runs of the row's run, added when new. */
+static size_t run_index(struct build *b, sqlite3_stmt *st)
+{
+	struct history_series *s = b->s;
+	int64_t rowid = sqlite3_column_int64(st, 20);
+	if (2 * (s->nruns + 1) > b->nslots)
+		slots_grow(b);
+	size_t h = slot_of(b, rowid);
+	if (b->slot_rowid[h])
+		return b->slot_run[h];
+	if (s->nruns == b->cap_runs) {
+		b->cap_runs = b->cap_runs ? 2 * b->cap_runs : 16;
+		s->runs = util_xrealloc(s->runs, b->cap_runs * sizeof *s->runs);
+	}
+	struct history_run_ref *r = &s->runs[s->nruns];
+	r->id = util_xstrdup(history_col(st, 5));
+	r->dir = util_xstrdup(history_col(st, 6));
+	r->started_at = util_xstrdup(history_col(st, 7));
+	r->report = util_xstrdup(history_col(st, 8));
+	b->slot_rowid[h] = rowid;
+	b->slot_run[h] = s->nruns;
+	return s->nruns++;
+}
+
+static int cmp_run_id(const void *a, const void *b)
+{
+	return strcmp(((const struct history_run_ref *)a)->id, ((const struct history_run_ref *)b)->id);
+}
+
 /* Runs of the series, sorted by id; observations point into them. */
 static void finish(struct build *b)
 {
 	struct history_series *s = b->s;
-	char **ids = util_xcalloc(s->nobs ? s->nobs : 1, sizeof *ids);
-	memcpy(ids, b->obs_run, s->nobs * sizeof *ids);
-	qsort(ids, s->nobs, sizeof *ids, cmp_str);
-	size_t u = 0;
-	for (size_t i = 0; i < s->nobs; i++)
-		if (u == 0 || strcmp(ids[u - 1], ids[i]) != 0)
-			ids[u++] = ids[i];
-	s->runs = util_xcalloc(u ? u : 1, sizeof *s->runs);
-	s->nruns = u;
-	for (size_t i = 0; i < u; i++)
-		s->runs[i].id = util_xstrdup(ids[i]);
-	for (size_t i = 0; i < s->nobs; i++) {
-		char **hit = bsearch(&b->obs_run[i], ids, u, sizeof *ids, cmp_str);
-		s->obs[i].run = (size_t)(hit - ids);
+	size_t n = s->nruns;
+	struct history_run_ref *sorted = util_xcalloc(n ? n : 1, sizeof *sorted);
+	memcpy(sorted, s->runs, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_run_id);
+	/* old index -> new: the old array's id pointers are unique */
+	size_t *pos = util_xcalloc(n ? n : 1, sizeof *pos);
+	for (size_t i = 0; i < n; i++) {
+		struct history_run_ref *hit = bsearch(&s->runs[i], sorted, n, sizeof *sorted, cmp_run_id);
+		pos[i] = (size_t)(hit - sorted);
 	}
-	free(ids);
+	for (size_t i = 0; i < s->nobs; i++)
+		s->obs[i].run = pos[s->obs[i].run];
+	free(pos);
+	free(s->runs);
+	s->runs = sorted;
 	merge_revisions(s);
 	/* An anchored series whose metric has no ratios (cpu, counters) is
 	 * shown in absolute values, and says so. */
@@ -172,12 +227,12 @@ static void add_row(struct build *b, sqlite3_stmt *st, const char *rev_filter)
 			s->source_kind = util_xstrdup(history_col(st, 12));
 		}
 	}
-	s->obs = util_xrealloc(s->obs, (s->nobs + 1) * sizeof *s->obs);
-	b->obs_run = util_xrealloc(b->obs_run, (s->nobs + 1) * sizeof *b->obs_run);
-	struct history_obs *o = &s->obs[s->nobs];
-	b->obs_run[s->nobs] = util_fmt("%s\n%s\n%s\n%s", history_col(st, 5), history_col(st, 6),
-	                               history_col(st, 7), history_col(st, 8));
-	s->nobs++;
+	if (s->nobs == b->cap_obs) {
+		b->cap_obs = b->cap_obs ? 2 * b->cap_obs : 64;
+		s->obs = util_xrealloc(s->obs, b->cap_obs * sizeof *s->obs);
+	}
+	struct history_obs *o = &s->obs[s->nobs++];
+	o->run = run_index(b, st);
 	o->rev = s->nrevs - 1;
 	o->n = (long)sqlite3_column_int64(st, 13);
 	o->val = sqlite3_column_double(st, 14);
@@ -194,38 +249,14 @@ static void add_row(struct build *b, sqlite3_stmt *st, const char *rev_filter)
 	}
 }
 
-/* Run references were packed as "id\ndir\nstarted\nreport": unpack. */
-static void unpack_runs(struct history_series *s)
-{
-	for (size_t i = 0; i < s->nruns; i++) {
-		char *p = s->runs[i].id;
-		char *f[4] = {p, "", "", ""};
-		for (int k = 1; k < 4 && f[k - 1]; k++) {
-			char *nl = strchr(f[k - 1], '\n');
-			if (!nl)
-				break;
-			*nl = '\0';
-			f[k] = nl + 1;
-		}
-		s->runs[i].id = util_xstrdup(f[0]);
-		s->runs[i].dir = util_xstrdup(f[1]);
-		s->runs[i].started_at = util_xstrdup(f[2]);
-		s->runs[i].report = util_xstrdup(f[3]);
-		free(p);
-	}
-}
-
 static void build_end(struct build *b)
 {
 	if (!b->s)
 		return;
 	finish(b);
-	unpack_runs(b->s);
-	for (size_t i = 0; i < b->s->nobs; i++)
-		free(b->obs_run[i]);
-	free(b->obs_run);
-	b->obs_run = NULL;
-	b->ratio_missing = 0;
+	free(b->slot_rowid);
+	free(b->slot_run);
+	memset(b, 0, sizeof *b);
 }
 
 int history_series_load(struct history_db *db, const struct history_query *q,
