@@ -334,7 +334,7 @@ static int wf_chart(const struct wf *w, const char *dir, const char *base, int *
 	fprintf(m, "  set title 'Where the time goes: medians per process, %s on top'.\"\\n\".%s\n"
 	           "  set xlabel \"ms after runsc create's first log line (package init runs before a process's first line)\"\n"
 	           "  set xrange [%g:%g]\n  set yrange [%g:-0.8]\n  set grid xtics\n  set mxtics\n"
-	           "  set key outside top center horizontal\n  set tics nomirror\n  set ytics scale 0 font ',10' (",
+	           "  set key outside top center horizontal maxcols 2\n  set tics nomirror\n  set ytics scale 0 font ',10' (",
 	        ra->arms[0].name, title, floor(xmin / 10) * 10, ceil(xmax * 1.02 / 10) * 10,
 	        (double)w->nrows - 0.4);
 	free(title);

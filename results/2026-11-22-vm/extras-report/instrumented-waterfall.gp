@@ -9,7 +9,7 @@ do for [fmt in "png svg"] {
   set yrange [19.6:-0.8]
   set grid xtics
   set mxtics
-  set key outside top center horizontal
+  set key outside top center horizontal maxcols 2
   set tics nomirror
   set ytics scale 0 font ',10' ('runsc create' 0, 'package init' 1, 'first_line → create_container' 2, 'create_container → gofer_started' 3, 'gofer_started → sandbox_started' 4, 'sandbox_started → exit' 5, 'gofer' 6, 'package init (gofer + sandbox)' 7, 'first_line → seccomp' 8, 'seccomp → exit' 9, 'sandbox' 10, 'first_line → chroot' 11, 'chroot → loader_cpus' 12, 'loader_cpus → seccomp' 13, 'seccomp → process_started' 14, 'process_started → exit' 15, 'runsc start' 16, 'package init' 17, 'first_line → start_container' 18, 'start_container → exit' 19)
   set link y2
