@@ -57,7 +57,7 @@ static int first_appearance(const struct run_analysis *runs, size_t i, size_t a)
 	return 1;
 }
 
-const char *html_arm_colour(const struct html_ctx *x, const char *name)
+static const char *html_arm_colour(const struct html_ctx *x, const char *name)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < x->nruns; i++)
@@ -78,7 +78,8 @@ void html_fmt_pct(char *buf, size_t len, double v)
 		snprintf(buf, len, "%s", "");
 }
 
-double html_nice_step(double span, int max_ticks)
+/* A tick step of 1, 2 or 5 x 10^k giving at most `max_ticks` over `span`. */
+static double html_nice_step(double span, int max_ticks)
 {
 	if (!(span > 0) || !isfinite(span))
 		return 1;

@@ -35,10 +35,7 @@ void html_svg_forest(FILE *f, const struct html_ctx *x, int phase, double thresh
  * samples.jsonl can open an element; html_escn prints at most `max` bytes. */
 void html_esc(FILE *f, const char *s);
 void html_escn(FILE *f, const char *s, size_t max);
-const char *html_arm_colour(const struct html_ctx *x, const char *name);
 /* "+1.2%" into buf; "" for a value that is not finite. */
 void html_fmt_pct(char *buf, size_t len, double v);
-/* A tick step of 1, 2 or 5 x 10^k giving at most `max_ticks` over `span`. */
-double html_nice_step(double span, int max_ticks);
 
 #endif

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void inittrace_push(cJSON *obj, const char *key, double v)
+/* Appends v to the array obj[key] (made when missing). */
+static void inittrace_push(cJSON *obj, const char *key, double v)
 {
 	cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (!a)

@@ -29,8 +29,6 @@ void inittrace_acc_add(struct inittrace_acc *a, const cJSON *it);
  * column for an arm not among them while *nacc < max. 0 or GVAB_EDATA. */
 int inittrace_acc_from_samples(const char *path, struct inittrace_acc *acc, size_t max, size_t *nacc);
 
-/* Appends v to the array obj[key] (made when missing). */
-void inittrace_push(cJSON *obj, const char *key, double v);
 /* The tables, `unit` "boot" or "process", the `top` packages. */
 void inittrace_print(FILE *out, const struct inittrace_acc *acc, size_t nacc, const char *unit, long top);
 

@@ -281,7 +281,7 @@ void report_csv_field(FILE *f, const char *s, int always)
 	fputc('"', f);
 }
 
-void report_write_csv(FILE *f, const struct run_analysis *runs, size_t nruns)
+static void report_write_csv(FILE *f, const struct run_analysis *runs, size_t nruns)
 {
 	for (const struct field *fd = cmp_fields; fd->csv || fd->json; fd++)
 		if (fd->csv)
@@ -355,7 +355,7 @@ static cJSON *repeats_json(const struct run_analysis *runs, const struct between
 	return arr;
 }
 
-cJSON *report_json(const struct run_analysis *runs, size_t nruns, const struct analysis_opts *ao)
+static cJSON *report_json(const struct run_analysis *runs, size_t nruns, const struct analysis_opts *ao)
 {
 	size_t ncomp = 0;
 	for (size_t r = 0; r < nruns; r++)

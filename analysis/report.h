@@ -29,8 +29,6 @@ void report_write_markdown_head(FILE *f, const struct run_analysis *runs, size_t
                                 const struct analysis_opts *ao);
 void report_write_markdown_run(FILE *f, const struct run_analysis *ra, const struct analysis_opts *ao);
 void report_write_markdown_cpu(FILE *f, const struct run_analysis *runs, size_t nruns);
-void report_write_csv(FILE *f, const struct run_analysis *runs, size_t nruns);
-cJSON *report_json(const struct run_analysis *runs, size_t nruns, const struct analysis_opts *ao);
 void report_write_methodology(FILE *f, const struct run_analysis *runs, size_t nruns,
                               const struct analysis_opts *ao);
 

@@ -114,7 +114,8 @@ static double midranks(struct ranked *r, size_t n, double *rank)
 static double *mw_counts(size_t n, size_t m)
 {
 	/* The last few tables are kept: a report or a simulation asks for the
-	 * same sizes again and again (gvab is single-threaded). */
+	 * same sizes again and again. Not locked: gvab starts no threads (the
+	 * campaign's host workers are forked processes). */
 	enum { NCACHE = 16 };
 	static double *cache[NCACHE];
 	static size_t cache_n[NCACHE], cache_m[NCACHE], next;

@@ -51,7 +51,8 @@ void remote_target(const struct inv_host *h, const char *control_dir, const char
 	t->ssh_config = ssh_config;
 }
 
-int remote_needs_sudo(const struct inv_host *h)
+/* Not root there: commands that need root go through `sudo -n`. */
+static int remote_needs_sudo(const struct inv_host *h)
 {
 	if (h->local)
 		return getuid() != 0;

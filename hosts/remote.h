@@ -29,8 +29,6 @@ void args_free(struct args *v);
 /* The ssh target of h, its ControlPath sockets in control_dir. */
 void remote_target(const struct inv_host *h, const char *control_dir, const char *ssh_config,
                    struct ssh_target *t);
-/* Not root there: commands that need root go through `sudo -n`. */
-int remote_needs_sudo(const struct inv_host *h);
 /* argv prefix for a remote gvab-rig: [sudo -n] [env K=V...] RDIR/gvab-rig.
  * inventory_load accepted gvab_env only as NAME=VALUE words, so no word
  * here can be env's command. */

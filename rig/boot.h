@@ -75,7 +75,6 @@ struct boot_state {
 	char *dir;
 	int fd;   /* the locked directory, -1 when closed */
 };
-const char *boot_state_base(void);
 /* Creates and locks a fresh state directory (mkdtemp, locked, then renamed,
  * so no other gvab ever sees it unlocked). */
 int boot_state_open(struct boot_state *s);

@@ -44,10 +44,6 @@ void boot_force_delete(const struct boot_cfg *c, const char *root_flag, const ch
  * (also the recorded error of this process). */
 void boot_fail(struct boot_result *r, const char *phase, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Runs one phase: spawn, wait (with timeout), time it into *ns. 0 if it
- * ran and exited 0; otherwise the failure is recorded in r. */
-int boot_run_phase(const struct boot_cfg *c, const char *phase, char **argv, const char *errlog,
-                   int64_t *ns, struct boot_result *r);
 /* boot_run_phase of `runsc --root=R [flags] [debug] TAIL...`, the phase
  * named by tail[0] ("create", "start", ...). */
 int boot_phase(const struct boot_cfg *c, const char *root_flag, const char *debug_flag, char *const *tail,

@@ -149,7 +149,7 @@ void boot_fail(struct boot_result *r, const char *phase, const char *fmt, ...)
 
 /* Runs one phase: spawn, wait (with timeout), time it. Returns 0 if it ran
  * and exited 0; otherwise records the failure in r. */
-int boot_run_phase(const struct boot_cfg *c, const char *phase, char **argv, const char *errlog,
+static int boot_run_phase(const struct boot_cfg *c, const char *phase, char **argv, const char *errlog,
                      int64_t *ns, struct boot_result *r)
 {
 	struct proc_opts po = {.argv = argv, .envp = c->envp, .stdout_path = errlog,

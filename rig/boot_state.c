@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-const char *boot_state_base(void)
+static const char *boot_state_base(void)
 {
 	const char *b = getenv("GVAB_STATE_DIR");
 	return (b && *b) ? b : "/run/gvab";

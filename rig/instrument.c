@@ -69,10 +69,14 @@ static int process_kind(const char *fname, char *kind, size_t len)
  *   "<root> timing data: <unixnano> <hh:mm:ss.ns> end <timeline>"
  * and an older form "Timer for <X>: time <unixnano> ... start|end" is read too.
  * Events are kept per "<root>/<timeline>" as start_ns, end_ns, mid:<point>. */
-/* Times are kept relative to the first event seen: unix nanoseconds
- * (~1.8e18) do not fit a double's 53-bit mantissa. */
-static long long timing_base;
-static int timing_have_base;
+/* The timers of one boot's logs: times are kept relative to the first
+ * event seen (base), since unix nanoseconds (~1.8e18) do not fit a
+ * double's 53-bit mantissa. */
+struct timing_acc {
+	cJSON *timers;
+	long long base;
+	int have_base;
+};
 
 /* Keys become JSON member names that the samples reader takes only as
  * printable text: control characters from a log line become '_'. */
@@ -83,25 +87,25 @@ static void printable_key(char *k)
 			*k = '_';
 }
 
-static void timing_event(cJSON *timers, char *key, char *what, long long ns)
+static void timing_event(struct timing_acc *acc, char *key, char *what, long long ns)
 {
 	printable_key(key);
 	printable_key(what);
-	if (!timing_have_base) {
-		timing_base = ns;
-		timing_have_base = 1;
+	if (!acc->have_base) {
+		acc->base = ns;
+		acc->have_base = 1;
 	}
 	/* A time this far from the first is no boot's (and would overflow). */
-	if (__builtin_sub_overflow(ns, timing_base, &ns))
+	if (__builtin_sub_overflow(ns, acc->base, &ns))
 		return;
-	cJSON *e = cJSON_GetObjectItemCaseSensitive(timers, key);
+	cJSON *e = cJSON_GetObjectItemCaseSensitive(acc->timers, key);
 	if (!e)
-		e = cJSON_AddObjectToObject(timers, key);
+		e = cJSON_AddObjectToObject(acc->timers, key);
 	if (!cJSON_GetObjectItemCaseSensitive(e, what))
 		cJSON_AddNumberToObject(e, what, (double)ns);
 }
 
-static void parse_timing_line(const char *l, cJSON *timers)
+static void parse_timing_line(const char *l, struct timing_acc *acc)
 {
 	const char *td = strstr(l, " timing data: ");
 	if (td) {
@@ -119,13 +123,13 @@ static void parse_timing_line(const char *l, cJSON *timers)
 		char key[300];
 		snprintf(key, sizeof key, "%s/%.*s", root, (int)tl, rest);
 		if (strcmp(kind, "start") == 0)
-			timing_event(timers, key, (char[]){"start_ns"}, ns);
+			timing_event(acc, key, (char[]){"start_ns"}, ns);
 		else if (strcmp(kind, "end") == 0)
-			timing_event(timers, key, (char[]){"end_ns"}, ns);
+			timing_event(acc, key, (char[]){"end_ns"}, ns);
 		else if (strcmp(kind, "mid") == 0 && eq) {
 			char what[200];
 			snprintf(what, sizeof what, "mid:%.*s", (int)strcspn(eq + 3, "\r\n"), eq + 3);
-			timing_event(timers, key, what, ns);
+			timing_event(acc, key, what, ns);
 		}
 		return;
 	}
@@ -135,9 +139,9 @@ static void parse_timing_line(const char *l, cJSON *timers)
 		long long ns;
 		if (sscanf(tf, "Timer for %127[^:]: time %lld", name, &ns) == 2) {
 			if (strstr(tf, " end"))
-				timing_event(timers, name, (char[]){"end_ns"}, ns);
+				timing_event(acc, name, (char[]){"end_ns"}, ns);
 			else if (strstr(tf, " start"))
-				timing_event(timers, name, (char[]){"start_ns"}, ns);
+				timing_event(acc, name, (char[]){"start_ns"}, ns);
 		}
 	}
 }
@@ -158,8 +162,7 @@ cJSON *instrument_parse_debug_logs(const char *dir)
 	size_t np = 0;
 	long long t0 = -1;
 	cJSON *timers = cJSON_CreateObject();
-	timing_base = 0;
-	timing_have_base = 0;
+	struct timing_acc acc = {timers, 0, 0};
 	for (int i = 0; i < k; i++) {
 		char kind[32];
 		if (np < 16 && process_kind(ents[i]->d_name, kind, sizeof kind) == 0) {
@@ -181,7 +184,7 @@ cJSON *instrument_parse_debug_logs(const char *dir)
 					for (size_t m = 0; m < NMARKERS; m++)
 						if (procs[np].at[m] < 0 && strstr(l, markers[m].needle))
 							procs[np].at[m] = t;
-					parse_timing_line(l, timers);
+					parse_timing_line(l, &acc);
 				}
 				if (procs[np].first >= 0) {
 					if (t0 < 0 || procs[np].first < t0)

@@ -89,7 +89,7 @@ int run_stage_cold(const char *bundle_dir, char *const *args, const char *stage)
 
 /* The workload's argv from --workload MODE[:ARG...] (or idle for
  * --memory), checked against the bundle. */
-int run_prepare_workload(struct run_ctx *c)
+static int run_prepare_workload(struct run_ctx *c)
 {
 	const struct run_spec *s = c->s;
 	/* The workload runs instead of the bundle's args: MODE[:ARG...]

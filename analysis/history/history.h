@@ -41,10 +41,6 @@ void history_close(struct history_db *db);
 /* The schema version a file has now (0: empty). */
 int history_schema_version(struct history_db *db);
 
-/* Migrations: step k turns schema version k into k + 1 (step 0 creates
- * version 1). Exposed so tests can build an older schema on purpose. */
-int history_migrate_to(struct history_db *db, int version);
-
 /* ---- adding ----------------------------------------------------------- */
 struct history_add_stats {
 	int added;   /* runs new to the database */

@@ -96,7 +96,9 @@ int history_migrate_steps(struct history_db *db, const struct history_step *s, i
 	return 0;
 }
 
-int history_migrate_to(struct history_db *db, int version)
+/* Migrates to `version` by this schema's steps: step k turns version k
+ * into k + 1 (step 0 creates version 1). */
+static int history_migrate_to(struct history_db *db, int version)
 {
 	return history_migrate_steps(db, steps, (int)(sizeof steps / sizeof steps[0]), version);
 }

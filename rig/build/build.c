@@ -18,7 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-size_t build_arm_series(const char *arm, char ***names, char **buf)
+/* Turns an --arm value into the list of series to apply after
+ * compat-offline ("stock" -> none, "patched" -> hostmm-lazy, "a+b" -> a, b).
+ * Returns the count; names point into *buf, which the caller frees. */
+static size_t build_arm_series(const char *arm, char ***names, char **buf)
 {
 	*names = NULL;
 	*buf = NULL;

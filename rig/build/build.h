@@ -78,11 +78,6 @@ enum { BUILD_MODE_AUTO, BUILD_MODE_MODULE, BUILD_MODE_GOPATH };
  * (caller frees). */
 int build_arm(const struct build_opts *o, char **runsc_out);
 
-/* Turns an --arm value into the list of series to apply after
- * compat-offline ("stock" -> none, "patched" -> hostmm-lazy, "a+b" -> a, b).
- * Returns the count; names point into *buf, which the caller frees. */
-size_t build_arm_series(const char *arm, char ***names, char **buf);
-
 /* The Debian gVisor package version and the git tag its import gets
  * ("debian/0.0_20240729.0-4_bpo12+2"). Caller frees both. */
 void build_debian_tag(char **version, char **tag);

@@ -57,8 +57,6 @@ int build_install(struct build_ctx *c);
 /* build_prov.c */
 int build_provenance(struct build_ctx *c);
 int build_provenance_up_to_date(const char *prov_path, const char *runsc, const char *key);
-/* `path` under the staging directory, as it will be named in the arm. */
-char *build_final_path(const struct build_ctx *c, const char *path);
 /* "golang-foo-dev=1.2-3\n..." for every installed golang-*-dev package. */
 char *build_debian_libraries(void);
 

@@ -28,7 +28,8 @@ int build_provenance_up_to_date(const char *prov_path, const char *runsc, const 
 	return ok;
 }
 
-char *build_final_path(const struct build_ctx *c, const char *path)
+/* `path` under the staging directory, as it will be named in the arm. */
+static char *build_final_path(const struct build_ctx *c, const char *path)
 {
 	size_t n = strlen(c->stage);
 	if (strncmp(path, c->stage, n) == 0 && (path[n] == '/' || path[n] == '\0'))

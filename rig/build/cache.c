@@ -5,30 +5,37 @@
 #include "util.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/stat.h>
 
-/* nftw has no payload pointer; cache_du is single-threaded. */
-static long long du_total;
-
-static int du_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Bytes allocated to path and everything below it on the same file
+ * system (dev), symlinks not followed: du's count. The walk's state is its
+ * arguments and return value (no globals, unlike nftw's callback). */
+static long long du_walk(const char *path, dev_t dev)
 {
-	(void)path;
-	(void)flag;
-	(void)ftw;
-	du_total += (long long)st->st_blocks * 512;
-	return 0;
+	struct stat st;
+	if (lstat(path, &st) < 0 || st.st_dev != dev)
+		return 0;
+	long long total = (long long)st.st_blocks * 512;
+	DIR *d = S_ISDIR(st.st_mode) ? opendir(path) : NULL;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *p = util_fmt("%s/%s", path, e->d_name);
+		total += du_walk(p, dev);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return total;
 }
 
 static long long du(const char *path)
 {
-	du_total = 0;
-	if (util_path_exists(path))
-		nftw(path, du_one, 32, FTW_PHYS | FTW_MOUNT);
-	return du_total;
+	struct stat st;
+	return lstat(path, &st) == 0 ? du_walk(path, st.st_dev) : 0;
 }
 
 int cache_du(const char *dir, struct cache_part parts[4])

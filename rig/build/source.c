@@ -10,7 +10,7 @@
 #include "util.h"
 
 #include <errno.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,50 +110,63 @@ out:
 	return rc;
 }
 
-/* nftw offers no payload pointer; the import is single-threaded, so the walk
- * state lives here for the duration of one source_import_tree call. */
-static struct {
+/* The state of one source_import_tree walk, passed down its recursion. */
+struct import_walk {
 	git_repository *repo;
 	git_index *index;
 	size_t root_len;
-	int failed;
-} imp;
+};
 
-static int import_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Adds the regular file or symlink at path (lstat'ed into *st) to the
+ * index under its path relative to the tree's root. */
+static int import_entry(const struct import_walk *w, const char *path, const struct stat *st)
 {
-	(void)ftw;
-	const char *rel = path + imp.root_len;
+	const char *rel = path + w->root_len;
 	while (*rel == '/')
 		rel++;
-	if (flag == FTW_D && strcmp(path + ftw->base, ".git") == 0)
-		return FTW_SKIP_SUBTREE;
-	if (flag != FTW_F && flag != FTW_SL)
-		return flag == FTW_DNR || flag == FTW_NS ? (imp.failed = error_set("%s: unreadable", path), FTW_STOP) : FTW_CONTINUE;
-
 	git_index_entry e;
 	memset(&e, 0, sizeof e);
 	e.path = rel;
-	if (flag == FTW_SL) {
+	if (S_ISLNK(st->st_mode)) {
 		char target[PATH_MAX];
 		ssize_t n = readlink(path, target, sizeof target);
-		if (n < 0) {
-			imp.failed = error_set("readlink %s: %s", path, strerror(errno));
-			return FTW_STOP;
-		}
-		if (git_blob_create_from_buffer(&e.id, imp.repo, target, (size_t)n) < 0)
-			goto gitfail;
+		if (n < 0)
+			return error_set("readlink %s: %s", path, strerror(errno));
+		if (git_blob_create_from_buffer(&e.id, w->repo, target, (size_t)n) < 0)
+			return source_git_error(path);
 		e.mode = GIT_FILEMODE_LINK;
 	} else {
-		if (git_blob_create_from_disk(&e.id, imp.repo, path) < 0)
-			goto gitfail;
+		if (git_blob_create_from_disk(&e.id, w->repo, path) < 0)
+			return source_git_error(path);
 		e.mode = (st->st_mode & 0111) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
 	}
-	if (git_index_add(imp.index, &e) < 0)
-		goto gitfail;
-	return FTW_CONTINUE;
-gitfail:
-	imp.failed = source_git_error(path);
-	return FTW_STOP;
+	return git_index_add(w->index, &e) < 0 ? source_git_error(path) : 0;
+}
+
+/* Imports directory `dir`: regular files and symlinks (never followed),
+ * subdirectories by recursion except any named .git; other types are left
+ * out. */
+static int import_dir(const struct import_walk *w, const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return error_set("%s: unreadable", dir);
+	int rc = 0;
+	for (struct dirent *de; rc == 0 && (de = readdir(d));) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		char *p = util_fmt("%s/%s", dir, de->d_name);
+		struct stat st;
+		if (lstat(p, &st) < 0)
+			rc = error_set("%s: unreadable", p);
+		else if (S_ISDIR(st.st_mode) && strcmp(de->d_name, ".git") != 0)
+			rc = import_dir(w, p);
+		else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+			rc = import_entry(w, p, &st);
+		free(p);
+	}
+	closedir(d);
+	return rc;
 }
 
 /* Points PREFIX NAME (a branch or a tag) at id, replacing what it named. */
@@ -186,15 +199,9 @@ int source_import_tree(git_repository *repo, const char *dir, const char *branch
 		source_git_error("index");
 		goto out;
 	}
-	imp.repo = repo;
-	imp.index = index;
-	imp.root_len = strlen(dir);
-	imp.failed = 0;
-	if (nftw(dir, import_one, 64, FTW_PHYS | FTW_ACTIONRETVAL) != 0 || imp.failed) {
-		if (!imp.failed)
-			error_set("walking %s: %s", dir, strerror(errno));
+	struct import_walk w = {repo, index, strlen(dir)};
+	if (import_dir(&w, dir) < 0)
 		goto out;
-	}
 	if (git_index_write_tree_to(&tree_id, index, repo) < 0 ||
 	    git_tree_lookup(&tree, repo, &tree_id) < 0) {
 		source_git_error("writing tree");

@@ -1,12 +1,11 @@
-/* error: the single recorded error message (see error.h). */
+/* error: the recorded error message of each thread (see error.h). */
 #include "error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Thread-local: each thread of control (the campaign's host workers) has
- * its own message, as error.h says. */
+/* Thread-local, as error.h says: a thread never sees another's message. */
 static _Thread_local char last_msg[2048];
 
 static void vset(const char *fmt, va_list ap)

@@ -1,4 +1,6 @@
-/* error: one recorded message per thread of control, like git_error_last().
+/* error: one recorded message per thread, like git_error_last(). The
+ * message is thread-local; gvab itself runs one thread per process (the
+ * campaign's host workers are forked processes, each with its own copy).
  *
  * Functions return 0 on success or a negative GVAB_E* code, after recording
  * one message with error_set(). Callers that add context use error_wrap(),

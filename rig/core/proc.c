@@ -18,7 +18,10 @@
 
 extern char **environ;
 
-/* PROC_CPUS_SPLIT: the children's CPUs and this process's own. */
+/* The placement proc_cpu_placement made: the affinity it replaced
+ * (placed_from) and, for PROC_CPUS_SPLIT, the children's CPUs and this
+ * process's own. File-scope because what it records is process-wide (the
+ * affinity), and every spawn below applies it. */
 static int split_active, placed;
 static cpu_set_t split_child, split_self, placed_from;
 

@@ -23,7 +23,7 @@ void run_spec_init(struct run_spec *s)
 	s->placement = PROC_CPUS_SHARED;
 }
 
-void run_arm_free(struct run_arm *a)
+static void run_arm_free(struct run_arm *a)
 {
 	free(a->name);
 	free(a->runsc);
@@ -44,7 +44,8 @@ void run_spec_free(struct run_spec *s)
 	s->nowned = 0;
 }
 
-char *run_spec_own(struct run_spec *s, char *str)
+/* Hands `str` (allocated) to the spec, which frees it; returns it. */
+static char *run_spec_own(struct run_spec *s, char *str)
 {
 	if (s->nowned == RUN_MAX_OWNED)
 		abort(); /* a fixed, small number of strings per spec: a bug */

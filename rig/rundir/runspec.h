@@ -84,8 +84,6 @@ struct run_spec {
  * 30 s per phase, 10 s forced cleanup, 3 consecutive failures. */
 void run_spec_init(struct run_spec *s);
 void run_spec_free(struct run_spec *s);
-/* Hands `str` (allocated) to the spec, which frees it; returns it. */
-char *run_spec_own(struct run_spec *s, char *str);
 
 /* Adds arm NAME running RUNSC (copied) with runsc's default flags
  * (run_arm_default_flags). 0, or GVAB_EUSAGE (too many arms, a bad name). */
@@ -96,7 +94,6 @@ int run_arm_check_name(const char *spec_text, const char *name);
  * *runsc*) gets none: --platform=systrap and --network=none unless the arm
  * has a --platform or --network flag already. */
 void run_arm_default_flags(struct run_arm *a);
-void run_arm_free(struct run_arm *a);
 
 /* "alternate" / "abba" / "latin" / "random"; 0 or GVAB_EUSAGE. */
 int schedule_parse_order(const char *s, enum schedule_order *out);
