@@ -262,8 +262,10 @@ static int take_opt(struct opt_parser *p, int id, struct hosts_args *a)
 		int ok = nm && campaign_plain_name(nm);
 		free(nm);
 		/* NAME becomes the remote directory arms/NAME. */
-		if (!eq || a->narms == MAX_ARMS)
-			return opt_error(p, "expected NAME=RUNSC[,ITEM...] (at most %d)", MAX_ARMS);
+		if (!eq)
+			return opt_error(p, "'%s' is not NAME=RUNSC[,ITEM...]", p->arg);
+		if (a->narms == MAX_ARMS)
+			return opt_error(p, "'%s': at most %d arms", p->arg, MAX_ARMS);
 		if (!ok)
 			return opt_error(p, "'%s': NAME must be letters, digits, '.', '_' or '-', not "
 			                 "starting with '.' or '-'", p->arg);
