@@ -1,4 +1,4 @@
-/* cmd_run: `gvab run`, the measuring instrument (rig/runloop.h): parses
+/* cmd_run: `gvab run`, the measuring instrument (rig/run/runloop.h): parses
  * the options into a run spec, runs it, and ends with the answer, one line
  * per arm against the first (as `gvab compare` prints it). */
 #include "answer.h"

@@ -1,6 +1,6 @@
 /* runspec: the typed description of a run, `struct run_spec`: what a run
  * is told (arms, bundle, rounds, order, knobs, instruments, ...). Callers
- * inside the process fill one and hand it to the run loop (rig/runloop.h);
+ * inside the process fill one and hand it to the run loop (rig/run/runloop.h);
  * `gvab run`'s command line becomes one in the command layer only
  * (rig/cmd/runopts.c). run.json records it (runjson_describe, runjson.h),
  * and run_spec_from_run_json reads it back, so a recorded run can be
@@ -26,7 +26,7 @@
 #define RUN_MAX_OWNED 64
 #define RUN_MAX_ENV 8
 
-/* The order of a round's boots (rig/schedule.h builds it). */
+/* The order of a round's boots (rig/run/schedule.h builds it). */
 enum schedule_order { ORDER_ALTERNATE, ORDER_ABBA, ORDER_RANDOM, ORDER_LATIN };
 
 /* An arm's boots: as the run's --cold says, or always warm or cold. */

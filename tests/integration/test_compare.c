@@ -118,7 +118,7 @@ START_TEST(test_completion)
 	char *dir = util_xstrdup(itest_gvab());
 	*strrchr(dir, '/') = '\0';
 	char *script = util_fmt(
-		"PATH=%s:$PATH; source rig/gvab-completion.bash; "
+		"PATH=%s:$PATH; source rig/cmd/gvab-completion.bash; "
 		"COMP_WORDS=(gvab bi); COMP_CWORD=1; _gvab; echo \"1:${COMPREPLY[*]}\"; "
 		"COMP_WORDS=(gvab bisect --max); COMP_CWORD=2; _gvab; echo \"2:${COMPREPLY[*]}\"; "
 		"COMP_WORDS=(gvab build --arm hostmm); COMP_CWORD=3; _gvab; echo \"3:${COMPREPLY[*]}\"; "

@@ -2,7 +2,7 @@
 # own help text, so completion and help cannot drift), and arm names: patch
 # series for `build --arm`, the arms of the run directory on the line for
 # `gate --baseline/--candidate`. Installed by `make install` into
-# share/bash-completion/completions/gvab; or: source rig/gvab-completion.bash
+# share/bash-completion/completions/gvab; or: source rig/cmd/gvab-completion.bash
 
 _gvab_commands() {
     gvab --help 2>/dev/null | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}'
