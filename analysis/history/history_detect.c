@@ -43,8 +43,9 @@
  *   segmented again. On a flat series the first test alone can alarm: at
  *   most alpha of the time when the model holds.
  * - Its size is exp(D) - 1 with the interval D +- z* sd, z* the null's
- *   1 - alpha quantile of the largest |z|, so the interval excludes 0 when
- *   the split is significant. A change is reported (slower or faster) when
+ *   1 - alpha quantile of the largest |z|, D and sd of the split between
+ *   the two segments it separates once segmentation is done (the segment
+ *   it was found in may hold other changes: sizes_refit). A change is reported (slower or faster) when
  *   its estimate reaches the minimum magnitude (the gate's threshold by
  *   default); "undecided" when it is significant toward slower, below the
  *   magnitude, but its interval reaches it; "small" otherwise.
@@ -220,6 +221,8 @@ struct seg_ctx {
 	int have_spare;
 	const struct history_detect_opts *o;
 	struct history_change *out;
+	size_t *out_at;        /* per change: its split (first observation right) */
+	double *out_zc;        /* ... and its test's critical |z| */
 	size_t nout;
 };
 
@@ -250,7 +253,8 @@ static void model_weights(struct seg_ctx *c, const struct model *m)
  * weighted sum): A_LL = WL - sum kappa WLg^2, A_RR = WR - sum kappa WRg^2,
  * A_LR = -sum kappa WLg WRg, b_L = YL - sum kappa WLg Yg, b_R likewise
  * (Sherman-Morrison on each run's block). */
-static int best_split(struct seg_ctx *c, const double *y, size_t a, size_t b, struct split *best)
+static int best_split(struct seg_ctx *c, const double *y, size_t a, size_t b, size_t want,
+                      struct split *best)
 {
 	const struct history_obs *ob = c->s->obs;
 	for (size_t i = a; i < b; i++) {
@@ -302,7 +306,7 @@ static int best_split(struct seg_ctx *c, const double *y, size_t a, size_t b, st
 		}
 		double sd = sqrt(var > 0 ? var : 0);
 		double z = sd > 0 ? d / sd : 0;
-		if (best->k == 1 || fabs(z) > fabs(best->z)) {
+		if (want != SIZE_MAX ? i + 1 == want : best->k == 1 || fabs(z) > fabs(best->z)) {
 			best->at = i + 1;
 			best->d = d;
 			best->sd = sd;
@@ -332,9 +336,9 @@ static int cmp_dbl_desc(const void *a, const void *b)
 	return cmp_dbl(b, a);
 }
 
-/* The null distribution of the segment's largest |z|: whole series drawn
- * from the fitted model without a change, their S and t estimated again,
- * segment [a, b) scanned the same way. Gives the p-value of the observed
+/* The null distribution of the segment's largest |z|: series drawn from
+ * the fitted model without a change (for absolute figures whole, their S
+ * estimated again), segment [a, b) scanned the same way. Gives the p-value of the observed
  * |z| and the critical value at alpha. */
 static void null_maxz(struct seg_ctx *c, size_t a, size_t b, double zobs, double *p, double *zcrit)
 {
@@ -349,19 +353,27 @@ static void null_maxz(struct seg_ctx *c, size_t a, size_t b, double zobs, double
 	int enough = (int)floor(c->o->alpha * (HISTORY_NULL_SIMS + 1.0)) + 1;
 	if (enough < 10)
 		enough = 10;
+	/* Only absolute figures estimate anything again (S, from the whole
+	 * series); otherwise the segment alone is drawn, so a test costs
+	 * O(segment) per null series and a segmentation O(n log n) per draw. */
+	int whole = !s->anchor && s->nruns > 1;
+	size_t lo = whole ? 0 : a, hi = whole ? s->nobs : b;
 	for (; k < HISTORY_NULL_SIMS && ge < enough; k++) {
-		for (size_t g = 0; g < s->nruns; g++)
-			c->gstar[g] = sqrt(c->a_run[g] + c->m.S) * normal(c);
-		for (size_t i = 0; i < s->nobs; i++) {
-			double own = c->v[i] - c->a_run[ob[i].run];
+		for (size_t i = lo; i < hi; i++)
+			c->gstar[ob[i].run] = NAN;
+		for (size_t i = lo; i < hi; i++) {
+			size_t g = ob[i].run;
+			if (isnan(c->gstar[g]))
+				c->gstar[g] = sqrt(c->a_run[g] + c->m.S) * normal(c);
+			double own = c->v[i] - c->a_run[g];
 			if (own < 0.25 * c->v[i])
 				own = 0.25 * c->v[i];
-			c->ystar[i] = c->gstar[ob[i].run] + sqrt(own + c->m.t) * normal(c);
+			c->ystar[i] = c->gstar[g] + sqrt(own + c->m.t) * normal(c);
 		}
 		/* The run-shared S estimated again (absolute figures: the
 		 * night-to-night drift, from a handful of replicates); t kept.
 		 * Ratios to the anchor have S = 0: nothing to estimate. */
-		if (!s->anchor && s->nruns > 1) {
+		if (whole) {
 			struct model m;
 			model_estimate(s, c->ystar, c->v, c->a_run, c->tmp, c->last, 0, &m);
 			m.S = m.S < c->m.t ? 0 : m.S - c->m.t;
@@ -369,7 +381,7 @@ static void null_maxz(struct seg_ctx *c, size_t a, size_t b, double zobs, double
 			model_weights(c, &m);
 		}
 		struct split sp;
-		best_split(c, c->ystar, a, b, &sp);
+		best_split(c, c->ystar, a, b, SIZE_MAX, &sp);
 		mz[k] = fabs(sp.z);
 		ge += mz[k] >= zobs;
 	}
@@ -386,29 +398,60 @@ static void null_maxz(struct seg_ctx *c, size_t a, size_t b, double zobs, double
 static void segment(struct seg_ctx *c, size_t a, size_t b)
 {
 	struct split sp;
-	if (b - a < 2 || !best_split(c, c->y, a, b, &sp))
+	if (b - a < 2 || !best_split(c, c->y, a, b, SIZE_MAX, &sp))
 		return;
 	double p, zc;
 	null_maxz(c, a, b, fabs(sp.z), &p, &zc);
 	if (p > c->o->alpha)
 		return;
-	struct history_change ch = {
-		.before = c->s->obs[sp.at - 1].rev, .after = c->s->obs[sp.at].rev,
-		.size_pct = 100 * expm1(sp.d), .lo_pct = 100 * expm1(sp.d - zc * sp.sd),
-		.hi_pct = 100 * expm1(sp.d + zc * sp.sd), .p = p > 1 ? 1 : p};
-	double m = c->o->min_pct;
-	if (ch.size_pct >= m)
-		ch.kind = HC_SLOWER;
-	else if (ch.size_pct <= -m)
-		ch.kind = HC_FASTER;
-	else if (ch.size_pct > 0 && ch.hi_pct >= m)
-		ch.kind = HC_UNDECIDED;
-	else
-		ch.kind = HC_SMALL;
 	c->out = util_xrealloc(c->out, (c->nout + 1) * sizeof *c->out);
-	c->out[c->nout++] = ch;
+	c->out_at = util_xrealloc(c->out_at, (c->nout + 1) * sizeof *c->out_at);
+	c->out_zc = util_xrealloc(c->out_zc, (c->nout + 1) * sizeof *c->out_zc);
+	c->out[c->nout] = (struct history_change){.before = c->s->obs[sp.at - 1].rev,
+	                                          .after = c->s->obs[sp.at].rev, .p = p > 1 ? 1 : p};
+	c->out_at[c->nout] = sp.at;
+	c->out_zc[c->nout++] = zc;
 	segment(c, a, sp.at);
 	segment(c, sp.at, b);
+}
+
+/* Each change's size between the two segments it separates in the end
+ * (the neighbouring changes, or the ends): binary segmentation found it
+ * as the contrast of the segment it split, which holds other changes when
+ * there are several. Its interval keeps its test's critical value; the
+ * kind follows from the size (see the top of the file). */
+static void sizes_refit(struct seg_ctx *c)
+{
+	size_t n = c->nout;
+	size_t *order = util_xcalloc(n ? n : 1, sizeof *order);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i;
+		while (k > 0 && c->out_at[order[k - 1]] > c->out_at[i]) /* insertion by place */
+			order[k] = order[k - 1], k--;
+		order[k] = i;
+	}
+	for (size_t j = 0; j < n; j++) {
+		size_t i = order[j];
+		size_t a = j > 0 ? c->out_at[order[j - 1]] : 0;
+		size_t b = j + 1 < n ? c->out_at[order[j + 1]] : c->s->nobs;
+		struct split sp;
+		best_split(c, c->y, a, b, c->out_at[i], &sp);
+		struct history_change *ch = &c->out[i];
+		double zc = c->out_zc[i];
+		ch->size_pct = 100 * expm1(sp.d);
+		ch->lo_pct = 100 * expm1(sp.d - zc * sp.sd);
+		ch->hi_pct = 100 * expm1(sp.d + zc * sp.sd);
+		double m = c->o->min_pct;
+		if (ch->size_pct >= m)
+			ch->kind = HC_SLOWER;
+		else if (ch->size_pct <= -m)
+			ch->kind = HC_FASTER;
+		else if (ch->size_pct > 0 && ch->hi_pct >= m)
+			ch->kind = HC_UNDECIDED;
+		else
+			ch->kind = HC_SMALL;
+	}
+	free(order);
 }
 
 static int cmp_change(const void *a, const void *b)
@@ -487,6 +530,7 @@ void history_detect(const struct history_series *s, const struct history_detect_
 	model_estimate(s, y, v, a_run, c.tmp, c.last, 1, &c.m);
 	model_weights(&c, &c.m);
 	segment(&c, 0, n);
+	sizes_refit(&c);
 	if (c.nout > 1)
 		qsort(c.out, c.nout, sizeof *c.out, cmp_change);
 	r->changes = c.out;
@@ -503,6 +547,8 @@ void history_detect(const struct history_series *s, const struct history_detect_
 	free(c.yg);
 	free(c.gstar);
 	free(c.last);
+	free(c.out_at);
+	free(c.out_zc);
 	free(a_run);
 	free(y);
 	free(v);

@@ -320,6 +320,34 @@ START_TEST(test_detect_gls_anchored_chain)
 }
 END_TEST
 
+/* Three changes in one run (se 0.5%: every step is beyond doubt): binary
+ * segmentation splits the widest contrast first, whose size holds the
+ * other changes; each change is then sized between its final neighbouring
+ * segments, so the sizes are the steps themselves: 110/100, 121/110 and
+ * 100/121 (each segment's figures are equal, so its weighted mean is that
+ * value: exactly +10%, +10% and -17.355%). */
+START_TEST(test_detect_sizes_between_final_segments)
+{
+	double v[8] = {100, 100, 110, 110, 121, 121, 100, 100};
+	struct history_series s;
+	make_series(&s, v, 8, 0.005, 1);
+	struct history_detect_opts o = {.alpha = 0.01, .min_pct = 3};
+	struct history_detect_result r;
+	history_detect(&s, &o, &r);
+	ck_assert_uint_eq(r.nchanges, 3);
+	static const double want[3] = {10.0, 10.0, 100.0 * (100.0 / 121.0 - 1)};
+	static const enum history_change_kind kind[3] = {HC_SLOWER, HC_SLOWER, HC_FASTER};
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_eq(r.changes[i].before, 2 * i + 1);
+		ck_assert_double_eq_tol(r.changes[i].size_pct, want[i], 1e-9);
+		ck_assert_int_eq(r.changes[i].kind, kind[i]);
+		ck_assert(r.changes[i].lo_pct < want[i] && r.changes[i].hi_pct > want[i]);
+	}
+	free(r.changes);
+	free_series(&s);
+}
+END_TEST
+
 Suite *suite_history(void)
 {
 	Suite *s = suite_create("history");
@@ -334,6 +362,7 @@ Suite *suite_history(void)
 	tcase_add_test(td, test_detect_step_and_flat);
 	tcase_add_test(td, test_detect_run_effect);
 	tcase_add_test(td, test_detect_gls_anchored_chain);
+	tcase_add_test(td, test_detect_sizes_between_final_segments);
 	suite_add_tcase(s, td);
 	return s;
 }
