@@ -32,4 +32,42 @@ const char *history_col(sqlite3_stmt *st, int i); /* never NULL */
  * ("syscalls.NAME") are found per run. */
 #define HISTORY_CPU_METRIC "cpu"
 
+/* history_rows: the figures of one metric (stock arms, not the anchor),
+ * each with its run and arm, sorted by series, revision order key,
+ * revision, run start, run id. Filters as history_query's: host,
+ * since_date (runs started on or after), since_key (revision order keys
+ * from it on); NULL for none. history_rows_free frees all of it. */
+struct history_qrun {
+	char *series, *host, *bench, *knob_args, *anchor, *id, *dir, *started_at, *report;
+	long first_arm;      /* index into arms of its first stock arm, -1: none */
+	size_t stamp, index; /* the caller's: which series it was last seen in, and where */
+};
+
+struct history_qarm {
+	char *revision, *order_key, *commit, *source_kind;
+	int idx;
+	long next;           /* the next arm of the same run, -1: none */
+};
+
+struct history_qrow {
+	struct history_qrun *run;
+	const struct history_qarm *arm;
+	long n;
+	double p50, lo, hi, ratio, ratio_lo, ratio_hi;
+	int has_ratio;
+};
+
+struct history_rows {
+	struct history_qrun *runs;
+	size_t nruns;
+	struct history_qarm *arms;
+	size_t narms;
+	struct history_qrow *rows;
+	size_t nrows;
+};
+
+int history_rows_load(struct history_db *db, const char *metric, const char *host,
+                      const char *since_date, const char *since_key, struct history_rows *r);
+void history_rows_free(struct history_rows *r);
+
 #endif

@@ -1,6 +1,6 @@
 /* history_query: the stored figures as host series (history.h), and the
- * list of runs. One query per call, grouped here; revisions come sorted by
- * their go-branch order key. */
+ * list of runs. The figures come from history_rows, grouped here by
+ * series; revisions come sorted by their go-branch order key. */
 #define _GNU_SOURCE
 #include "history_int.h"
 #include "error.h"
@@ -12,26 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char series_sql[] =
-	"SELECT r.series, r.host, r.bench || CASE WHEN r.knobs = '' THEN '' ELSE ' | ' || r.knobs END,"
-	" r.knob_args, r.anchor, r.id, r.dir, r.started_at, r.report, a.revision, a.order_key,"
-	" a.go_commit, a.source_kind, f.n, f.p50, f.lo, f.hi, f.ratio, f.ratio_lo, f.ratio_hi, r.rowid"
-	" FROM figures f JOIN runs r ON r.id = f.run_id"
-	" JOIN arms a ON a.run_id = f.run_id AND a.idx = f.arm_idx"
-	" WHERE f.metric = ?1 AND a.variant = '' AND a.is_anchor = 0 AND f.hi > f.lo"
-	" AND (?2 IS NULL OR r.host = ?2) AND (?3 IS NULL OR r.started_at >= ?3)"
-	" AND (?4 IS NULL OR a.order_key >= ?4)"
-	" ORDER BY r.series, a.order_key, a.revision, r.started_at, r.id";
-
-/* The series being built. Its runs are found by the run's rowid in an
- * open-addressing table (a series of 10,000 runs has 20,000 figures:
- * history_scale), in the order first seen, and sorted by id at the end. */
+/* The series being built: its runs are numbered as first seen (stamp:
+ * the series number, so a run seen in an earlier series counts anew),
+ * sorted by id at the end. */
 struct build {
 	struct history_series *s;
-	size_t cap_obs, cap_runs;
-	int64_t *slot_rowid;  /* table of run rowids (0: empty) */
-	size_t *slot_run;     /* ... and their index in s->runs */
-	size_t nslots;        /* a power of two, at least twice the runs */
+	size_t cap_obs, cap_runs, stamp;
 	int ratio_missing;
 };
 
@@ -119,7 +105,8 @@ static void merge_revisions(struct history_series *s)
 	free(s->revs);
 	s->revs = revs;
 	s->nrevs = k;
-	qsort(s->obs, s->nobs, sizeof *s->obs, cmp_obs);
+	if (s->nobs > 1) /* none when --revision left the series empty */
+		qsort(s->obs, s->nobs, sizeof *s->obs, cmp_obs);
 	free(keep);
 	free(pos);
 	free(map);
@@ -127,52 +114,23 @@ static void merge_revisions(struct history_series *s)
 	free(r);
 }
 
-static size_t slot_of(const struct build *b, int64_t rowid)
-{
-	size_t h = (size_t)((uint64_t)rowid * 0x9e3779b97f4a7c15ULL) & (b->nslots - 1);
-	while (b->slot_rowid[h] && b->slot_rowid[h] != rowid)
-		h = (h + 1) & (b->nslots - 1);
-	return h;
-}
-
-static void slots_grow(struct build *b)
-{
-	int64_t *old_rowid = b->slot_rowid;
-	size_t *old_run = b->slot_run, old_n = b->nslots;
-	b->nslots = old_n ? 2 * old_n : 64;
-	b->slot_rowid = util_xcalloc(b->nslots, sizeof *b->slot_rowid);
-	b->slot_run = util_xcalloc(b->nslots, sizeof *b->slot_run);
-	for (size_t i = 0; i < old_n; i++)
-		if (old_rowid[i]) {
-			size_t h = slot_of(b, old_rowid[i]);
-			b->slot_rowid[h] = old_rowid[i];
-			b->slot_run[h] = old_run[i];
-		}
-	free(old_rowid);
-	free(old_run);
-}
-
 /* The index in s->runs of the row's run, added when new. */
-static size_t run_index(struct build *b, sqlite3_stmt *st)
+static size_t run_index(struct build *b, struct history_qrun *q)
 {
 	struct history_series *s = b->s;
-	int64_t rowid = sqlite3_column_int64(st, 20);
-	if (2 * (s->nruns + 1) > b->nslots)
-		slots_grow(b);
-	size_t h = slot_of(b, rowid);
-	if (b->slot_rowid[h])
-		return b->slot_run[h];
+	if (q->stamp == b->stamp)
+		return q->index;
 	if (s->nruns == b->cap_runs) {
 		b->cap_runs = b->cap_runs ? 2 * b->cap_runs : 16;
 		s->runs = util_xrealloc(s->runs, b->cap_runs * sizeof *s->runs);
 	}
 	struct history_run_ref *r = &s->runs[s->nruns];
-	r->id = util_xstrdup(history_col(st, 5));
-	r->dir = util_xstrdup(history_col(st, 6));
-	r->started_at = util_xstrdup(history_col(st, 7));
-	r->report = util_xstrdup(history_col(st, 8));
-	b->slot_rowid[h] = rowid;
-	b->slot_run[h] = s->nruns;
+	r->id = util_xstrdup(q->id);
+	r->dir = util_xstrdup(q->dir);
+	r->started_at = util_xstrdup(q->started_at);
+	r->report = util_xstrdup(q->report);
+	q->stamp = b->stamp;
+	q->index = s->nruns;
 	return s->nruns++;
 }
 
@@ -187,8 +145,10 @@ static void finish(struct build *b)
 	struct history_series *s = b->s;
 	size_t n = s->nruns;
 	struct history_run_ref *sorted = util_xcalloc(n ? n : 1, sizeof *sorted);
-	memcpy(sorted, s->runs, n * sizeof *sorted);
-	qsort(sorted, n, sizeof *sorted, cmp_run_id);
+	if (n) /* none when --revision left the series empty */
+		memcpy(sorted, s->runs, n * sizeof *sorted);
+	if (n > 1)
+		qsort(sorted, n, sizeof *sorted, cmp_run_id);
 	/* old index -> new: the old array's id pointers are unique */
 	size_t *pos = util_xcalloc(n ? n : 1, sizeof *pos);
 	for (size_t i = 0; i < n; i++) {
@@ -209,10 +169,10 @@ static void finish(struct build *b)
 	}
 }
 
-static void add_row(struct build *b, sqlite3_stmt *st, const char *rev_filter)
+static void add_row(struct build *b, const struct history_qrow *w, const char *rev_filter)
 {
 	struct history_series *s = b->s;
-	const char *rev = history_col(st, 9), *commit = history_col(st, 11);
+	const char *rev = w->arm->revision, *commit = w->arm->commit;
 	if (rev_filter && strncmp(rev, rev_filter, strlen(rev_filter)) != 0 &&
 	    !(strlen(rev_filter) >= 7 && strncmp(commit, rev_filter, strlen(rev_filter)) == 0))
 		return;
@@ -220,11 +180,11 @@ static void add_row(struct build *b, sqlite3_stmt *st, const char *rev_filter)
 		s->revs = util_xrealloc(s->revs, (s->nrevs + 1) * sizeof *s->revs);
 		s->revs[s->nrevs].label = util_xstrdup(rev);
 		s->revs[s->nrevs].commit = util_xstrdup(commit);
-		s->revs[s->nrevs].order_key = util_xstrdup(history_col(st, 10));
+		s->revs[s->nrevs].order_key = util_xstrdup(w->arm->order_key);
 		s->nrevs++;
 		if (!s->source_kind || !s->source_kind[0]) {
 			free(s->source_kind);
-			s->source_kind = util_xstrdup(history_col(st, 12));
+			s->source_kind = util_xstrdup(w->arm->source_kind);
 		}
 	}
 	if (s->nobs == b->cap_obs) {
@@ -232,19 +192,19 @@ static void add_row(struct build *b, sqlite3_stmt *st, const char *rev_filter)
 		s->obs = util_xrealloc(s->obs, b->cap_obs * sizeof *s->obs);
 	}
 	struct history_obs *o = &s->obs[s->nobs++];
-	o->run = run_index(b, st);
+	o->run = run_index(b, w->run);
 	o->rev = s->nrevs - 1;
-	o->n = (long)sqlite3_column_int64(st, 13);
-	o->val = sqlite3_column_double(st, 14);
-	o->lo = sqlite3_column_double(st, 15);
-	o->hi = sqlite3_column_double(st, 16);
+	o->n = w->n;
+	o->val = w->p50;
+	o->lo = w->lo;
+	o->hi = w->hi;
 	if (s->anchor) {
-		if (sqlite3_column_type(st, 17) == SQLITE_NULL) {
+		if (!w->has_ratio) {
 			b->ratio_missing = 1;
 		} else {
-			o->val = sqlite3_column_double(st, 17);
-			o->lo = sqlite3_column_double(st, 18);
-			o->hi = sqlite3_column_double(st, 19);
+			o->val = w->ratio;
+			o->lo = w->ratio_lo;
+			o->hi = w->ratio_hi;
 		}
 	}
 }
@@ -254,9 +214,9 @@ static void build_end(struct build *b)
 	if (!b->s)
 		return;
 	finish(b);
-	free(b->slot_rowid);
-	free(b->slot_run);
+	size_t stamp = b->stamp;
 	memset(b, 0, sizeof *b);
+	b->stamp = stamp;
 }
 
 int history_series_load(struct history_db *db, const struct history_query *q,
@@ -271,38 +231,33 @@ int history_series_load(struct history_db *db, const struct history_query *q,
 		since_date = q->since;
 	else if (q->since && (rc = since_key(db, q->since, &key)) < 0)
 		return rc;
-	sqlite3_stmt *st;
-	if ((rc = history_prepare(db, series_sql, &st)) < 0) {
+	struct history_rows rows;
+	if ((rc = history_rows_load(db, q->metric, q->host, since_date, key, &rows)) < 0) {
 		free(key);
 		return rc;
 	}
-	sqlite3_bind_text(st, 1, q->metric, -1, SQLITE_STATIC);
-	q->host ? sqlite3_bind_text(st, 2, q->host, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 2);
-	since_date ? sqlite3_bind_text(st, 3, since_date, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 3);
-	key ? sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 4);
 	struct history_series *v = NULL;
 	size_t n = 0;
 	struct build b = {0};
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *series = history_col(st, 0);
+	for (size_t i = 0; i < rows.nrows; i++) {
+		const struct history_qrow *w = &rows.rows[i];
+		const char *series = w->run->series;
 		if (n == 0 || strcmp(v[n - 1].key, series) != 0) {
 			build_end(&b);
 			v = util_xrealloc(v, (n + 1) * sizeof *v);
 			struct history_series *s = memset(&v[n++], 0, sizeof *v);
 			s->key = util_xstrdup(series);
-			s->host = util_xstrdup(history_col(st, 1));
-			s->bench = util_xstrdup(history_col(st, 2));
-			s->knob_args = util_xstrdup(history_col(st, 3));
-			s->anchor = history_col(st, 4)[0] ? util_xstrdup(history_col(st, 4)) : NULL;
+			s->host = util_xstrdup(w->run->host);
+			s->bench = util_xstrdup(w->run->bench);
+			s->knob_args = util_xstrdup(w->run->knob_args);
+			s->anchor = w->run->anchor[0] ? util_xstrdup(w->run->anchor) : NULL;
 			b.s = s;
+			b.stamp++;
 		}
-		add_row(&b, st, q->revision);
+		add_row(&b, w, q->revision);
 	}
 	build_end(&b);
-	if (step != SQLITE_DONE)
-		rc = error_setc(GVAB_EDATA, "%s: %s", db->path, sqlite3_errmsg(db->db));
-	sqlite3_finalize(st);
+	history_rows_free(&rows);
 	free(key);
 	/* A --revision filter may leave a series empty: drop those. */
 	size_t k = 0;
