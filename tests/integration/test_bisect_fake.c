@@ -41,6 +41,11 @@
 #define FIRST 7   /* the merge the change comes with */
 #define MAX_STEPS 5 /* ceil(log2(16)) + 1 */
 #define EFFECT_US 100000 /* the injected change per runsc call */
+/* What every revision's runsc calls take besides: a boot of some 100 ms, so
+ * the ends' ratio is a few-fold, not twenty-fold over a 10 ms boot whose
+ * scheduling jitter on a loaded host moves the log ratio by half its size
+ * from round to round (a drift the lag-1 margin rightly pays for). */
+#define BASE_US 50000
 
 static int count(const char *text, const char *needle)
 {
@@ -131,11 +136,11 @@ START_TEST(test_bisect_names_the_merge)
 	if (!fakehist_have_go())
 		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
 	int d[NREV];
-	delays(d, FIRST, 0, EFFECT_US);
+	delays(d, FIRST, BASE_US, EFFECT_US);
 	struct fakehist h;
 	fakehist_create(&h, "bisect-fake", NREV, d, 0, -1);
 	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
-	int rc = bisect(&h, out, "12", "2", &o);
+	int rc = bisect(&h, out, "12", "3", &o);
 	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
 	assert_found(&h, out, o);
 	cJSON *doc = load_state(out);
@@ -198,11 +203,11 @@ START_TEST(test_bisect_skips_what_does_not_build)
 	if (!fakehist_have_go())
 		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
 	int d[NREV];
-	delays(d, FIRST, 0, EFFECT_US);
+	delays(d, FIRST, BASE_US, EFFECT_US);
 	struct fakehist h;
 	fakehist_create(&h, "bisect-skip", NREV, d, 0, 4);
 	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
-	int rc = bisect(&h, out, "12", "2", &o);
+	int rc = bisect(&h, out, "12", "3", &o);
 	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
 	assert_found(&h, out, o);
 	ck_assert_msg(strstr(o, "skipped: does not build"), "%s", o);
@@ -224,12 +229,12 @@ START_TEST(test_bisect_finds_an_improvement)
 		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
 	int d[NREV];
 	for (int i = 0; i < NREV; i++)
-		d[i] = i < FIRST ? EFFECT_US : 0;
+		d[i] = BASE_US + (i < FIRST ? EFFECT_US : 0);
 	struct fakehist h;
 	fakehist_create(&h, "bisect-faster", NREV, d, 0, -1);
 	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
 	char *extra[] = {"--good", h.go[0], "--bad", h.go[NREV - 1], "--out", out, "--iterations", "12",
-	                 "--looks", "2", "--max-steps", "2", NULL};
+	                 "--looks", "3", "--max-steps", "2", NULL};
 	char **argv = fakehist_argv(&h, "bisect", extra);
 	int rc = itest_run(&o, argv);
 	ck_assert_msg(rc == 3, "exit %d:\n%s", rc, o);
@@ -240,7 +245,7 @@ START_TEST(test_bisect_finds_an_improvement)
 	                 "stopped (--max-steps)");
 	cJSON_Delete(doc);
 	free(o);
-	rc = bisect(&h, out, "12", "2", &o);
+	rc = bisect(&h, out, "12", "3", &o);
 	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
 	char *line = util_fmt("first bad: %.12s", h.go[FIRST]);
 	ck_assert_msg(strstr(o, line), "want '%s':\n%s", line, o);
@@ -269,11 +274,11 @@ START_TEST(test_bisect_spread_change_is_a_range)
 		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
 	int d[NREV];
 	for (int i = 0; i < NREV; i++)
-		d[i] = i < FIRST ? 0 : i == FIRST ? EFFECT_US / 2 : EFFECT_US;
+		d[i] = BASE_US + (i < FIRST ? 0 : i == FIRST ? EFFECT_US / 2 : EFFECT_US);
 	struct fakehist h;
 	fakehist_create(&h, "bisect-spread", NREV, d, 0, -1);
 	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
-	int rc = bisect(&h, out, "12", "2", &o);
+	int rc = bisect(&h, out, "12", "3", &o);
 	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
 	char *line = util_fmt("first bad: one of 2 revisions after %.12s up to %.12s", h.go[FIRST - 1],
 	                      h.go[FIRST + 1]);
@@ -307,12 +312,12 @@ START_TEST(test_bisect_resumes_after_sigkill)
 	if (!fakehist_have_go())
 		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
 	int d[NREV];
-	delays(d, FIRST, 0, EFFECT_US);
+	delays(d, FIRST, BASE_US, EFFECT_US);
 	struct fakehist h;
 	fakehist_create(&h, "bisect-kill", NREV, d, 0, -1);
 	char *out = util_fmt("%s/bisect", h.dir), *log = util_fmt("%s/first.log", h.dir);
 	char *extra[] = {"--good", h.go[0], "--bad", h.go[NREV - 1], "--out", out, "--iterations", "12",
-	                 "--looks", "2", NULL};
+	                 "--looks", "3", NULL};
 	char **argv = fakehist_argv(&h, "bisect", extra);
 	/* SIGINT to bisect alone while step 1 boots: it is passed on to gvab
 	 * run, which stops cleanly (run interrupted, nothing orphaned), and
@@ -415,7 +420,7 @@ START_TEST(test_bisect_resumes_after_sigkill)
 
 	/* Again, same arguments. */
 	char *o = NULL;
-	int rc = bisect(&h, out, "12", "2", &o);
+	int rc = bisect(&h, out, "12", "3", &o);
 	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
 	assert_found(&h, out, o);
 	doc = load_state(out);
@@ -472,7 +477,7 @@ START_TEST(test_bisect_budget)
 	if (!fakehist_have_go())
 		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
 	int d[NREV];
-	delays(d, FIRST, 0, EFFECT_US);
+	delays(d, FIRST, BASE_US, EFFECT_US);
 	struct fakehist h;
 	fakehist_create(&h, "bisect-budget", NREV, d, 0, -1);
 	char *out = util_fmt("%s/bisect", h.dir), *o = NULL;
