@@ -68,6 +68,7 @@ failed=0
 skipped=0
 log=$(mktemp)
 skips=$(mktemp)
+slow=$(mktemp)
 nrun=0
 
 # suite_times XML: "   SUITE: N tests in S s" per Check suite.
@@ -106,7 +107,15 @@ run() {
     failed=$((failed + bad))
     skipped=$((skipped + skip))
     echo "== $label: $ok passed, $bad failed, $skip skipped in ${secs}s"
-    [ -s "$xml" ] && suite_times "$xml"
+    [ -s "$xml" ] && suite_times "$xml" && test_times "$xml" "$label" >> "$slow"
+}
+
+# test_times XML LABEL: "SECONDS LABEL: SUITE/TEST" per test, for the list
+# of the slowest tests the run ends with (where CI's time goes).
+test_times() {
+    awk -v l="$2" '/<title>/ { gsub(/.*<title>|<\/title>.*/, ""); t = $0 }
+         /<id>/ { gsub(/.*<id>|<\/id>.*/, ""); id = $0 }
+         /<duration>/ && id != "" { gsub(/.*<duration>|<\/duration>.*/, ""); printf "%.1f %s: %s/%s\n", $0, l, t, id; id = "" }' "$1"
 }
 
 # (It can be mounted more than once over itself: unmount until it is gone.)
@@ -127,6 +136,11 @@ finish() {
         cat "$skips"
     fi
     rm -f "$skips"
+    if [ -s "$slow" ]; then
+        echo "== slowest tests (seconds):"
+        sort -rn "$slow" | head -n 12 | sed 's/^/   /'
+    fi
+    rm -f "$slow"
     echo "$passed passed, $failed failed, $skipped skipped"
     [ "$failed" -eq 0 ]
 }
