@@ -548,3 +548,17 @@ size_t analysis_instr_values(const struct run_analysis *ra, size_t arm, const ch
 	}
 	return n;
 }
+
+int analysis_open_reason(const struct comparison *c, size_t n, char *buf, size_t len)
+{
+	/* The signed-rank interval exists at one-sided error t only when all
+	 * n differences on one side (probability 2^-n) is within t; n < 60
+	 * keeps ldexp away from denormals (2^-60 is below any level used). */
+	int level_reachable = n >= 60 || ldexp(1, -(int)n) <= c->shift_tail * (1 + 1e-12);
+	if (n < ANALYSIS_MIN_BOOTS || !c->used_paired || !(c->dep_factor > 1) || !level_reachable) {
+		snprintf(buf, len, "too few boots (n=%zu)", n);
+		return 1;
+	}
+	snprintf(buf, len, "interval open at this noise (n=%zu)", n);
+	return 0;
+}

@@ -161,6 +161,17 @@ void analysis_adjust(struct run_analysis *runs, size_t nruns, const struct analy
 /* A phase (create ... overall) or the metric cpu by name; -1 if none. */
 int analysis_phase_index(const char *name);
 
+/* Why the shift interval of c is open (the data give a shift but no
+ * interval), in words with n (its pairs, or B's ok boots when unpaired):
+ * "too few boots (n=2)" when n is below ANALYSIS_MIN_BOOTS or below what
+ * the rank interval needs at its level whatever the data (2^-n above
+ * shift_tail: the minimum-n rule of the signed-rank interval, or any open
+ * unpaired interval); else "interval open at this noise (n=20)": the
+ * widening for dependent rounds (dep_factor, the lag-1 autocorrelation of
+ * the round differences) asks for a level that n pairs' ranks cannot
+ * reach. Returns 1 for too few boots, 0 for the noise. */
+int analysis_open_reason(const struct comparison *c, size_t n, char *buf, size_t len);
+
 /* An instrument figure per measured ok boot of arm `arm`: the sum of
  * instr.MEMBER.FIELD over `fields` (NULL-terminated), for every boot where
  * each is a number >= 0. Returns the count; *out gets the values (raw

@@ -278,10 +278,13 @@ static int chart_shift_by_host(const struct run_analysis *runs, size_t nruns, co
 				xlo = lo < xlo ? lo : xlo;
 				xhi = hi > xhi ? hi : xhi;
 			}
-			else
-				fprintf(nm, "  set label %zu 'too few boots (n=%zu)' at graph 0.02, first %.0f "
-				            "left front\n",
-				        row + 1, c->used_paired ? c->npairs : runs[r].arms[c->b].n_ok, y);
+			else {
+				char why[64];
+				analysis_open_reason(c, c->used_paired ? c->npairs : runs[r].arms[c->b].n_ok, why,
+				                     sizeof why);
+				fprintf(nm, "  set label %zu '%s' at graph 0.02, first %.0f left front\n", row + 1,
+				        why, y);
+			}
 			row++;
 		}
 	fclose(d);

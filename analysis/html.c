@@ -41,7 +41,8 @@ static const char *verdict_words(enum verdict v)
 }
 
 /* A comparison's shift and interval in %, "-24.6% [-29.2%, -20.0%]", or,
- * when no interval can be had, "-24.6%, too few boots (n=2)". */
+ * when no interval can be had, why: "-24.6%, too few boots (n=2)" or
+ * "+4.0%, interval open at this noise (n=20)" (analysis_open_reason). */
 static void shift_text(FILE *f, const struct run_analysis *ra, const struct comparison *c)
 {
 	char m[32], a[32], b[32];
@@ -51,9 +52,11 @@ static void shift_text(FILE *f, const struct run_analysis *ra, const struct comp
 	html_fmt_pct(b, sizeof b, hi);
 	if (isfinite(lo) && isfinite(hi))
 		fprintf(f, "%s [%s, %s]", m, a, b);
-	else
-		fprintf(f, "%s%stoo few boots (n=%zu)", m, *m ? ", " : "",
-		        c->used_paired ? c->npairs : ra->arms[c->b].n_ok);
+	else {
+		char why[64];
+		analysis_open_reason(c, c->used_paired ? c->npairs : ra->arms[c->b].n_ok, why, sizeof why);
+		fprintf(f, "%s%s%s", m, *m ? ", " : "", why);
+	}
 }
 
 /* Repeated runs of the same arms and knobs (answer_between_runs): only

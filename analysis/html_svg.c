@@ -265,8 +265,11 @@ static void forest_row(FILE *f, const struct html_ctx *x, size_t i, const struct
 	size_t n = c->used_paired ? c->npairs : ra->arms[c->b].n_ok;
 	if (isfinite(l) && isfinite(h))
 		snprintf(line, sizeof line, "%s [%s, %s]: %s", m, a, b, verdict_name(c->verdict));
-	else
-		snprintf(line, sizeof line, "%s: too few boots (n=%zu) for an interval", m, n);
+	else {
+		char why[64];
+		int few = analysis_open_reason(c, n, why, sizeof why);
+		snprintf(line, sizeof line, "%s: %s%s", m, why, few ? " for an interval" : "");
+	}
 	text_lines(f, line, LABEL_COLS, PAD, y, 15, "val");
 	*y -= 4;
 	const char *col = html_arm_colour(x, ra->arms[c->b].name);

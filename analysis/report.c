@@ -208,8 +208,11 @@ void report_shift_text(const struct comparison *cp, size_t n_b, char *buf, size_
 	size_t n = cp->used_paired ? cp->npairs : n_b;
 	if (!isfinite(s))
 		snprintf(buf, len, "too few boots (n=%zu)", n);
-	else if (!isfinite(lo) || !isfinite(hi))
-		snprintf(buf, len, "%+.1f%%, too few boots (n=%zu) for an interval", s, n);
+	else if (!isfinite(lo) || !isfinite(hi)) {
+		char why[64];
+		int few = analysis_open_reason(cp, n, why, sizeof why);
+		snprintf(buf, len, "%+.1f%%, %s%s", s, why, few ? " for an interval" : "");
+	}
 	else
 		snprintf(buf, len, "%+.1f%% [%+.1f%%, %+.1f%%]", s, lo, hi);
 }
