@@ -161,13 +161,7 @@ static int gate_extend_run(const char *dir, long rounds)
 static const char *budget_text(double s)
 {
 	static char buf[32];
-	if (s >= 3600 && fmod(s, 360) == 0)
-		snprintf(buf, sizeof buf, "%gh", s / 3600);
-	else if (s >= 60 && fmod(s, 6) == 0)
-		snprintf(buf, sizeof buf, "%gm", s / 60);
-	else
-		snprintf(buf, sizeof buf, "%gs", s);
-	return buf;
+	return opt_duration_text(s, buf, sizeof buf);
 }
 
 /* --budget: the pairs the looks may add within budget_s at the round rate

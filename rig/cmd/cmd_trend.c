@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_REF = 1, O_REVISIONS, O_FROM, O_TO, O_THRESHOLD, O_ALPHA, O_ITERATIONS, O_WARMUPS, O_ORDER, O_OUT, O_ARMS, O_ANCHOR, O_DB };
+enum { O_REF = 1, O_REVISIONS, O_FROM, O_TO, O_THRESHOLD, O_ALPHA, O_ITERATIONS, O_WARMUPS, O_ORDER, O_OUT, O_ARMS, O_ANCHOR, O_DB, O_BUDGET };
 
 static const struct opt opts[] = {
 	{"ref", 0, OPT_REQUIRED, "REF",
@@ -37,6 +37,11 @@ static const struct opt opts[] = {
 	 "measured rounds, each boots every revision once (default\n"
 	 "30)", O_ITERATIONS},
 	{"warmups", 0, OPT_REQUIRED, "N", "discarded warm-up rounds (default 3)", O_WARMUPS},
+	{"budget", 0, OPT_REQUIRED, "TIME",
+	 "the whole run's boots within TIME (90s, 5m, 1h): 10\n"
+	 "rounds timed first, then as many more as their measured\n"
+	 "round rate allows, planned before any step is compared\n"
+	 "(with --iterations N: at most N rounds)", O_BUDGET},
 	{"order", 0, OPT_REQUIRED, "ORDER", "gvab run --order: alternate|abba|latin|random\n"
 	 "(default latin)", O_ORDER},
 	{"out", 0, OPT_REQUIRED, "DIR", "builds, run, tables and chart (default results/trend)", O_OUT},
@@ -70,7 +75,8 @@ static const struct opt_cmd cmd = {
 	"trend --ref release-20260622.0 --ref release-20260706.0 \\\n"
 	"    --ref release-20260714.0 --ref release-20260721.0 --set rcu_expedited=0\n"
 	"trend --source module --revisions go-merges.txt --from 8ed0c00a3f90 \\\n"
-	"    --to 67db8f16ca32 --out results/trend-july"};
+	"    --to 67db8f16ca32 --out results/trend-july\n"
+	"trend --ref release-20260622.0 --ref release-20260706.0 --budget 10m"};
 
 int cmd_trend(int argc, char **argv)
 {
@@ -98,8 +104,10 @@ int cmd_trend(int argc, char **argv)
 		case O_THRESHOLD: opt_double(&p, 0, 100, &to.rs.threshold_pct); break;
 		case O_ALPHA: opt_alpha(&p, &to.rs.alpha); break;
 		case O_ITERATIONS:
-			if (opt_long(&p, 5, 100000, &v) == 0)
+			if (opt_long(&p, 5, 100000, &v) == 0) {
 				to.iterations = v;
+				to.iterations_given = 1;
+			}
 			break;
 		case O_WARMUPS:
 			if (opt_long(&p, 0, 1000, &v) == 0)
@@ -116,6 +124,7 @@ int cmd_trend(int argc, char **argv)
 		case O_ARMS: to.arms_dir = p.arg; break;
 		case O_ANCHOR: to.anchor = p.arg; break;
 		case O_DB: to.db = p.arg; break;
+		case O_BUDGET: opt_duration(&p, 1, 86400, &to.budget_s); break;
 		}
 	}
 	int code;

@@ -287,6 +287,17 @@ int opt_duration(struct opt_parser *p, double lo_s, double hi_s, double *out_s)
 	return 0;
 }
 
+const char *opt_duration_text(double s, char *buf, size_t len)
+{
+	if (s >= 3600 && fmod(s, 360) == 0)
+		snprintf(buf, len, "%gh", s / 3600);
+	else if (s >= 60 && fmod(s, 6) == 0)
+		snprintf(buf, len, "%gm", s / 60);
+	else
+		snprintf(buf, len, "%gs", s);
+	return buf;
+}
+
 /* Writes `text` with every line after the first indented by `indent`. */
 static void put_indented(FILE *f, const char *text, int indent)
 {

@@ -110,6 +110,8 @@ int opt_double(struct opt_parser *p, double lo, double hi, double *out);
 #define OPT_ALPHA_MAX 0.5
 int opt_alpha(struct opt_parser *p, double *out);
 int opt_duration(struct opt_parser *p, double lo_s, double hi_s, double *out_s);
+/* A time as a user would write it back ("5m", "90s", "1.5h") into buf. */
+const char *opt_duration_text(double s, char *buf, size_t len);
 int opt_fraction(struct opt_parser *p, double *out);
 int opt_percent(struct opt_parser *p, double lo, double hi, double *out);
 /* A usage error about the current option: prints "gvab: CMD: option

@@ -23,6 +23,19 @@
  * trend.svg with their gnuplot script. Started again with the same
  * arguments, a complete run with the same binaries is analysed again, not
  * re-timed; an incomplete one (Ctrl-C, a crash) is timed again.
+ *
+ * --budget TIME is for the whole trend, not per step: every round boots
+ * every revision, so the steps share their rounds and one clock decides
+ * for all of them. A first chunk (the warm-ups and TREND_BUDGET_FIRST
+ * rounds) is timed; its round rate (gate_round_rate's measure) gives the
+ * rounds TIME buys, and the rest is appended (--append, one warm-up
+ * round). There is one analysis, after the last round, at a sample size
+ * planned from the rate alone (no step is compared before), so the Holm
+ * and interval levels are those of a fixed-size run. run.json records the
+ * budget (budget_s); a run is reused only by a trend with the same budget,
+ * whose plan recomputed from the first chunk's boots asks for the chunks
+ * the run has (a run whose first chunk is complete and whose append never
+ * started gets the append).
  */
 #ifndef GVAB_TREND_H
 #define GVAB_TREND_H
@@ -44,7 +57,27 @@ struct trend_opts {
 	const char *anchor;          /* NULL, or a runsc PATH or a REF built like the revisions:
 	                              * one more arm, "anchor", for the history's ratios */
 	const char *db;              /* NULL, or a history file the run is added to */
+	double budget_s;             /* > 0: --budget TIME (seconds) for the whole run */
+	int iterations_given;        /* --iterations given: with --budget, the most rounds */
 };
+
+/* --budget: rounds timed before the plan (fewer when --iterations says so). */
+#define TREND_BUDGET_FIRST 10
+/* --budget without --iterations: the most measured rounds (--iterations' bound). */
+#define TREND_BUDGET_MAX_ROUNDS 100000
+
+/* What --budget allowed: `first` measured rounds (after `warmups`) timed
+ * at rounds_per_min (measured on that chunk), which buys `rounds` rounds
+ * in budget_s; `added` more measured rounds are appended (one warm-up
+ * round before them), capped by --iterations (`capped`). */
+struct trend_plan {
+	double budget_s, rounds_per_min, rate_rounds, rate_span_s;
+	long first, warmups, rounds, added;
+	int capped;
+};
+/* The plan for `o` at the rate measured on the first chunk: a pure
+ * function of its arguments (the resume check recomputes it). */
+void trend_budget_plan(const struct trend_opts *o, double rounds_per_min, struct trend_plan *p);
 
 /* Builds, runs (or reuses a complete run) and reports: trend.md,
  * trend.json, the chart. Returns 0, or a negative code (GVAB_EUSAGE bad

@@ -36,11 +36,12 @@ struct trend_step {
  * names; 0 or an error code. */
 int trend_collect(const struct trend_opts *o, int module, struct trev **out, size_t *nout);
 
-/* trend_out.c: trend.md's text (NULL when out of memory), trend.json, the chart. */
+/* trend_out.c: trend.md's text (NULL when out of memory), trend.json, the
+ * chart. `plan`: what --budget allowed, or NULL without one. */
 char *trend_markdown(const struct trend_opts *o, const struct trev *r, size_t n,
-                     const struct trend_step *st, size_t ns);
+                     const struct trend_step *st, size_t ns, const struct trend_plan *plan);
 cJSON *trend_json(const struct trend_opts *o, const struct trev *r, size_t n,
-                  const struct trend_step *st, size_t ns);
+                  const struct trend_step *st, size_t ns, const struct trend_plan *plan);
 void trend_write_chart(const struct trend_opts *o, const struct trev *r, size_t n,
                        const struct trend_step *st, size_t ns);
 

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "history.h"
 #include "modsource.h"
+#include "opt.h"
 #include "proc.h"
 #include "runloop.h"
 #include "source.h"
@@ -37,21 +38,43 @@ static char *md_cell(const char *s)
 	return c;
 }
 
+/* --budget in words: what the first chunk measured and what it allowed. */
+static void budget_paragraph(FILE *f, const struct trend_plan *p)
+{
+	char bt[32];
+	opt_duration_text(p->budget_s, bt, sizeof bt);
+	fprintf(f, "Budget %s (`--budget`, for the whole run): the first %ld rounds (after %ld warm-up) "
+	           "ran at %.1f rounds per minute (%.0f rounds in %.1f s of boots), which buys %ld rounds "
+	           "in %s: ", bt, p->first, p->warmups, p->rounds_per_min, p->rate_rounds, p->rate_span_s,
+	        p->rounds, bt);
+	if (p->added > 0)
+		fprintf(f, "%ld more measured rounds were appended after one warm-up round%s, %ld in all. ",
+		        p->added, p->capped ? " (--iterations caps them)" : "", p->first + p->added);
+	else
+		fprintf(f, "no more rounds fit%s, the trend is the first %ld. ",
+		        p->capped ? " within --iterations" : "", p->first);
+	fprintf(f, "The rounds were planned from that rate alone, before any step was compared, so the "
+	           "levels below are those of a run of that size.\n\n");
+}
+
 char *trend_markdown(const struct trend_opts *o, const struct trev *r, size_t n,
-                      const struct trend_step *st, size_t ns)
+                      const struct trend_step *st, size_t ns, const struct trend_plan *plan)
 {
 	char *md = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&md, &len);
 	if (!f)
 		return NULL;
+	long rounds = plan ? plan->first + plan->added : o->iterations;
 	fprintf(f, "# gvab trend: %s p50 per revision, each against the previous\n\n", o->rs.metric);
 	fprintf(f, "One interleaved run (`%s/run`, order %s, %ld rounds). Steps: the shift B - A "
 	           "(Hodges-Lehmann of %s, paired by round) with its interval at %.3g%% per side "
 	           "(alpha %.3g split over the %zu steps), Holm-adjusted p, verdict at threshold "
 	           "%.3g%%.\n\n",
-	        o->out_dir, o->order, o->iterations, o->rs.metric, ns ? 100.0 * o->rs.alpha / (double)ns : 0,
+	        o->out_dir, o->order, rounds, o->rs.metric, ns ? 100.0 * o->rs.alpha / (double)ns : 0,
 	        o->rs.alpha, ns, o->rs.threshold_pct);
+	if (plan)
+		budget_paragraph(f, plan);
 	fprintf(f, "| # | revision | subject | n | %s p50 ms [95%% CI] | vs previous ms (%%) | interval ms "
 	           "| p (Holm) | verdict |\n", o->rs.metric);
 	fprintf(f, "|---:|---|---|---:|---|---|---|---:|---|\n");
@@ -88,11 +111,24 @@ char *trend_markdown(const struct trend_opts *o, const struct trev *r, size_t n,
 		changed += st[k].c.verdict == V_SLOWER || st[k].c.verdict == V_FASTER;
 	fprintf(f, "\n%zu of %zu steps changed %s (faster or slower, family-wise alpha %.3g).\n", changed,
 	        ns, o->rs.metric, o->rs.alpha);
+	size_t undecided = 0;
+	for (size_t k = 0; k < ns; k++)
+		undecided += st[k].c.verdict == V_UNDECIDED;
+	if (plan && undecided > 0) {
+		char bt[32];
+		fprintf(f, "\nThe budget (%s) ended %zu of %zu steps undecided:", opt_duration_text(plan->budget_s, bt, sizeof bt),
+		        undecided, ns);
+		for (size_t k = 0, i = 0; k < ns; k++)
+			if (st[k].c.verdict == V_UNDECIDED)
+				fprintf(f, "%s `%s` -> `%s`", i++ ? "," : "", r[st[k].from].label, r[st[k].to].label);
+		fprintf(f, ". More time (a larger --budget) would be needed to tell them; undecided is not "
+		           "the same.\n");
+	}
 	for (size_t k = 0; k < ns; k++)
 		if (isinf(st[k].c.shift_lo) || isinf(st[k].c.shift_hi)) {
 			fprintf(f, "\nSome intervals are unbounded: %ld rounds are too few for an interval at "
-			           "%.3g%% per side; give more --iterations.\n", o->iterations,
-			        100.0 * st[k].c.shift_tail);
+			           "%.3g%% per side; give more %s.\n", rounds, 100.0 * st[k].c.shift_tail,
+			        plan ? "--budget" : "--iterations");
 			break;
 		}
 	fclose(f);
@@ -100,7 +136,7 @@ char *trend_markdown(const struct trend_opts *o, const struct trev *r, size_t n,
 }
 
 cJSON *trend_json(const struct trend_opts *o, const struct trev *r, size_t n,
-                       const struct trend_step *st, size_t ns)
+                       const struct trend_step *st, size_t ns, const struct trend_plan *plan)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "format", "gvab-trend/1");
@@ -114,6 +150,17 @@ cJSON *trend_json(const struct trend_opts *o, const struct trev *r, size_t n,
 	cJSON_AddNumberToObject(p, "alpha", o->rs.alpha);
 	cJSON_AddNumberToObject(p, "iterations", (double)o->iterations);
 	cJSON_AddNumberToObject(p, "warmups", (double)o->warmups);
+	if (plan) {
+		cJSON_AddNumberToObject(p, "budget_s", plan->budget_s);
+		cJSON *b = cJSON_AddObjectToObject(doc, "budget");
+		cJSON_AddNumberToObject(b, "budget_s", plan->budget_s);
+		cJSON_AddNumberToObject(b, "first_rounds", (double)plan->first);
+		cJSON_AddNumberToObject(b, "rounds_per_min", plan->rounds_per_min);
+		cJSON_AddNumberToObject(b, "rounds_bought", (double)plan->rounds);
+		cJSON_AddNumberToObject(b, "added_rounds", (double)plan->added);
+		cJSON_AddNumberToObject(b, "measured_rounds", (double)(plan->first + plan->added));
+		cJSON_AddBoolToObject(b, "capped_by_iterations", plan->capped);
+	}
 	cJSON_AddStringToObject(doc, "run", "run");
 	cJSON *revs = cJSON_AddArrayToObject(doc, "revisions");
 	for (size_t i = 0; i < n; i++) {

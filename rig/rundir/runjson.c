@@ -253,6 +253,8 @@ cJSON *runjson_describe(const struct run_spec *s, struct runjson_start *st)
 	/* Only when set, so runs without them (and their --append) read as before. */
 	if (s->settle_ms > 0)
 		cJSON_AddNumberToObject(run, "settle_ms", (double)s->settle_ms);
+	if (s->budget_s > 0)
+		cJSON_AddNumberToObject(run, "budget_s", s->budget_s);
 	if (s->placement != PROC_CPUS_SHARED)
 		cJSON_AddStringToObject(run, "cpu_placement", st->placement_desc);
 	if (st->workload_words) {

@@ -69,6 +69,12 @@ struct run_spec {
 	int placement;             /* PROC_CPUS_* (proc.h) */
 	const char *workload;      /* MODE[:ARG...], or NULL */
 	const char *label;
+	/* > 0: the time budget (seconds) a caller planned this run's rounds
+	 * within (gvab trend --budget: a first chunk timed, the rest appended
+	 * as its measured round rate allows). run.json records it as
+	 * "budget_s" (only when set) so the run is known for what it is; the
+	 * run loop keeps no clock against it and `gvab run` has no such option. */
+	double budget_s;
 	const char *meta[RUN_MAX_META]; /* "KEY=VALUE" */
 	int nmeta;
 	/* The command run.json records ("gvab" then these words), when the run

@@ -264,6 +264,108 @@ START_TEST(test_trend_revisions_file_and_usage)
 }
 END_TEST
 
+/* A trend's steps: the pairs of the one step of `out`/trend.json, and its
+ * budget's planned rounds (-1 without one). */
+static void budget_figures(const char *out, int *pairs, int *added, int *measured)
+{
+	char *jp = util_fmt("%s/trend.json", out);
+	cJSON *doc = util_json_load(jp);
+	ck_assert_ptr_nonnull(doc);
+	const cJSON *steps = cJSON_GetObjectItem(doc, "steps"), *b = cJSON_GetObjectItem(doc, "budget");
+	ck_assert_int_eq(cJSON_GetArraySize(steps), 1);
+	*pairs = (int)cJSON_GetObjectItem(cJSON_GetArrayItem(steps, 0), "pairs")->valuedouble;
+	*added = b ? (int)cJSON_GetObjectItem(b, "added_rounds")->valuedouble : -1;
+	*measured = b ? (int)cJSON_GetObjectItem(b, "measured_rounds")->valuedouble : -1;
+	cJSON_Delete(doc);
+	free(jp);
+}
+
+/* --budget, for the whole run: 10 rounds (after the warm-up) are timed,
+ * and what their measured rate allows is appended. Asserted on the plan,
+ * never on seconds: in 1 s no more rounds fit (12 rounds of two revisions
+ * in 1 s would be 24 boots a second; every runsc call of these fake
+ * revisions takes 100 ms, and a boot makes several); in 24 h they all do, and
+ * --iterations 12 caps the plan at 2 more (one warm-up round first). Run
+ * again with the same options the run is reused; with another budget, or
+ * none, it is timed again. */
+START_TEST(test_trend_budget)
+{
+	if (!fakehist_have_go())
+		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
+	int d[3] = {100000, 100000, 100000}; /* every runsc call 100 ms: a boot >= 0.2 s */
+	struct fakehist h;
+	fakehist_create(&h, "trend-budget", 3, d, 0, -1);
+	char *out = util_fmt("%s/trend", h.dir), *sp = util_fmt("%s/run/samples.jsonl", out);
+	char *rjp = util_fmt("%s/run/run.json", out);
+	char *o = NULL;
+	int pairs, added, measured;
+
+	char *b1[] = {"--ref", h.go[0], "--ref", h.go[2], "--out", out, "--warmups", "1", "--budget", "1s", NULL};
+	char **argv = fakehist_argv(&h, "trend", b1);
+	int rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	ck_assert_msg(strstr(o, "gvab: trend: budget 1s: ") &&
+	              strstr(o, "rounds per minute measured on the first chunk") &&
+	              strstr(o, ": 0 measured rounds after the first 10"), "%s", o);
+	ck_assert_msg(strstr(o, "Budget 1s (`--budget`, for the whole run): the first 10 rounds (after 1 "
+	                        "warm-up)") && strstr(o, "no more rounds fit, the trend is the first 10."), "%s", o);
+	budget_figures(out, &pairs, &added, &measured);
+	ck_assert_int_eq(added, 0);
+	ck_assert_int_eq(measured, 10);
+	ck_assert_int_eq(pairs, 10);
+	ck_assert_int_eq(itest_count_lines(sp, NULL), 2 * 11);
+	cJSON *rj = util_json_load(rjp);
+	ck_assert_double_eq(cJSON_GetObjectItem(rj, "budget_s")->valuedouble, 1);
+	cJSON_Delete(rj);
+	free(o);
+	/* The same options: reused, not timed again. */
+	rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0 && strstr(o, "budget 1s and these binaries; not timed again"), "exit %d:\n%s", rc, o);
+	ck_assert_int_eq(itest_count_lines(sp, NULL), 2 * 11);
+	free(o);
+	free(argv);
+	/* No budget, with the same rounds: the budgeted run is not its run. */
+	char *nb[] = {"--ref", h.go[0], "--ref", h.go[2], "--out", out, "--warmups", "1", "--iterations", "10", "-q", NULL};
+	argv = fakehist_argv(&h, "trend", nb);
+	rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0 && !strstr(o, "not timed again"), "exit %d:\n%s", rc, o);
+	rj = util_json_load(rjp);
+	ck_assert_ptr_null(cJSON_GetObjectItem(rj, "budget_s"));
+	cJSON_Delete(rj);
+	free(o);
+	free(argv);
+	/* A day, capped by --iterations 12: 2 rounds appended after a warm-up
+	 * round, as a second chunk. */
+	char *b2[] = {"--ref", h.go[0], "--ref", h.go[2], "--out", out, "--warmups", "1", "--budget", "24h",
+	              "--iterations", "12", NULL};
+	argv = fakehist_argv(&h, "trend", b2);
+	rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, o);
+	ck_assert_msg(strstr(o, ": 2 measured rounds after the first 10 (one warm-up round first) (--iterations "
+	                        "caps it)") && !strstr(o, "not timed again"), "%s", o);
+	ck_assert_msg(strstr(o, "2 more measured rounds were appended after one warm-up round (--iterations caps "
+	                        "them), 12 in all."), "%s", o);
+	budget_figures(out, &pairs, &added, &measured);
+	ck_assert_int_eq(added, 2);
+	ck_assert_int_eq(measured, 12);
+	ck_assert_int_eq(pairs, 12);
+	ck_assert_int_eq(itest_count_lines(sp, NULL), 2 * (11 + 3));
+	rj = util_json_load(rjp);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(rj, "chunks")), 2);
+	cJSON_Delete(rj);
+	free(o);
+	rc = itest_run(&o, argv);
+	ck_assert_msg(rc == 0 && strstr(o, "budget 24h and these binaries; not timed again"), "exit %d:\n%s", rc, o);
+	ck_assert_int_eq(itest_count_lines(sp, NULL), 2 * 14);
+	free(o);
+	free(argv);
+	free(rjp);
+	free(sp);
+	free(out);
+	fakehist_free(&h);
+}
+END_TEST
+
 Suite *suite_trend(void)
 {
 	Suite *s = suite_create("trend (synthetic history, fake runsc)");
@@ -272,5 +374,9 @@ Suite *suite_trend(void)
 	tcase_add_test(tc, test_trend_flags_the_step);
 	tcase_add_test(tc, test_trend_revisions_file_and_usage);
 	suite_add_tcase(s, tc);
+	TCase *tb = tcase_create("budget");
+	tcase_set_timeout(tb, 600);
+	tcase_add_test(tb, test_trend_budget);
+	suite_add_tcase(s, tb);
 	return s;
 }
