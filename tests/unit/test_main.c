@@ -33,6 +33,10 @@ int main(void)
 	srunner_add_suite(sr, suite_perfcount());
 	srunner_add_suite(sr, suite_history());
 	srunner_add_suite(sr, suite_report());
+	/* A failing check's message carries the command's whole output, which
+	 * can pass Check's 4 KiB default: past it the test dies as "Early exit
+	 * with return value 2" and the message is lost. */
+	check_set_max_msg_size(1 << 20);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
