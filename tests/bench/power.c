@@ -63,6 +63,7 @@ struct power_cfg {
 struct power_obs {
 	int slower, gate, gate_drift; /* report said slower; gate exits */
 	double minutes, shift_pct;
+	double stock_ms;              /* stock's CORE median in the prefix */
 	size_t pairs;
 };
 
@@ -303,6 +304,7 @@ static int observe(const struct power_cfg *c, const char *dir, double minutes, s
 			ob->shift_pct = cp->med_a > 0 ? 100 * cp->shift_ms / cp->med_a : NAN;
 		}
 		ob->minutes = prefix_minutes(&ra);
+		ob->stock_ms = ra.narms && ra.arms[0].n_ok ? ra.arms[0].ph[PH_CORE].median : NAN;
 		analysis_free(&ra);
 		ob->gate = gate_exit(c, prefix, 0);
 		ob->gate_drift = gate_exit(c, prefix, 1);
@@ -343,20 +345,24 @@ static int analyse(const struct power_cfg *c, double stock_ms)
 		free(md);
 		return error_set("%s: cannot write", c->out);
 	}
-	fprintf(fc, "d_pct,run,budget_min,minutes,pairs,shift_pct,report_slower,gate_exit,gate_exit_allow_drift\n");
+	fprintf(fc, "d_pct,d_us,run,budget_min,minutes,pairs,stock_core_ms,d_run_pct,shift_pct,report_slower,gate_exit,"
+	            "gate_exit_allow_drift\n");
 	fprintf(fm, "Stock CORE median %.1f ms (calibration run); D as %% of it; mode %s.\n"
 	            "Rates in %% with their Monte Carlo s.e.; gate: `gvab gate` defaults (FAIL above +3%%, "
 	            "alpha 0.01), exits 0 PASS, 1 FAIL, 2 INVALID, 3 undecided; \"drift ok\": with "
-	            "--allow-drift.\n\n"
-	            "| D | budget min | runs | minutes used (mean) | pairs (mean) | report slower | gate FAIL | "
-	            "gate PASS | gate INVALID | gate FAIL, drift ok | gate PASS, drift ok |\n"
-	            "|---:|---:|---:|---:|---:|---|---|---|---|---|---|\n",
+	            "--allow-drift. D is fixed in microseconds from the calibration run; \"D in the runs\" is "
+	            "it as %% of each run's own stock CORE median (mean, min-max), the change the runs "
+	            "really had.\n\n"
+	            "| D | D in the runs | budget min | runs | minutes used (mean) | pairs (mean) | report slower | "
+	            "gate FAIL | gate PASS | gate INVALID | gate FAIL, drift ok | gate PASS, drift ok |\n"
+	            "|---:|---|---:|---:|---:|---:|---|---|---|---|---|---|\n",
 	        stock_ms, c->mode);
 	for (size_t di = 0; di < c->nd; di++) {
 		for (size_t bi = 0; bi < c->nbudgets; bi++) {
 			long n = 0;
 			int slower = 0, fail = 0, pass = 0, inval = 0, fail_d = 0, pass_d = 0;
-			double mins = 0, pairs = 0;
+			double mins = 0, pairs = 0, dsum = 0, dmin = INFINITY, dmax = -INFINITY;
+			long d_us = lround(stock_ms * 1000 * c->d_pct[di] / 100);
 			for (long r = 1; r <= c->runs; r++) {
 				char *dir = util_fmt("%s/d%g/run%ld", c->out, c->d_pct[di], r);
 				char *rj = util_fmt("%s/run.json", dir);
@@ -371,17 +377,23 @@ static int analyse(const struct power_cfg *c, double stock_ms)
 					pass_d += ob.gate_drift == 0;
 					mins += ob.minutes;
 					pairs += (double)ob.pairs;
-					fprintf(fc, "%g,%ld,%g,%.3f,%zu,%.2f,%d,%d,%d\n", c->d_pct[di], r, c->budgets[bi],
-					        ob.minutes, ob.pairs, ob.shift_pct, ob.slower, ob.gate, ob.gate_drift);
+					double drun = 100 * (double)d_us / 1000 / ob.stock_ms;
+					dsum += drun;
+					dmin = drun < dmin ? drun : dmin;
+					dmax = drun > dmax ? drun : dmax;
+					fprintf(fc, "%g,%ld,%ld,%g,%.3f,%zu,%.1f,%.2f,%.2f,%d,%d,%d\n", c->d_pct[di], d_us, r,
+					        c->budgets[bi], ob.minutes, ob.pairs, ob.stock_ms, drun, ob.shift_pct, ob.slower,
+					        ob.gate, ob.gate_drift);
 				}
 				free(rj);
 				free(dir);
 			}
 			if (n == 0)
 				continue;
-			fprintf(fm, "| +%g%% | %g | %ld | %.2f | %.0f | %.0f%% (%.0f) | %.0f%% (%.0f) | %.0f%% (%.0f) | "
-			            "%.0f%% (%.0f) | %.0f%% (%.0f) | %.0f%% (%.0f) |\n",
-			        c->d_pct[di], c->budgets[bi], n, mins / (double)n, pairs / (double)n,
+			fprintf(fm, "| +%g%% | +%.1f%% (%.1f-%.1f) | %g | %ld | %.2f | %.0f | %.0f%% (%.0f) | %.0f%% (%.0f) | "
+			            "%.0f%% (%.0f) | %.0f%% (%.0f) | %.0f%% (%.0f) | %.0f%% (%.0f) |\n",
+			        c->d_pct[di], dsum / (double)n, dmin, dmax, c->budgets[bi], n, mins / (double)n,
+			        pairs / (double)n,
 			        100.0 * slower / (double)n, se(slower, n), 100.0 * fail / (double)n, se(fail, n),
 			        100.0 * pass / (double)n, se(pass, n), 100.0 * inval / (double)n, se(inval, n),
 			        100.0 * fail_d / (double)n, se(fail_d, n), 100.0 * pass_d / (double)n, se(pass_d, n));
