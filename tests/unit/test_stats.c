@@ -65,7 +65,8 @@ END_TEST
  * plain sum; the script is in the commit message of this test):
  * W+ = 1346 of 60 differences without ties, normal approximation with
  * continuity correction and the variance times 1 and 2.5; and the AR(1)
- * variance factor after bias correction and a 0.75 sd margin. */
+ * variance factor after bias correction and a one-sd margin (the same
+ * Python function as in stats_seq.c, by hand). */
 START_TEST(test_dependence)
 {
 	double d[60];
@@ -78,9 +79,19 @@ START_TEST(test_dependence)
 	ck_assert_double_eq_tol(stats_wilcoxon_scaled(d, 60, 2.5), 0.04503160115263917, 1e-9);
 	/* No widening asked: the plain test, exact for small n. */
 	ck_assert_double_eq_tol(stats_wilcoxon_scaled(d, 8, 1.0), stats_wilcoxon(d, 8, NULL), 1e-15);
-	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.39, 50), 3.2510723148763394, 1e-9);
-	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.0, 50), 1.2862812057139463, 1e-9);
-	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.7, 100), 8.168155873854353, 1e-9);
+	/* Exact range: the exact p's normal score over sqrt(factor), as the
+	 * interval's level is widened. Eight of one sign: exact 2/256; at x2.5,
+	 * 2 * Phi(Phi^-1(1/256) / sqrt(2.5)) = 0.0924962649928125 (Python 3,
+	 * statistics.NormalDist); twenty: 2^-19 at x2.82 -> 0.004563586039037948. */
+	double pos[20];
+	for (int i = 0; i < 20; i++)
+		pos[i] = 0.5 + 0.01 * i;
+	ck_assert_double_eq_tol(stats_wilcoxon(pos, 8, NULL), 2.0 / 256, 1e-15);
+	ck_assert_double_eq_tol(stats_wilcoxon_scaled(pos, 8, 2.5), 0.0924962649928125, 1e-7);
+	ck_assert_double_eq_tol(stats_wilcoxon_scaled(pos, 20, 2.82), 0.004563586039037948, 1e-7);
+	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.39, 50), 3.5505607812212068, 1e-9);
+	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.0, 50), 1.3805322609377395, 1e-9);
+	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.7, 100), 8.600000000081481, 1e-9);
 	ck_assert_double_eq_tol(stats_ar1_variance_factor(-0.3, 50), 1.0, 1e-15);
 	ck_assert_double_eq_tol(stats_ar1_variance_factor(0.9, 2), 1.0, 1e-15);
 }

@@ -15,7 +15,7 @@ do for [fmt in "png svg"] {
   set key outside top center horizontal
   set ytics ('instrumented' 4, 'warm-pool' 3, 'runc-baseline:'."\n".'hostmm-lazy' 2, 'runc-baseline: runc' 1)
   set label 1 'interval open at this noise (n=10)' at graph 0.02, first 4 left front
-  set xrange [-86.673:8.07583]
+  set xrange [-86.79:8.08245]
   set key maxcols 1
   plot 'shift_by_host.dat' using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#D55E00' title 'Hodges-Lehmann shift, verdict interval', NaN with boxes fs solid fc rgb '#e8e8e8' title 'same: within +-3%'
   unset output

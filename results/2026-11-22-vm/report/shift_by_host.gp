@@ -14,7 +14,7 @@ do for [fmt in "png svg"] {
   set border 3
   set key outside top center horizontal
   set ytics ('rcu0' 3, 'rcu1' 2, 'aa' 1)
-  set xrange [-29.075:13.1363]
+  set xrange [-29.0934:13.4622]
   set key maxcols 1
   plot 'shift_by_host.dat' using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#D55E00' title 'Hodges-Lehmann shift, verdict interval', NaN with boxes fs solid fc rgb '#e8e8e8' title 'same: within +-3%'
   unset output

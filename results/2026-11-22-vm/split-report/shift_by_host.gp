@@ -14,7 +14,7 @@ do for [fmt in "png svg"] {
   set border 3
   set key outside top center horizontal
   set ytics ('split-rcu0: hostmm-lazy' 4, 'split-rcu0: both' 3, 'split-rcu1: hostmm-lazy' 2, 'split-rcu1: both' 1)
-  set xrange [-32.8269:11.9379]
+  set xrange [-33.0438:12.2233]
   set key maxcols 1
   plot 'shift_by_host.dat' using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#D55E00' title 'Hodges-Lehmann shift, verdict interval', NaN with boxes fs solid fc rgb '#e8e8e8' title 'same: within +-3%'
   unset output

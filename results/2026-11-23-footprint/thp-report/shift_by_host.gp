@@ -14,7 +14,7 @@ do for [fmt in "png svg"] {
   set border 3
   set key outside top center horizontal
   set ytics ('vm: always' 4, 'vm: never' 3, 'vm: always-defrag' 2, 'vm: shmem-advise' 1)
-  set xrange [-16.0511:26.2464]
+  set xrange [-17.0243:26.3015]
   set key maxcols 1
   plot 'shift_by_host.dat' using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#D55E00' title 'Hodges-Lehmann shift, verdict interval', NaN with boxes fs solid fc rgb '#e8e8e8' title 'same: within +-3%'
   unset output

@@ -14,7 +14,7 @@ do for [fmt in "png svg"] {
   set border 3
   set key outside top center horizontal
   set ytics ('rcu0: r0729-lazy' 12, 'rcu0: r0706' 11, 'rcu0: r0706-lazy' 10, 'rcu0: r0715-upstream' 9, 'rcu1: r0729-lazy' 8, 'rcu1: r0706' 7, 'rcu1: r0706-lazy' 6, 'rcu1: r0715-upstream' 5, 'rcu0-0706: r0706-lazy' 4, 'rcu0-0706:'."\n".'r0715-upstream' 3, 'rcu1-0706: r0706-lazy' 2, 'rcu1-0706:'."\n".'r0715-upstream' 1)
-  set xrange [-27.2753:30.5382]
+  set xrange [-27.5171:31.6746]
   set key maxcols 1
   plot 'shift_by_host.dat' using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#D55E00' title 'Hodges-Lehmann shift, verdict interval', NaN with boxes fs solid fc rgb '#e8e8e8' title 'same: within +-3%'
   unset output

@@ -15,7 +15,7 @@ do for [fmt in "png svg"] {
   set key outside top center horizontal
   set ytics ('vm: always' 4, 'vm: never' 3, 'vm: always-defrag' 2, 'vm: shmem-advise' 1)
   set label 1 'interval open at this noise (n=20)' at graph 0.02, first 4 left front
-  set xrange [-56.2735:87.0737]
+  set xrange [-60.7896:101.812]
   set key maxcols 1
   plot 'shift_by_host.dat' using 2:1:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#D55E00' title 'Hodges-Lehmann shift, verdict interval', NaN with boxes fs solid fc rgb '#e8e8e8' title 'same: within +-3%'
   unset output
