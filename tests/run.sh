@@ -51,8 +51,29 @@ stop_ours() {
         fi
     done
 }
+# ours_alive: 0 while a process whose command line names $scratch is
+# running (a gvab the tests started, its runsc, a sandbox with --root in it).
+ours_alive() {
+    for c in /proc/[0-9]*/cmdline; do
+        case "$(tr '\0' ' ' < "$c" 2>/dev/null)" in
+        *"$scratch/"*) return 0 ;;
+        esac
+    done
+    return 1
+}
 cleanup() {
     stop_ours
+    # Interrupted (Ctrl-C reaches the whole process group): the gvab
+    # processes of the test that was running stop their boots and put the
+    # knobs back, using the state directory under $scratch, so it goes only
+    # after they have (polled, at most a minute); then gvab restore kills
+    # and removes whatever a killed run left there (sandboxes, cgroups).
+    n=0
+    while ours_alive && [ "$n" -lt 120 ]; do
+        sleep 0.5
+        n=$((n + 1))
+    done
+    [ -x "${GVAB_BIN:-}" ] && "$GVAB_BIN" restore > /dev/null 2>&1 || true
     # A test killed mid-way (a Check timeout) skips its teardown: mounts it
     # made under the scratch directory (the full-disk test's tmpfs) would
     # outlive the run and keep the directory. Deepest first.
