@@ -7,6 +7,17 @@
 #   analysis, command line, docs; `integration quick`) of the normal build
 #   only (`make check-fast`).
 #
+# Lanes (full mode): after both builds' unit tests, eight lanes run side by
+# side, each a sequence of test binaries: the normal build's integration
+# suites in the six lanes of tests/integration/itest.c (build, system,
+# bisect1, bisect2, trend, other; the fuzz replays follow other), and the
+# sanitizer pass's fast suites in two (asan_trend, asan_other, then its
+# fuzz replays). Much of their time is sleeping (the fake runsc histories)
+# or waiting on one another's CPU, so two cores carry them, and every test
+# holds under the load the others make. Each lane has its own TMPDIR, state
+# directory and knob journal; its output is printed whole when it ends,
+# with its wall and CPU time.
+#
 # Skips: Check has no skip outcome. A test that cannot run here prints one
 # line "SKIP: <test>: <reason>" (tests/skip.h) and returns, which Check
 # counts as passed; each such line moves one test from passed to skipped,
@@ -32,11 +43,20 @@ scratch=$(mktemp -d /tmp/gvab-tests-XXXXXX)
 # Arms are big (a GOPATH copy per arm): next to the build, not in /tmp.
 # Fresh each run, so a build test can never pass on arms an earlier run built.
 arms=$(mktemp -d "$top/$B/itest-arms.XXXXXX")
-export TMPDIR="$scratch"
-export GVAB_STATE_DIR="$scratch/state"
-export GVAB_JOURNAL="$scratch/knobs-journal.json"
 export GVAB_FAKE_RUNSC="$top/$B/tests/fake-runsc"
 export GVAB_ITEST_ARMS="$arms"
+
+# in_lane NAME: this (sub)shell's tests write under $scratch/NAME (their
+# TMPDIR, gvab's state directory and knob journal) and count into
+# $scratch/NAME/counts, skips and slow.
+in_lane() {
+    res="$scratch/$1"
+    mkdir -p "$res/tmp"
+    export TMPDIR="$res/tmp"
+    export GVAB_STATE_DIR="$res/state"
+    export GVAB_JOURNAL="$res/knobs-journal.json"
+}
+in_lane main
 
 # stop_ours: sshd daemons of the hosts suite outlive a test that failed
 # mid-way; they write their pid files in the test's directory, under
@@ -73,7 +93,11 @@ cleanup() {
         sleep 0.5
         n=$((n + 1))
     done
-    [ -x "${GVAB_BIN:-}" ] && "$GVAB_BIN" restore > /dev/null 2>&1 || true
+    for st in "$scratch"/*/state; do
+        [ -d "$st" ] || continue
+        GVAB_STATE_DIR=$st GVAB_JOURNAL=${st%/state}/knobs-journal.json \
+            "$top/$B/gvab" restore > /dev/null 2>&1 || true
+    done
     # A test killed mid-way (a Check timeout) skips its teardown: mounts it
     # made under the scratch directory (the full-disk test's tmpfs) would
     # outlive the run and keep the directory. Deepest first.
@@ -84,12 +108,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-1}
-passed=0
-failed=0
-skipped=0
-log=$(mktemp)
-skips=$(mktemp)
-slow=$(mktemp)
 nrun=0
 
 # suite_times XML: "   SUITE: N tests in S s" per Check suite.
@@ -100,35 +118,65 @@ suite_times() {
          END { for (i = 1; i <= n; i++) printf "   %s: %d tests in %.1fs\n", order[i], c[order[i]], d[order[i]] }' "$1"
 }
 
-# run LABEL BINARY ARGS...: runs one Check binary, adds its counts.
+# run LABEL BINARY ARGS...: runs one Check binary; its counts go to
+# $res/counts ("PASSED FAILED SKIPPED"), its skips and test times beside.
 run() {
     label=$1
     shift
     echo "== $label"
     nrun=$((nrun + 1))
-    xml="$scratch/check-$nrun.xml"
+    xml="$res/check-$nrun.xml"
+    log="$res/check-$nrun.log"
     t0=$(date +%s)
-    CK_XML_LOG_FILE_NAME="$xml" "$@" 2>&1 | tee "$log"
+    CK_XML_LOG_FILE_NAME="$xml" "$@" > "$log" 2>&1
     secs=$(( $(date +%s) - t0 ))
+    cat "$log"
     line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1)
     if [ -z "$line" ]; then
         echo "== $label: no Check summary (crashed?) after ${secs}s"
-        failed=$((failed + 1))
+        echo "0 1 0" >> "$res/counts"
         return
     fi
     checks=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
     fails=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
     errs=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
     skip=$(grep -c '^SKIP: ' "$log")
-    grep '^SKIP: ' "$log" | sed "s|^|[$label] |" >> "$skips"
+    grep '^SKIP: ' "$log" | sed "s|^|[$label] |" >> "$res/skips"
     bad=$((fails + errs))
     ok=$((checks - bad - skip))
     [ "$ok" -ge 0 ] || ok=0
-    passed=$((passed + ok))
-    failed=$((failed + bad))
-    skipped=$((skipped + skip))
+    echo "$ok $bad $skip" >> "$res/counts"
     echo "== $label: $ok passed, $bad failed, $skip skipped in ${secs}s"
-    [ -s "$xml" ] && suite_times "$xml" && test_times "$xml" "$label" >> "$slow"
+    [ -s "$xml" ] && suite_times "$xml" && test_times "$xml" "$label" >> "$res/slow"
+}
+
+# lane NAME COMMAND...: runs COMMAND (a shell function calling run) in a
+# lane of its own, in the background; its output goes to $scratch/NAME/out.
+lane() {
+    name=$1
+    shift
+    (
+        in_lane "$name"
+        lane_t0=$(date +%s)
+        "$@"
+        # CPU time of what the lane ran (times' second line: its children;
+        # into a file, since times in a pipe or $(...) would be a subshell's).
+        times > "$res/times"
+        cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } }
+                   END { printf "%.0f", s }' "$res/times")
+        echo "== lane $name: ended after $(( $(date +%s) - lane_t0 ))s, ${cpu}s of CPU"
+    ) > "$scratch/$name.out" 2>&1 &
+    eval "pid_$name=\$!"
+    lanes="$lanes $name"
+}
+
+# wait_lanes: each lane's output, in the order they were started, once it
+# has ended.
+wait_lanes() {
+    for name in $lanes; do
+        eval "wait \$pid_$name"
+        cat "$scratch/$name.out"
+    done
 }
 
 # test_times XML LABEL: "SECONDS LABEL: SUITE/TEST" per test, for the list
@@ -149,21 +197,21 @@ restore_tracefs() {
     done
 }
 
-# finish: the skips with their reasons, then the closing line.
+# finish: the skips with their reasons, the slowest tests, then the
+# closing line, summed over every lane.
 finish() {
-    rm -f "$log"
-    if [ -s "$skips" ]; then
+    if cat "$scratch"/*/skips > "$scratch/skips" 2>/dev/null && [ -s "$scratch/skips" ]; then
         echo "== skipped:"
-        cat "$skips"
+        cat "$scratch/skips"
     fi
-    rm -f "$skips"
-    if [ -s "$slow" ]; then
+    if cat "$scratch"/*/slow > "$scratch/slow" 2>/dev/null && [ -s "$scratch/slow" ]; then
         echo "== slowest tests (seconds):"
-        sort -rn "$slow" | head -n 12 | sed 's/^/   /'
+        sort -rn "$scratch/slow" | head -n 12 | sed 's/^/   /'
     fi
-    rm -f "$slow"
-    echo "$passed passed, $failed failed, $skipped skipped"
-    [ "$failed" -eq 0 ]
+    set -- $(cat "$scratch"/*/counts 2>/dev/null |
+        awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
+    echo "$1 passed, $2 failed, $3 skipped"
+    [ "$2" -eq 0 ]
 }
 
 # Each fuzz target's seed corpus and crash reproducers, replayed through
@@ -185,19 +233,41 @@ if [ "$mode" = fast ]; then
     finish
     exit
 fi
-run "integration" "$B/tests/integration"
-replay_fuzz "$B" ""
 
 # Sanitizers: the same tests built with -fsanitize=address,undefined. The
-# slow suites that build gVisor are not repeated (same code paths as above).
-export GVAB_BIN="$top/$B/asan/gvab"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export GVAB_FAKE_RUNSC="$top/$B/asan/tests/fake-runsc"
-run "unit (ASan+UBSan)" "$B/asan/tests/unit"
-run "integration (ASan+UBSan, fast suites)" "$B/asan/tests/integration" fast
-replay_fuzz "$B/asan" " (ASan+UBSan)"
+# suites that build gVisor or boot real runsc are not repeated (same code
+# paths as the normal build's).
+# sanitized COMMAND...: COMMAND in a subshell with the sanitized build's
+# gvab and fake runsc and the sanitizers' options.
+sanitized() (
+    export GVAB_BIN="$top/$B/asan/gvab"
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    export GVAB_FAKE_RUNSC="$top/$B/asan/tests/fake-runsc"
+    "$@"
+)
+# The unit tests (Check's default 4 s per test) run before the lanes load
+# the host.
+sanitized run "unit (ASan+UBSan)" "$B/asan/tests/unit"
+
+lanes=
+for l in build system bisect1 bisect2 trend; do
+    lane "$l" run "integration: $l" "$B/tests/integration" full "$l"
+done
+other() {
+    run "integration: other" "$B/tests/integration" full other
+    replay_fuzz "$B" ""
+}
+lane other other
+lane asan_trend sanitized run "integration (ASan+UBSan): trend" "$B/asan/tests/integration" fast trend
+asan_rest() {
+    run "integration (ASan+UBSan): other" "$B/asan/tests/integration" fast other
+    replay_fuzz "$B/asan" " (ASan+UBSan)"
+}
+lane asan_other sanitized asan_rest
+echo "== lanes side by side:$lanes (each printed when it ends)"
+wait_lanes
 
 restore_tracefs
 echo "== wall time $(( $(date +%s) - t_all ))s"

@@ -6,10 +6,11 @@
  * g(i) = merge(g(i-1), m(i)). Every go tree is a tiny Go module
  * `gvisor.dev/gvisor` (go 1.26) whose runsc/main.go sleeps a number of
  * microseconds embedded from runsc/delay_us (plus a pseudo-random 0 to
- * runsc/jitter_us), then execs the fake runsc (tests/fake/fake_runsc.c)
- * whose absolute path is embedded from runsc/fake_path. Every runsc call
- * (create, start, delete, --version) pays the delay, so CORE (create +
- * start) pays it twice. The tree also carries a 100-byte stand-in for the
+ * runsc/jitter_us) when its command is create or start, then execs the fake
+ * runsc (tests/fake/fake_runsc.c) whose absolute path is embedded from
+ * runsc/fake_path. So CORE (create + start) pays the delay twice, and the
+ * untimed calls (delete, kill, --version) none: a test's wall time goes to
+ * what it measures. The tree also carries a 100-byte stand-in for the
  * vDSO blob gvab checks before a module-mode build.
  *
  * Builds use --go /usr/local/go/bin/go (GOTOOLCHAIN=local: no download)

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <linux/membarrier.h>
 #include <sched.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -122,50 +125,118 @@ void itest_wait_noise(volatile long *calls, long above)
 		sched_yield();
 }
 
+void itest_free_ports(int *ports, int n)
+{
+	int fds[8];
+	ck_assert_int_le(n, 8);
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		socklen_t len = sizeof a;
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(fds[i], 0);
+		ck_assert_int_eq(bind(fds[i], (struct sockaddr *)&a, sizeof a), 0);
+		ck_assert_int_eq(getsockname(fds[i], (struct sockaddr *)&a, &len), 0);
+		ports[i] = ntohs(a.sin_port);
+	}
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* Every suite, with the smallest tier that runs it and its lane.
+ * Tiers: `integration quick` (make check-fast, the edit loop: fake runsc,
+ * analysis, command line, docs; no sshd, Go builds or report
+ * regeneration), `integration fast` (adds those; the sanitizer pass) and
+ * `integration` or `integration full` (everything: real runsc, gVisor
+ * builds, browsers).
+ * Lanes: tests/run.sh runs the lanes of a tier as processes side by side
+ * (`integration full LANE`, `integration fast LANE`), each with its own
+ * TMPDIR, state directory and knob journal:
+ * - build: the suites that build gVisor into gvab's shared source and Go
+ *   caches, one after another;
+ * - system: real runsc boots, host-wide names (network namespaces, sshd
+ *   ports of the fleet), a fresh clone's build, browsers;
+ * - bisect1, bisect2, trend: the synthetic histories, whose time is the
+ *   fake runsc's sleeps;
+ * - other: the rest. */
+enum { TIER_QUICK, TIER_FAST, TIER_FULL };
+static const struct {
+	Suite *(*make)(void);
+	int tier;
+	const char *lane;
+} suites[] = {
+	{suite_rig_fake, TIER_QUICK, "other"},
+	{suite_perfcount, TIER_QUICK, "other"},
+	{suite_analysis, TIER_QUICK, "other"},
+	{suite_ci, TIER_QUICK, "other"},
+	{suite_compare, TIER_QUICK, "other"},
+	{suite_help, TIER_QUICK, "other"},
+	{suite_tree, TIER_QUICK, "other"},
+	{suite_docs, TIER_QUICK, "other"},
+	{suite_hosts, TIER_FAST, "other"},
+	{suite_regen, TIER_FAST, "other"},
+	{suite_figures, TIER_FAST, "other"},
+	{suite_answers, TIER_FAST, "other"},
+	{suite_registry, TIER_FAST, "other"},
+	{suite_workload, TIER_FAST, "other"},
+	{suite_trend, TIER_FAST, "trend"},
+	{suite_history, TIER_FAST, "trend"},
+	{suite_build, TIER_FULL, "build"},
+	{suite_build_module, TIER_FULL, "build"},
+	{suite_bisect, TIER_FULL, "build"},
+	{suite_rig_real, TIER_FULL, "system"},
+	{suite_hosts_real, TIER_FULL, "system"},
+	{suite_playbook, TIER_FULL, "system"},
+	{suite_fleet, TIER_FULL, "system"},
+	{suite_upstream, TIER_FULL, "system"},
+	{suite_make, TIER_FULL, "system"},
+	{suite_html, TIER_FULL, "system"},
+	{suite_figures_browser, TIER_FULL, "system"},
+	{suite_bisect_fake1, TIER_FULL, "bisect1"},
+	{suite_bisect_fake2, TIER_FULL, "bisect2"},
+};
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: integration [quick | fast [LANE] | full [LANE]] | fakehist\n"
+	                "  LANE: build, system, bisect1, bisect2, trend or other: the tier's suites of that lane\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	/* `integration fakehist` writes the synthetic history of fakehist.h
 	 * under $TMPDIR for tests/bench/bisect_cost.sh and prints where. */
 	if (argc > 1 && strcmp(argv[1], "fakehist") == 0)
 		return fakehist_fixture();
-	/* `integration fast` skips the suites that need real runsc builds;
-	 * `integration quick` (make check-fast, the edit loop) runs only the
-	 * fake-runsc, analysis, command-line and docs suites: no sshd, no Go builds,
-	 * no report regeneration. */
-	int quick = argc > 1 && strcmp(argv[1], "quick") == 0;
-	int fast = quick || (argc > 1 && strcmp(argv[1], "fast") == 0);
-	SRunner *sr = srunner_create(suite_rig_fake());
-	srunner_add_suite(sr, suite_perfcount());
-	srunner_add_suite(sr, suite_analysis());
-	srunner_add_suite(sr, suite_ci());
-	srunner_add_suite(sr, suite_compare());
-	srunner_add_suite(sr, suite_help());
-	srunner_add_suite(sr, suite_tree());
-	srunner_add_suite(sr, suite_docs());
-	if (quick)
-		goto run;
-	srunner_add_suite(sr, suite_hosts());
-	srunner_add_suite(sr, suite_regen());
-	srunner_add_suite(sr, suite_figures());
-	srunner_add_suite(sr, suite_answers());
-	srunner_add_suite(sr, suite_registry());
-	srunner_add_suite(sr, suite_workload());
-	srunner_add_suite(sr, suite_trend()); /* 25 s under ASan */
-	srunner_add_suite(sr, suite_history());
-	if (!fast) {
-		srunner_add_suite(sr, suite_rig_real());
-		srunner_add_suite(sr, suite_build());
-		srunner_add_suite(sr, suite_build_module());
-		srunner_add_suite(sr, suite_bisect());
-		srunner_add_suite(sr, suite_playbook());
-		srunner_add_suite(sr, suite_fleet());
-		srunner_add_suite(sr, suite_html());
-		srunner_add_suite(sr, suite_figures_browser());
-		srunner_add_suite(sr, suite_bisect_fake());
-		srunner_add_suite(sr, suite_upstream());
-		srunner_add_suite(sr, suite_make());
+	int tier = TIER_FULL;
+	const char *lane = NULL;
+	if (argc > 1 && strcmp(argv[1], "quick") == 0)
+		tier = TIER_QUICK;
+	else if (argc > 1 && strcmp(argv[1], "fast") == 0)
+		tier = TIER_FAST;
+	else if (argc > 1 && strcmp(argv[1], "full") != 0)
+		return usage();
+	if (argc > 2) {
+		if (tier == TIER_QUICK || argc > 3)
+			return usage();
+		lane = argv[2];
 	}
-run:
+	SRunner *sr = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+		if (suites[i].tier > tier || (lane && strcmp(lane, suites[i].lane) != 0))
+			continue;
+		Suite *s = suites[i].make();
+		if (sr)
+			srunner_add_suite(sr, s);
+		else
+			sr = srunner_create(s);
+		n++;
+	}
+	if (!n) {
+		fprintf(stderr, "integration: no suite in lane '%s'\n", lane);
+		return usage();
+	}
 	/* A failing check's message carries the command's whole output, which
 	 * can pass Check's 4 KiB default: past it the test dies as "Early exit
 	 * with return value 2" and the message is lost. */

@@ -18,6 +18,11 @@ pid_t itest_start(const char *log, char *const *argv);
 int itest_wait(pid_t pid);
 /* Number of lines in a file (0 if missing). */
 int itest_count_lines(const char *path, const char *needle);
+
+/* n (at most 8) distinct TCP ports on 127.0.0.1 that were free a moment
+ * ago (bound to port 0 together, then closed): for a test's sshd, where a
+ * port from the pid could meet another test process's beside it. */
+void itest_free_ports(int *ports, int n);
 /* Runs `gvab bundle` into dir with argv (NULL for /bin/true). */
 void itest_bundle(const char *dir, const char *arg0);
 
@@ -42,7 +47,8 @@ Suite *suite_analysis(void);
 Suite *suite_build(void);
 Suite *suite_build_module(void);
 Suite *suite_bisect(void);
-Suite *suite_bisect_fake(void);
+Suite *suite_bisect_fake1(void);
+Suite *suite_bisect_fake2(void);
 Suite *suite_trend(void);
 Suite *suite_history(void);
 Suite *suite_upstream(void);
@@ -52,6 +58,7 @@ Suite *suite_playbook(void);
 Suite *suite_workload(void);
 Suite *suite_html(void);
 Suite *suite_hosts(void);
+Suite *suite_hosts_real(void);
 Suite *suite_regen(void);
 Suite *suite_help(void);
 Suite *suite_tree(void);

@@ -1,9 +1,9 @@
 /* gvab bisect on a synthetic go-branch history (fakehist.h) with the fake
  * runsc: 17 go commits, the root g0 and 16 go-style merges, whose runsc
- * sleeps before every call from one merge on. Fast (seconds per step, the
+ * sleeps longer in create and start from one merge on. Fast (seconds per step, the
  * builds are tiny Go programs) and without real gVisor:
- * - +100 ms per runsc call from g7 on (far beyond what a loaded host adds
- *   to the fake's ~5 ms boots: under a load average of 15 they took ~200 ms
+ * - +100 ms on each of create and start from g7 on (far beyond what a
+ *   loaded host adds to the fake's ~5 ms boots: under a load average of 15 they took ~200 ms
  *   with tens of ms of noise, and a 15 ms change came out undecided): bisect
  *   names g7 exactly, with the
  *   master commit it merged, in at most ceil(log2 16) + 1 = 5 steps;
@@ -40,8 +40,8 @@
 #define NREV 17   /* g0 + 16 merges */
 #define FIRST 7   /* the merge the change comes with */
 #define MAX_STEPS 5 /* ceil(log2(16)) + 1 */
-#define EFFECT_US 100000 /* the injected change per runsc call */
-/* What every revision's runsc calls take besides: a boot of some 100 ms, so
+#define EFFECT_US 100000 /* the injected change in create and in start */
+/* What every revision's create and start take besides: a boot of some 100 ms, so
  * the ends' ratio is a few-fold, not twenty-fold over a 10 ms boot whose
  * scheduling jitter on a loaded host moves the log ratio by half its size
  * from round to round (a drift the lag-1 margin rightly pays for). */
@@ -496,21 +496,30 @@ START_TEST(test_bisect_budget)
 }
 END_TEST
 
-Suite *suite_bisect_fake(void)
+/* Two suites, so tests/run.sh can run them side by side (lanes bisect1
+ * and bisect2 of itest.c): their time is the fake runsc's sleeps. */
+static Suite *bisect_suite(const char *name, const TTest *const *tests, size_t n)
 {
-	Suite *s = suite_create("bisect (synthetic history, fake runsc)");
-	TCase *tc = tcase_create("bisect");
-	tcase_set_timeout(tc, 900);
-	tcase_add_test(tc, test_bisect_names_the_merge);
-	tcase_add_test(tc, test_bisect_under_the_noise);
-	tcase_add_test(tc, test_bisect_skips_what_does_not_build);
-	tcase_add_test(tc, test_bisect_finds_an_improvement);
-	tcase_add_test(tc, test_bisect_spread_change_is_a_range);
-	tcase_add_test(tc, test_bisect_resumes_after_sigkill);
-	suite_add_tcase(s, tc);
-	TCase *tb = tcase_create("budget");
-	tcase_set_timeout(tb, 900);
-	tcase_add_test(tb, test_bisect_budget);
-	suite_add_tcase(s, tb);
+	Suite *s = suite_create(name);
+	for (size_t i = 0; i < n; i++) {
+		TCase *tc = tcase_create("bisect");
+		tcase_set_timeout(tc, 900);
+		tcase_add_test(tc, tests[i]);
+		suite_add_tcase(s, tc);
+	}
 	return s;
+}
+
+Suite *suite_bisect_fake1(void)
+{
+	const TTest *tests[] = {test_bisect_names_the_merge, test_bisect_under_the_noise,
+	                        test_bisect_skips_what_does_not_build, test_bisect_budget};
+	return bisect_suite("bisect (synthetic history, fake runsc) 1/2", tests, sizeof tests / sizeof tests[0]);
+}
+
+Suite *suite_bisect_fake2(void)
+{
+	const TTest *tests[] = {test_bisect_finds_an_improvement, test_bisect_spread_change_is_a_range,
+	                        test_bisect_resumes_after_sigkill};
+	return bisect_suite("bisect (synthetic history, fake runsc) 2/2", tests, sizeof tests / sizeof tests[0]);
 }

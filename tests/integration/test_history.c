@@ -275,7 +275,7 @@ START_TEST(test_release_gate_db)
 END_TEST
 
 /* gvab trend --anchor PATH --db FILE on the synthetic history (fakehist.h:
- * +100 ms per runsc call from merge 3 on): the run has the anchor arm, the
+ * +100 ms in create and in start from merge 3 on): the run has the anchor arm, the
  * history stores ratios to it, and check finds the step g2 -> g3 toward
  * slower with its bisect command. */
 START_TEST(test_trend_anchor_db)

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 static char *dir;
-static int port1, port2;
+static int port1, port2, port_down; /* port_down: nobody listens there */
 
 static void sh(char *const *argv)
 {
@@ -66,8 +66,11 @@ static void stop_sshd(const char *tag)
 static void setup(void)
 {
 	dir = itest_tmpdir("hosts");
-	port1 = 20000 + (int)(getpid() % 20000);
-	port2 = port1 + 1;
+	int ports[3];
+	itest_free_ports(ports, 3);
+	port1 = ports[0];
+	port2 = ports[1];
+	port_down = ports[2];
 	char *hk = util_fmt("%s/host_key", dir), *uk = util_fmt("%s/user_key", dir);
 	char *k1[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk, NULL};
 	char *k2[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", uk, NULL};
@@ -83,7 +86,7 @@ static void setup(void)
 	char *hkey = util_read_file(hpub, NULL);
 	hkey[strcspn(hkey, "\n")] = '\0';
 	char *kh = util_fmt("[127.0.0.1]:%d %s\n[127.0.0.1]:%d %s\n[127.0.0.1]:%d %s\n10.250.1.2 %s\n"
-	                    "10.250.2.2 %s\n", port1, hkey, port2, hkey, port2 + 7, hkey, hkey, hkey);
+	                    "10.250.2.2 %s\n", port1, hkey, port2, hkey, port_down, hkey, hkey, hkey);
 	char *khp = util_fmt("%s/known_hosts", dir);
 	util_write_file_atomic(khp, kh, strlen(kh));
 	char *cfg = util_fmt("Host *\n  IdentityFile %s\n  IdentitiesOnly yes\n  UserKnownHostsFile %s\n"
@@ -123,7 +126,7 @@ static char *inventory(const char *extra)
 		"badrunsc ansible_host=127.0.0.1 ansible_port=%d gvab_env=\"FAKE_RUNSC_FAIL=create\"\n"
 		"%s"
 		"[all:vars]\nansible_user=root\n",
-		port1, port2, port2 + 7, port1, extra ? extra : "");
+		port1, port2, port_down, port1, extra ? extra : "");
 	char *p = util_fmt("%s/hosts.ini", dir);
 	util_write_file_atomic(p, inv, strlen(inv));
 	free(inv);
@@ -645,8 +648,16 @@ Suite *suite_hosts(void)
 	tcase_add_test(tc, test_hosts_ssh_argv);
 	tcase_add_test(tc, test_hosts_remote_and_messages);
 	suite_add_tcase(s, tc);
-	/* Real runsc boots (a timing run): a case of its own, so the fake-runsc
-	 * cases above can run alone (CK_RUN_CASE). */
+	return s;
+}
+
+/* Real runsc boots in network namespaces of fixed names and addresses: a
+ * suite of its own in the full tier's "real" lane (itest.c), so the
+ * sanitizer pass, which runs the fake-runsc suite above beside it, never
+ * makes the same namespaces at the same time. */
+Suite *suite_hosts_real(void)
+{
+	Suite *s = suite_create("hosts (netns, real runsc)");
 	TCase *real = tcase_create("netns with real runsc");
 	tcase_set_timeout(real, 300);
 	tcase_add_checked_fixture(real, setup, teardown);

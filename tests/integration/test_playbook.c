@@ -27,7 +27,8 @@ START_TEST(test_playbook_campaign)
 		ck_abort_msg("ansible-playbook missing (hosts/install-deps.sh installs ansible-core)");
 	}
 	char *d = itest_tmpdir("playbook");
-	int port = 40000 + (int)(getpid() % 20000);
+	int port;
+	itest_free_ports(&port, 1);
 	char *hk = util_fmt("%s/host_key", d), *uk = util_fmt("%s/user_key", d);
 	char *k1[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk, NULL};
 	char *k2[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", uk, NULL};

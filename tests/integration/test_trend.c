@@ -1,6 +1,6 @@
 /* gvab trend on the synthetic history of fakehist.h (the fake runsc after
- * +100 ms per runsc call from merge 7 on, over 50 ms per call everywhere: far beyond what a loaded host
- * adds; a 15 ms change came out undecided under a load average of 15):
+ * +100 ms on each of create and start from merge 7 on, over 50 ms each
+ * everywhere: far beyond what a loaded host adds; a 15 ms change came out undecided under a load average of 15):
  * seven revisions around the change in one interleaved run flag exactly the step g6 -> g7 as slower,
  * and no other; run again it is analysed, not timed again; a revisions
  * file with --from/--to picks its lines, a revision that does not build is
@@ -284,7 +284,7 @@ static void budget_figures(const char *out, int *pairs, int *added, int *measure
  * and what their measured rate allows is appended. Asserted on the plan,
  * never on seconds: in 1 s no more rounds fit (12 rounds of two revisions
  * in 1 s would be 24 boots a second; every runsc call of these fake
- * revisions takes 100 ms, and a boot makes several); in 24 h they all do, and
+ * revisions takes 100 ms in create and in start); in 24 h they all do, and
  * --iterations 12 caps the plan at 2 more (one warm-up round first). Run
  * again with the same options the run is reused; with another budget, or
  * none, it is timed again. */
@@ -292,7 +292,7 @@ START_TEST(test_trend_budget)
 {
 	if (!fakehist_have_go())
 		TEST_SKIP("no Go toolchain at %s (the fake histories are built with it)", FAKEHIST_GO);
-	int d[3] = {100000, 100000, 100000}; /* every runsc call 100 ms: a boot >= 0.2 s */
+	int d[3] = {100000, 100000, 100000}; /* create and start 100 ms each: a boot >= 0.2 s */
 	struct fakehist h;
 	fakehist_create(&h, "trend-budget", 3, d, 0, -1);
 	char *out = util_fmt("%s/trend", h.dir), *sp = util_fmt("%s/run/samples.jsonl", out);
