@@ -7,12 +7,12 @@
 #   analysis, command line, docs; `integration quick`) of the normal build
 #   only (`make check-fast`).
 #
-# Lanes (full mode): after both builds' unit tests, eight lanes run side by
+# Lanes (full mode): after both builds' unit tests, nine lanes run side by
 # side, each a sequence of test binaries: the normal build's integration
-# suites in the six lanes of tests/integration/itest.c (build, system,
-# bisect1, bisect2, trend, other; the fuzz replays follow other), and the
-# sanitizer pass's fast suites in two (asan_trend, asan_other, then its
-# fuzz replays). Much of their time is sleeping (the fake runsc histories)
+# suites in the seven lanes of tests/integration/itest.c (module, debian,
+# system, bisect1, bisect2, trend, other; the fuzz replays follow other),
+# and the sanitizer pass's fast suites in two (asan_trend, asan_other, then
+# its fuzz replays). Much of their time is sleeping (the fake runsc histories)
 # or waiting on one another's CPU, so two cores carry them, and every test
 # holds under the load the others make. Each lane has its own TMPDIR, state
 # directory and knob journal; its output is printed whole when it ends,
@@ -45,6 +45,8 @@ scratch=$(mktemp -d /tmp/gvab-tests-XXXXXX)
 arms=$(mktemp -d "$top/$B/itest-arms.XXXXXX")
 export GVAB_FAKE_RUNSC="$top/$B/tests/fake-runsc"
 export GVAB_ITEST_ARMS="$arms"
+# The fake histories' Go build cache, shared by the lanes (fakehist.c).
+export GVAB_ITEST_GOCACHE="$scratch/fakehist-gocache"
 
 # in_lane NAME: this (sub)shell's tests write under $scratch/NAME (their
 # TMPDIR, gvab's state directory and knob journal) and count into
@@ -252,7 +254,7 @@ sanitized() (
 sanitized run "unit (ASan+UBSan)" "$B/asan/tests/unit"
 
 lanes=
-for l in build system bisect1 bisect2 trend; do
+for l in module debian system bisect1 bisect2 trend; do
     lane "$l" run "integration: $l" "$B/tests/integration" full "$l"
 done
 other() {

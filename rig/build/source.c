@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,16 +42,73 @@ int source_git_error(const char *what)
 	return error_set("%s: %s", what, (e && e->message) ? e->message : "libgit2 error");
 }
 
+/* The cache's writer lock: an exclusive flock on PATH.lock beside the
+ * repository (PATH without its trailing '/'), blocking; a process that has
+ * to wait says so once. Held while the repository is created, fetched into
+ * or imported into, so two gvab processes sharing a cache (two builds, a
+ * bisect beside a build, make check's lanes) never race on its refs or its
+ * creation; readers need no lock (git writes objects and refs atomically).
+ * Returns the descriptor to pass to cache_unlock, or < 0 with the error
+ * set. */
+static int cache_lock(const char *path)
+{
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	char *lp = util_fmt("%.*s.lock", (int)n, path);
+	char *dir = util_fmt("%.*s", (int)n, path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (util_mkdir_p(dir, 0755) < 0) {
+			free(dir);
+			free(lp);
+			return GVAB_EFAIL;
+		}
+	}
+	free(dir);
+	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		int rc = error_set("%s: %s", lp, strerror(errno));
+		free(lp);
+		return rc;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "gvab: waiting for another gvab that is writing the source cache (%s)\n", lp);
+		while (flock(fd, LOCK_EX) < 0) {
+			if (errno != EINTR) {
+				int rc = error_set("locking %s: %s", lp, strerror(errno));
+				close(fd);
+				free(lp);
+				return rc;
+			}
+		}
+	}
+	free(lp);
+	return fd;
+}
+
+static void cache_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 int source_open_cache(const char *path, git_repository **out)
 {
 	source_lib_init();
+	int lock = cache_lock(path), rc = 0;
+	if (lock < 0)
+		return lock;
 	if (git_repository_open_bare(out, path) == 0)
-		return 0;
-	if (util_mkdir_p(path, 0755) < 0)
-		return GVAB_EFAIL;
+		goto out;
+	if ((rc = util_mkdir_p(path, 0755)) < 0)
+		goto out;
 	if (git_repository_init(out, path, 1) < 0)
-		return source_git_error(path);
-	return 0;
+		rc = source_git_error(path);
+out:
+	cache_unlock(lock);
+	return rc;
 }
 
 /* One updating line on a terminal, a line per 10% otherwise. */
@@ -73,7 +132,7 @@ static int fetch_progress(const git_indexer_progress *st, void *payload)
 
 int source_fetch(git_repository *repo, const char *url, unsigned *received_objects)
 {
-	int last_pct = -10;
+	int last_pct = -10, lock = -1;
 	git_remote *remote = NULL;
 	int rc = GVAB_EFAIL;
 	char *ns = source_namespace(url);
@@ -90,6 +149,10 @@ int source_fetch(git_repository *repo, const char *url, unsigned *received_objec
 	fo.callbacks.transfer_progress = fetch_progress;
 	fo.callbacks.payload = &last_pct;
 
+	if ((lock = cache_lock(git_repository_path(repo))) < 0) {
+		rc = lock;
+		goto out;
+	}
 	if (git_remote_create_anonymous(&remote, repo, url) < 0) {
 		source_git_error(url);
 		goto out;
@@ -103,6 +166,7 @@ int source_fetch(git_repository *repo, const char *url, unsigned *received_objec
 		*received_objects = git_remote_stats(remote)->received_objects;
 	rc = 0;
 out:
+	cache_unlock(lock);
 	git_remote_free(remote);
 	free(specs[0]);
 	free(specs[1]);
@@ -195,6 +259,9 @@ int source_import_tree(git_repository *repo, const char *dir, const char *branch
 
 	if (!util_is_dir(dir))
 		return error_setc(GVAB_EPRECOND, "%s: no such source directory", dir);
+	int lock = cache_lock(git_repository_path(repo));
+	if (lock < 0)
+		return lock;
 	if (git_index_new(&index) < 0) {
 		source_git_error("index");
 		goto out;
@@ -224,6 +291,7 @@ int source_import_tree(git_repository *repo, const char *dir, const char *branch
 	    import_set_ref(repo, "refs/tags/", tag, out) == 0)
 		rc = 0;
 out:
+	cache_unlock(lock);
 	git_signature_free(sig);
 	git_tree_free(tree);
 	git_index_free(index);

@@ -18,7 +18,11 @@
 /* Calls git_libgit2_init once and registers its shutdown at exit. */
 void source_lib_init(void);
 
-/* Opens (creating if missing) the bare repository at `path`. */
+/* Opens (creating if missing) the bare repository at `path`.
+ * source_open_cache, source_fetch and source_import_tree hold an exclusive
+ * flock on `path`.lock beside the repository while they create or write it
+ * (waiting for another gvab's, with one line on stderr), so gvab processes
+ * can share one cache. */
 int source_open_cache(const char *path, git_repository **out);
 
 /* The ref namespace of git source `location` in the cache,

@@ -151,8 +151,11 @@ void itest_free_ports(int *ports, int n)
  * Lanes: tests/run.sh runs the lanes of a tier as processes side by side
  * (`integration full LANE`, `integration fast LANE`), each with its own
  * TMPDIR, state directory and knob journal:
- * - build: the suites that build gVisor into gvab's shared source and Go
- *   caches, one after another;
+ * - debian, module: the suites that build gVisor (Debian's tree; module
+ *   trees, then the real-tree bisect, which reuses their compiles) into
+ *   gvab's shared source and Go caches (the source cache takes a writer
+ *   lock, source.h; Go's caches are safe for concurrent go commands). On a
+ *   fresh machine these are CPU-bound for minutes, so they start first;
  * - system: real runsc boots, host-wide names (network namespaces, sshd
  *   ports of the fleet), a fresh clone's build, browsers;
  * - bisect1, bisect2, trend: the synthetic histories, whose time is the
@@ -180,9 +183,9 @@ static const struct {
 	{suite_workload, TIER_FAST, "other"},
 	{suite_trend, TIER_FAST, "trend"},
 	{suite_history, TIER_FAST, "trend"},
-	{suite_build, TIER_FULL, "build"},
-	{suite_build_module, TIER_FULL, "build"},
-	{suite_bisect, TIER_FULL, "build"},
+	{suite_build, TIER_FULL, "debian"},
+	{suite_build_module, TIER_FULL, "module"},
+	{suite_bisect, TIER_FULL, "module"},
 	{suite_rig_real, TIER_FULL, "system"},
 	{suite_hosts_real, TIER_FULL, "system"},
 	{suite_playbook, TIER_FULL, "system"},
@@ -198,7 +201,7 @@ static const struct {
 static int usage(void)
 {
 	fprintf(stderr, "usage: integration [quick | fast [LANE] | full [LANE]] | fakehist\n"
-	                "  LANE: build, system, bisect1, bisect2, trend or other: the tier's suites of that lane\n");
+	                "  LANE: debian, module, system, bisect1, bisect2, trend or other: the tier's suites of that lane\n");
 	return 2;
 }
 

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static git_oid commit(git_repository *r, const char *file, const char *content,
                       const git_oid *p1, const git_oid *p2, const char *msg)
@@ -237,6 +239,57 @@ START_TEST(test_fetch_local)
 }
 END_TEST
 
+/* Processes sharing one cache that does not exist yet: each creates (or
+ * opens) it and imports a tree of its own onto the same branch at once.
+ * Unlocked, creation and the branch's ref lock race ("failed to lock
+ * file"); with the cache's writer lock every import lands and every tag
+ * resolves. */
+START_TEST(test_concurrent_imports)
+{
+	enum { N = 6 };
+	char *shared = util_fmt("%s/shared/gvisor.git", dir);
+	pid_t pids[N];
+	for (int i = 0; i < N; i++) {
+		char *src = util_fmt("%s/conc%d", dir, i), *f = util_fmt("%s/f.go", src);
+		char text[32];
+		int n = snprintf(text, sizeof text, "package f // %d\n", i);
+		ck_assert_int_eq(util_mkdir_p(src, 0755), 0);
+		ck_assert_int_eq(util_write_file_atomic(f, text, (size_t)n), 0);
+		free(f);
+		free(src);
+	}
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			git_repository *r;
+			char *src = util_fmt("%s/conc%d", dir, i), tag[32];
+			snprintf(tag, sizeof tag, "conc/%d", i);
+			git_oid id;
+			int ok = source_open_cache(shared, &r) == 0 && source_import_tree(r, src, "conc", tag, &id) == 0;
+			if (!ok)
+				fprintf(stderr, "import %d: %s\n", i, error_last());
+			_exit(ok ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		int st;
+		ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "import %d failed", i);
+	}
+	git_repository *r;
+	ck_assert_int_eq(source_open_cache(shared, &r), 0);
+	for (int i = 0; i < N; i++) {
+		char tag[32];
+		snprintf(tag, sizeof tag, "conc/%d", i);
+		struct source_resolution res;
+		ck_assert_msg(source_resolve_ref(r, NULL, tag, &res) == 0, "%s: %s", tag, error_last());
+	}
+	git_repository_free(r);
+	free(shared);
+}
+END_TEST
+
 /* The module proxy's refusal is said without its URL (a registry host that
  * changes with GOPROXY); other errors keep their words, not their URLs. */
 START_TEST(test_proxy_refusal_words)
@@ -273,6 +326,7 @@ Suite *suite_source(void)
 	tcase_add_test(tc, test_unknown_ref);
 	tcase_add_test(tc, test_import_and_checkout);
 	tcase_add_test(tc, test_fetch_local);
+	tcase_add_test(tc, test_concurrent_imports);
 	suite_add_tcase(s, tc);
 	return s;
 }
