@@ -151,8 +151,9 @@ void itest_free_ports(int *ports, int n)
  * Lanes: tests/run.sh runs the lanes of a tier as processes side by side
  * (`integration full LANE`, `integration fast LANE`), each with its own
  * TMPDIR, state directory and knob journal:
- * - debian, module: the suites that build gVisor (Debian's tree; module
- *   trees, then the real-tree bisect, which reuses their compiles) into
+ * - debian, module: the suites that build gVisor (Debian's tree and the
+ *   2024 module tree; the 2026 module trees, then the real-tree bisect,
+ *   which reuses their compiles) into
  *   gvab's shared source and Go caches (the source cache takes a writer
  *   lock, source.h; Go's caches are safe for concurrent go commands). On a
  *   fresh machine these are CPU-bound for minutes, so they start first;
@@ -184,6 +185,7 @@ static const struct {
 	{suite_trend, TIER_FAST, "trend"},
 	{suite_history, TIER_FAST, "trend"},
 	{suite_build, TIER_FULL, "debian"},
+	{suite_build_module_2024, TIER_FULL, "debian"},
 	{suite_build_module, TIER_FULL, "module"},
 	{suite_bisect, TIER_FULL, "module"},
 	{suite_rig_real, TIER_FULL, "system"},

@@ -367,6 +367,18 @@ Suite *suite_build_module(void)
 	tcase_add_test(tc, test_module_2026);
 	tcase_add_test(tc, test_superseded_upstream);
 	tcase_add_test(tc, test_toolchain_mismatch);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* The 2024 tree (Go 1.22 toolchain): a compile that shares nothing with the
+ * 2026 trees', so a suite of its own, in another lane than theirs
+ * (tests/integration/itest.c). */
+Suite *suite_build_module_2024(void)
+{
+	Suite *s = suite_create("build (module source, 2024 tree)");
+	TCase *tc = tcase_create("module 2024");
+	tcase_set_timeout(tc, 1800);
 	tcase_add_test(tc, test_module_2024);
 	suite_add_tcase(s, tc);
 	return s;
