@@ -83,7 +83,22 @@ ours_alive() {
     done
     return 1
 }
+# stop_lanes: on an interrupt, lanes still running start nothing more:
+# each lane's shell is stopped, then the test binary it was running (Check
+# carries on to its next test after Ctrl-C). The test under way finishes
+# on its own, its gvab processes having had the interrupt.
+stop_lanes() {
+    for name in ${lanes:-}; do
+        eval "pid=\${pid_$name:-}"
+        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || continue
+        kids=$(pgrep -P "$pid" 2>/dev/null)
+        kill "$pid" 2>/dev/null
+        [ -z "$kids" ] || kill $kids 2>/dev/null
+    done
+    return 0
+}
 cleanup() {
+    stop_lanes
     stop_ours
     # Interrupted (Ctrl-C reaches the whole process group): the gvab
     # processes of the test that was running stop their boots and put the
