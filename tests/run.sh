@@ -83,33 +83,41 @@ ours_alive() {
     done
     return 1
 }
-# stop_lanes: on an interrupt, lanes still running start nothing more:
-# each lane's shell is stopped, then the test binary it was running (Check
-# carries on to its next test after Ctrl-C). The test under way finishes
-# on its own, its gvab processes having had the interrupt.
-stop_lanes() {
-    for name in ${lanes:-}; do
-        eval "pid=\${pid_$name:-}"
-        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || continue
-        kids=$(pgrep -P "$pid" 2>/dev/null)
-        kill "$pid" 2>/dev/null
-        [ -z "$kids" ] || kill $kids 2>/dev/null
+# descendants PID: every process below PID, parents first.
+descendants() {
+    for c in $(pgrep -P "$1" 2>/dev/null); do
+        echo "$c"
+        descendants "$c"
     done
+}
+# stop_tests: on an interrupt, everything this script started that still
+# runs stops: the lanes' shells (so they start nothing more), the test
+# binaries and everything below them get SIGTERM at once. Ctrl-C alone
+# would reach none of them: a background lane ignores SIGINT (as every
+# asynchronous list of a shell does), each test binary runs in a session of
+# its own (run), Check puts each test in a process group of its own, and
+# Check's runner carries on to the next test after an interrupt. gvab stops
+# its boots and puts the knobs back on SIGTERM as on SIGINT, and the cleanup
+# below waits for it.
+stop_tests() {
+    all=$(descendants $$)
+    [ -z "$all" ] || kill $all 2>/dev/null
     return 0
 }
 cleanup() {
-    stop_lanes
+    stop_tests
     stop_ours
-    # Interrupted (Ctrl-C reaches the whole process group): the gvab
-    # processes of the test that was running stop their boots and put the
-    # knobs back, using the state directory under $scratch, so it goes only
-    # after they have (polled, at most a minute); then gvab restore kills
-    # and removes whatever a killed run left there (sandboxes, cgroups).
+    # Interrupted: the gvab processes of the tests that were running stop
+    # their boots and put the knobs back, using the state directories under
+    # $scratch, so they go only after they have (polled, at most a minute);
+    # then gvab restore kills and removes whatever a killed run left there
+    # (sandboxes, cgroups), and an sshd a test started meanwhile is stopped.
     n=0
     while ours_alive && [ "$n" -lt 120 ]; do
         sleep 0.5
         n=$((n + 1))
     done
+    stop_ours
     for st in "$scratch"/*/state; do
         [ -d "$st" ] || continue
         GVAB_STATE_DIR=$st GVAB_JOURNAL=${st%/state}/knobs-journal.json \
@@ -145,7 +153,11 @@ run() {
     xml="$res/check-$nrun.xml"
     log="$res/check-$nrun.log"
     t0=$(date +%s)
-    CK_XML_LOG_FILE_NAME="$xml" "$@" > "$log" 2>&1
+    # setsid: Check's runner answers SIGTERM or SIGINT by signalling its
+    # whole process group, which would otherwise be this script's. In the
+    # background, so an interrupt's trap runs at once (stop_tests).
+    CK_XML_LOG_FILE_NAME="$xml" setsid -w "$@" > "$log" 2>&1 &
+    wait $!
     secs=$(( $(date +%s) - t0 ))
     cat "$log"
     line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1)
