@@ -180,7 +180,7 @@ run() {
 }
 
 # lane NAME COMMAND...: runs COMMAND (a shell function calling run) in a
-# lane of its own, in the background; its output goes to $scratch/NAME/out.
+# lane of its own, in the background; its output goes to $scratch/NAME.out.
 # With lane_nice=N set, the lane runs at that niceness.
 lane() {
     name=$1
