@@ -163,6 +163,7 @@ run() {
     line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1)
     if [ -z "$line" ]; then
         echo "== $label: no Check summary (crashed?) after ${secs}s"
+        echo "[$label] no Check summary (crashed?) after ${secs}s" >> "$res/fails"
         echo "0 1 0" >> "$res/counts"
         return
     fi
@@ -171,6 +172,9 @@ run() {
     errs=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
     skip=$(grep -c '^SKIP: ' "$log")
     grep '^SKIP: ' "$log" | sed "s|^|[$label] |" >> "$res/skips"
+    # Check's lines for a failed test (FILE:LINE:F:...) or one that erred
+    # (E: a crash, a signal, its time limit), repeated at the end of the run.
+    grep -E '^[^ :]+:[0-9]+:[FE]:' "$log" | sed "s|^|[$label] |" >> "$res/fails"
     bad=$((fails + errs))
     ok=$((checks - bad - skip))
     [ "$ok" -ge 0 ] || ok=0
@@ -229,9 +233,17 @@ restore_tracefs() {
     done
 }
 
-# finish: the skips with their reasons, the slowest tests, then the
-# closing line, summed over every lane.
+# finish: the skips with their reasons, the slowest tests, the failures,
+# then the closing line, summed over every lane. With GVAB_TEST_LOGDIR set,
+# Check's XML logs (every test's duration and outcome) are kept there.
 finish() {
+    if [ -n "${GVAB_TEST_LOGDIR:-}" ] && mkdir -p "$GVAB_TEST_LOGDIR"; then
+        for x in "$scratch"/*/check-*.xml; do
+            [ -f "$x" ] || continue
+            d=${x%/*}
+            cp "$x" "$GVAB_TEST_LOGDIR/${d##*/}-${x##*/}"
+        done
+    fi
     if cat "$scratch"/*/skips > "$scratch/skips" 2>/dev/null && [ -s "$scratch/skips" ]; then
         echo "== skipped:"
         cat "$scratch/skips"
@@ -239,6 +251,11 @@ finish() {
     if cat "$scratch"/*/slow > "$scratch/slow" 2>/dev/null && [ -s "$scratch/slow" ]; then
         echo "== slowest tests (seconds):"
         sort -rn "$scratch/slow" | head -n 12 | sed 's/^/   /'
+    fi
+    # Last, so that the end of the output CI shows says which tests failed.
+    if cat "$scratch"/*/fails > "$scratch/fails" 2>/dev/null && [ -s "$scratch/fails" ]; then
+        echo "== failed:"
+        cut -c 1-400 "$scratch/fails"
     fi
     set -- $(cat "$scratch"/*/counts 2>/dev/null |
         awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
