@@ -38,6 +38,17 @@ char *itest_tmpdir(const char *tag)
 	return t;
 }
 
+int itest_have_fifo(void)
+{
+	char *argv[] = {ITEST_FIFO, "true", NULL};
+	return itest_run(NULL, argv) == 0;
+}
+
+char *const *itest_fifo(char *const *argv, int fifo)
+{
+	return fifo ? argv : argv + 3;
+}
+
 int itest_run(char **out, char *const *argv)
 {
 	char *o = NULL;

@@ -12,6 +12,15 @@ char *itest_tmpdir(const char *tag);
 /* Runs argv (NULL-terminated) capturing output; returns the exit code
  * (128+signal if killed). *out may be NULL. */
 int itest_run(char **out, char *const *argv);
+/* The deterministic timing mode of the fake runsc: a run started as
+ * {ITEST_FIFO, gvab, ...} boots under SCHED_FIFO (chrt -f 1, inherited by
+ * gvab and the fake runsc), so a boot is the fake's sleep and not the load
+ * of whatever else runs on the host. itest_have_fifo() is 1 when this
+ * process may start a SCHED_FIFO child; itest_fifo(argv, fifo) is argv, or
+ * argv past its ITEST_FIFO words when not. */
+#define ITEST_FIFO "chrt", "-f", "1"
+int itest_have_fifo(void);
+char *const *itest_fifo(char *const *argv, int fifo);
 /* Starts argv in the background with output to `log`; returns its pid. */
 pid_t itest_start(const char *log, char *const *argv);
 /* Waits for pid; returns its exit code. */

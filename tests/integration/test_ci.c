@@ -38,24 +38,17 @@ static char *fake_copy(const char *dir, const char *name, int extra_ms)
 	return p;
 }
 
-/* 1 when this process may start a SCHED_FIFO child. */
-static int have_fifo(void)
-{
-	char *argv[] = {"chrt", "-f", "1", "true", NULL};
-	return itest_run(NULL, argv) == 0;
-}
-
 /* fifo: under chrt -f 1 (the deterministic timing mode above). */
 static int gate(const char *dir, const char *old_bin, const char *new_bin, const char *iters,
                 const char *min_samples, int fifo, char **out_dir)
 {
 	*out_dir = util_fmt("%s/gate-%s-%s", dir, strrchr(new_bin, '/') + 1, iters);
-	char *argv[] = {"chrt", "-f", "1", "sh", "ci/release-gate.sh", "--gvab", (char *)itest_gvab(),
+	char *argv[] = {ITEST_FIFO, "sh", "ci/release-gate.sh", "--gvab", (char *)itest_gvab(),
 	                "--old-runsc", (char *)old_bin, "--new-runsc", (char *)new_bin, "--iterations",
 	                (char *)iters, "--adaptive", "0", "--min-samples", (char *)min_samples,
 	                "--max-regression", "10%", "--out", *out_dir, NULL};
 	char *o = NULL;
-	int rc = itest_run(&o, fifo ? argv : argv + 3);
+	int rc = itest_run(&o, itest_fifo(argv, fifo));
 	fprintf(stderr, "release-gate exit %d\n", rc);
 	free(o);
 	return rc;
@@ -74,7 +67,7 @@ START_TEST(test_exit_codes)
 	char *d = itest_tmpdir("ci");
 	char *a = fake_copy(d, "old", 0), *same = fake_copy(d, "same", 0), *slow = fake_copy(d, "slow", 50);
 	char *out = NULL;
-	int fifo = have_fifo();
+	int fifo = itest_have_fifo();
 	if (fifo) {
 		ck_assert_int_eq(gate(d, a, same, "30", "10", 1, &out), 0);
 		report_written(out);

@@ -32,24 +32,9 @@ static int count_entries(const char *dir)
 	return n;
 }
 
-/* 1 when this process may start a SCHED_FIFO child. */
-static int have_fifo(void)
-{
-	char *argv[] = {"chrt", "-f", "1", "true", NULL};
-	return itest_run(NULL, argv) == 0;
-}
-
-/* argv under chrt -f 1 when fifo, else argv itself: the first three of a
- * FIFO_SLOTS-prefixed vector are chrt's. */
-#define FIFO_SLOTS "chrt", "-f", "1"
-static char *const *maybe_fifo(char **argv, int fifo)
-{
-	return fifo ? argv : argv + 3;
-}
-
 START_TEST(test_compare_answers)
 {
-	int fifo = have_fifo();
+	int fifo = itest_have_fifo();
 	/* A boot of some 100 ms, as real ones take: over a 20 ms one the
 	 * scheduling jitter of a loaded host drifts the log ratio enough for
 	 * the lag-1 margin to leave 20 pairs undecided (seen at x3.8 and x7.0
@@ -68,10 +53,10 @@ START_TEST(test_compare_answers)
 	char *bundle = util_fmt("%s/bundle", d), *run = util_fmt("%s/run", d);
 	itest_bundle(bundle, NULL);
 	char *aa = util_fmt("base=%s", a), *ba = util_fmt("slowed=%s", b);
-	char *rv[] = {FIFO_SLOTS, (char *)itest_gvab(), "run", "-q", "--out", run, "--bundle", bundle,
+	char *rv[] = {ITEST_FIFO, (char *)itest_gvab(), "run", "-q", "--out", run, "--bundle", bundle,
 	              "--iterations", "40", "--warmups", "1", "--arm", aa, "--arm", ba, NULL};
 	char *ro = NULL;
-	ck_assert_int_eq(itest_run(&ro, maybe_fifo(rv, fifo)), 0);
+	ck_assert_int_eq(itest_run(&ro, itest_fifo(rv, fifo)), 0);
 	/* gvab run ends with the answer. */
 	ck_assert_msg(strstr(ro, "slowed: core ") && strstr(ro, "slower (paired, n=40)"), "%s", ro);
 	free(ro);
@@ -91,9 +76,9 @@ START_TEST(test_compare_answers)
 	/* A repeat of the same arms: the shift between runs, with its variance
 	 * components. */
 	char *run2 = util_fmt("%s/run2", d);
-	char *rv2[] = {FIFO_SLOTS, (char *)itest_gvab(), "run", "-q", "--out", run2, "--bundle", bundle,
+	char *rv2[] = {ITEST_FIFO, (char *)itest_gvab(), "run", "-q", "--out", run2, "--bundle", bundle,
 	               "--iterations", "20", "--warmups", "1", "--arm", aa, "--arm", ba, NULL};
-	ck_assert_int_eq(itest_run(NULL, maybe_fifo(rv2, fifo)), 0);
+	ck_assert_int_eq(itest_run(NULL, itest_fifo(rv2, fifo)), 0);
 	char *cv2[] = {(char *)itest_gvab(), "compare", run, run2, NULL};
 	ck_assert_int_eq(itest_run(&o, cv2), 0);
 	if (fifo)

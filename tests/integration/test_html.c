@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "itest.h"
 #include "util.h"
+#include "../skip.h"
 
 #include <cjson/cJSON.h>
 
@@ -39,10 +40,13 @@ START_TEST(test_report_page)
 	char *bundle = util_fmt("%s/bundle", d), *run = util_fmt("%s/run", d), *rep = util_fmt("%s/report", d);
 	itest_bundle(bundle, NULL);
 	char *aa = util_fmt("base=%s", a), *ba = util_fmt("slowed=%s", b);
-	char *rv[] = {(char *)itest_gvab(), "run", "-q", "--out", run, "--bundle", bundle, "--iterations", "30",
-	              "--warmups", "1", "--label", "<b>host</b>", "--meta", "sku=x<script>", "--arm", aa,
-	              "--arm", ba, NULL};
-	ck_assert_int_eq(itest_run(NULL, rv), 0);
+	/* Under SCHED_FIFO (itest.h) where allowed, so the answer the page
+	 * shows is "slower" whatever else loads the host. */
+	int fifo = itest_have_fifo();
+	char *rv[] = {ITEST_FIFO, (char *)itest_gvab(), "run", "-q", "--out", run, "--bundle", bundle,
+	              "--iterations", "30", "--warmups", "1", "--label", "<b>host</b>", "--meta",
+	              "sku=x<script>", "--arm", aa, "--arm", ba, NULL};
+	ck_assert_int_eq(itest_run(NULL, itest_fifo(rv, fifo)), 0);
 	char *pv[] = {(char *)itest_gvab(), "report", "--no-charts", "--out", rep, run, NULL};
 	ck_assert_int_eq(itest_run(&o, pv), 0);
 	free(o);
@@ -73,7 +77,8 @@ START_TEST(test_report_page)
 	ck_assert_int_ge(count(o, "<svg"), 2);        /* forest plot, per-host chart */
 	ck_assert_int_ge(count(o, "<table"), 4);      /* per host, every phase, facts, provenance */
 	ck_assert_ptr_nonnull(strstr(o, "class=\"answer\""));
-	ck_assert_ptr_nonnull(strstr(o, "slower"));
+	if (fifo)
+		ck_assert_ptr_nonnull(strstr(o, "slower"));
 	free(o);
 	unsetenv("FAKE_CREATE_MS");
 	util_rm_rf(d);
@@ -92,6 +97,8 @@ START_TEST(test_report_page)
 	free(b);
 	free(bf);
 	free(d);
+	if (!fifo)
+		TEST_SKIP("chrt -f 1 refused (no real-time scheduling here): the page's verdict was not checked");
 }
 END_TEST
 
