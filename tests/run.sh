@@ -7,10 +7,11 @@
 #   analysis, command line, docs; `integration quick`) of the normal build
 #   only (`make check-fast`).
 #
-# Lanes (full mode): after both builds' unit tests, nine lanes run side by
+# Lanes (full mode): after both builds' unit tests, eleven lanes run side by
 # side, each a sequence of test binaries: the normal build's integration
-# suites in the seven lanes of tests/integration/itest.c (module, debian,
-# system, bisect1, bisect2, trend, other; the fuzz replays follow other),
+# suites in the nine lanes of tests/integration/itest.c (module, module2,
+# realbisect, debian, system, bisect1, bisect2, trend, other; module2 and
+# realbisect start when module has ended; the fuzz replays follow other),
 # and the sanitizer pass's fast suites in two (asan_trend, asan_other, then
 # its fuzz replays). Much of their time is sleeping (the fake runsc histories)
 # or waiting on one another's CPU, so two cores carry them, and every test
@@ -201,9 +202,22 @@ lane() {
         cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } }
                    END { printf "%.0f", s }' "$res/times")
         echo "== lane $name: ended after $(( $(date +%s) - lane_t0 ))s, ${cpu}s of CPU"
+        : > "$scratch/$name.ended"
     ) > "$scratch/$name.out" 2>&1 &
     eval "pid_$name=\$!"
     lanes="$lanes $name"
+}
+
+# after LANE COMMAND...: COMMAND once lane LANE has ended (polled), for a
+# lane whose tests reuse what LANE's put into the shared caches.
+after() {
+    a_t0=$(date +%s)
+    while [ ! -e "$scratch/$1.ended" ]; do
+        sleep 1
+    done
+    echo "== waited $(( $(date +%s) - a_t0 ))s for lane $1"
+    shift
+    "$@"
 }
 
 # wait_lanes: each lane's output, in the order they were started, once it
@@ -301,10 +315,14 @@ sanitized() (
 sanitized run "unit (ASan+UBSan)" "$B/asan/tests/unit"
 
 lanes=
-# The module lane is the longest on a fresh machine (a cold compile of the
-# 2026 tree, then the real-tree bisect on it); the debian lane's compiles,
-# which nothing waits for, yield the CPU to it.
+# On a fresh machine the longest path is the module lane (a cold compile of
+# the 2026 tree), then module2 (its patched arm) and realbisect (the
+# real-tree bisect), which reuse that compile and so start once it has
+# ended; the debian lane's compiles, which nothing waits for, yield the CPU
+# to them.
 lane module run "integration: module" "$B/tests/integration" full module
+lane module2 after module run "integration: module2" "$B/tests/integration" full module2
+lane realbisect after module run "integration: realbisect" "$B/tests/integration" full realbisect
 lane_nice=10
 lane debian run "integration: debian" "$B/tests/integration" full debian
 lane_nice=

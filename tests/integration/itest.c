@@ -162,12 +162,14 @@ void itest_free_ports(int *ports, int n)
  * Lanes: tests/run.sh runs the lanes of a tier as processes side by side
  * (`integration full LANE`, `integration fast LANE`), each with its own
  * TMPDIR, state directory and knob journal:
- * - debian, module: the suites that build gVisor (Debian's tree and the
- *   2024 module tree; the 2026 module trees, then the real-tree bisect,
- *   which reuses their compiles) into
- *   gvab's shared source and Go caches (the source cache takes a writer
- *   lock, source.h; Go's caches are safe for concurrent go commands). On a
- *   fresh machine these are CPU-bound for minutes, so they start first;
+ * - debian, module, module2, realbisect: the suites that build gVisor
+ *   (debian: Debian's tree and the 2024 module tree; module: the 2026
+ *   module tree's stock compile; module2 and realbisect: the patched 2026
+ *   arm and the real-tree bisect, which reuse that compile, so tests/run.sh
+ *   starts them once module has ended) into gvab's shared source and Go
+ *   caches (the source cache takes a writer lock, source.h; Go's caches are
+ *   safe for concurrent go commands). On a fresh machine these are
+ *   CPU-bound for minutes, so they start first;
  * - system: real runsc boots, host-wide names (network namespaces, sshd
  *   ports of the fleet), a fresh clone's build, browsers;
  * - bisect1, bisect2, trend: the synthetic histories, whose time is the
@@ -198,7 +200,8 @@ static const struct {
 	{suite_build, TIER_FULL, "debian"},
 	{suite_build_module_2024, TIER_FULL, "debian"},
 	{suite_build_module, TIER_FULL, "module"},
-	{suite_bisect, TIER_FULL, "module"},
+	{suite_build_module_2026, TIER_FULL, "module2"},
+	{suite_bisect, TIER_FULL, "realbisect"},
 	{suite_rig_real, TIER_FULL, "system"},
 	{suite_hosts_real, TIER_FULL, "system"},
 	{suite_playbook, TIER_FULL, "system"},
@@ -214,7 +217,8 @@ static const struct {
 static int usage(void)
 {
 	fprintf(stderr, "usage: integration [quick | fast [LANE] | full [LANE]] | fakehist\n"
-	                "  LANE: debian, module, system, bisect1, bisect2, trend or other: the tier's suites of that lane\n");
+	                "  LANE: debian, module, module2, realbisect, system, bisect1, bisect2, trend or other:\n"
+	                "        the tier's suites of that lane\n");
 	return 2;
 }
 

@@ -55,6 +55,7 @@ Suite *suite_perfcount(void);
 Suite *suite_analysis(void);
 Suite *suite_build(void);
 Suite *suite_build_module(void);
+Suite *suite_build_module_2026(void);
 Suite *suite_build_module_2024(void);
 Suite *suite_bisect(void);
 Suite *suite_bisect_fake1(void);
