@@ -85,6 +85,26 @@ void modsource_proxy_refusal(const char *err, const char *version, char *out, si
 	out[o < n ? o : n - 1] = '\0';
 }
 
+/* Go's refusal of a module that needs a newer toolchain ("... requires go
+ * >= 1.26.3 (running go 1.22.12; GOTOOLCHAIN=local)"): 1 with the two
+ * versions, else 0. */
+int modsource_go_refusal(const char *err, char *want, size_t nw, char *have, size_t nh)
+{
+	const char *r = strstr(err, "requires go >= "), *h = strstr(err, "(running go ");
+	if (!r || !h)
+		return 0;
+	r += strlen("requires go >= ");
+	h += strlen("(running go ");
+	size_t lr = strcspn(r, " ;)"), lh = strcspn(h, " ;)");
+	if (!lr || !lh || lr >= nw || lh >= nh)
+		return 0;
+	memcpy(want, r, lr);
+	want[lr] = '\0';
+	memcpy(have, h, lh);
+	have[lh] = '\0';
+	return 1;
+}
+
 static int download(const char *cache_dir, const char *go, const char *rev, int nosumdb,
                     cJSON **doc)
 {
@@ -188,6 +208,16 @@ int modsource_fetch(git_repository *cache, const char *cache_dir, const char *go
 		for (char *c = (char *)err; *c; c++)
 			if (*c == '\n' || *c == '\t')
 				*c = ' ';
+		/* A toolchain older than the module's go.mod (--go pins one, with
+		 * GOTOOLCHAIN=local) refuses it at the download already: said as
+		 * gvab says it for a module in the cache (gotool_check). */
+		char want[32], have[32];
+		if (modsource_go_refusal(err, want, sizeof want, have, sizeof have)) {
+			rc = error_setc(GVAB_EPRECOND,
+			                "module %s@%s: go.mod asks for go %s, but %s is go%s (it cannot even "
+			                "download the module)", MODSOURCE_MODULE, rev, want, go, have);
+			goto out;
+		}
 		const char *hint = is_hex_id(rev) ? "; the proxy may not resolve bare commit ids: pass the "
 		                                    "pseudo-version v0.0.0-<UTC commit time>-<12 hex>" : "";
 		char why[512];

@@ -43,6 +43,11 @@ int modsource_fetch(git_repository *cache, const char *cache_dir, const char *go
  * refusal as "the module proxy refused VERSION (403 not available)". */
 void modsource_proxy_refusal(const char *err, const char *version, char *out, size_t n);
 
+/* Go's refusal of a module whose go.mod needs a newer toolchain ("requires
+ * go >= 1.26.3 (running go 1.22.12; ...)"): 1 with want "1.26.3" and have
+ * "1.22.12", else 0. */
+int modsource_go_refusal(const char *err, char *want, size_t nw, char *have, size_t nh);
+
 /* 1 if `s` looks like a module pseudo-version v0.0.0-YYYYMMDDhhmmss-<12 hex>. */
 int modsource_is_pseudo(const char *s);
 

@@ -308,6 +308,17 @@ START_TEST(test_proxy_refusal_words)
 	modsource_proxy_refusal("dial tcp: lookup https://proxy.invalid/x failed", "v1", out,
 	                        sizeof out);
 	ck_assert_str_eq(out, "dial tcp: lookup <the module proxy> failed");
+	/* A toolchain too old for the module's go.mod (Go 1.22's words). */
+	char want[32], have[32];
+	ck_assert_int_eq(modsource_go_refusal("gvisor.dev/gvisor@v0.0.0-20260709014902-8ed0c00a3f90 "
+	                                      "requires go >= 1.26.3 (running go 1.22.12; "
+	                                      "GOTOOLCHAIN=local)", want, sizeof want, have, sizeof have),
+	                 1);
+	ck_assert_str_eq(want, "1.26.3");
+	ck_assert_str_eq(have, "1.22.12");
+	ck_assert_int_eq(modsource_go_refusal("requires go >= 1.26.3", want, sizeof want, have, sizeof have),
+	                 0);
+	ck_assert_int_eq(modsource_go_refusal("x: 403 Forbidden", want, sizeof want, have, sizeof have), 0);
 }
 END_TEST
 
