@@ -10,6 +10,7 @@
 #include <string.h>
 #include <linux/membarrier.h>
 #include <sched.h>
+#include <signal.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -112,6 +113,43 @@ void itest_poll_pause(pid_t pid)
 	}
 	struct timespec ts = {0, 10 * 1000 * 1000};
 	nanosleep(&ts, NULL);
+}
+
+void itest_wait_listen(const char *addr, int port)
+{
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	ck_assert_msg(inet_pton(AF_INET, addr, &a.sin_addr) == 1, "bad address %s", addr);
+	for (;;) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(fd, 0);
+		int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+		close(fd);
+		if (ok)
+			return;
+		itest_poll_pause(0);
+	}
+}
+
+void itest_netns_clear(const char *ns, const char *host_link)
+{
+	char *o = NULL;
+	char *pids[] = {"ip", "netns", "pids", (char *)ns, NULL};
+	if (itest_run(&o, pids) == 0 && o)
+		for (char *p = o, *end; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (pid > 1)
+				kill((pid_t)pid, SIGKILL);
+		}
+	free(o);
+	char *d1[] = {"ip", "link", "del", (char *)host_link, NULL};
+	char *d2[] = {"ip", "netns", "del", (char *)ns, NULL};
+	itest_run(NULL, d1);
+	itest_run(NULL, d2);
 }
 
 /* Paced (a 100 us pause every 100 calls) so it loads the host without

@@ -41,6 +41,18 @@ void itest_bundle(const char *dir, const char *arg0);
  * cannot outlive it. No time limit: waits under load take what they take,
  * and Check's timeout is the guard against a hang. */
 void itest_poll_pause(pid_t pid);
+/* Polls (itest_poll_pause) until a TCP connect to addr:port succeeds: an
+ * sshd started in the background is listening. sshd forks into the
+ * background before it binds its port, so its start returning says
+ * nothing about that. */
+void itest_wait_listen(const char *addr, int port);
+/* Takes a test's network namespace and its veth down whatever a failed
+ * test left (Check skips a checked teardown after a failed assertion):
+ * every process in the namespace (its sshd, and the sessions sshd forked,
+ * which would otherwise outlive the link they served for hours) is
+ * killed, then the host-side link and the namespace are deleted. Missing
+ * ones are fine. */
+void itest_netns_clear(const char *ns, const char *host_link);
 /* Forks a process that calls membarrier(REGISTER_PRIVATE_EXPEDITED) in a
  * loop until killed, counting its calls in *calls (shared memory, e.g.
  * mmap MAP_SHARED): host-wide noise per-boot counters must not see. */
