@@ -48,6 +48,7 @@ START_TEST(test_playbook_campaign)
 	util_mkdir_p("/run/sshd", 0755);
 	char *sv[] = {"/usr/sbin/sshd", "-f", cfg, NULL};
 	run_ok(sv);
+	itest_wait_listen("127.0.0.1", port);
 
 	/* Arms: two copies of the fake runsc; the bundle; the inventory. */
 	char *a = util_fmt("%s/a-runsc", d), *b = util_fmt("%s/b-runsc", d), *bundle = util_fmt("%s/bundle", d);
