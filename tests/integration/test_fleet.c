@@ -431,7 +431,7 @@ END_TEST
 static void fleet_final(void)
 {
 	for (int i = 0; i < MAX_HOSTS; i++) {
-		char ns[16], host[32];
+		char ns[32], host[32];
 		snprintf(ns, sizeof ns, "gvab-f%d", i + 1);
 		snprintf(host, sizeof host, "gvab-f%dh", i + 1);
 		itest_netns_clear(ns, host);
