@@ -84,6 +84,11 @@ int cmd_bundle(int argc, char **argv)
 	}
 	if (p.status != OPT_DONE)
 		return opt_exit(&p);
+	/* The sandbox's command comes after "--" only: `gvab bundle DIR` would
+	 * otherwise write build/bundle running DIR as its program. */
+	if (p.ind < argc && strcmp(argv[p.ind - 1], "--") != 0)
+		return opt_usage_error(&cmd, "'%s': the sandbox's command goes after -- (gvab bundle -- ARGV); "
+		                       "where the bundle goes is --out DIR", argv[p.ind]);
 	if (p.ind < argc)
 		bo.args = argv + p.ind;
 	if (want_workload) {

@@ -276,6 +276,36 @@ START_TEST(test_rig_usage_names_itself)
 }
 END_TEST
 
+/* `gvab bundle DIR` (the directory meant for --out): a usage error naming
+ * the word, nothing written. Before, it wrote build/bundle with DIR as the
+ * sandbox's program. The sandbox's command goes after --. */
+START_TEST(test_bundle_operand_needs_dashes)
+{
+	char *want = util_fmt("%s/meant-out", dir), *cwd = util_fmt("%s/cwd", dir), *o = NULL;
+	ck_assert_int_eq(util_mkdir_p(cwd, 0755), 0);
+	char *self = realpath(itest_gvab(), NULL);
+	ck_assert_ptr_nonnull(self);
+	char *script = util_fmt("cd '%s' && exec '%s' bundle '%s'", cwd, self, want);
+	char *argv[] = {"sh", "-c", script, NULL};
+	ck_assert_int_eq(itest_run(&o, argv), 64);
+	ck_assert_msg(strstr(o, "the sandbox's command goes after --") && strstr(o, want), "%s", o);
+	free(o);
+	ck_assert(!util_path_exists(want));
+	char *made = util_fmt("%s/build", cwd);
+	ck_assert_msg(!util_path_exists(made), "%s was written", made);
+	/* After --, the same word is the sandbox's command. */
+	char *b = util_fmt("%s/b", dir);
+	char *ok[] = {(char *)itest_gvab(), "bundle", "--out", b, "--", "/bin/true", NULL};
+	ck_assert_int_eq(itest_run(NULL, ok), 0);
+	free(b);
+	free(made);
+	free(script);
+	free(self);
+	free(cwd);
+	free(want);
+}
+END_TEST
+
 /* `gvab hosts check|run` check what they need here (bundle, arms) before
  * contacting a host or creating results/NAME: exit 69, nothing made. The
  * inventory's host is unreachable (TEST-NET-1): contacting it would fail
@@ -342,6 +372,7 @@ Suite *suite_answers(void)
 	tcase_add_test(tc, test_rig_usage_names_itself);
 	tcase_add_test(tc, test_hosts_local_preconditions);
 	tcase_add_test(tc, test_gate_on_campaign_folder);
+	tcase_add_test(tc, test_bundle_operand_needs_dashes);
 	suite_add_tcase(s, tc);
 	return s;
 }
