@@ -530,8 +530,59 @@ size_t answer_between_runs(const struct run_analysis *runs, size_t nruns, int ph
 	return ng;
 }
 
+/* Comparisons of (base, cand) on `phase` in runs[from..] under the
+ * conditions of runs[from]: *all of them, and *with an interval (what
+ * answer_between_runs can use). */
+static void pair_runs(const struct run_analysis *runs, size_t nruns, size_t from, int phase,
+                      const char *base, const char *cand, size_t *all, size_t *with)
+{
+	*all = *with = 0;
+	for (size_t j = from; j < nruns; j++)
+		for (size_t q = 0; q < runs[j].ncmp; q++) {
+			const struct comparison *c = &runs[j].cmp[q];
+			if (c->phase != phase || !runs[j].narms || !same_conditions(runs[from].run, runs[j].run) ||
+			    strcmp(runs[j].arms[0].name, base) || strcmp(runs[j].arms[c->b].name, cand))
+				continue;
+			(*all)++;
+			*with += c->med_a > 0 && isfinite(c->shift_lo) && isfinite(c->shift_hi) && c->shift_tail > 0;
+		}
+}
+
+/* A pair repeated in several runs of which fewer than two have an
+ * interval: no between-run spread can be given, and that is said rather
+ * than left out in silence. */
+static void between_runs_too_few(const struct run_analysis *runs, size_t nruns, int phase)
+{
+	for (size_t i = 0; i < nruns; i++) {
+		if (!runs[i].narms)
+			continue;
+		const char *base = runs[i].arms[0].name;
+		for (size_t k = 0; k < runs[i].ncmp; k++) {
+			const struct comparison *c0 = &runs[i].cmp[k];
+			if (c0->phase != phase)
+				continue;
+			const char *cand = runs[i].arms[c0->b].name;
+			size_t all, with, all_before = 0, with_before = 0;
+			/* Only at the pair's first run under these conditions. */
+			for (size_t j = 0; j < i && !all_before; j++)
+				if (same_conditions(runs[i].run, runs[j].run)) {
+					pair_runs(runs, i, j, phase, base, cand, &all_before, &with_before);
+				}
+			if (all_before)
+				continue;
+			pair_runs(runs, nruns, i, phase, base, cand, &all, &with);
+			if (all >= 2 && with < 2)
+				printf("\nBetween runs, %s against %s on %s (%zu runs): only %zu with an interval "
+				       "(the others are undecided with too few pairs at their noise), so no "
+				       "between-run spread; run more rounds.\n",
+				       cand, base, sample_phase_names[phase], all, with);
+		}
+	}
+}
+
 static void between_runs(const struct run_analysis *runs, size_t nruns, int phase)
 {
+	between_runs_too_few(runs, nruns, phase);
 	struct between_runs *g;
 	size_t ng = answer_between_runs(runs, nruns, phase, &g);
 	for (size_t k = 0; k < ng; k++) {

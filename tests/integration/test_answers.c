@@ -127,6 +127,30 @@ START_TEST(test_too_few_boots_in_words)
 }
 END_TEST
 
+/* Two runs of the same arms on one host, one too short for an interval:
+ * compare says there is no between-run spread, and why, instead of
+ * leaving the section out in silence. */
+START_TEST(test_between_runs_too_few_in_words)
+{
+	char *o = NULL;
+	char *r1 = make_run("rep1", "host", 24, 24, 24), *r2 = make_run("rep2", "host", 4, 4, 4);
+	ck_assert_int_eq(run_gvab(&o, "compare", r1, r2, NULL, NULL), 0);
+	ck_assert_msg(strstr(o, "Between runs, B against A on core (2 runs): only 1 with an interval"),
+	              "%s", o);
+	ck_assert_msg(!strstr(o, "between-run sd"), "%s", o);
+	ck_assert_msg(!nan_or_inf(o), "compare printed '%.20s'", nan_or_inf(o));
+	free(o);
+	/* Both with intervals: the spread, and no such line. */
+	char *r3 = make_run("rep3", "host", 24, 24, 24);
+	ck_assert_int_eq(run_gvab(&o, "compare", r1, r3, NULL, NULL), 0);
+	ck_assert_msg(strstr(o, "between-run sd") && !strstr(o, "with an interval"), "%s", o);
+	free(o);
+	free(r1);
+	free(r2);
+	free(r3);
+}
+END_TEST
+
 /* Only regular files are read, up to a cap: a FIFO (which would block
  * forever), /dev/zero and /dev/urandom (endless), a directory; and an
  * empty samples.jsonl in compare. Each is exit 65 naming the file. */
@@ -373,6 +397,7 @@ Suite *suite_answers(void)
 	tcase_add_test(tc, test_hosts_local_preconditions);
 	tcase_add_test(tc, test_gate_on_campaign_folder);
 	tcase_add_test(tc, test_bundle_operand_needs_dashes);
+	tcase_add_test(tc, test_between_runs_too_few_in_words);
 	suite_add_tcase(s, tc);
 	return s;
 }
