@@ -573,9 +573,11 @@ static void between_runs_too_few(const struct run_analysis *runs, size_t nruns, 
 			pair_runs(runs, nruns, i, phase, base, cand, &all, &with);
 			if (all >= 2 && with < 2)
 				printf("\nBetween runs, %s against %s on %s (%zu runs): only %zu with an interval "
-				       "(the others are undecided with too few pairs at their noise), so no "
-				       "between-run spread; run more rounds.\n",
-				       cand, base, sample_phase_names[phase], all, with);
+				       "(%s undecided with too few pairs at %s noise), so no between-run spread; "
+				       "run more rounds.\n",
+				       cand, base, sample_phase_names[phase], all, with,
+				       all - with == 1 ? "the other is" : "the others are",
+				       all - with == 1 ? "its" : "their");
 		}
 	}
 }
