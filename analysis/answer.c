@@ -466,6 +466,32 @@ static int same_conditions(const cJSON *r0, const cJSON *r1)
 	return 1;
 }
 
+/* Comparison c of runs[j] is base against cand on phase, under the
+ * conditions of runs[i]. */
+static int same_pair(const struct run_analysis *runs, size_t i, size_t j, const struct comparison *c,
+                     int phase, const char *base, const char *cand)
+{
+	return c->phase == phase && runs[j].narms && same_conditions(runs[i].run, runs[j].run) &&
+	       !strcmp(runs[j].arms[0].name, base) && !strcmp(runs[j].arms[c->b].name, cand);
+}
+
+/* A comparison with a finite interval, so a standard error. */
+static int has_interval(const struct comparison *c)
+{
+	return c->med_a > 0 && isfinite(c->shift_lo) && isfinite(c->shift_hi) && c->shift_tail > 0;
+}
+
+/* The pair appears in a run before runs[i] under its conditions. */
+static int pair_seen_before(const struct run_analysis *runs, size_t i, int phase, const char *base,
+                            const char *cand)
+{
+	for (size_t j = 0; j < i; j++)
+		for (size_t q = 0; q < runs[j].ncmp; q++)
+			if (same_pair(runs, i, j, &runs[j].cmp[q], phase, base, cand))
+				return 1;
+	return 0;
+}
+
 size_t answer_between_runs(const struct run_analysis *runs, size_t nruns, int phase,
                            struct between_runs **out)
 {
@@ -481,14 +507,7 @@ size_t answer_between_runs(const struct run_analysis *runs, size_t nruns, int ph
 				continue;
 			const char *cand = runs[i].arms[c0->b].name;
 			/* Only once per pair and conditions: at its first run. */
-			int seen = 0;
-			for (size_t j = 0; j < i && !seen; j++)
-				for (size_t q = 0; q < runs[j].ncmp && !seen; q++)
-					seen = runs[j].cmp[q].phase == phase && runs[j].narms &&
-					       same_conditions(runs[i].run, runs[j].run) &&
-					       !strcmp(runs[j].arms[0].name, base) &&
-					       !strcmp(runs[j].arms[runs[j].cmp[q].b].name, cand);
-			if (seen)
+			if (pair_seen_before(runs, i, phase, base, cand))
 				continue;
 			struct between_runs g;
 			memset(&g, 0, sizeof g);
@@ -498,11 +517,7 @@ size_t answer_between_runs(const struct run_analysis *runs, size_t nruns, int ph
 			for (size_t j = i; j < nruns && g.n < ANSWER_MAX_REPEATS; j++)
 				for (size_t q = 0; q < runs[j].ncmp && g.n < ANSWER_MAX_REPEATS; q++) {
 					const struct comparison *c = &runs[j].cmp[q];
-					if (!same_conditions(runs[i].run, runs[j].run))
-						continue;
-					if (c->phase != phase || !runs[j].narms || strcmp(runs[j].arms[0].name, base) ||
-					    strcmp(runs[j].arms[c->b].name, cand) || !(c->med_a > 0) ||
-					    !isfinite(c->shift_lo) || !isfinite(c->shift_hi) || !(c->shift_tail > 0))
+					if (!same_pair(runs, i, j, c, phase, base, cand) || !has_interval(c))
 						continue;
 					double z = stats_norm_quantile(1 - c->shift_tail);
 					g.run[g.n] = j;
@@ -530,24 +545,6 @@ size_t answer_between_runs(const struct run_analysis *runs, size_t nruns, int ph
 	return ng;
 }
 
-/* Comparisons of (base, cand) on `phase` in runs[from..] under the
- * conditions of runs[from]: *all of them, and *with an interval (what
- * answer_between_runs can use). */
-static void pair_runs(const struct run_analysis *runs, size_t nruns, size_t from, int phase,
-                      const char *base, const char *cand, size_t *all, size_t *with)
-{
-	*all = *with = 0;
-	for (size_t j = from; j < nruns; j++)
-		for (size_t q = 0; q < runs[j].ncmp; q++) {
-			const struct comparison *c = &runs[j].cmp[q];
-			if (c->phase != phase || !runs[j].narms || !same_conditions(runs[from].run, runs[j].run) ||
-			    strcmp(runs[j].arms[0].name, base) || strcmp(runs[j].arms[c->b].name, cand))
-				continue;
-			(*all)++;
-			*with += c->med_a > 0 && isfinite(c->shift_lo) && isfinite(c->shift_hi) && c->shift_tail > 0;
-		}
-}
-
 /* A pair repeated in several runs of which fewer than two have an
  * interval: no between-run spread can be given, and that is said rather
  * than left out in silence. */
@@ -562,15 +559,15 @@ static void between_runs_too_few(const struct run_analysis *runs, size_t nruns, 
 			if (c0->phase != phase)
 				continue;
 			const char *cand = runs[i].arms[c0->b].name;
-			size_t all, with, all_before = 0, with_before = 0;
-			/* Only at the pair's first run under these conditions. */
-			for (size_t j = 0; j < i && !all_before; j++)
-				if (same_conditions(runs[i].run, runs[j].run)) {
-					pair_runs(runs, i, j, phase, base, cand, &all_before, &with_before);
-				}
-			if (all_before)
+			if (pair_seen_before(runs, i, phase, base, cand))
 				continue;
-			pair_runs(runs, nruns, i, phase, base, cand, &all, &with);
+			size_t all = 0, with = 0;
+			for (size_t j = i; j < nruns; j++)
+				for (size_t q = 0; q < runs[j].ncmp; q++)
+					if (same_pair(runs, i, j, &runs[j].cmp[q], phase, base, cand)) {
+						all++;
+						with += (size_t)has_interval(&runs[j].cmp[q]);
+					}
 			if (all >= 2 && with < 2)
 				printf("\nBetween runs, %s against %s on %s (%zu runs): only %zu with an interval "
 				       "(%s undecided with too few pairs at %s noise), so no between-run spread; "
