@@ -2,15 +2,22 @@
  * copies that differ by +80 ms in create), nothing written into the run
  * directory, bad input named.
  *
- * The runs boot under SCHED_FIFO (chrt -f 1, inherited by gvab and the fake
- * runsc), as the release gate's test does, so a boot is the fake's sleep and
- * not the load of whatever else runs on the host. Without it, under make
- * check's parallel lanes on a 2-vCPU host, the 20-pair repeat came out
- * +72.4% [-100.0, open] (sd of the paired log-ratios 0.135, variance x6.01
- * for dependent rounds): a run with no interval has no standard error, so
- * the between-runs section had one run and was not printed. Where real-time
- * scheduling is refused, the checks that need both runs decided are a
- * counted skip. */
+ * What the checks ask of a run holds whatever the noise:
+ * - The run that must say "slower" has 80 pairs, booted under SCHED_FIFO
+ *   (chrt -f 1, inherited by gvab and the fake runsc) so that every pair
+ *   has B slower. The interval is widened for dependent rounds by up to x8
+ *   (stats_ar1_variance_factor's cap, reached when the load drifts through
+ *   a run), and at 20-74 pairs that alone can leave a change of any size
+ *   undecided: crafted runs with every pair +81% and a steady drift came
+ *   out undecided at 40-42 and 52-74 pairs, slower at 44-50 and from 76
+ *   on (exact null up to 50 pairs, the normal one beyond). CI met it at 20
+ *   pairs: the repeat had no interval and compare, rightly, no between-runs
+ *   spread.
+ * - The 20-pair repeat may or may not be decided, so the between-runs
+ *   section is checked in the form its interval calls for: the shifts
+ *   when it has one, "only 1 with an interval" when not; the report's
+ *   repeated-runs section likewise. The spread itself, on runs made to
+ *   have it, is test_answers.c's test_between_runs_too_few_in_words. */
 #define _GNU_SOURCE
 #include "itest.h"
 #include "util.h"
@@ -35,55 +42,65 @@ static int count_entries(const char *dir)
 START_TEST(test_compare_answers)
 {
 	int fifo = itest_have_fifo();
-	/* A boot of some 100 ms, as real ones take: over a 20 ms one the
-	 * scheduling jitter of a loaded host drifts the log ratio enough for
-	 * the lag-1 margin to leave 20 pairs undecided (seen at x3.8 and x7.0
-	 * the variance). */
-	setenv("FAKE_CREATE_MS", "100", 1);
+	/* A create of 30 ms, and B's 80 ms more. */
+	setenv("FAKE_CREATE_MS", "30", 1);
 	char *d = itest_tmpdir("compare");
 	char *a = util_fmt("%s/a-runsc", d), *b = util_fmt("%s/b-runsc", d), *bf = util_fmt("%s.create_ms", b);
 	ck_assert_int_eq(util_copy_file(itest_fake(), a, 0755), 0);
 	ck_assert_int_eq(util_copy_file(itest_fake(), b, 0755), 0);
 	/* Far beyond the noise of a busy machine: B creates 80 ms slower, over
-	 * 40 pairs: the rank test's p cannot go below alpha 0.01 at 20 pairs
-	 * once the lag-1 margin makes the variance x2.8 or more (seen: +77%
-	 * [+71.6, +81.3] undecided, sd of the log ratios 0.023), whatever the
-	 * size of the change. */
+	 * 80 pairs (the header says why so many). */
 	ck_assert_int_eq(util_write_file_atomic(bf, "80\n", 3), 0);
 	char *bundle = util_fmt("%s/bundle", d), *run = util_fmt("%s/run", d);
 	itest_bundle(bundle, NULL);
 	char *aa = util_fmt("base=%s", a), *ba = util_fmt("slowed=%s", b);
 	char *rv[] = {ITEST_FIFO, (char *)itest_gvab(), "run", "-q", "--out", run, "--bundle", bundle,
-	              "--iterations", "40", "--warmups", "1", "--arm", aa, "--arm", ba, NULL};
+	              "--iterations", "80", "--warmups", "1", "--arm", aa, "--arm", ba, NULL};
 	char *ro = NULL;
 	ck_assert_int_eq(itest_run(&ro, itest_fifo(rv, fifo)), 0);
-	/* gvab run ends with the answer. */
-	ck_assert_msg(strstr(ro, "slowed: core ") && strstr(ro, "slower (paired, n=40)"), "%s", ro);
+	/* gvab run ends with the answer ("slower" only where the boots are
+	 * the fakes' sleeps). */
+	ck_assert_msg(strstr(ro, "slowed: core ") && (!fifo || strstr(ro, "slower (paired, n=80)")), "%s", ro);
 	free(ro);
 	int before = count_entries(run);
 	char *o = NULL;
 	char *cv[] = {(char *)itest_gvab(), "compare", run, NULL};
 	ck_assert_int_eq(itest_run(&o, cv), 0);
-	ck_assert_msg(strstr(o, "slowed: core ") && strstr(o, ", slower (paired, n=40)"), "%s", o);
+	ck_assert_msg(strstr(o, "slowed: core ") && (!fifo || strstr(o, ", slower (paired, n=80)")), "%s", o);
 	ck_assert_ptr_nonnull(strstr(o, "slowed         create"));
 	/* CPU time per boot (rusage of the boot's processes) beside wall time. */
 	ck_assert_ptr_nonnull(strstr(o, "CPU time per boot"));
-	ck_assert_ptr_nonnull(strstr(o, "| slowed | 40 |"));
+	ck_assert_ptr_nonnull(strstr(o, "| slowed | 80 |"));
 	free(o);
 	char *sp = util_fmt("%s/samples.jsonl", run);
-	ck_assert_int_eq(itest_count_lines(sp, "\"cpu\":{\"user_ns\":"), 82);
+	ck_assert_int_eq(itest_count_lines(sp, "\"cpu\":{\"user_ns\":"), 162);
 	free(sp);
 	/* A repeat of the same arms: the shift between runs, with its variance
-	 * components. */
+	 * components, or in words why there is none. */
 	char *run2 = util_fmt("%s/run2", d);
 	char *rv2[] = {ITEST_FIFO, (char *)itest_gvab(), "run", "-q", "--out", run2, "--bundle", bundle,
 	               "--iterations", "20", "--warmups", "1", "--arm", aa, "--arm", ba, NULL};
 	ck_assert_int_eq(itest_run(NULL, itest_fifo(rv2, fifo)), 0);
+	/* Whether the repeat has an interval: its own answer line. */
+	char *c2[] = {(char *)itest_gvab(), "compare", run2, NULL};
+	ck_assert_int_eq(itest_run(&o, c2), 0);
+	const char *at = strstr(o, "slowed: core ");
+	ck_assert_msg(at, "%s", o);
+	char *ans = strndup(at, strcspn(at, "\n"));
+	/* No interval is "[-100.0, open]": the rank interval's two ends are
+	 * open together. */
+	int decided2 = !strstr(ans, "open]");
+	fprintf(stderr, "compare: the 20-pair repeat %s an interval: %s\n", decided2 ? "has" : "lacks", ans);
+	free(ans);
+	free(o);
 	char *cv2[] = {(char *)itest_gvab(), "compare", run, run2, NULL};
 	ck_assert_int_eq(itest_run(&o, cv2), 0);
-	if (fifo)
+	if (decided2)
 		ck_assert_msg(strstr(o, "Between runs, slowed against base on core (2 runs): shifts +") &&
 		              strstr(o, "between-run sd"), "%s", o);
+	else
+		ck_assert_msg(strstr(o, "Between runs, slowed against base on core (2 runs): only 1 with an "
+		                        "interval") && !strstr(o, "between-run sd"), "%s", o);
 	free(o);
 	/* The report gives the same figures (section, results.json, page) over
 	 * the repeats, and nothing of the kind for one run. */
@@ -92,13 +109,11 @@ START_TEST(test_compare_answers)
 	ck_assert_int_eq(itest_run(NULL, pv), 0);
 	char *mdp = util_fmt("%s/report.md", rep), *jsp = util_fmt("%s/results.json", rep),
 	     *hp = util_fmt("%s/report.html", rep);
-	if (fifo) {
-		ck_assert_int_eq(itest_count_lines(mdp, "## Repeated runs: CORE shift between runs"), 1);
-		ck_assert_int_eq(itest_count_lines(mdp, "| slowed vs base | 2 | run +"), 1);
-		ck_assert_int_eq(itest_count_lines(jsp, "\"between_run_sd_pct\""), 1);
-		ck_assert_int_eq(itest_count_lines(jsp, "\"one_run_enough\""), 1);
-		ck_assert_int_eq(itest_count_lines(hp, "<h2 id=\"repeats\">Repeated runs</h2>"), 1);
-	}
+	ck_assert_int_eq(itest_count_lines(mdp, "## Repeated runs: CORE shift between runs"), decided2);
+	ck_assert_int_eq(itest_count_lines(mdp, "| slowed vs base | 2 | run +"), decided2);
+	ck_assert_int_eq(itest_count_lines(jsp, "\"between_run_sd_pct\""), decided2);
+	ck_assert_int_eq(itest_count_lines(jsp, "\"one_run_enough\""), decided2);
+	ck_assert_int_eq(itest_count_lines(hp, "<h2 id=\"repeats\">Repeated runs</h2>"), decided2);
 	char *pv1[] = {(char *)itest_gvab(), "report", "--no-charts", "--out", rep1, run, NULL};
 	ck_assert_int_eq(itest_run(NULL, pv1), 0);
 	char *mdp1 = util_fmt("%s/report.md", rep1), *jsp1 = util_fmt("%s/results.json", rep1);
@@ -132,7 +147,7 @@ START_TEST(test_compare_answers)
 	free(bf);
 	free(d);
 	if (!fifo)
-		TEST_SKIP("chrt -f 1 refused (no real-time scheduling here): the between-runs section "
+		TEST_SKIP("chrt -f 1 refused (no real-time scheduling here): the 80-pair run's \"slower\" "
 		          "was not checked");
 }
 END_TEST
