@@ -56,6 +56,8 @@ static void between_runs(const struct run_analysis *runs, size_t nruns, int phas
 #define ADVICE_POWER 0.8
 /* Fewer pairs give an sd too rough to plan with. */
 #define ADVICE_MIN_PAIRS 5
+/* How far the pairs a dependence of rounds asks for are searched. */
+#define ADVICE_FLOOR_MAX 1000
 
 /* ", variance x1.29 for dependent rounds" when the interval was widened. */
 static void dep_text(const struct comparison *c, char *buf, size_t len)
@@ -66,8 +68,8 @@ static void dep_text(const struct comparison *c, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-int answer_advice(const struct comparison *c, double alpha, double threshold_pct, char *buf,
-                  size_t len)
+int answer_advice(const struct comparison *c, double alpha, int two_sided, double threshold_pct,
+                  char *buf, size_t len)
 {
 	buf[0] = '\0';
 	if (c->npairs < ADVICE_MIN_PAIRS || !isfinite(c->pair_log_sd) || !(threshold_pct > 0))
@@ -77,6 +79,30 @@ int answer_advice(const struct comparison *c, double alpha, double threshold_pct
 	double need = stats_plan_pairs(c->pair_log_sd, log1p(threshold_pct / 100), alpha,
 	                               ADVICE_POWER, c->dep_factor);
 	double more = ceil(need) - (double)c->npairs;
+	/* Dependent rounds can put every verdict out of reach of these pairs:
+	 * the rank test's smallest p (all pairs of one sign) at the widened
+	 * variance above what the verdict needs (alpha two-sided; an interval
+	 * at alpha per side, the gate's, closes at 2 alpha). Then the shift is
+	 * not near the threshold; the pairs are too few for any shift. */
+	double p_needed = two_sided ? alpha : 2 * alpha;
+	if (c->dep_factor > 1 && stats_sign_floor_p(c->npairs, c->dep_factor) > p_needed) {
+		size_t m = stats_sign_floor_pairs(c->dep_factor, p_needed, ADVICE_FLOOR_MAX);
+		int w = snprintf(buf, len, "%zu pairs cannot decide a change of any size at this dependence "
+		                 "of rounds (variance x%.2f): even all %zu of one sign fall short of alpha "
+		                 "%.3g; ", c->npairs, c->dep_factor, c->npairs, alpha);
+		if (w < 0 || (size_t)w >= len)
+			return 1;
+		if (m == 0)
+			snprintf(buf + w, len - (size_t)w, "no count up to %d pairs can", ADVICE_FLOOR_MAX);
+		else if (ceil(need) > (double)m)
+			snprintf(buf + w, len - (size_t)w, "from %zu pairs on every count can, and about %.0f more "
+			         "would decide a change of %.3g%% at the observed noise (sd of paired "
+			         "log-ratios %.3f)", m, more, threshold_pct, c->pair_log_sd);
+		else
+			snprintf(buf + w, len - (size_t)w, "from %zu pairs on every count can (%zu more)", m,
+			         m - c->npairs);
+		return 1;
+	}
 	if (more <= 0)
 		snprintf(buf, len, "at the observed noise (sd of paired log-ratios %.3f%s) %.0f pairs "
 		         "decide a change of %.3g%%; the shift lies near the threshold, which more pairs "
@@ -122,7 +148,7 @@ static char *answer_line(const struct run_analysis *ra, const struct comparison 
 	 * medians, which can differ from the shift by several points. */
 	/* Undecided: how many more pairs the observed noise asks for. */
 	char more[300] = "";
-	if (c->verdict == V_UNDECIDED && answer_advice(c, ao->alpha, ao->threshold_pct, adv, sizeof adv))
+	if (c->verdict == V_UNDECIDED && answer_advice(c, ao->alpha, 1, ao->threshold_pct, adv, sizeof adv))
 		snprintf(more, sizeof more, "; %s", adv);
 	return util_fmt("%s: %s median %.1f ms vs %.1f ms, Hodges-Lehmann shift %+.1f%% %s, %s (%s, n=%zu)%s",
 	                ra->arms[c->b].name,

@@ -23,12 +23,19 @@
  * undecided: "about N more pairs would decide a change of X% at the
  * observed noise (sd of paired log-ratios S[, variance xF for dependent
  * rounds])", X the threshold; when the pairs already suffice, it says the
- * shift lies near the threshold instead. answer_mde, for one that decided:
+ * shift lies near the threshold instead. When the rounds are so dependent
+ * that even all the pairs of one sign cannot reach the verdict
+ * (stats_sign_floor_p above alpha for a two-sided verdict, the report's and
+ * compare's; above 2 alpha for an interval at alpha per side, the gate's),
+ * it says "N pairs cannot decide a change of any size at this dependence of
+ * rounds (variance xF): ...; from M pairs on every count can" (M from
+ * stats_sign_floor_pairs, searched up to 1000; fewer pairs may reach it
+ * too, in the exact range up to 50, but not every count between). answer_mde, for one that decided:
  * "the smallest change these N pairs detect (80% power) is M%". Each
  * writes `buf` and returns 1, or returns 0 with "" when the comparison
  * has fewer than 5 pairs, no log ratios, or (advice) a 0% threshold. */
-int answer_advice(const struct comparison *c, double alpha, double threshold_pct, char *buf,
-                  size_t len);
+int answer_advice(const struct comparison *c, double alpha, int two_sided, double threshold_pct,
+                  char *buf, size_t len);
 int answer_mde(const struct comparison *c, double alpha, char *buf, size_t len);
 
 /* Loads, compares and adjusts every run directory in `dirs` with the

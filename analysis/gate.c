@@ -262,7 +262,7 @@ int gate_decide(const char *dir, struct gate_params *gp, double look_alpha, char
 		if (c_code == GATE_UNDECIDED) {
 			gate_print_plan(cp, ra.arms[cp->a].n_ok < ra.arms[cp->b].n_ok ? ra.arms[cp->a].n_ok
 			                                                              : ra.arms[cp->b].n_ok);
-			if (answer_advice(cp, ao.alpha, ao.threshold_pct, adv, sizeof adv))
+			if (answer_advice(cp, ao.alpha, 0, ao.threshold_pct, adv, sizeof adv))
 				printf("gate: advice: %s\n", adv);
 		} else if (answer_mde(cp, ao.alpha, adv, sizeof adv)) {
 			printf("gate: sensitivity: %s\n", adv);

@@ -179,7 +179,7 @@ static void report_advice_md(FILE *md, const struct run_analysis *runs, size_t n
 			const struct comparison *cp = &runs[r].cmp[k];
 			char adv[320];
 			if (cp->phase != PH_CORE || cp->verdict != V_UNDECIDED ||
-			    !answer_advice(cp, ao->alpha, ao->threshold_pct, adv, sizeof adv))
+			    !answer_advice(cp, ao->alpha, 1, ao->threshold_pct, adv, sizeof adv))
 				continue;
 			if (!head++)
 				fprintf(md, "Undecided: normal approximation at alpha %.3g (one-sided) and 80%% "

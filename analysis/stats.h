@@ -131,6 +131,18 @@ void stats_gs_bounds(const double *t, int k, double alpha, double *z);
  *   stats_plan_mde    the inverse: the change (log scale) that `n` pairs
  *       detect so, (z(1-alpha) + z(power)) sd sqrt(var_factor / n). */
 double stats_plan_pairs(double sd, double delta_log, double alpha, double power, double var_factor);
+
+/* The rank test's floor for dependent rounds: the two-sided p
+ * (stats_wilcoxon_scaled, variance `var_factor` times) of n distinct
+ * differences all of one sign, the smallest p n pairs can give whatever
+ * the change. At variance x3.9, 20 pairs give 0.016: no change of any size
+ * passes alpha 0.01. */
+double stats_sign_floor_p(size_t n, double var_factor);
+/* The fewest pairs M whose floor, and that of every count from M to
+ * `max`, is at most `p_needed` at `var_factor` (the floor is not monotone
+ * in n: exact up to 50 pairs, the normal approximation beyond); 0 when no
+ * count up to `max` is. */
+size_t stats_sign_floor_pairs(double var_factor, double p_needed, size_t max);
 double stats_plan_mde(double sd, double n, double alpha, double power, double var_factor);
 
 /* Holm-Bonferroni: adjusted p-values, in place order preserved. */

@@ -146,3 +146,26 @@ void stats_gs_bounds(const double *t, int k, double alpha, double *z)
 	free(g);
 	free(tmp);
 }
+
+double stats_sign_floor_p(size_t n, double var_factor)
+{
+	if (n == 0)
+		return 1;
+	double *d = util_xmalloc(n * sizeof *d);
+	for (size_t i = 0; i < n; i++)
+		d[i] = (double)(i + 1);
+	double p = stats_wilcoxon_scaled(d, n, var_factor);
+	free(d);
+	return p;
+}
+
+size_t stats_sign_floor_pairs(double var_factor, double p_needed, size_t max)
+{
+	size_t m = 0;
+	for (size_t n = max; n >= 1; n--) {
+		if (stats_sign_floor_p(n, var_factor) > p_needed)
+			break;
+		m = n;
+	}
+	return m;
+}

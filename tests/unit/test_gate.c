@@ -65,17 +65,17 @@ START_TEST(test_gate_advice)
 {
 	struct comparison c = {.npairs = 50, .pair_log_sd = 0.126, .dep_factor = 1};
 	char buf[320];
-	ck_assert_int_eq(answer_advice(&c, 0.01, 3, buf, sizeof buf), 1);
+	ck_assert_int_eq(answer_advice(&c, 0.01, 0, 3, buf, sizeof buf), 1);
 	ck_assert_str_eq(buf, "about 133 more pairs would decide a change of 3% at the observed noise "
 	                      "(sd of paired log-ratios 0.126)");
 	c.dep_factor = 1.5;
-	ck_assert_int_eq(answer_advice(&c, 0.01, 3, buf, sizeof buf), 1);
+	ck_assert_int_eq(answer_advice(&c, 0.01, 0, 3, buf, sizeof buf), 1);
 	ck_assert_str_eq(buf, "about 224 more pairs would decide a change of 3% at the observed noise "
 	                      "(sd of paired log-ratios 0.126, variance x1.50 for dependent rounds)");
 	/* Enough pairs already: the shift sits near the threshold. */
 	c.npairs = 300;
 	c.dep_factor = 1;
-	ck_assert_int_eq(answer_advice(&c, 0.01, 3, buf, sizeof buf), 1);
+	ck_assert_int_eq(answer_advice(&c, 0.01, 0, 3, buf, sizeof buf), 1);
 	ck_assert_msg(strstr(buf, "183 pairs decide a change of 3%; the shift lies near the threshold"),
 	              "%s", buf);
 	c.npairs = 50;
@@ -84,12 +84,30 @@ START_TEST(test_gate_advice)
 	                      "paired log-ratios 0.126)");
 	/* Nothing to plan with: too few pairs, no log ratios, a 0% threshold. */
 	c.npairs = 4;
-	ck_assert_int_eq(answer_advice(&c, 0.01, 3, buf, sizeof buf), 0);
+	ck_assert_int_eq(answer_advice(&c, 0.01, 0, 3, buf, sizeof buf), 0);
 	ck_assert_str_eq(buf, "");
 	c.npairs = 50;
-	ck_assert_int_eq(answer_advice(&c, 0.01, 0, buf, sizeof buf), 0);
+	ck_assert_int_eq(answer_advice(&c, 0.01, 0, 0, buf, sizeof buf), 0);
 	c.pair_log_sd = NAN;
 	ck_assert_int_eq(answer_mde(&c, 0.01, buf, sizeof buf), 0);
+	/* Rounds so dependent that no change of any size can be decided (the
+	 * floors of test_sign_floor): 20 pairs at x3.90 fall short of alpha
+	 * 0.01 two-sided (compare's verdict), though the gate's interval at
+	 * 0.01 per side closes there; not "near the threshold", which the plan
+	 * alone (7 pairs at sd 0.012) would have said. */
+	c = (struct comparison){.npairs = 20, .pair_log_sd = 0.012, .dep_factor = 3.9};
+	ck_assert_int_eq(answer_advice(&c, 0.01, 1, 3, buf, sizeof buf), 1);
+	ck_assert_str_eq(buf, "20 pairs cannot decide a change of any size at this dependence of rounds "
+	                      "(variance x3.90): even all 20 of one sign fall short of alpha 0.01; "
+	                      "from 23 pairs on every count can (3 more)");
+	ck_assert_int_eq(answer_advice(&c, 0.01, 0, 3, buf, sizeof buf), 1);
+	ck_assert_msg(strstr(buf, "the shift lies near the threshold"), "%s", buf);
+	/* The plan asks for more than the floor: both said. */
+	c = (struct comparison){.npairs = 30, .pair_log_sd = 0.126, .dep_factor = 8};
+	ck_assert_int_eq(answer_advice(&c, 0.01, 0, 3, buf, sizeof buf), 1);
+	ck_assert_msg(strstr(buf, "30 pairs cannot decide a change of any size") &&
+	              strstr(buf, "from 58 pairs on every count can, and about 1429 more would decide a "
+	                          "change of 3%"), "%s", buf);
 }
 END_TEST
 

@@ -278,6 +278,33 @@ END_TEST
  * The minimum detectable change is the inverse: at 50 pairs, sd 0.126,
  * 3.1679691 * 0.126 / sqrt(50) = 0.0564507, expm1 = 5.8074%; at 100 pairs,
  * sd 0.1, factor 2: 3.1679691 * 0.1 * sqrt(0.02) = 0.0448023, 4.5821%. */
+/* The rank test's floor for dependent rounds (stats_sign_floor_p): the
+ * exact p of n pairs all of one sign, 2^-(n-1), up to 50 pairs, the
+ * continuity-corrected normal one beyond, its normal score divided by
+ * sqrt(var_factor). Values computed independently (Python's
+ * statistics.NormalDist): 20 pairs at x3.9 0.0158723 (no verdict at alpha
+ * 0.01 whatever the change: what CI's 20-pair repeat met); 50 at x8
+ * 0.0049099, 52 at x8 0.0266354 (the switch to the normal approximation
+ * makes the floor jump up); 30 at x8 0.0336177. The fewest pairs from
+ * which every count reaches p: x3.9 23 (0.01) and 19 (0.02); x8 71 (0.01)
+ * and 58 (0.02), not 44-50, which reach 0.01 only until the switch. */
+START_TEST(test_sign_floor)
+{
+	ck_assert_double_eq_tol(stats_sign_floor_p(20, 3.9), 0.0158723, 1e-6);
+	ck_assert_double_eq_tol(stats_sign_floor_p(50, 8), 0.0049099, 1e-6);
+	ck_assert_double_eq_tol(stats_sign_floor_p(52, 8), 0.0266354, 1e-6);
+	ck_assert_double_eq_tol(stats_sign_floor_p(30, 8), 0.0336177, 1e-6);
+	ck_assert_double_eq_tol(stats_sign_floor_p(5, 1), 0.0625, 1e-12);
+	ck_assert_double_eq(stats_sign_floor_p(0, 2), 1);
+	ck_assert_uint_eq(stats_sign_floor_pairs(3.9, 0.01, 1000), 23);
+	ck_assert_uint_eq(stats_sign_floor_pairs(3.9, 0.02, 1000), 19);
+	ck_assert_uint_eq(stats_sign_floor_pairs(8, 0.01, 1000), 71);
+	ck_assert_uint_eq(stats_sign_floor_pairs(8, 0.02, 1000), 58);
+	/* Out of reach within the search: 0. */
+	ck_assert_uint_eq(stats_sign_floor_pairs(8, 0.01, 60), 0);
+}
+END_TEST
+
 START_TEST(test_plan_pairs)
 {
 	ck_assert_double_eq_tol(stats_plan_pairs(0.126, log(1.03), 0.01, 0.8, 1), 182.35988, 1e-3);
@@ -429,6 +456,7 @@ Suite *suite_stats(void)
 	tcase_add_test(tc, test_intervals_large);
 	tcase_add_test(tc, test_gs_bounds);
 	tcase_add_test(tc, test_plan_pairs);
+	tcase_add_test(tc, test_sign_floor);
 	tcase_add_test(tc, test_verdict_rule);
 	tcase_add_test(tc, test_analysis_families);
 	suite_add_tcase(s, tc);
