@@ -118,6 +118,17 @@ int answer_advice(const struct comparison *c, double alpha, int two_sided, doubl
 	return 1;
 }
 
+const char *answer_interval(char *buf, size_t len, double lo, double hi, int prec, int sign)
+{
+	char a[48] = "open", b[48] = "open";
+	if (isfinite(lo))
+		snprintf(a, sizeof a, sign ? "%+.*f" : "%.*f", prec, lo);
+	if (isfinite(hi))
+		snprintf(b, sizeof b, sign ? "%+.*f" : "%.*f", prec, hi);
+	snprintf(buf, len, "[%s, %s]", a, b);
+	return buf;
+}
+
 int answer_mde(const struct comparison *c, double alpha, char *buf, size_t len)
 {
 	buf[0] = '\0';

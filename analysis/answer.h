@@ -38,6 +38,11 @@ int answer_advice(const struct comparison *c, double alpha, int two_sided, doubl
                   char *buf, size_t len);
 int answer_mde(const struct comparison *c, double alpha, char *buf, size_t len);
 
+/* An interval as "[LO, HI]", each end to `prec` decimals (with a sign when
+ * `sign`), an end that is not finite as "open" (too few boots for the
+ * level): no output of gvab prints inf or nan. Returns buf. */
+const char *answer_interval(char *buf, size_t len, double lo, double hi, int prec, int sign);
+
 /* Loads, compares and adjusts every run directory in `dirs` with the
  * report's defaults and prints, per run, its label and one answer line per
  * candidate arm on `phase`, then a benchstat-style table of every phase

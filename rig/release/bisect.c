@@ -158,19 +158,25 @@ static int bisect_classify(struct bisect_ctx *b, struct rev *r, const struct loo
 	}
 	if (!bisect_significant(lr->ends)) {
 		bisect_state_save(o, &b->p, b->steps, "ends do not differ", NULL);
+		char iv[112];
 		return error_setc(GVAB_EDATA,
 		                  "good and bad do not differ on %s in step %d (%s, bad - good %+.1f ms "
-		                  "[%+.1f, %+.1f]): nothing to bisect at this threshold and n",
-		                  o->rs.metric, b->steps, verdict_name(lr->ends), lr->ends_ms, lr->ends_lo,
-		                  lr->ends_hi);
+		                  "%s): nothing to bisect at this threshold and n",
+		                  o->rs.metric, b->steps, verdict_name(lr->ends), lr->ends_ms,
+		                  answer_interval(iv, sizeof iv, lr->ends_lo, lr->ends_hi, 1, 1));
 	}
 	int side = bisect_end_like(lr);
 	r->state = side < 0 ? R_GOOD : side > 0 ? R_BAD : R_UNDECIDED;
+	/* No position without the interval against good (bisect_position). */
+	char pos[128] = "not placed (its interval against good is open)";
+	if (isfinite(lr->pos) && isfinite(lr->pos_lo) && isfinite(lr->pos_hi))
+		snprintf(pos, sizeof pos, "%.2f [%.2f, %.2f] (0 good, 1 bad)", lr->pos, lr->pos_lo,
+		         lr->pos_hi);
 	snprintf(r->note, sizeof r->note,
-	         "%s p50 %.1f ms (good %.1f, bad %.1f); position between the ends %.2f "
-	         "[%.2f, %.2f] (0 good, 1 bad); against good: %s, against bad: %s; %zu pairs; run %s",
-	         o->rs.metric, lr->med[0], lr->med[1], lr->med[2], lr->pos, lr->pos_lo, lr->pos_hi,
-	         bisect_mid_vs(lr->vs_good), bisect_mid_vs(lr->vs_bad), lr->pairs, dir);
+	         "%s p50 %.1f ms (good %.1f, bad %.1f); position between the ends %s; against good: "
+	         "%s, against bad: %s; %zu pairs; run %s",
+	         o->rs.metric, lr->med[0], lr->med[1], lr->med[2], pos, bisect_mid_vs(lr->vs_good),
+	         bisect_mid_vs(lr->vs_bad), lr->pairs, dir);
 	return 0;
 }
 
@@ -354,10 +360,13 @@ static char *bisect_summary(const struct bisect_ctx *b, long lo, long hi, const 
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(answer, "master_commits"))
 		fprintf(sf, "  brings %.12s %s\n", cJSON_GetObjectItem(x, "commit")->valuestring,
 		        cJSON_GetObjectItem(x, "subject")->valuestring);
-	if (b->have_ends)
-		fprintf(sf, "%s: bad - good %+.1f ms (%+.1f%%) [%+.1f, %+.1f]; %d steps; %s/bisect.json\n",
-		        o->rs.metric, b->last_ends.ends_ms, b->last_ends.ends_pct, b->last_ends.ends_lo,
-		        b->last_ends.ends_hi, b->steps, o->out_dir);
+	if (b->have_ends) {
+		char iv[112];
+		fprintf(sf, "%s: bad - good %+.1f ms (%+.1f%%) %s; %d steps; %s/bisect.json\n", o->rs.metric,
+		        b->last_ends.ends_ms, b->last_ends.ends_pct,
+		        answer_interval(iv, sizeof iv, b->last_ends.ends_lo, b->last_ends.ends_hi, 1, 1),
+		        b->steps, o->out_dir);
+	}
 	fclose(sf);
 	return sum;
 }

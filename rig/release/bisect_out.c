@@ -37,7 +37,9 @@ void bisect_write_chart(const struct bisect_opts *o, const struct path *p)
 			continue;
 		char label[16];
 		bisect_rev_label(r, label, sizeof label);
-		fprintf(f, "%zu %.3f %.3f %.3f \"%s\" %d\n", i, r->med_ms, r->lo_ms, r->hi_ms, label,
+		/* An open median interval (too few boots) is drawn as no whisker. */
+		fprintf(f, "%zu %.3f %.3f %.3f \"%s\" %d\n", i, r->med_ms,
+		        isfinite(r->lo_ms) ? r->lo_ms : r->med_ms, isfinite(r->hi_ms) ? r->hi_ms : r->med_ms, label,
 		        r->state == R_BAD ? 2 : r->state == R_GOOD ? 1 : 0);
 		any = 1;
 	}
@@ -78,8 +80,10 @@ void bisect_write_markdown(const struct bisect_opts *o, const struct path *p, co
 		for (char *c = note; *c; c++)
 			*c = *c == '|' ? '/' : *c;
 		fprintf(f, "| %zu | `%s` | %s | %s |", i, label, subj, bisect_state_names[r->state]);
+		char ci[112];
 		if (r->step >= 0 && !isnan(r->med_ms))
-			fprintf(f, " %d | %.2f [%.2f, %.2f] |", r->step, r->med_ms, r->lo_ms, r->hi_ms);
+			fprintf(f, " %d | %.2f %s |", r->step, r->med_ms,
+			        answer_interval(ci, sizeof ci, r->lo_ms, r->hi_ms, 2, 0));
 		else
 			fprintf(f, " | |");
 		fprintf(f, " %s |\n", note);

@@ -88,8 +88,9 @@ char *trend_markdown(const struct trend_opts *o, const struct trev *r, size_t n,
 			free(lab);
 			continue;
 		}
-		fprintf(f, "| %zu | `%s` | %s | %zu | %.2f [%.2f, %.2f] |", i + 1, lab, subj, r[i].n_ok,
-		        r[i].med, r[i].lo, r[i].hi);
+		char ci[112];
+		fprintf(f, "| %zu | `%s` | %s | %zu | %.2f %s |", i + 1, lab, subj, r[i].n_ok, r[i].med,
+		        answer_interval(ci, sizeof ci, r[i].lo, r[i].hi, 2, 0));
 		const struct trend_step *s = NULL;
 		for (size_t k = 0; k < ns; k++)
 			if (st[k].to == i)
@@ -100,8 +101,10 @@ char *trend_markdown(const struct trend_opts *o, const struct trev *r, size_t n,
 			const struct comparison *c = &s->c;
 			double pct = c->med_a > 0 ? 100.0 * c->shift_ms / c->med_a : 0;
 			double p = c->used_paired ? c->p_wx_adj : c->p_mw_adj;
-			fprintf(f, " %+.2f (%+.1f%%) | [%+.2f, %+.2f] | %.3g | %s |\n", c->shift_ms, pct,
-			        c->shift_lo, c->shift_hi, p, verdict_mark(c->verdict));
+			char iv[112];
+			fprintf(f, " %+.2f (%+.1f%%) | %s | %.3g | %s |\n", c->shift_ms, pct,
+			        answer_interval(iv, sizeof iv, c->shift_lo, c->shift_hi, 2, 1), p,
+			        verdict_mark(c->verdict));
 		}
 		free(subj);
 		free(lab);
@@ -182,7 +185,7 @@ cJSON *trend_json(const struct trend_opts *o, const struct trev *r, size_t n,
 			cJSON_AddNumberToObject(x, "n", (double)r[i].n_ok);
 			cJSON_AddNumberToObject(x, "failures", (double)r[i].n_fail);
 			cJSON_AddNumberToObject(x, "median_ms", r[i].med);
-			if (!isnan(r[i].lo)) {
+			if (isfinite(r[i].lo) && isfinite(r[i].hi)) {
 				cJSON_AddNumberToObject(x, "median_lo_ms", r[i].lo);
 				cJSON_AddNumberToObject(x, "median_hi_ms", r[i].hi);
 			}
@@ -230,8 +233,8 @@ void trend_write_chart(const struct trend_opts *o, const struct trev *r, size_t 
 			if (st[k].to == i)
 				kind = st[k].c.verdict == V_FASTER ? 1 : st[k].c.verdict == V_SLOWER ? 2 : 0;
 		char *lab = charts_gp_str(r[i].label, 1);
-		fprintf(f, "%zu %.3f %.3f %.3f \"%s\" %d\n", i, r[i].med, isnan(r[i].lo) ? r[i].med : r[i].lo,
-		        isnan(r[i].hi) ? r[i].med : r[i].hi, lab, kind);
+		fprintf(f, "%zu %.3f %.3f %.3f \"%s\" %d\n", i, r[i].med, isfinite(r[i].lo) ? r[i].lo : r[i].med,
+		        isfinite(r[i].hi) ? r[i].hi : r[i].med, lab, kind);
 		free(lab);
 		any = 1;
 	}

@@ -5,9 +5,11 @@
 #include "proc.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <signal.h>
@@ -303,4 +305,19 @@ int main(int argc, char **argv)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? 1 : 0;
+}
+
+/* "nan" or "inf" as a word of its own (any case, any sign): what printf
+ * makes of a non-finite double. */
+const char *itest_nan_or_inf(const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		if (p > text && isalnum((unsigned char)p[-1]))
+			continue;
+		if (strncasecmp(p, "nan", 3) == 0 && !isalnum((unsigned char)p[3]))
+			return p;
+		if (strncasecmp(p, "inf", 3) == 0 && !isalpha((unsigned char)p[3]))
+			return p;
+	}
+	return NULL;
 }

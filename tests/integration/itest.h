@@ -91,4 +91,8 @@ Suite *suite_figures(void);
 Suite *suite_figures_browser(void);
 Suite *suite_answers(void);
 Suite *suite_registry(void);
+/* "nan" or "inf" as a word of its own (any case, any sign), what printf
+ * makes of a non-finite double, or NULL: no output of gvab has one. */
+const char *itest_nan_or_inf(const char *text);
+
 #endif

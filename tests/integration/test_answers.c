@@ -61,21 +61,6 @@ static char *make_run(const char *name, const char *label, int rounds, int n_a, 
 	return rd;
 }
 
-/* "nan" or "inf" as a word of its own (any case, any sign): what printf
- * makes of a non-finite double. */
-static const char *nan_or_inf(const char *text)
-{
-	for (const char *p = text; *p; p++) {
-		if (p > text && isalnum((unsigned char)p[-1]))
-			continue;
-		if (strncasecmp(p, "nan", 3) == 0 && !isalnum((unsigned char)p[3]))
-			return p;
-		if (strncasecmp(p, "inf", 3) == 0 && !isalpha((unsigned char)p[3]))
-			return p;
-	}
-	return NULL;
-}
-
 static int run_gvab(char **out, const char *a1, const char *a2, const char *a3, const char *a4,
                     const char *a5)
 {
@@ -92,17 +77,17 @@ START_TEST(test_too_few_boots_in_words)
 	char *few = make_run("few", "host", 8, 8, 2);
 	ck_assert_int_eq(run_gvab(&o, "compare", few, NULL, NULL, NULL), 0);
 	ck_assert_msg(strstr(o, "B: core too few boots (n=2)"), "%s", o);
-	ck_assert_msg(!nan_or_inf(o), "compare printed '%.20s'", nan_or_inf(o));
+	ck_assert_msg(!itest_nan_or_inf(o), "compare printed '%.20s'", itest_nan_or_inf(o));
 	free(o);
 	char *none = make_run("none", "host", 8, 8, 0);
 	ck_assert_int_eq(run_gvab(&o, "compare", none, NULL, NULL, NULL), 0);
 	ck_assert_msg(strstr(o, "too few boots (n=0)"), "%s", o);
-	ck_assert_msg(!nan_or_inf(o), "compare printed '%.20s'", nan_or_inf(o));
+	ck_assert_msg(!itest_nan_or_inf(o), "compare printed '%.20s'", itest_nan_or_inf(o));
 	free(o);
 	/* The gate blames B, the arm without samples, not A. */
 	ck_assert_int_eq(run_gvab(&o, "gate", none, NULL, NULL, NULL), 2);
 	ck_assert_msg(strstr(o, "arm B has 0 ok measured boots"), "%s", o);
-	ck_assert_msg(!nan_or_inf(o), "gate printed '%.20s'", nan_or_inf(o));
+	ck_assert_msg(!itest_nan_or_inf(o), "gate printed '%.20s'", itest_nan_or_inf(o));
 	free(o);
 	/* A report over it and a good run: the thin run is left out, in words. */
 	char *good = make_run("good", "good", 12, 12, 12), *rep = util_fmt("%s/report", dir);
@@ -116,7 +101,7 @@ START_TEST(test_too_few_boots_in_words)
 		char *p = util_fmt("%s/%s", rep, files[i]);
 		char *t = util_read_file(p, NULL);
 		ck_assert_msg(t, "%s missing", p);
-		ck_assert_msg(!nan_or_inf(t), "%s has '%.20s'", files[i], nan_or_inf(t));
+		ck_assert_msg(!itest_nan_or_inf(t), "%s has '%.20s'", files[i], itest_nan_or_inf(t));
 		free(t);
 		free(p);
 	}
@@ -138,7 +123,7 @@ START_TEST(test_between_runs_too_few_in_words)
 	ck_assert_msg(strstr(o, "Between runs, B against A on core (2 runs): only 1 with an interval"),
 	              "%s", o);
 	ck_assert_msg(!strstr(o, "between-run sd"), "%s", o);
-	ck_assert_msg(!nan_or_inf(o), "compare printed '%.20s'", nan_or_inf(o));
+	ck_assert_msg(!itest_nan_or_inf(o), "compare printed '%.20s'", itest_nan_or_inf(o));
 	free(o);
 	/* Both with intervals: the spread, and no such line. */
 	char *r3 = make_run("rep3", "host", 24, 24, 24);
@@ -209,7 +194,7 @@ START_TEST(test_run_dir_special_files)
 	ck_assert_int_eq(util_write_file_atomic(esp, "", 0), 0);
 	ck_assert_int_eq(run_gvab(&o, "compare", empty, NULL, NULL, NULL), 65);
 	ck_assert_msg(strstr(o, esp) && strstr(o, "no samples"), "%s", o);
-	ck_assert_msg(!nan_or_inf(o), "%s", o);
+	ck_assert_msg(!itest_nan_or_inf(o), "%s", o);
 	free(o);
 	free(esp);
 	free(empty);
@@ -270,7 +255,7 @@ START_TEST(test_run_arm_never_boots)
 	ck_assert_msg(rc == 1, "exit %d: %s", rc, o);
 	ck_assert_msg(strstr(o, "arm a: 0 of 6 measured boots ok, fewer than the minimum 3"), "%s", o);
 	ck_assert_msg(strstr(o, "last error: "), "%s", o);
-	ck_assert_msg(!nan_or_inf(o), "run printed '%.20s'", nan_or_inf(o));
+	ck_assert_msg(!itest_nan_or_inf(o), "run printed '%.20s'", itest_nan_or_inf(o));
 	free(o);
 	char *rj = util_fmt("%s/run.json", out);
 	char *t = util_read_file(rj, NULL);
