@@ -147,7 +147,10 @@ int footprint_report(char *const *dirs, size_t ndirs, const char *out_dir)
 				stats_shift_ci(lb, bn, lv, n, 0.025, &est, &lo, &hi);
 				free(lv);
 			}
-			fprintf(m, "| %s | %s | %zu | %.2f %s | ", f->name, ra->arms[a].name, n, med, f->unit);
+			if (n)
+				fprintf(m, "| %s | %s | %zu | %.2f %s | ", f->name, ra->arms[a].name, n, med, f->unit);
+			else
+				fprintf(m, "| %s | %s | 0 | no values | ", f->name, ra->arms[a].name);
 			if (a == base)
 				fprintf(m, "1 (baseline)");
 			else if (isfinite(lo) && isfinite(hi))
