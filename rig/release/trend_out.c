@@ -209,6 +209,10 @@ cJSON *trend_json(const struct trend_opts *o, const struct trev *r, size_t n,
 		cJSON_AddNumberToObject(x, "p_holm", c->used_paired ? c->p_wx_adj : c->p_mw_adj);
 		cJSON_AddBoolToObject(x, "paired", c->used_paired);
 		cJSON_AddNumberToObject(x, "pairs", (double)c->npairs);
+		/* The widening for dependent rounds the interval and p carry (1 when
+		 * unpaired or independent): with `pairs`, what decides whether any
+		 * change could be told (stats_sign_floor_p). */
+		cJSON_AddNumberToObject(x, "variance_factor", c->used_paired && c->dep_factor > 1 ? c->dep_factor : 1);
 		cJSON_AddNumberToObject(x, "family_size", (double)c->family_size);
 		cJSON_AddStringToObject(x, "verdict", verdict_name(c->verdict));
 		cJSON_AddItemToArray(sa, x);

@@ -11,6 +11,7 @@
 #include "fakehist.h"
 #include "itest.h"
 #include "samples.h"
+#include "stats.h"
 #include "util.h"
 #include "../skip.h"
 
@@ -77,7 +78,17 @@ START_TEST(test_trend_flags_the_step)
 		int to = (int)cJSON_GetObjectItem(s, "to")->valuedouble;
 		ck_assert_int_eq((int)cJSON_GetObjectItem(s, "family_size")->valuedouble, (int)np - 1);
 		if (pick[to] == FIRST) {
-			ck_assert_msg(strcmp(v, "slower") == 0, "g6 -> g7: %s", v);
+			/* "slower", unless the rounds came out so dependent that no
+			 * change of any size could pass Holm over the steps: the
+			 * floor of 30 pairs all of one sign, at the step's variance
+			 * factor, times the family (F above about 3.6 here). */
+			size_t pairs = (size_t)cJSON_GetObjectItem(s, "pairs")->valuedouble;
+			double vf = cJSON_GetObjectItem(s, "variance_factor")->valuedouble;
+			double floor = stats_sign_floor_p(pairs, vf) * (double)(np - 1);
+			fprintf(stderr, "trend: g6 -> g7 %s, %zu pairs, variance x%.2f, floor x%zu %.3g\n", v, pairs,
+			        vf, np - 1, floor);
+			ck_assert_msg(strcmp(v, "slower") == 0 || (strcmp(v, "undecided") == 0 && floor > 0.01),
+			              "g6 -> g7: %s at variance x%.2f (floor %.3g)", v, vf, floor);
 			double ms = cJSON_GetObjectItem(s, "shift_ms")->valuedouble;
 			ck_assert_msg(ms > 140 && ms < 320, "shift %.1f ms", ms); /* 2 x 100 ms */
 			flagged++;
