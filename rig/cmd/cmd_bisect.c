@@ -51,8 +51,10 @@ static const struct opt_cmd cmd = {
 	"OUT/bisect.json when started again with the same arguments.\n",
 	opts,
 	"Exit: 0 found (exactly, or a range where revisions were skipped or undecided),\n"
-	"3 stopped by --max-steps, 64 usage, 65 the ends do not differ, 69 an end does\n"
-	"not build, 130 interrupted (resume by running the same command).\n",
+	"3 stopped by --max-steps, 64 usage, 65 the ends do not differ (or the rounds\n"
+	"were too dependent for these pairs to tell any change: the message says how\n"
+	"many could), 69 an end does not build, 130 interrupted (resume by running\n"
+	"the same command).\n",
 	"bisect --good release-20260706.0 --bad release-20260721.0\n"
 	"bisect --source module --revisions go-merges.txt \\\n"
 	"    --good 8ed0c00a3f90 --bad 67db8f16ca32 --set rcu_expedited=0"};

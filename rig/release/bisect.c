@@ -15,6 +15,7 @@
 #include "runloop.h"
 #include "samples.h"
 #include "source.h"
+#include "stats.h"
 #include "util.h"
 
 #include <errno.h>
@@ -159,6 +160,23 @@ static int bisect_classify(struct bisect_ctx *b, struct rev *r, const struct loo
 	if (!bisect_significant(lr->ends)) {
 		bisect_state_save(o, &b->p, b->steps, "ends do not differ", NULL);
 		char iv[112];
+		/* Rounds so dependent that these pairs could not have told any
+		 * change (stats_sign_floor_p, Holm over the step's family): say
+		 * so, and how many pairs could, not that the ends are alike. */
+		double need = o->rs.alpha / (double)(lr->ends_family ? lr->ends_family : 1);
+		if (lr->ends_pairs && stats_sign_floor_p(lr->ends_pairs, lr->ends_factor) > need) {
+			size_t m = stats_sign_floor_pairs(lr->ends_factor, need, 1000);
+			char more[96] = "no count up to 1000 pairs can";
+			if (m)
+				snprintf(more, sizeof more, "from %zu pairs on every count can", m);
+			return error_setc(GVAB_EDATA,
+			                  "good and bad could not be told apart on %s in step %d (%s, bad - good "
+			                  "%+.1f ms %s): at this dependence of rounds (variance x%.2f) %zu pairs "
+			                  "cannot decide a change of any size; %s (more --iterations or --looks)",
+			                  o->rs.metric, b->steps, verdict_name(lr->ends), lr->ends_ms,
+			                  answer_interval(iv, sizeof iv, lr->ends_lo, lr->ends_hi, 1, 1),
+			                  lr->ends_factor, lr->ends_pairs, more);
+		}
 		return error_setc(GVAB_EDATA,
 		                  "good and bad do not differ on %s in step %d (%s, bad - good %+.1f ms "
 		                  "%s): nothing to bisect at this threshold and n",

@@ -41,6 +41,10 @@ struct look_result {
 	enum verdict vs_good, vs_bad, ends;
 	double med[3], lo[3], hi[3];
 	double ends_ms, ends_lo, ends_hi, ends_pct;
+	/* The ends' pairs, widening for dependent rounds and Holm family: with
+	 * them stats_sign_floor_p says whether any change could be told. */
+	size_t ends_pairs, ends_family;
+	double ends_factor;
 	double good_mid_ms, good_mid_lo, good_mid_hi; /* good - mid, its interval */
 	double pos, pos_lo, pos_hi;  /* where mid sits: 0 at good, 1 at bad */
 	size_t pairs;

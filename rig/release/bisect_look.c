@@ -163,6 +163,9 @@ int bisect_analyse(const struct bisect_opts *o, const char *dir, int phase, doub
 			lr->ends_lo = c->shift_lo;
 			lr->ends_hi = c->shift_hi;
 			lr->ends_pct = c->med_a > 0 ? 100.0 * c->shift_ms / c->med_a : 0;
+			lr->ends_pairs = c->used_paired ? c->npairs : 0;
+			lr->ends_factor = c->used_paired && c->dep_factor > 1 ? c->dep_factor : 1;
+			lr->ends_family = c->family_size ? c->family_size : 1;
 		}
 	}
 	analysis_free(&ra);
