@@ -158,13 +158,16 @@ static int bisect_classify(struct bisect_ctx *b, struct rev *r, const struct loo
 		return 1;
 	}
 	if (!bisect_significant(lr->ends)) {
-		bisect_state_save(o, &b->p, b->steps, "ends do not differ", NULL);
 		char iv[112];
 		/* Rounds so dependent that these pairs could not have told any
 		 * change (stats_sign_floor_p, Holm over the step's family): say
 		 * so, and how many pairs could, not that the ends are alike. */
 		double need = o->rs.alpha / (double)(lr->ends_family ? lr->ends_family : 1);
-		if (lr->ends_pairs && stats_sign_floor_p(lr->ends_pairs, lr->ends_factor) > need) {
+		int floor_bound = lr->ends_pairs && stats_sign_floor_p(lr->ends_pairs, lr->ends_factor) > need;
+		bisect_state_save(o, &b->p, b->steps,
+		                  floor_bound ? "ends not told apart (rounds too dependent)" : "ends do not differ",
+		                  NULL);
+		if (floor_bound) {
 			size_t m = stats_sign_floor_pairs(lr->ends_factor, need, 1000);
 			char more[96] = "no count up to 1000 pairs can";
 			if (m)
