@@ -529,22 +529,29 @@ static int pair_seen_before(const struct run_analysis *runs, size_t i, int phase
 	return 0;
 }
 
+/* Comparison k of runs[i] on phase is the first of its pair (base,
+ * candidate) under its conditions: *base and *cand name it. */
+static int pair_first(const struct run_analysis *runs, size_t i, size_t k, int phase,
+                      const char **base, const char **cand)
+{
+	const struct comparison *c0 = &runs[i].cmp[k];
+	if (!runs[i].narms || c0->phase != phase)
+		return 0;
+	*base = runs[i].arms[0].name;
+	*cand = runs[i].arms[c0->b].name;
+	return !pair_seen_before(runs, i, phase, *base, *cand);
+}
+
 size_t answer_between_runs(const struct run_analysis *runs, size_t nruns, int phase,
                            struct between_runs **out)
 {
 	size_t ng = 0;
 	*out = NULL;
-	for (size_t i = 0; i < nruns; i++) {
-		if (!runs[i].narms)
-			continue;
-		const char *base = runs[i].arms[0].name;
+	for (size_t i = 0; i < nruns; i++)
 		for (size_t k = 0; k < runs[i].ncmp; k++) {
-			const struct comparison *c0 = &runs[i].cmp[k];
-			if (c0->phase != phase)
-				continue;
-			const char *cand = runs[i].arms[c0->b].name;
+			const char *base, *cand;
 			/* Only once per pair and conditions: at its first run. */
-			if (pair_seen_before(runs, i, phase, base, cand))
+			if (!pair_first(runs, i, k, phase, &base, &cand))
 				continue;
 			struct between_runs g;
 			memset(&g, 0, sizeof g);
@@ -578,7 +585,6 @@ size_t answer_between_runs(const struct run_analysis *runs, size_t nruns, int ph
 			*out = util_xrealloc(*out, (ng + 1) * sizeof **out);
 			(*out)[ng++] = g;
 		}
-	}
 	return ng;
 }
 
@@ -587,16 +593,10 @@ size_t answer_between_runs(const struct run_analysis *runs, size_t nruns, int ph
  * than left out in silence. */
 static void between_runs_too_few(const struct run_analysis *runs, size_t nruns, int phase)
 {
-	for (size_t i = 0; i < nruns; i++) {
-		if (!runs[i].narms)
-			continue;
-		const char *base = runs[i].arms[0].name;
+	for (size_t i = 0; i < nruns; i++)
 		for (size_t k = 0; k < runs[i].ncmp; k++) {
-			const struct comparison *c0 = &runs[i].cmp[k];
-			if (c0->phase != phase)
-				continue;
-			const char *cand = runs[i].arms[c0->b].name;
-			if (pair_seen_before(runs, i, phase, base, cand))
+			const char *base, *cand;
+			if (!pair_first(runs, i, k, phase, &base, &cand))
 				continue;
 			size_t all = 0, with = 0;
 			for (size_t j = i; j < nruns; j++)
@@ -613,7 +613,6 @@ static void between_runs_too_few(const struct run_analysis *runs, size_t nruns, 
 				       all - with == 1 ? "the other is" : "the others are",
 				       all - with == 1 ? "its" : "their");
 		}
-	}
 }
 
 static void between_runs(const struct run_analysis *runs, size_t nruns, int phase)

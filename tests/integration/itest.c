@@ -321,3 +321,17 @@ const char *itest_nan_or_inf(const char *text)
 	}
 	return NULL;
 }
+
+void itest_repeats_section(const char *rep, const char *row, int want)
+{
+	char *md = util_fmt("%s/report.md", rep), *js = util_fmt("%s/results.json", rep),
+	     *hp = util_fmt("%s/report.html", rep);
+	ck_assert_int_eq(itest_count_lines(md, "## Repeated runs: CORE shift between runs"), want);
+	ck_assert_int_eq(itest_count_lines(md, row), want);
+	ck_assert_int_eq(itest_count_lines(js, "\"between_run_sd_pct\""), want);
+	ck_assert_int_eq(itest_count_lines(js, "\"one_run_enough\""), want);
+	ck_assert_int_eq(itest_count_lines(hp, "<h2 id=\"repeats\">Repeated runs</h2>"), want);
+	free(md);
+	free(js);
+	free(hp);
+}

@@ -95,4 +95,9 @@ Suite *suite_registry(void);
  * makes of a non-finite double, or NULL: no output of gvab has one. */
 const char *itest_nan_or_inf(const char *text);
 
+/* The report in `rep` has the repeated-runs section `want` times (0 or 1)
+ * in report.md (its heading and the row starting `row`), results.json
+ * (between_run_sd_pct, one_run_enough) and report.html. */
+void itest_repeats_section(const char *rep, const char *row, int want);
+
 #endif

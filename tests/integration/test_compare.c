@@ -107,13 +107,7 @@ START_TEST(test_compare_answers)
 	char *rep = util_fmt("%s/rep", d), *rep1 = util_fmt("%s/rep1", d);
 	char *pv[] = {(char *)itest_gvab(), "report", "--no-charts", "--out", rep, run, run2, NULL};
 	ck_assert_int_eq(itest_run(NULL, pv), 0);
-	char *mdp = util_fmt("%s/report.md", rep), *jsp = util_fmt("%s/results.json", rep),
-	     *hp = util_fmt("%s/report.html", rep);
-	ck_assert_int_eq(itest_count_lines(mdp, "## Repeated runs: CORE shift between runs"), decided2);
-	ck_assert_int_eq(itest_count_lines(mdp, "| slowed vs base | 2 | run +"), decided2);
-	ck_assert_int_eq(itest_count_lines(jsp, "\"between_run_sd_pct\""), decided2);
-	ck_assert_int_eq(itest_count_lines(jsp, "\"one_run_enough\""), decided2);
-	ck_assert_int_eq(itest_count_lines(hp, "<h2 id=\"repeats\">Repeated runs</h2>"), decided2);
+	itest_repeats_section(rep, "| slowed vs base | 2 | run +", decided2);
 	char *pv1[] = {(char *)itest_gvab(), "report", "--no-charts", "--out", rep1, run, NULL};
 	ck_assert_int_eq(itest_run(NULL, pv1), 0);
 	char *mdp1 = util_fmt("%s/report.md", rep1), *jsp1 = util_fmt("%s/results.json", rep1);
@@ -121,9 +115,6 @@ START_TEST(test_compare_answers)
 	ck_assert_int_eq(itest_count_lines(jsp1, "between_run"), 0);
 	free(mdp1);
 	free(jsp1);
-	free(mdp);
-	free(jsp);
-	free(hp);
 	free(rep);
 	free(rep1);
 	free(run2);
