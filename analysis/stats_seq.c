@@ -159,13 +159,31 @@ double stats_sign_floor_p(size_t n, double var_factor)
 	return p;
 }
 
+/* Pairs up to which stats_wilcoxon's null of distinct differences is
+ * exact; beyond, its normal approximation, whose floor falls as n grows. */
+#define FLOOR_EXACT_MAX 50
+
 size_t stats_sign_floor_pairs(double var_factor, double p_needed, size_t max)
 {
-	size_t m = 0;
-	for (size_t n = max; n >= 1; n--) {
-		if (stats_sign_floor_p(n, var_factor) > p_needed)
-			break;
-		m = n;
+	size_t m = max + 1; /* the fewest counts from which all reach p_needed */
+	if (max > FLOOR_EXACT_MAX) {
+		/* Monotone beyond the exact range: bisect it. */
+		if (stats_sign_floor_p(max, var_factor) > p_needed)
+			return 0;
+		size_t lo = FLOOR_EXACT_MAX + 1, hi = max;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (stats_sign_floor_p(mid, var_factor) > p_needed)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		m = lo;
+		if (m > FLOOR_EXACT_MAX + 1)
+			return m;
 	}
-	return m;
+	/* Into the exact range (also monotone, but short): down while reached. */
+	for (size_t n = m - 1; n >= 1 && stats_sign_floor_p(n, var_factor) <= p_needed; n--)
+		m = n;
+	return m > max ? 0 : m;
 }
